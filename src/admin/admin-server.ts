@@ -1,0 +1,79 @@
+// The admin HTTP server: liveness, readiness, Prometheus metrics and the
+// active rule set. It binds to loopback by default and shows no secret: rule
+// ids, counts and hashes only, never rule values or traffic.
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+import { CtxprocError } from '../errors/codes.js';
+import { parseAddress } from '../config/settings.js';
+
+export interface RulesStatus {
+  version: string;
+  loadedAt: string;
+  ruleCount: number;
+  files: string[];
+}
+
+export interface AdminState {
+  registry: Registry;
+  /** False until the gRPC server serves, and again once shutdown starts. */
+  isReady(): boolean;
+  rules(): RulesStatus;
+}
+
+export interface RunningAdminServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the admin server on `address` ("host:port"). */
+export async function startAdminServer(address: string, state: AdminState): Promise<RunningAdminServer> {
+  const { host, port } = parseAddress(address, '--admin');
+  const server = http.createServer((request, response) => {
+    route(state, request, response).catch(() => {
+      response.writeHead(500, { 'content-type': 'text/plain' }).end('admin request failed\n');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(new CtxprocError('CTXPROC_CONFIG_INVALID', `cannot listen on admin address ${address}: ${error.message}; choose a free address with --admin`)));
+    server.listen(port, host, () => resolve());
+  });
+
+  const bound = server.address();
+  return {
+    port: typeof bound === 'object' && bound ? bound.port : port,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+async function route(state: AdminState, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    return;
+  }
+
+  const path = (request.url ?? '/').split('?')[0];
+  switch (path) {
+    case '/healthz':
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    case '/readyz': {
+      const ready = state.isReady();
+      response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'not ready\n');
+      return;
+    }
+    case '/metrics': {
+      const body = await state.registry.metrics();
+      response.writeHead(200, { 'content-type': state.registry.contentType }).end(body);
+      return;
+    }
+    case '/rules':
+      response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(state.rules())}\n`);
+      return;
+    default:
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz, /metrics or /rules\n');
+  }
+}

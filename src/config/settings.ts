@@ -1,0 +1,118 @@
+// Every runtime setting, with its flag, environment variable and default, in
+// one table, so that `serve --help`, the README and the code cannot drift.
+import { CtxprocError } from '../errors/codes.js';
+
+export interface Settings {
+  listen: string;
+  admin: string;
+  rules: string;
+  logLevel: string;
+  service: string;
+  env: string | null;
+  version: string | null;
+  bodyLimitBytes: number;
+  maxMessageBytes: number;
+  shutdownGraceMs: number;
+  resetBurst: number;
+  resetRate: number;
+}
+
+export interface SettingDefinition {
+  key: keyof Settings;
+  flag: string;
+  env: string;
+  description: string;
+  defaultValue: string | number | null;
+  kind: 'string' | 'integer' | 'address' | 'level';
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export const SETTINGS: SettingDefinition[] = [
+  { key: 'listen', flag: '--listen <host:port>', env: 'CTXPROC_LISTEN', kind: 'address', defaultValue: '0.0.0.0:50051',
+    description: 'address of the ext_proc gRPC server that Envoy connects to' },
+  { key: 'admin', flag: '--admin <host:port>', env: 'CTXPROC_ADMIN', kind: 'address', defaultValue: '127.0.0.1:9191',
+    description: 'address of the admin HTTP server (/healthz, /readyz, /metrics, /rules); loopback by default' },
+  { key: 'rules', flag: '--rules <path>', env: 'CTXPROC_RULES', kind: 'string', defaultValue: 'rules',
+    description: 'rules file, or directory whose *.yaml files are loaded (a mounted ConfigMap)' },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'CTXPROC_LOG_LEVEL', kind: 'level', defaultValue: 'info',
+    description: `level of operational logs: ${LOG_LEVELS.join(', ')}; security events are always written` },
+  { key: 'service', flag: '--service <name>', env: 'DD_SERVICE', kind: 'string', defaultValue: 'ctxproc',
+    description: 'the `service` attribute of every log line (Datadog unified service tagging)' },
+  { key: 'env', flag: '--env <name>', env: 'DD_ENV', kind: 'string', defaultValue: null,
+    description: 'the `env` attribute of every log line, when set' },
+  { key: 'version', flag: '--service-version <version>', env: 'DD_VERSION', kind: 'string', defaultValue: null,
+    description: 'the `version` attribute of every log line, when set' },
+  { key: 'bodyLimitBytes', flag: '--body-limit <bytes>', env: 'CTXPROC_BODY_LIMIT', kind: 'integer', defaultValue: 65536,
+    description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event says so' },
+  { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 16777216,
+    description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
+  { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000,
+    description: 'on SIGTERM or SIGINT, how long open streams may take to finish before they are cancelled' },
+  { key: 'resetBurst', flag: '--reset-burst <count>', env: 'CTXPROC_RESET_BURST', kind: 'integer', defaultValue: 1000000,
+    description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
+  { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 1000000,
+    description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33)' },
+];
+
+/** Returns the settings with defaults only, for tests and in-process servers. */
+export function defaultSettings(): Settings {
+  return resolveSettings({}, {});
+}
+
+/**
+ * Resolves settings from command-line values (highest priority), then the
+ * environment, then defaults, and validates each. Throws CTXPROC_CONFIG_INVALID.
+ */
+export function resolveSettings(flags: Partial<Record<keyof Settings, unknown>>, env: NodeJS.ProcessEnv): Settings {
+  const resolved: Record<string, unknown> = {};
+
+  for (const definition of SETTINGS) {
+    const fromFlag = flags[definition.key];
+    const fromEnv = env[definition.env];
+    const raw = fromFlag ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? definition.defaultValue;
+    const origin = fromFlag !== undefined ? definition.flag.split(' ')[0] : fromEnv ? definition.env : 'default';
+    resolved[definition.key] = parseSetting(definition, raw, origin ?? definition.key);
+  }
+  return resolved as unknown as Settings;
+}
+
+function parseSetting(definition: SettingDefinition, raw: unknown, origin: string): unknown {
+  if (raw === null) {
+    return null;
+  }
+  const text = String(raw).trim();
+
+  switch (definition.kind) {
+    case 'integer':
+      return parsePositiveInteger(text, origin);
+    case 'address':
+      parseAddress(text, origin);
+      return text;
+    case 'level':
+      if (!LOG_LEVELS.includes(text)) {
+        throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${LOG_LEVELS.join(', ')}`);
+      }
+      return text;
+    default:
+      return text;
+  }
+}
+
+function parsePositiveInteger(text: string, origin: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a positive whole number`);
+  }
+  return value;
+}
+
+/** Splits "host:port" or "[v6]:port"; throws CTXPROC_CONFIG_INVALID when malformed. */
+export function parseAddress(text: string, origin = 'address'): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected host:port, for example 127.0.0.1:50051 or [::1]:50051`);
+  }
+  return { host: match[1] ?? match[2] ?? '', port };
+}

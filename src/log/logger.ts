@@ -1,0 +1,97 @@
+// The operational logger, for starts, stops, reloads and errors caught and
+// not re-raised. It shares its pino conventions with security events: one
+// JSON line per entry on stdout, `status` as a Datadog label instead of
+// pino's numeric `level`, an ISO-8601 `timestamp`, and `message` as the
+// message key. Datadog's status remapper maps only the integers 0 to 7, so
+// it would read a numeric pino level (30, 40) as info.
+import pino from 'pino';
+import { CtxprocError } from '../errors/codes.js';
+
+/** A pino destination stream, a file descriptor, or a file path. */
+export type LogDestination = pino.DestinationStream | number | string;
+
+export interface LoggerOptions {
+  /** Minimum level: trace, debug, info, warn, error, fatal or silent. */
+  level: string;
+  /** Default: stdout, shared with the security event emitter. */
+  destination?: LogDestination;
+  /** `service`; default "ctxproc". */
+  service?: string;
+  /** `logger.name`; default "ctxproc". */
+  name?: string;
+}
+
+const LEVELS = new Set([...Object.keys(pino.levels.values), 'silent']);
+
+/** Header keys that must never reach a log line, wherever a caller puts a header map. */
+const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+
+let stdout: pino.DestinationStream | null = null;
+
+/**
+ * Returns the process's single asynchronous stdout stream. Operational logs
+ * and security events share it, because two writers on one pipe can
+ * interleave the pieces of a line longer than the pipe's atomic write size
+ * (4096 bytes on Linux).
+ */
+export function stdoutDestination(): pino.DestinationStream {
+  stdout ??= pino.destination({ dest: 1, sync: false });
+  return stdout;
+}
+
+/** Opens a destination: a stream as given, a file descriptor or a file path asynchronously. */
+export function openDestination(destination: LogDestination | undefined): pino.DestinationStream {
+  if (destination === undefined || destination === 1) {
+    return stdoutDestination();
+  }
+  if (typeof destination === 'number' || typeof destination === 'string') {
+    return pino.destination({ dest: destination, sync: false, mkdir: typeof destination === 'string' });
+  }
+  return destination;
+}
+
+/** pino level formatter: writes the label as `status` (`info`, `warn`, `error`). */
+export function statusLabel(label: string): { status: string } {
+  return { status: label };
+}
+
+/** pino timestamp function: `"timestamp":"2025-01-31T12:00:00.000Z"`, a key Datadog reads as the log date. */
+export function isoTimestamp(): string {
+  return `,"timestamp":"${new Date().toISOString()}"`;
+}
+
+/** Creates the operational logger; throws CTXPROC_CONFIG_INVALID on an unknown level. */
+export function createLogger(options: LoggerOptions): pino.Logger {
+  if (!LEVELS.has(options.level)) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `log level "${options.level}" is unknown; use one of ${[...LEVELS].join(', ')}`);
+  }
+
+  return pino(
+    {
+      level: options.level,
+      base: { service: options.service ?? 'ctxproc', logger: { name: options.name ?? 'ctxproc' }, ctxproc: { kind: 'operational' } },
+      timestamp: isoTimestamp,
+      messageKey: 'message',
+      errorKey: 'error',
+      formatters: { level: statusLabel },
+      serializers: { error: serializeError },
+      redact: { paths: secretHeaderPaths(), censor: '[REDACTED:header]' },
+    },
+    openDestination(options.destination),
+  );
+}
+
+/** `error.kind`, `error.message`, `error.stack`: Datadog's standard error attributes. */
+function serializeError(error: unknown): { kind: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) {
+    return { kind: typeof error, message: String(error) };
+  }
+
+  const code = (error as { code?: unknown }).code;
+  return { kind: typeof code === 'string' ? code : error.name, message: error.message, stack: error.stack };
+}
+
+/** `headers.<name>` and `*.headers.<name>` for each secret header, as pino redact paths. */
+function secretHeaderPaths(): string[] {
+  return SECRET_HEADERS.flatMap((name) => [`headers["${name}"]`, `*.headers["${name}"]`]);
+}

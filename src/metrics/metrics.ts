@@ -1,0 +1,108 @@
+// Prometheus metrics, named once here. The admin server exposes them on
+// /metrics. Label children for fixed label sets are created at start so the
+// per-message path does no label lookups.
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Phase, PHASE_NAMES } from '../model/phase.js';
+
+/** How a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
+export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly streamsActive = new Gauge({ name: 'ctxproc_streams_active', help: 'ext_proc streams open now', registers: [this.registry] });
+
+  readonly streamsTotal = new Counter({
+    name: 'ctxproc_streams_total',
+    help: 'ext_proc streams ended, by how they ended (Envoy\'s reset and half-close both count as completed)',
+    labelNames: ['end'],
+    registers: [this.registry],
+  });
+
+  readonly phaseMessages = new Counter({
+    name: 'ctxproc_phase_messages_total',
+    help: 'ProcessingRequest messages received, by phase',
+    labelNames: ['phase'],
+    registers: [this.registry],
+  });
+
+  readonly protocolErrors = new Counter({
+    name: 'ctxproc_protocol_errors_total',
+    help: 'streams ended because a message broke the ext_proc protocol, by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
+
+  readonly ruleHits = new Counter({
+    name: 'ctxproc_rule_hits_total',
+    help: 'rules whose condition matched, by rule id',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+
+  readonly ruleErrors = new Counter({
+    name: 'ctxproc_rule_errors_total',
+    help: 'rule evaluations that failed (treated as no match), by rule id',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+
+  readonly blocks = new Counter({
+    name: 'ctxproc_blocks_total',
+    help: 'transactions answered with an immediate response, by rule id',
+    labelNames: ['rule'],
+    registers: [this.registry],
+  });
+
+  readonly eventsEmitted = new Counter({
+    name: 'ctxproc_events_emitted_total',
+    help: 'security events written',
+    registers: [this.registry],
+  });
+
+  readonly eventFailures = new Counter({
+    name: 'ctxproc_event_failures_total',
+    help: 'security events that could not be built or written; each is also logged',
+    registers: [this.registry],
+  });
+
+  readonly bodyTruncations = new Counter({
+    name: 'ctxproc_body_truncations_total',
+    help: 'bodies longer than the body limit, kept only up to it',
+    labelNames: ['direction'],
+    registers: [this.registry],
+  });
+
+  readonly unappliedActions = new Counter({
+    name: 'ctxproc_unapplied_actions_total',
+    help: 'header changes or blocks decided too late in the transaction to reach Envoy',
+    registers: [this.registry],
+  });
+
+  private readonly phaseCounters: Array<ReturnType<Counter['labels']>>;
+
+  private readonly endCounters: Record<StreamEnd, ReturnType<Counter['labels']>>;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'ctxproc_' });
+    }
+    this.phaseCounters = Object.values(Phase)
+      .filter((value): value is Phase => typeof value === 'number')
+      .map((phase) => this.phaseMessages.labels(PHASE_NAMES[phase]));
+    this.endCounters = {
+      completed: this.streamsTotal.labels('completed'),
+      protocol_error: this.streamsTotal.labels('protocol_error'),
+      internal_error: this.streamsTotal.labels('internal_error'),
+    };
+  }
+
+  countPhase(phase: Phase): void {
+    this.phaseCounters[phase]?.inc();
+  }
+
+  countStreamEnd(end: StreamEnd): void {
+    this.endCounters[end].inc();
+    this.streamsActive.dec();
+  }
+}

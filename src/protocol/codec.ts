@@ -1,0 +1,77 @@
+// Loads ctxproc's own ext_proc protos once and exposes the message codecs and
+// the grpc-js service definition built from them.
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { ProcessingRequest, ProcessingResponse } from './messages.js';
+
+const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+const SERVICE_FILE = 'envoy/service/ext_proc/v3/external_processor.proto';
+
+export const PROCESS_METHOD_PATH = '/envoy.service.ext_proc.v3.ExternalProcessor/Process';
+
+/** Returns the directory that holds the project's .proto files. */
+export function protoRoot(): string {
+  return PROTO_ROOT;
+}
+
+function loadRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+
+  // Imports are written relative to proto/, as protoc would resolve them;
+  // google/protobuf/* come from protobufjs's bundled well-known types.
+  root.resolvePath = (_origin, target) => {
+    if (target.startsWith('google/protobuf/')) {
+      return target;
+    }
+    return path.join(PROTO_ROOT, target);
+  };
+  root.loadSync(SERVICE_FILE, { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+export const root = loadRoot();
+
+export const ProcessingRequestType = root.lookupType('envoy.service.ext_proc.v3.ProcessingRequest');
+export const ProcessingResponseType = root.lookupType('envoy.service.ext_proc.v3.ProcessingResponse');
+
+/** Decodes one ProcessingRequest; throws protobufjs's error on malformed bytes. */
+export function decodeRequest(bytes: Buffer): ProcessingRequest {
+  return ProcessingRequestType.decode(bytes) as unknown as ProcessingRequest;
+}
+
+/** Decodes one ProcessingResponse; throws protobufjs's error on malformed bytes. */
+export function decodeResponse(bytes: Buffer): ProcessingResponse {
+  return ProcessingResponseType.decode(bytes) as unknown as ProcessingResponse;
+}
+
+/** Encodes a plain ProcessingResponse object (fields as in the proto, snake_case). */
+export function encodeResponse(message: ProcessingResponse): Buffer {
+  return Buffer.from(ProcessingResponseType.encode(ProcessingResponseType.fromObject(message)).finish());
+}
+
+/** Encodes a plain ProcessingRequest object (fields as in the proto, snake_case). */
+export function encodeRequest(message: ProcessingRequest): Buffer {
+  return Buffer.from(ProcessingRequestType.encode(ProcessingRequestType.fromObject(message)).finish());
+}
+
+/**
+ * The ExternalProcessor service for grpc-js. Decoding failures surface as
+ * exceptions inside grpc-js, which ends the call with INTERNAL; the session
+ * layer therefore receives raw buffers and decodes them itself (see
+ * `rawProcessService`) so that it can count and report them.
+ */
+export const rawProcessService: ServiceDefinition = {
+  Process: {
+    path: PROCESS_METHOD_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: Buffer) => value,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: (value: Buffer) => value,
+    responseDeserialize: (bytes: Buffer) => bytes,
+    originalName: 'process',
+  },
+};

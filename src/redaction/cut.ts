@@ -1,0 +1,62 @@
+// Cutting redacted text to a size limit without exposing part of a secret.
+// A card number cut in the middle no longer passes the detector, so the cut
+// also drops a trailing run of digits and separators, and a mask cut in the
+// middle is dropped whole so that no half marker remains.
+
+const MASK_PREFIX = '[REDACTED';
+
+/** Marker appended to a value cut to the maximum length. */
+export const CUT_MARKER = '[TRUNCATED]';
+
+/** Cuts `text` to at most `maxChars` UTF-16 code units and cleans the cut edge. */
+export function cutChars(text: string, maxChars: number): string {
+  if (text.length <= maxChars) {
+    return text;
+  }
+
+  let end = maxChars;
+  if (isHighSurrogate(text.charCodeAt(end - 1))) {
+    end -= 1;
+  }
+  return trimCutEdge(text.slice(0, end));
+}
+
+/** Cuts `text` so that its UTF-8 encoding is at most `maxBytes` bytes, and cleans the cut edge. */
+export function cutUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) {
+    return text;
+  }
+
+  // stream: true drops a multi-byte character split by the cut instead of writing U+FFFD.
+  const kept = new TextDecoder('utf-8').decode(bytes.subarray(0, maxBytes), { stream: true });
+  return trimCutEdge(kept);
+}
+
+/** Drops a trailing partial mask, then a trailing run of digits, spaces and dashes. */
+export function trimCutEdge(text: string): string {
+  let end = text.length;
+
+  const open = text.lastIndexOf('[');
+  if (open !== -1 && text.indexOf(']', open) === -1 && MASK_PREFIX.startsWith(text.slice(open, open + MASK_PREFIX.length))) {
+    end = open;
+  }
+
+  let runStart = end;
+  let sawDigit = false;
+  while (runStart > 0) {
+    const code = text.charCodeAt(runStart - 1);
+    const digit = code >= 0x30 && code <= 0x39;
+    if (!digit && code !== 0x20 && code !== 0x2d) {
+      break;
+    }
+    sawDigit ||= digit;
+    runStart -= 1;
+  }
+
+  return text.slice(0, sawDigit ? runStart : end);
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}

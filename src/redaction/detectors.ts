@@ -1,0 +1,15 @@
+// Every value detector by the name rules use for it. The Record type makes
+// the compiler reject a DetectorName without a detector.
+import type { DetectorName } from '../model/record.js';
+import { basicCredentialsDetector } from './basic-credentials.js';
+import { bearerTokenDetector } from './bearer-token.js';
+import { cardNumberDetector } from './card-number.js';
+import type { Detector } from './detector.js';
+import { jwtDetector } from './jwt.js';
+
+export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
+  card_number: cardNumberDetector,
+  jwt: jwtDetector,
+  bearer_token: bearerTokenDetector,
+  basic_credentials: basicCredentialsDetector,
+};

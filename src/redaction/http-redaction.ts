@@ -1,0 +1,154 @@
+// Redaction of the HTTP parts of a transaction: header values by name,
+// cookies inside Cookie and Set-Cookie, query parameters inside the request
+// target and inside URL-valued headers, and form bodies. Every piece that is
+// not masked by name still goes through the detectors.
+import { unescape } from 'node:querystring';
+import { rewriteCookieHeader, rewriteSetCookie, type CookieRewriter } from './cookies.js';
+import { rewriteQuery, toWellFormed, type PairRewriter, type QueryPair } from './query.js';
+import { SCAN_MARGIN_CHARS, type Redactor } from './redactor.js';
+
+export type Direction = 'request' | 'response';
+
+/** Headers whose value is a URL that can carry a token in its query (RFC 9110 §10.1.3, §10.2.2, §8.7). */
+const URL_HEADERS = new Set(['referer', 'location', 'content-location']);
+
+/** A query string parsed the way Datadog's URL parser fills `http.url_details.queryString`. */
+export type QueryObject = Record<string, string | string[]>;
+
+export interface RedactedTarget {
+  /** Path without the query, percent-encoded as on the wire. */
+  path: string;
+  /** Query without the leading `?`, percent-encoded; empty when absent. */
+  query: string;
+  /** Decoded, redacted parameters; a repeated name maps to an array. */
+  queryString: QueryObject;
+}
+
+/** Redacts one header value; `field` of each redaction is `http.<direction>.headers.<name>`. */
+export function redactHeader(redactor: Redactor, direction: Direction, name: string, value: string): string {
+  const lower = name.toLowerCase();
+  const field = `http.${direction}.headers.${redactor.name(`http.${direction}.headers`, lower)}`;
+
+  const masked = redactor.maskTarget('header', lower, field, value);
+  if (masked !== null) {
+    return masked;
+  }
+
+  const window = value.slice(0, redactor.maxValueChars + SCAN_MARGIN_CHARS);
+  if (lower === 'cookie') {
+    return redactor.limit(rewriteCookieHeader(window, cookieRewriter(redactor, direction, field)));
+  }
+  if (lower === 'set-cookie') {
+    return redactor.limit(rewriteSetCookie(window, cookieRewriter(redactor, direction, field)));
+  }
+  if (URL_HEADERS.has(lower)) {
+    return redactUrlValue(redactor, field, window);
+  }
+  return redactor.text(field, value);
+}
+
+/** Redacts the request path and query; parameter redactions are recorded as `http.request.query.<name>`. */
+export function redactRequestTarget(redactor: Redactor, path: string, query: string): RedactedTarget {
+  const windowChars = redactor.maxValueChars + SCAN_MARGIN_CHARS;
+  const redactedPath = redactor.limit(redactPathText(redactor, 'http.request.path', path.slice(0, windowChars)));
+  const rewriter = pairRewriter(redactor, 'http.request.query', (name) => `http.request.query.${name}`);
+  const rewritten = rewriteQuery(query, rewriter, windowChars);
+
+  return {
+    path: redactedPath,
+    query: redactor.limit(rewritten.encoded),
+    queryString: toQueryObject(rewritten.pairs),
+  };
+}
+
+/** Redacts a URL held in a header value or elsewhere: path, query parameters by name, fragment. */
+export function redactUrlValue(redactor: Redactor, field: string, url: string): string {
+  const queryStart = url.indexOf('?');
+  const fragmentStart = url.indexOf('#', queryStart === -1 ? 0 : queryStart);
+  let baseEnd = url.length;
+  if (queryStart !== -1) {
+    baseEnd = queryStart;
+  } else if (fragmentStart !== -1) {
+    baseEnd = fragmentStart;
+  }
+
+  const windowChars = redactor.maxValueChars + SCAN_MARGIN_CHARS;
+  let output = redactPathText(redactor, field, url.slice(0, Math.min(baseEnd, windowChars)));
+  if (queryStart !== -1) {
+    const query = url.slice(queryStart + 1, fragmentStart === -1 ? url.length : fragmentStart);
+    const rewritten = rewriteQuery(query, pairRewriter(redactor, field, () => field), windowChars);
+    output += `?${rewritten.encoded}`;
+  }
+  if (fragmentStart !== -1) {
+    output += `#${redactor.scan(field, url.slice(fragmentStart + 1), windowChars)}`;
+  }
+  return redactor.limit(output);
+}
+
+/**
+ * Redacts an application/x-www-form-urlencoded body over its first
+ * `windowChars` characters: fields named like redacted query parameters are
+ * masked, and detectors see decoded values.
+ */
+export function redactFormText(redactor: Redactor, field: string, body: string, windowChars: number): string {
+  return rewriteQuery(body, pairRewriter(redactor, field, () => field), windowChars).encoded;
+}
+
+function cookieRewriter(redactor: Redactor, direction: Direction, headerField: string): CookieRewriter {
+  const cookiesField = `http.${direction}.cookies`;
+  return {
+    rewriteName: (name) => redactor.name(cookiesField, name),
+    rewriteValue: (name, value) => {
+      const field = `${cookiesField}.${redactor.name(cookiesField, name)}`;
+      return redactor.maskTarget('cookie', name, field, value) ?? redactor.text(field, value);
+    },
+    rewriteOther: (text) => redactor.scan(headerField, text, text.length),
+  };
+}
+
+function pairRewriter(redactor: Redactor, namesField: string, fieldOf: (safeName: string) => string): PairRewriter {
+  return ({ name, value }: QueryPair): QueryPair => {
+    const safeName = redactor.name(namesField, name);
+    if (value === null) {
+      return { name: safeName, value: null };
+    }
+
+    const field = fieldOf(safeName);
+    const masked = redactor.maskTarget('query_param', name, field, value);
+    return { name: safeName, value: masked ?? redactor.text(field, value) };
+  };
+}
+
+/**
+ * Scans a path as written and, when it has percent escapes, as decoded too,
+ * so `/cards/4111%201111%201111%201111` is caught. A match in the decoded
+ * form is written back percent-encoded, masks excepted.
+ */
+function redactPathText(redactor: Redactor, field: string, path: string): string {
+  if (!path.includes('%')) {
+    return redactor.scan(field, path, path.length);
+  }
+
+  const decoded = unescape(path);
+  const redacted = redactor.scan(field, decoded, decoded.length);
+  if (redacted === decoded) {
+    return redactor.scan(field, path, path.length);
+  }
+  return encodeURI(toWellFormed(redacted)).replace(/%5B|%5D/g, (escape) => decodeURIComponent(escape));
+}
+
+function toQueryObject(pairs: QueryPair[]): QueryObject {
+  const result: QueryObject = Object.create(null);
+  for (const { name, value } of pairs) {
+    const existing = result[name];
+    const text = value ?? '';
+    if (existing === undefined) {
+      result[name] = text;
+    } else if (Array.isArray(existing)) {
+      existing.push(text);
+    } else {
+      result[name] = [existing, text];
+    }
+  }
+  return result;
+}

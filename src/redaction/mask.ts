@@ -1,0 +1,55 @@
+// The text that replaces a redacted value. Mask mode writes a fixed marker
+// naming the reason, `[REDACTED:cookie]`. HMAC mode adds a keyed fingerprint,
+// `[REDACTED:cookie:hmac=3f9a0c1de27b4410]`, so analysts can see that two
+// events carried the same value without seeing it. A plain hash would not
+// do: card numbers and short tokens have too little entropy.
+import { createHmac } from 'node:crypto';
+import type { DetectorName } from '../model/record.js';
+import { CtxprocError } from '../errors/codes.js';
+
+/** Why a value was redacted: the target kind of a redact rule, a detector, or a work limit. */
+export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit';
+
+export type RedactionMode = 'mask' | 'hmac';
+
+/** HMAC-SHA-256 keys shorter than the hash output weaken it (RFC 2104 §3). */
+const MIN_HMAC_KEY_BYTES = 32;
+
+/** 16 hex digits, 64 bits: by the birthday bound, a collision becomes likely only near 2^32 distinct values. */
+const FINGERPRINT_HEX_DIGITS = 16;
+
+export interface MaskOptions {
+  mode?: RedactionMode;
+  /** Required in hmac mode: a secret of at least 32 bytes, rotated by the operator. */
+  hmacKey?: Buffer;
+}
+
+export type Masker = (reason: RedactionReason, value: string) => string;
+
+/** Creates the masking function for a mode; throws CTXPROC_CONFIG_INVALID on a missing or short key. */
+export function createMasker(options: MaskOptions = {}): Masker {
+  const mode = options.mode ?? 'mask';
+  if (mode === 'mask') {
+    return (reason) => `[REDACTED:${reason}]`;
+  }
+
+  const key = options.hmacKey;
+  if (!key || key.length < MIN_HMAC_KEY_BYTES) {
+    throw new CtxprocError(
+      'CTXPROC_CONFIG_INVALID',
+      `redaction mode hmac needs a key of at least ${MIN_HMAC_KEY_BYTES} bytes, got ${key?.length ?? 0}; generate one with \`openssl rand -hex 32\``,
+    );
+  }
+
+  return (reason, value) => {
+    const fingerprint = createHmac('sha256', key).update(value, 'utf8').digest('hex').slice(0, FINGERPRINT_HEX_DIGITS);
+    return `[REDACTED:${reason}:hmac=${fingerprint}]`;
+  };
+}
+
+const WHOLE_MASK = /^\[REDACTED:[a-z_]+(?::hmac=[0-9a-f]{16})?\]$/;
+
+/** Returns true when `value` is exactly one mask as createMasker writes it. */
+export function isMask(value: string): boolean {
+  return WHOLE_MASK.test(value);
+}

@@ -1,0 +1,323 @@
+// The redactor for one event. It applies a RedactionSpec to every string the
+// event builder passes it and records each redaction by field, reason and
+// rule, never by value. Its work is bounded: each string is scanned over at
+// most its output length plus a margin. After `maxMatchesPerString` matches of
+// one detector, the rest of the string is masked whole.
+import type { DetectorName, FieldValue, RedactionSpec } from '../model/record.js';
+import { CUT_MARKER, cutChars } from './cut.js';
+import type { Detector, Span } from './detector.js';
+import { DETECTORS } from './detectors.js';
+import { createMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
+
+export interface RedactionEntry {
+  /** Location of the value in the transaction, for example `http.request.headers.authorization`. */
+  field: string;
+  reason: RedactionReason;
+  /** Id of the rule that asked for the redaction, or LIMIT_RULE for a work limit. */
+  rule: string;
+}
+
+export type TargetKind = 'header' | 'query_param' | 'cookie';
+
+export interface RedactorOptions extends MaskOptions {
+  /** Maximum length of a string in the event, in UTF-16 code units; longer strings are cut. Default 2048. */
+  maxValueChars?: number;
+  /** Matches per detector masked in one string; beyond them the rest is masked whole. Default 256. */
+  maxMatchesPerString?: number;
+}
+
+/** Rule id recorded when ctxproc itself masks text, on reaching a work limit. */
+export const LIMIT_RULE = 'ctxproc.limits';
+
+/** Rule id recorded when the spec names no source for a target. */
+export const UNKNOWN_RULE = 'unknown';
+
+/**
+ * Characters scanned beyond the output length, so that a secret that starts
+ * before a cut is still recognised whole; 4096 covers common JWTs.
+ */
+export const SCAN_MARGIN_CHARS = 4096;
+
+const DEFAULT_MAX_VALUE_CHARS = 2048;
+const DEFAULT_MAX_MATCHES = 256;
+const MAX_NAME_CHARS = 128;
+const MAX_FIELD_DEPTH = 16;
+const MAX_FIELD_ITEMS = 100;
+
+/** Integers of 13 digits or more could be card numbers written as JSON numbers. */
+const MIN_CARD_LIKE_INTEGER = 1e12;
+
+/** Key of RedactionSpec.sources for one target or detector: `header:authorization`, `detector:jwt`. */
+export function redactionSourceKey(kind: TargetKind | 'detector', name: string): string {
+  return `${kind}:${name.toLowerCase()}`;
+}
+
+interface ReasonSpan extends Span {
+  reason: DetectorName | TargetKind;
+}
+
+/** A value that a redact rule covers, masked wherever else it appears in the event. */
+interface KnownSecret {
+  value: string;
+  kind: TargetKind;
+  field: string;
+}
+
+/**
+ * Known values shorter than this are not searched for elsewhere: masking
+ * every "1" or "en" in an event would hide more than it protects.
+ */
+const MIN_KNOWN_SECRET_CHARS = 6;
+
+export class Redactor {
+  readonly maxValueChars: number;
+
+  private readonly maxMatches: number;
+
+  private readonly mask: Masker;
+
+  private readonly targets: Record<TargetKind, Set<string>>;
+
+  private readonly sources: Map<string, string>;
+
+  private readonly detectors: Detector[];
+
+  private readonly recorded = new Map<string, RedactionEntry>();
+
+  private readonly knownSecrets: KnownSecret[] = [];
+
+  private cutValues = 0;
+
+  private cutItems = 0;
+
+  constructor(spec: RedactionSpec, options: RedactorOptions = {}) {
+    this.maxValueChars = options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS;
+    this.maxMatches = options.maxMatchesPerString ?? DEFAULT_MAX_MATCHES;
+    this.mask = createMasker(options);
+
+    this.targets = {
+      header: lowerCased(spec.headers),
+      query_param: lowerCased(spec.queryParams),
+      cookie: lowerCased(spec.cookies),
+    };
+    this.sources = new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule]));
+    // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
+    this.detectors = Object.values(DETECTORS).filter((detector) => spec.detectors.has(detector.name));
+  }
+
+  /** Returns the redactions made so far, each field, reason and rule once. */
+  entries(): RedactionEntry[] {
+    return [...this.recorded.values()];
+  }
+
+  /** Returns a sentence per work limit reached, for the event's notes. */
+  limitNotes(): string[] {
+    const notes: string[] = [];
+    if (this.cutValues > 0) {
+      notes.push(`${this.cutValues} values longer than ${this.maxValueChars} characters were cut`);
+    }
+    if (this.cutItems > 0) {
+      notes.push(`${this.cutItems} field lists or maps longer than ${MAX_FIELD_ITEMS} items, or deeper than ${MAX_FIELD_DEPTH} levels, were cut`);
+    }
+    return notes;
+  }
+
+  /** Returns true when redact rules name `name` as a target of this kind (case-insensitive). */
+  isTarget(kind: TargetKind, name: string): boolean {
+    return this.targets[kind].has(name.toLowerCase());
+  }
+
+  /** Masks `value` whole and records it when `name` is a target of this kind; else returns null. */
+  maskTarget(kind: TargetKind, name: string, field: string, value: string): string | null {
+    const lower = name.toLowerCase();
+    if (!this.targets[kind].has(lower)) {
+      return null;
+    }
+
+    this.record(field, kind, this.sources.get(redactionSourceKey(kind, lower)) ?? UNKNOWN_RULE);
+    return this.mask(kind, value);
+  }
+
+  /** Masks detector matches in `value` and cuts it to maxValueChars, marking the cut. */
+  text(field: string, value: string): string {
+    const scanned = this.scan(field, value, this.maxValueChars + SCAN_MARGIN_CHARS);
+    return this.limit(scanned);
+  }
+
+  /** Cuts an already redacted composite value to maxValueChars, marking the cut. */
+  limit(value: string): string {
+    if (value.length <= this.maxValueChars) {
+      return value;
+    }
+    this.cutValues += 1;
+    return cutChars(value, this.maxValueChars) + CUT_MARKER;
+  }
+
+  /** Masks detector matches in a name (header, parameter, cookie or field) and cuts it to 128 characters. */
+  name(field: string, name: string): string {
+    return cutChars(this.scan(field, name, MAX_NAME_CHARS + SCAN_MARGIN_CHARS), MAX_NAME_CHARS);
+  }
+
+  /**
+   * Remembers the value of a redacted header, query parameter or cookie, so
+   * that `scan` masks it wherever else it appears: in a log field that copied
+   * it, in a path, in a note. Values are kept only for this event.
+   */
+  addKnownSecret(kind: TargetKind, name: string, value: string): void {
+    if (value.length < MIN_KNOWN_SECRET_CHARS || !this.isTarget(kind, name)) {
+      return;
+    }
+    if (!this.knownSecrets.some((known) => known.value === value)) {
+      this.knownSecrets.push({ value, kind, field: redactionSourceKey(kind, name) });
+    }
+  }
+
+  /**
+   * Masks detector matches in the first `windowChars` characters of `value`
+   * and drops the rest; the caller cuts the result to its own size.
+   */
+  scan(field: string, value: string, windowChars: number): string {
+    const window = value.length > windowChars ? value.slice(0, windowChars) : value;
+    if ((this.detectors.length === 0 && this.knownSecrets.length === 0) || window.length === 0) {
+      return window;
+    }
+
+    const spans: ReasonSpan[] = this.findKnownSecrets(field, window);
+    let unscannedFrom = Infinity;
+    for (const detector of this.detectors) {
+      const found = detector.find(window, this.maxMatches);
+      if (found.length === 0) {
+        continue;
+      }
+
+      this.record(field, detector.name, this.sources.get(redactionSourceKey('detector', detector.name)) ?? UNKNOWN_RULE);
+      for (const span of found) {
+        spans.push({ start: span.start, end: span.end, reason: detector.name });
+      }
+      if (found.length === this.maxMatches) {
+        unscannedFrom = Math.min(unscannedFrom, found[found.length - 1]!.end);
+      }
+    }
+
+    if (spans.length === 0) {
+      return window;
+    }
+    return this.applySpans(field, window, spans, unscannedFrom);
+  }
+
+  /** Redacts a value that rules put into the event: strings, numbers, and the keys of maps. */
+  fieldValue(path: string, value: FieldValue, depth = 0): FieldValue {
+    if (typeof value === 'string') {
+      return this.text(path, value);
+    }
+    if (typeof value === 'number') {
+      return this.number(path, value);
+    }
+    if (value === null || typeof value === 'boolean') {
+      return value;
+    }
+    if (depth >= MAX_FIELD_DEPTH) {
+      this.cutItems += 1;
+      return CUT_MARKER;
+    }
+
+    if (Array.isArray(value)) {
+      return this.list(path, value, depth);
+    }
+    return this.map(path, value, depth);
+  }
+
+  private list(path: string, items: FieldValue[], depth: number): FieldValue[] {
+    if (items.length > MAX_FIELD_ITEMS) {
+      this.cutItems += 1;
+    }
+    return items.slice(0, MAX_FIELD_ITEMS).map((item) => this.fieldValue(path, item, depth + 1));
+  }
+
+  /** Masks whole the value of a key that names a redacted header, parameter or cookie. */
+  private map(path: string, entries: { [key: string]: FieldValue }, depth: number): { [key: string]: FieldValue } {
+    const result: { [key: string]: FieldValue } = Object.create(null);
+    const keys = Object.keys(entries);
+    if (keys.length > MAX_FIELD_ITEMS) {
+      this.cutItems += 1;
+    }
+
+    for (const key of keys.slice(0, MAX_FIELD_ITEMS)) {
+      const safeKey = this.name(path, key);
+      const field = `${path}.${safeKey}`;
+      const value = entries[key]!;
+      const serialised = typeof value === 'string' ? value : JSON.stringify(value);
+      result[safeKey] =
+        this.maskTarget('header', key, field, serialised) ??
+        this.maskTarget('query_param', key, field, serialised) ??
+        this.maskTarget('cookie', key, field, serialised) ??
+        this.fieldValue(field, value, depth + 1);
+    }
+    return result;
+  }
+
+  private number(path: string, value: number): FieldValue {
+    if (!Number.isSafeInteger(value) || Math.abs(value) < MIN_CARD_LIKE_INTEGER) {
+      return value;
+    }
+    const digits = String(value);
+    const scanned = this.scan(path, digits, digits.length);
+    return scanned === digits ? value : scanned;
+  }
+
+  private findKnownSecrets(field: string, text: string): ReasonSpan[] {
+    const spans: ReasonSpan[] = [];
+    for (const known of this.knownSecrets) {
+      let start = text.indexOf(known.value);
+      if (start === -1) {
+        continue;
+      }
+      this.record(field, known.kind, this.sources.get(known.field) ?? UNKNOWN_RULE);
+      while (start !== -1 && spans.length < this.maxMatches) {
+        spans.push({ start, end: start + known.value.length, reason: known.kind });
+        start = text.indexOf(known.value, start + known.value.length);
+      }
+    }
+    return spans;
+  }
+
+  /** Replaces the spans, merging overlaps; masks whole the text a detector did not finish. */
+  private applySpans(field: string, text: string, spans: ReasonSpan[], unscannedFrom: number): string {
+    spans.sort((left, right) => left.start - right.start || right.end - left.end);
+
+    let output = '';
+    let cursor = 0;
+    let index = 0;
+    while (index < spans.length && spans[index]!.start < unscannedFrom) {
+      const first = spans[index]!;
+      let end = first.end;
+      index += 1;
+      while (index < spans.length && spans[index]!.start < end) {
+        end = Math.max(end, spans[index]!.end);
+        index += 1;
+      }
+
+      const start = Math.max(first.start, cursor);
+      output += text.slice(cursor, start) + this.mask(first.reason, text.slice(start, end));
+      cursor = end;
+    }
+
+    if (unscannedFrom === Infinity || cursor >= text.length) {
+      return output + text.slice(cursor);
+    }
+    this.record(field, 'match_limit', LIMIT_RULE);
+    const restStart = Math.max(cursor, unscannedFrom);
+    return output + text.slice(cursor, restStart) + this.mask('match_limit', text.slice(restStart));
+  }
+
+  private record(field: string, reason: RedactionReason, rule: string): void {
+    const key = `${field}\u0000${reason}\u0000${rule}`;
+    if (!this.recorded.has(key)) {
+      this.recorded.set(key, { field, reason, rule });
+    }
+  }
+}
+
+function lowerCased(names: Set<string>): Set<string> {
+  return new Set([...names].map((name) => name.toLowerCase()));
+}

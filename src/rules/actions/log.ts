@@ -1,0 +1,130 @@
+// log: requests one security event for the transaction, written when it ends.
+//
+// Arguments: message (text), fields (name: CEL expression, evaluated when the
+// rule matches), include (headers: names or 'all'; request_body and
+// response_body: maximum bytes). Several matched log actions still give one
+// event: the first message wins, later fields overwrite earlier ones, body
+// limits take the maximum and header lists are merged.
+//
+// Example:
+//   - log: { message: request failed, fields: { route: request.url_path }, include: { headers: [user-agent] } }
+import type { LogDecision } from '../../model/record.js';
+import { mentionsAttributeGroup } from '../attributes.js';
+import { needOfExpressions } from '../cel.js';
+import type { CompiledExpression } from '../cel.js';
+import { evaluateForRule, recordRuleError } from '../evaluate.js';
+import { toFieldValue } from '../field-value.js';
+import { headerNameProblem } from '../http-names.js';
+import type { ActionCompiler, ActionContext, ActionDefinition, CompiledAction } from '../types.js';
+
+type IncludedHeaders = LogDecision['includeHeaders'];
+
+export const logAction: ActionDefinition<'log'> = {
+  name: 'log',
+
+  compile(args, compiler) {
+    const fields = compileFields(args.fields ?? {}, compiler);
+    const headersValid = checkIncludedHeaders(args.include?.headers, compiler);
+    if (fields === null || !headersValid) {
+      return null;
+    }
+
+    const settings = {
+      message: args.message ?? null,
+      fields,
+      requestBody: args.include?.request_body ?? 0,
+      responseBody: args.include?.response_body ?? 0,
+      headers: args.include?.headers ?? [],
+    };
+    const action: CompiledAction = {
+      name: 'log',
+      need: needOfExpressions(fields.map(([, expression]) => expression)),
+      effect: null,
+      apply: (context) => applyLog(settings, context),
+    };
+    return action;
+  },
+};
+
+function compileFields(sources: Record<string, string>, compiler: ActionCompiler): Array<[string, CompiledExpression]> | null {
+  const fields: Array<[string, CompiledExpression]> = [];
+  let valid = true;
+
+  for (const [name, source] of Object.entries(sources)) {
+    const expression = compiler.expression(source, ['fields', name], 'any');
+    if (expression === null) {
+      valid = false;
+      continue;
+    }
+    if (mentionsAttributeGroup(expression.type)) {
+      compiler.report('cel_type', ['fields', name], `log field '${name}' returns a whole attribute group (${expression.type}); log single attributes such as request.url_path`);
+      valid = false;
+      continue;
+    }
+    fields.push([name, expression]);
+  }
+  return valid ? fields : null;
+}
+
+function checkIncludedHeaders(headers: IncludedHeaders | undefined, compiler: ActionCompiler): boolean {
+  if (headers === undefined || headers === 'all') {
+    return true;
+  }
+
+  let valid = true;
+  headers.forEach((name, index) => {
+    const problem = headerNameProblem(name);
+    if (problem !== null) {
+      compiler.report('invalid_header_name', ['include', 'headers', index], problem);
+      valid = false;
+    }
+  });
+  return valid;
+}
+
+interface LogSettings {
+  message: string | null;
+  fields: Array<[string, CompiledExpression]>;
+  requestBody: number;
+  responseBody: number;
+  headers: IncludedHeaders;
+}
+
+function applyLog(settings: LogSettings, context: ActionContext): void {
+  const log = (context.record.log ??= emptyLog());
+  log.rules.push(context.rule);
+  log.message ??= settings.message;
+
+  for (const [name, expression] of settings.fields) {
+    const result = evaluateForRule(expression, context, `log.fields.${name}`);
+    if (!result.ok) {
+      continue;
+    }
+    try {
+      log.fields[name] = toFieldValue(result.value);
+    } catch (error) {
+      recordRuleError(context, `log.fields.${name}: ${(error as Error).message}`);
+    }
+  }
+
+  log.includeRequestBody = Math.max(log.includeRequestBody, settings.requestBody);
+  log.includeResponseBody = Math.max(log.includeResponseBody, settings.responseBody);
+  log.includeHeaders = mergeHeaders(log.includeHeaders, settings.headers);
+}
+
+function emptyLog(): LogDecision {
+  return { rules: [], message: null, fields: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [] };
+}
+
+function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {
+  if (current === 'all' || added === 'all') {
+    return 'all';
+  }
+  const merged = [...current];
+  for (const name of added) {
+    if (!merged.includes(name)) {
+      merged.push(name);
+    }
+  }
+  return merged;
+}

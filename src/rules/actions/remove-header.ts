@@ -1,0 +1,34 @@
+// remove_header: removes a header from the request Envoy forwards upstream or
+// from the response it returns downstream, with set_header's phase deadlines.
+//
+// Arguments: to (upstream | downstream), name (lower-case header name).
+//
+// Example:
+//   - remove_header: { to: downstream, name: server }
+import { Phase } from '../../model/phase.js';
+import { headerNameProblem } from '../http-names.js';
+import type { ActionDefinition, CompiledAction } from '../types.js';
+import { HEADER_CHANGE_EFFECT } from './set-header.js';
+
+export const removeHeaderAction: ActionDefinition<'remove_header'> = {
+  name: 'remove_header',
+
+  compile(args, compiler) {
+    const nameProblem = headerNameProblem(args.name);
+    if (nameProblem !== null) {
+      compiler.report('invalid_header_name', ['name'], nameProblem);
+      return null;
+    }
+
+    const { to, name } = args;
+    const action: CompiledAction = {
+      name: 'remove_header',
+      need: { phase: Phase.RequestHeaders, attribute: null },
+      effect: HEADER_CHANGE_EFFECT[to],
+      apply(context) {
+        context.record.pendingHeaders[to].push({ op: 'remove', name, rule: context.rule });
+      },
+    };
+    return action;
+  },
+};

@@ -1,0 +1,155 @@
+// Compiles CEL expressions once, at load time: parse, check that every
+// attribute exists, type-check against the attribute table, and infer the
+// phase. The compiled form is a closure that cel-js evaluates without
+// re-checking, because type-checking caches its result on the AST.
+import { randomUUID } from 'node:crypto';
+import { Environment } from '@marcbachmann/cel-js';
+import type { ParseResult } from '@marcbachmann/cel-js';
+import { Phase } from '../model/phase.js';
+import { Activation, ConnectionAttributes, CtxprocAttributes, PeerAttributes, RequestAttributes, ResponseAttributes } from './activation.js';
+import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
+import type { PhaseNeed } from './attribute-reads.js';
+import { ATTRIBUTE_ROOTS, ATTRIBUTES } from './attributes.js';
+import { upperCaseHeaderLiterals } from './header-literals.js';
+import type { ProblemCode } from './problems.js';
+
+/** Attribute group classes, by the CEL type name the attribute table gives them. */
+const ATTRIBUTE_CLASSES: Record<string, new (...args: never[]) => object> = {
+  Request: RequestAttributes,
+  Response: ResponseAttributes,
+  Peer: PeerAttributes,
+  Connection: ConnectionAttributes,
+  Ctxproc: CtxprocAttributes,
+};
+
+function createEnvironment(): Environment {
+  const environment = new Environment();
+
+  const registered = new Set<string>();
+  for (const root of ATTRIBUTE_ROOTS) {
+    const { typeName, fields } = ATTRIBUTES[root];
+    if (!registered.has(typeName)) {
+      const ctor = ATTRIBUTE_CLASSES[typeName];
+      const fieldTypes = Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.type]));
+      environment.registerType(typeName, { ctor: ctor as new () => object, fields: fieldTypes });
+      registered.add(typeName);
+    }
+    environment.registerVariable(root, typeName);
+  }
+
+  environment.registerFunction('uuid(): string', () => randomUUID(), {
+    description: 'Returns a new random UUID (version 4), for example as an x-request-id value.',
+  });
+  return environment;
+}
+
+// Creating an Environment is costly (cel-js clones its registry), so one is
+// shared by every rule set; it is never changed after this point.
+const environment = createEnvironment();
+
+/** A CEL error, with its character offset in the expression. */
+export interface CelProblem {
+  code: Extract<ProblemCode, 'cel_syntax' | 'cel_type' | 'unknown_attribute' | 'invalid_header_name'>;
+  message: string;
+  offset: number;
+}
+
+export interface CompiledExpression {
+  readonly source: string;
+  /** CEL result type found by the type checker, e.g. bool, string or dyn. */
+  readonly type: string;
+  /** Latest phase among the attributes read. */
+  readonly phase: Phase;
+  /** The attribute that needs that phase, for messages; null when no attribute is read. */
+  readonly phaseAttribute: string | null;
+  /** Evaluates the expression; throws cel-js's EvaluationError on a runtime error. */
+  evaluate(activation: Activation): unknown;
+}
+
+export type CompileResult = { expression: CompiledExpression; problems: [] } | { expression: null; problems: CelProblem[] };
+
+/** Result types a use site accepts; dyn is accepted too and checked at run time. */
+export type ExpectedType = 'bool' | 'string' | 'any';
+
+/** Parses, checks and analyses source. use names the place for messages, such as "when". */
+export function compileExpression(source: string, expected: ExpectedType, use: string): CompileResult {
+  let parsed: ParseResult;
+  try {
+    parsed = environment.parse(source);
+  } catch (error) {
+    return failure('cel_syntax', `invalid CEL in ${use}: ${summaryOf(error)}`, error);
+  }
+
+  const reads = findAttributeReads(parsed.ast);
+  const unknown = unknownAttributes(reads);
+  if (unknown.length > 0) {
+    const problems = unknown.map(({ read, message }) => ({ code: 'unknown_attribute' as const, message: `${message} (in ${use})`, offset: read.start }));
+    return { expression: null, problems };
+  }
+
+  const upperCase = upperCaseHeaderLiterals(parsed.ast);
+  if (upperCase.length > 0) {
+    const problems = upperCase.map(({ name, start }) => ({
+      code: 'invalid_header_name' as const,
+      message: `header name '${name}' in ${use} never matches, because header maps have lower-case names; write '${name.toLowerCase()}'`,
+      offset: start,
+    }));
+    return { expression: null, problems };
+  }
+
+  const checked = parsed.check();
+  if (!checked.valid) {
+    return typeFailure(checked.error, use);
+  }
+
+  const type = checked.type ?? 'dyn';
+  if (expected !== 'any' && type !== expected && type !== 'dyn') {
+    return { expression: null, problems: [{ code: 'cel_type', message: `${use} must be a CEL expression of type ${expected}, but it returns ${type}${quotingHint(expected)}`, offset: 0 }] };
+  }
+
+  const need = phaseOfReads(reads);
+  const expression: CompiledExpression = {
+    source,
+    type,
+    phase: need.phase,
+    phaseAttribute: need.attribute,
+    evaluate: (activation) => parsed(activation as unknown as Record<string, unknown>) as unknown,
+  };
+  return { expression, problems: [] };
+}
+
+function typeFailure(error: unknown, use: string): CompileResult {
+  const code = (error as { code?: string } | undefined)?.code;
+  if (code === 'unknown_variable') {
+    const name = summaryOf(error).replace(/^Unknown variable: /, '');
+    return failure('unknown_attribute', `unknown attribute root '${name}' in ${use}; expected one of: ${ATTRIBUTE_ROOTS.join(', ')}`, error);
+  }
+  return failure('cel_type', `invalid CEL in ${use}: ${summaryOf(error)}`, error);
+}
+
+function quotingHint(expected: ExpectedType): string {
+  return expected === 'string' ? `; quote literal text inside the expression, as "'text'"` : '';
+}
+
+function failure(code: CelProblem['code'], message: string, error: unknown): CompileResult {
+  const offset = (error as { range?: { start: number } } | undefined)?.range?.start ?? 0;
+  return { expression: null, problems: [{ code, message, offset }] };
+}
+
+/** Returns the one-line summary of a cel-js error, without its source excerpt. */
+export function summaryOf(error: unknown): string {
+  if (error instanceof Error) {
+    const summary = (error as Error & { summary?: string }).summary;
+    return summary ?? error.message.split('\n')[0] ?? error.message;
+  }
+  return String(error);
+}
+
+/** Returns the latest phase, and its attribute, among expressions. */
+export function needOfExpressions(expressions: readonly CompiledExpression[]): PhaseNeed {
+  let need: PhaseNeed = { phase: Phase.RequestHeaders, attribute: null };
+  for (const expression of expressions) {
+    need = laterNeed(need, { phase: expression.phase, attribute: expression.phaseAttribute });
+  }
+  return need;
+}

@@ -1,0 +1,52 @@
+// Every way a rule file can be rejected, and the error that lists them all.
+// Loading collects problems instead of stopping at the first, so one failed
+// load shows everything there is to fix.
+
+/** Problem codes, each with what the code means and how to fix it. Tests assert on codes. */
+export const PROBLEM_CODES = {
+  file_unreadable: 'The rule path or a file in it cannot be read: check the path and its permissions.',
+  no_rule_files: 'The directory has no *.yaml or *.yml file: add one or point at a file.',
+  yaml_syntax: 'The file is not valid YAML: fix the syntax at the position shown.',
+  schema: 'The document does not match schema/ruleset.schema.json: fix the field shown.',
+  duplicate_id: 'Two rules share an id: rename one, because ids must be unique across all loaded files.',
+  cel_syntax: 'A CEL expression does not parse: fix the syntax at the position shown.',
+  cel_type: 'A CEL expression has a type error, or its result has the wrong type for where it is used.',
+  unknown_attribute: 'A CEL expression reads an attribute ctxproc does not provide: use one listed in the message.',
+  invalid_status: 'A block status is not in Envoy\'s envoy.type.v3.StatusCode enum: use a listed status.',
+  invalid_header_name: 'A header name is not a lower-case RFC 9110 token, or is a pseudo-header.',
+  invalid_header_value: 'A static header value contains CR, LF or NUL, which Envoy rejects.',
+  phase_conflict: 'An action cannot take effect in the phase its rule runs in: split the rule.',
+  multiple_blocks: 'A rule has more than one block action: keep one.',
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+/** One reason a rule set was rejected. Line and column are 1-based; absent when the problem concerns the whole file. */
+export interface RuleProblem {
+  code: ProblemCode;
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+/** Formats a problem as `file:line:column: message`, the form editors and CI annotate. */
+export function formatProblem(problem: RuleProblem): string {
+  if (problem.line === undefined) {
+    return `${problem.file}: ${problem.message}`;
+  }
+
+  return `${problem.file}:${problem.line}:${problem.column ?? 1}: ${problem.message}`;
+}
+
+/** Raised by loadRuleSet when any file has any problem; no rule of the set is usable then. */
+export class RuleLoadError extends Error {
+  readonly problems: readonly RuleProblem[];
+
+  constructor(problems: RuleProblem[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`invalid rule set (${count}):\n${problems.map(formatProblem).join('\n')}`);
+    this.name = 'RuleLoadError';
+    this.problems = problems;
+  }
+}

@@ -1,0 +1,92 @@
+// Shapes shared by the rule compiler, the actions and the engine.
+import type { Phase } from '../model/phase.js';
+import type { DetectorName, TransactionRecord } from '../model/record.js';
+import type { Activation } from './activation.js';
+import type { PhaseNeed } from './attribute-reads.js';
+import type { CompiledExpression, ExpectedType } from './cel.js';
+import type { ProblemCode } from './problems.js';
+import type { Anchor, PathSegment } from './source.js';
+
+/** Arguments of each action, as the JSON Schema admits them. */
+export interface ActionArgs {
+  log: {
+    message?: string;
+    fields?: Record<string, string>;
+    include?: { headers?: 'all' | string[]; request_body?: number; response_body?: number };
+  };
+  tag: Record<string, string>;
+  set_header: { to: 'upstream' | 'downstream'; name: string; value: string; append?: boolean };
+  remove_header: { to: 'upstream' | 'downstream'; name: string };
+  redact: { headers?: string[]; query_params?: string[]; cookies?: string[]; detectors?: DetectorName[] };
+  block: { status?: number; headers?: Record<string, string>; body?: string };
+}
+
+export type ActionName = keyof ActionArgs;
+
+/** The values an action reads and writes when its rule matches. */
+export interface ActionContext {
+  readonly rule: string;
+  readonly activation: Activation;
+  readonly record: TransactionRecord;
+}
+
+export interface CompiledAction {
+  readonly name: ActionName;
+  /** Latest phase whose attributes the action's expressions read. */
+  readonly need: PhaseNeed;
+  /** The action's change to the traffic; null for actions that only shape the event (log, tag, redact). */
+  readonly effect: TrafficEffect | null;
+  apply(context: ActionContext): void;
+}
+
+/** A change to the traffic, which Envoy accepts only up to a deadline phase. */
+export interface TrafficEffect {
+  /** Last phase whose ext_proc reply can carry the change. */
+  readonly deadline: Phase;
+  /** The change in a few words, for messages: "upstream header changes". */
+  readonly description: string;
+}
+
+/** Compile-time services offered to an action; paths are relative to the action's arguments. */
+export interface ActionCompiler {
+  readonly ruleId: string;
+  /** Compiles a CEL expression, reporting its problems; returns null when it is invalid. */
+  expression(source: string, path: readonly PathSegment[], expected: ExpectedType): CompiledExpression | null;
+  report(code: ProblemCode, path: readonly PathSegment[], message: string, anchor?: Anchor): void;
+}
+
+/** One action kind: its name and how to compile its arguments. */
+export interface ActionDefinition<N extends ActionName> {
+  readonly name: N;
+  /** Returns the compiled action, or null after reporting why it is invalid. */
+  compile(args: ActionArgs[N], compiler: ActionCompiler): CompiledAction | null;
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly description: string;
+  /** Position among all loaded rules: the evaluation order within a phase. */
+  readonly index: number;
+  /** metadata.name of the rule set the rule came from. */
+  readonly ruleSetName: string;
+  /** File and line of the rule's definition, for operational logs. */
+  readonly file: string;
+  readonly line: number;
+  /** Earliest phase in which everything the rule reads is known. */
+  readonly phase: Phase;
+  /** The attribute that forces that phase; null when the rule reads none. */
+  readonly phaseAttribute: string | null;
+  /** Null when the rule has no `when` and always matches. */
+  readonly condition: CompiledExpression | null;
+  readonly actions: readonly CompiledAction[];
+}
+
+export interface RuleSet {
+  /** `sha256:` and the first 12 hex digits of the hash of the loaded files' names and contents. */
+  readonly version: string;
+  /** Loaded files, in load order. */
+  readonly files: string[];
+  readonly loadedAt: Date;
+  /** Rules of all files, in evaluation order. */
+  readonly rules: CompiledRule[];
+}

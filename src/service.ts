@@ -1,0 +1,145 @@
+// Assembles the running service: rules, gRPC server, admin server, events,
+// metrics, and the shutdown sequence. The CLI, in-process replay and the
+// tests all start ctxproc through `startService`.
+import type { Logger } from 'pino';
+import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
+import type { Settings } from './config/settings.js';
+import { buildSecurityEvent } from './events/builder.js';
+import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
+import { Metrics, type StreamEnd } from './metrics/metrics.js';
+import { RuleEngine } from './rules/engine.js';
+import { loadRuleSet, type RuleSet } from './rules/load.js';
+import { createProcessHandler } from './session/stream-handler.js';
+import { TransactionState, type Transaction } from './session/transaction.js';
+import { setServing, startGrpcServer } from './transport/grpc-server.js';
+
+export interface ServiceOptions {
+  settings: Settings;
+  logger: Logger;
+  /** Where security events go; stdout (fd 1) by default. */
+  eventDestination?: EventEmitterOptions['destination'];
+  /** Start the admin server (default true). */
+  admin?: boolean;
+  /** Collect Node process metrics (default true). */
+  processMetrics?: boolean;
+}
+
+export interface RunningService {
+  grpcPort: number;
+  adminPort: number | null;
+  ruleSet: RuleSet;
+  metrics: Metrics;
+  /** Stops accepting streams, lets open ones finish within the grace period, flushes events. */
+  stop(): Promise<void>;
+}
+
+/** Loads the rules and starts serving; throws CtxprocError on bad rules or settings. */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { settings, logger } = options;
+  const ruleSet = loadRuleSet(settings.rules);
+  const engine = new RuleEngine(ruleSet);
+  const metrics = new Metrics({ processMetrics: options.processMetrics });
+  const emitter = createEventEmitter({ destination: options.eventDestination });
+  const open = new Set<Transaction>();
+  let ready = false;
+
+  const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
+    countDecisions(metrics, transaction);
+    if (!transaction.record.log) {
+      return;
+    }
+    const event = buildSecurityEvent(transaction.exchange, transaction.record, {
+      service: settings.service,
+      env: settings.env ?? undefined,
+      version: settings.version ?? undefined,
+      rulesVersion: ruleSet.version,
+      outcome: { blocked: transaction.state === TransactionState.Blocked, streamEnd: end === 'completed' ? 'completed' : 'error' },
+      notes: transaction.notes,
+    });
+    emitter.emit(event);
+    metrics.eventsEmitted.inc();
+  };
+
+  const handler = createProcessHandler({
+    startRules: () => ({ runner: engine.start(), rulesVersion: ruleSet.version }),
+    emitEvent,
+    metrics,
+    logger,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    track: (transaction) => {
+      open.add(transaction);
+      return () => open.delete(transaction);
+    },
+  });
+
+  const grpc = await startGrpcServer({
+    address: settings.listen,
+    maxMessageBytes: settings.maxMessageBytes,
+    resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
+    handler,
+  });
+
+  const admin: RunningAdminServer | null = options.admin === false ? null : await startAdminServer(settings.admin, {
+    registry: metrics.registry,
+    isReady: () => ready,
+    rules: () => ({ version: ruleSet.version, loadedAt: ruleSet.loadedAt.toISOString(), ruleCount: ruleSet.rules.length, files: ruleSet.files }),
+  });
+
+  setServing(grpc.health, true);
+  ready = true;
+  logger.info({ listen: settings.listen, grpc_port: grpc.port, admin_port: admin?.port ?? null, rules_version: ruleSet.version, rule_count: ruleSet.rules.length, rules_files: ruleSet.files }, 'ctxproc started');
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      setServing(grpc.health, false);
+      logger.info({ open_streams: open.size, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
+
+      await drain(grpc.server, settings.shutdownGraceMs, logger);
+      for (const transaction of open) {
+        emitEvent(transaction, 'completed');
+      }
+      open.clear();
+      await emitter.flush();
+      await admin?.close();
+      logger.info({ events_emitted: emitter.count }, 'ctxproc stopped');
+    })();
+    return stopping;
+  };
+
+  return { grpcPort: grpc.port, adminPort: admin?.port ?? null, ruleSet, metrics, stop };
+}
+
+/** Waits for open calls to end, then cancels what is left after the grace period. */
+function drain(server: import('@grpc/grpc-js').Server, graceMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    timer.unref();
+
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function countDecisions(metrics: Metrics, transaction: Transaction): void {
+  const record = transaction.record;
+  for (const rule of record.matched) {
+    metrics.ruleHits.labels(rule).inc();
+  }
+  for (const failure of record.ruleErrors) {
+    metrics.ruleErrors.labels(failure.rule).inc();
+  }
+  if (record.block) {
+    metrics.blocks.labels(record.block.rule).inc();
+  }
+  if (transaction.unappliedActions > 0) {
+    metrics.unappliedActions.inc(transaction.unappliedActions);
+  }
+}

@@ -1,0 +1,75 @@
+// Conversions between Envoy's HeaderMap and ctxproc's header lists. Envoy
+// sends values only in raw_value (bytes) since 1.27 and reads only raw_value
+// from mutations since 1.32, so `value` is neither read nor written here.
+import type { HeaderList, RequestFacts } from '../model/exchange.js';
+import type { HeaderChange } from '../model/record.js';
+import type { HeaderMap, HeaderMutation, HeaderValueOption } from '../protocol/messages.js';
+
+/** Decodes a HeaderMap into [name, value] pairs; values are read as UTF-8. */
+export function readHeaderMap(map: HeaderMap | null | undefined): HeaderList {
+  const headers = map?.headers;
+  if (!headers) {
+    return [];
+  }
+
+  const list: HeaderList = new Array(headers.length);
+  for (let index = 0; index < headers.length; index += 1) {
+    const header = headers[index]!;
+    const raw = header.raw_value;
+    list[index] = [header.key, raw && raw.length > 0 ? Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8') : ''];
+  }
+  return list;
+}
+
+/** Returns the first value of a header, or undefined. */
+export function headerValue(headers: HeaderList, name: string): string | undefined {
+  for (const [key, value] of headers) {
+    if (key === name) {
+      return value;
+    }
+  }
+  return undefined;
+}
+
+/** Builds the request facts from request headers, pseudo-headers included. */
+export function requestFactsFromHeaders(headers: HeaderList): RequestFacts {
+  const path = headerValue(headers, ':path') ?? '';
+  const queryStart = path.indexOf('?');
+
+  return {
+    method: headerValue(headers, ':method') ?? '',
+    path,
+    url_path: queryStart === -1 ? path : path.slice(0, queryStart),
+    query: queryStart === -1 ? '' : path.slice(queryStart + 1),
+    host: headerValue(headers, ':authority') ?? headerValue(headers, 'host') ?? '',
+    scheme: headerValue(headers, ':scheme') ?? '',
+    headers,
+    body: null,
+    trailers: null,
+  };
+}
+
+/**
+ * Turns the rules' header changes into an ext_proc HeaderMutation. Envoy
+ * honours only the deprecated `append` BoolValue for ext_proc (false, the
+ * default, overwrites), so set and append differ only in that flag.
+ */
+export function toHeaderMutation(changes: HeaderChange[]): HeaderMutation | null {
+  if (changes.length === 0) {
+    return null;
+  }
+
+  const setHeaders: HeaderValueOption[] = [];
+  const removeHeaders: string[] = [];
+  for (const change of changes) {
+    if (change.op === 'remove') {
+      removeHeaders.push(change.name);
+      continue;
+    }
+    setHeaders.push({
+      header: { key: change.name, raw_value: Buffer.from(change.value ?? '', 'utf8') },
+      append: { value: change.op === 'append' },
+    });
+  }
+  return { set_headers: setHeaders, remove_headers: removeHeaders };
+}

@@ -1,0 +1,68 @@
+// Builders for the ProcessingResponse that answers each phase. Replies that
+// carry nothing are encoded once at load time and reused.
+import { encodeResponse } from '../protocol/codec.js';
+import type { HeaderMutation, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';
+import type { BlockDecision } from '../model/record.js';
+
+const EMPTY_REPLIES: Record<RequestKind, Buffer> = {
+  request_headers: encodeResponse({ request_headers: {} }),
+  response_headers: encodeResponse({ response_headers: {} }),
+  request_body: encodeResponse({ request_body: {} }),
+  response_body: encodeResponse({ response_body: {} }),
+  request_trailers: encodeResponse({ request_trailers: {} }),
+  response_trailers: encodeResponse({ response_trailers: {} }),
+};
+
+/** Returns the encoded empty (CONTINUE) reply for a phase. */
+export function emptyReply(kind: RequestKind): Buffer {
+  return EMPTY_REPLIES[kind];
+}
+
+/** Builds a reply of the kind matching the request, with optional mutation and metadata. */
+export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, metadata: Struct | null): Buffer {
+  if (!mutation && !metadata) {
+    return EMPTY_REPLIES[kind];
+  }
+
+  const message: ProcessingResponse = {};
+  if (kind === 'request_trailers' || kind === 'response_trailers') {
+    // A trailers reply mutates trailers, not headers; header changes never go here.
+    message[kind] = {};
+  } else {
+    message[kind] = mutation ? { response: { header_mutation: mutation } } : {};
+  }
+  if (metadata) {
+    message.dynamic_metadata = metadata;
+  }
+  return encodeResponse(message);
+}
+
+/**
+ * Builds the reply to a body chunk in FULL_DUPLEX_STREAMED mode. Envoy drains
+ * the original bytes in that mode and forwards only what the server sends, so
+ * ctxproc sends every chunk back unchanged.
+ */
+export function streamedBodyReply(kind: 'request_body' | 'response_body', chunk: Uint8Array | undefined, endOfStream: boolean): Buffer {
+  return encodeResponse({
+    [kind]: { response: { body_mutation: { streamed_response: { body: chunk ?? Buffer.alloc(0), end_of_stream: endOfStream } } } },
+  });
+}
+
+/** Builds the immediate response that blocks a request. */
+export function blockReply(block: BlockDecision, metadata: Struct | null): Buffer {
+  const message: ProcessingResponse = {
+    immediate_response: {
+      status: { code: block.status },
+      headers: block.headers.length > 0
+        ? { set_headers: block.headers.map(([key, value]) => ({ header: { key, raw_value: Buffer.from(value, 'utf8') } })) }
+        : null,
+      body: Buffer.from(block.body, 'utf8'),
+      // Envoy copies details into %RESPONSE_CODE_DETAILS%, where spaces are not allowed.
+      details: `ctxproc_blocked_by_${block.rule}`.replace(/\s/g, '_'),
+    },
+  };
+  if (metadata) {
+    message.dynamic_metadata = metadata;
+  }
+  return encodeResponse(message);
+}

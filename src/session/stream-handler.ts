@@ -1,0 +1,161 @@
+// Connects one grpc-js Process call to one Transaction: decodes each message,
+// sends the reply, ends the stream on a protocol violation, and writes the
+// security event once, however the stream ends. A cancel (HTTP/2 reset) is
+// how Envoy ends streams by default, so it is a normal end, not an error.
+import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import type { StreamEnd, Metrics } from '../metrics/metrics.js';
+import { decodeRequest } from '../protocol/codec.js';
+import type { ProcessingRequest } from '../protocol/messages.js';
+import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
+
+/** What the handler needs from the rest of the service. */
+export interface StreamContext {
+  /** Starts the rules for a new transaction on the rule set active now. */
+  startRules(): { runner: RuleRunner; rulesVersion: string };
+  /** Writes the security event of a finished transaction, if its rules asked for one. */
+  emitEvent(transaction: Transaction, end: StreamEnd): void;
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Called with every open transaction so shutdown can finish them. */
+  track(transaction: Transaction): () => void;
+}
+
+/** Returns the grpc-js handler for ExternalProcessor/Process. */
+export function createProcessHandler(context: StreamContext) {
+  const protocolLog = rateLimitedWarn(context.logger);
+
+  return function handleProcess(call: ServerDuplexStream<Buffer, Buffer>): void {
+    const { runner, rulesVersion } = context.startRules();
+    const options: TransactionOptions = {
+      bodyLimitBytes: context.bodyLimitBytes,
+      rulesVersion,
+      onBodyTruncated: (direction) => context.metrics.bodyTruncations.labels(direction).inc(),
+    };
+    const transaction = new Transaction(runner, options);
+    const untrack = context.track(transaction);
+    context.metrics.streamsActive.inc();
+
+    let ended = false;
+    const end = (how: StreamEnd): void => {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      untrack();
+      context.metrics.countStreamEnd(how);
+      finishTransaction(context, transaction, how);
+    };
+
+    let failed = false;
+    call.on('data', (bytes: Buffer) => {
+      if (failed) {
+        return;
+      }
+      const failure = handleMessage(context, call, transaction, bytes);
+      if (failure) {
+        context.metrics.protocolErrors.labels(failure.code).inc();
+        protocolLog(failure.code, transaction.exchange.id, failure.message);
+        failed = true;
+        end('protocol_error');
+        call.emit('error', { code: ERROR_CODES[failure.code].grpcStatus, details: `${failure.code}: ${failure.message}` });
+        return;
+      }
+      if (transaction.isFinished) {
+        end('completed');
+      }
+    });
+
+    // Half-close: Envoy's graceful close, or a client done sending. End with
+    // OK at once so Envoy does not wait for its remote close timeout.
+    // Envoy ends a stream with a reset by default and with a half-close when
+    // its graceful-close guard is on. Both are normal ends. grpc-js reports
+    // either one as 'end' followed by 'cancelled', so the two cannot be told
+    // apart here, and need not be. Answering a half-close with OK at once
+    // spares Envoy its remote close timeout.
+    call.on('end', () => {
+      end('completed');
+      call.end();
+    });
+    call.on('cancelled', () => end('completed'));
+    call.on('error', (error: Error & { code?: number }) => {
+      if (error.code === GrpcStatus.CANCELLED) {
+        end('completed');
+        return;
+      }
+      context.logger.warn({ err: { message: error.message, code: error.code }, transaction_id: transaction.exchange.id }, 'ext_proc stream failed');
+      end('internal_error');
+    });
+  };
+}
+
+/** Processes one raw message; returns a protocol failure, or null when the stream goes on. */
+function handleMessage(
+  context: StreamContext,
+  call: ServerDuplexStream<Buffer, Buffer>,
+  transaction: Transaction,
+  bytes: Buffer,
+): { code: ErrorCode; message: string } | null {
+  let message: ProcessingRequest;
+  try {
+    message = decodeRequest(bytes);
+  } catch (error) {
+    return { code: 'CTXPROC_PROTO_UNDECODABLE', message: `ProcessingRequest of ${bytes.length} bytes could not be decoded: ${(error as Error).message}` };
+  }
+
+  const phase = Transaction.phaseOf(message);
+  if (phase !== null) {
+    context.metrics.countPhase(phase);
+  }
+
+  let result;
+  try {
+    result = transaction.receive(message);
+  } catch (error) {
+    context.logger.error({ err: error, transaction_id: transaction.exchange.id }, 'processing a message failed');
+    return { code: 'CTXPROC_STREAM_INTERNAL', message: `processing ${message.request ?? 'message'} failed; see the log for transaction ${transaction.exchange.id}` };
+  }
+
+  if (result.kind === 'violation') {
+    return { code: result.code, message: result.message };
+  }
+  if (result.kind === 'reply') {
+    call.write(result.bytes);
+  }
+  if (result.done) {
+    transaction.finish();
+  }
+  return null;
+}
+
+function finishTransaction(context: StreamContext, transaction: Transaction, how: StreamEnd): void {
+  try {
+    transaction.finish();
+    context.emitEvent(transaction, how);
+  } catch (error) {
+    context.metrics.eventFailures.inc();
+    context.logger.error({ err: error, transaction_id: transaction.exchange.id }, 'writing the security event failed');
+  }
+}
+
+/**
+ * Logs protocol errors at most once per second per error code, with the
+ * number suppressed since the last line, so a broken client cannot flood
+ * the log. The metric counts every one.
+ */
+function rateLimitedWarn(logger: Logger) {
+  const lastLogged = new Map<string, { at: number; suppressed: number }>();
+
+  return (code: ErrorCode, transactionId: string, message: string): void => {
+    const now = Date.now();
+    const entry = lastLogged.get(code);
+    if (entry && now - entry.at < 1000) {
+      entry.suppressed += 1;
+      return;
+    }
+    lastLogged.set(code, { at: now, suppressed: 0 });
+    logger.warn({ error_code: code, transaction_id: transactionId, suppressed: entry?.suppressed ?? 0, hint: ERROR_CODES[code].hint }, `protocol error, stream ended: ${message}`);
+  };
+}

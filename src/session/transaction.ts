@@ -1,0 +1,419 @@
+// The per-stream state machine: one Transaction per ext_proc stream, which is
+// one HTTP request and its response. It checks message order, records what
+// each phase carries, runs the rules for the phase, and returns the reply to
+// send. It knows nothing of gRPC; the stream handler moves the bytes.
+import { randomBytes } from 'node:crypto';
+import type { ErrorCode } from '../errors/codes.js';
+import type { Endpoint, Exchange, RequestFacts } from '../model/exchange.js';
+import { Phase } from '../model/phase.js';
+import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
+import type { HttpBody, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
+import { BodySendMode } from '../protocol/messages.js';
+import { jsonToStruct, structToJson } from '../protocol/struct.js';
+import { BodyAccumulator } from './body.js';
+import { DirectionState, DirectionTracker } from './direction.js';
+import { headerValue, readHeaderMap, requestFactsFromHeaders, toHeaderMutation } from './headers.js';
+import { blockReply, phaseReply, streamedBodyReply } from './replies.js';
+
+/** The rule engine as the transaction uses it: facts in, decisions into the record. */
+export interface RuleRunner {
+  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void;
+  finish(exchange: Exchange, record: TransactionRecord): void;
+}
+
+/** Where the transaction is. */
+export enum TransactionState {
+  /** Messages are expected. */
+  Open,
+  /** The response direction ended; the event can be written. */
+  Completed,
+  /** ctxproc answered with an immediate response; Envoy sends nothing more. */
+  Blocked,
+  /** A message broke the protocol; the stream ends with an error status. */
+  Failed,
+}
+
+export type ReceiveResult =
+  | { kind: 'reply'; bytes: Buffer; done: boolean }
+  | { kind: 'silent'; done: boolean }
+  | { kind: 'violation'; code: ErrorCode; message: string };
+
+export interface TransactionOptions {
+  bodyLimitBytes: number;
+  rulesVersion: string;
+  onBodyTruncated?: (direction: 'request' | 'response') => void;
+}
+
+/** The attribute namespace Envoy uses for request_attributes and response_attributes. */
+const ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
+
+/** The dynamic metadata namespace ctxproc writes; Envoy keeps it only if listed in receiving_namespaces. */
+export const METADATA_NAMESPACE = 'ctxproc';
+
+const PHASE_OF: Record<RequestKind, Phase> = {
+  request_headers: Phase.RequestHeaders,
+  request_body: Phase.RequestBody,
+  request_trailers: Phase.RequestTrailers,
+  response_headers: Phase.ResponseHeaders,
+  response_body: Phase.ResponseBody,
+  response_trailers: Phase.ResponseTrailers,
+};
+
+const BOOT_ID = randomBytes(4).toString('hex');
+let transactionCounter = 0;
+
+export class Transaction {
+  readonly exchange: Exchange;
+
+  readonly record: TransactionRecord = newTransactionRecord();
+
+  /** Facts about processing that the event reports, such as truncated bodies. */
+  readonly notes: string[] = [];
+
+  state = TransactionState.Open;
+
+  /** Header changes and blocks that the rules decided but Envoy never received. */
+  unappliedActions = 0;
+
+  observabilityMode = false;
+
+  private readonly request = new DirectionTracker('request');
+
+  private readonly response = new DirectionTracker('response');
+
+  private readonly bodies: Record<'request' | 'response', BodyAccumulator>;
+
+  private requestBodyMode: number | null = null;
+
+  private responseBodyMode: number | null = null;
+
+  private finished = false;
+
+  private metadataSignature = '';
+
+  constructor(private readonly rules: RuleRunner, private readonly options: TransactionOptions) {
+    transactionCounter += 1;
+    this.exchange = {
+      id: `${BOOT_ID}-${transactionCounter.toString(36)}`,
+      startTimeMs: Date.now(),
+      startNs: process.hrtime.bigint(),
+      endNs: null,
+      request: null,
+      response: null,
+      source: null,
+      destination: null,
+      attributes: {},
+    };
+    this.bodies = { request: new BodyAccumulator(options.bodyLimitBytes), response: new BodyAccumulator(options.bodyLimitBytes) };
+  }
+
+  /** Returns the phase of a message, or null when no phase is set. */
+  static phaseOf(message: ProcessingRequest): Phase | null {
+    return message.request ? PHASE_OF[message.request] : null;
+  }
+
+  /** Handles one ProcessingRequest and returns what to send back. */
+  receive(message: ProcessingRequest): ReceiveResult {
+    if (this.state !== TransactionState.Open) {
+      return this.violation('CTXPROC_PROTO_AFTER_END', `${message.request ?? 'message'} received after the transaction ended (${TransactionState[this.state]})`);
+    }
+
+    const kind = message.request;
+    if (!kind) {
+      return this.violation('CTXPROC_PROTO_MISSING_PHASE', 'ProcessingRequest has no phase set');
+    }
+
+    this.readStreamContext(message);
+
+    const orderViolation = this.trackOrder(kind, message);
+    if (orderViolation) {
+      return orderViolation;
+    }
+
+    return this.process(kind, message);
+  }
+
+  /**
+   * Ends the transaction: rules whose phase never came run with what is known.
+   * Safe to call more than once; only the first call runs the rules.
+   */
+  finish(): void {
+    if (this.finished) {
+      return;
+    }
+    this.finished = true;
+
+    this.rules.finish(this.exchange, this.record);
+    this.exchange.endNs = process.hrtime.bigint();
+    this.noteUnapplied('upstream');
+    this.noteUnapplied('downstream');
+    if (this.record.block && this.state !== TransactionState.Blocked) {
+      this.notes.push(`block by rule ${this.record.block.rule} decided after the last reply; the request was not blocked`);
+      this.unappliedActions += 1;
+      this.record.block = null;
+    }
+  }
+
+  /** True once `finish` ran. */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  private readStreamContext(message: ProcessingRequest): void {
+    if (message.observability_mode) {
+      this.observabilityMode = true;
+    }
+    const config = message.protocol_config;
+    if (config) {
+      this.requestBodyMode = config.request_body_mode ?? BodySendMode.NONE;
+      this.responseBodyMode = config.response_body_mode ?? BodySendMode.NONE;
+    }
+
+    const attributes = message.attributes?.[ATTRIBUTES_KEY];
+    if (attributes) {
+      Object.assign(this.exchange.attributes, structToJson(attributes));
+      this.readEndpoints();
+    }
+  }
+
+  private trackOrder(kind: RequestKind, message: ProcessingRequest): ReceiveResult | null {
+    const tracker = kind.startsWith('request_') ? this.request : this.response;
+    const part = kind.endsWith('_headers') ? 'headers' : kind.endsWith('_body') ? 'body' : 'trailers';
+    const endOfStream = part === 'headers'
+      ? Boolean(message[kind as 'request_headers']?.end_of_stream)
+      : part === 'body' ? Boolean(message[kind as 'request_body']?.end_of_stream) : true;
+
+    if (kind === 'request_headers' && this.response.state !== DirectionState.Idle) {
+      return this.violation('CTXPROC_PROTO_OUT_OF_ORDER', 'request_headers received after the response direction started');
+    }
+
+    const violation = tracker.accept(part, endOfStream);
+    return violation ? this.violation(violation.code, violation.message) : null;
+  }
+
+  private process(kind: RequestKind, message: ProcessingRequest): ReceiveResult {
+    switch (kind) {
+      case 'request_headers':
+        this.readRequestHeaders(message);
+        return this.runAndReply(kind, Phase.RequestHeaders, null);
+      case 'request_body':
+        return this.receiveBody(kind, 'request', message.request_body);
+      case 'request_trailers':
+        this.ensureRequest().trailers = readHeaderMap(message.request_trailers?.trailers);
+        return this.runAndReply(kind, Phase.RequestTrailers, null);
+      case 'response_headers':
+        this.readResponseHeaders(message);
+        return this.runAndReply(kind, Phase.ResponseHeaders, null);
+      case 'response_body':
+        return this.receiveBody(kind, 'response', message.response_body);
+      case 'response_trailers':
+        this.ensureResponse().trailers = readHeaderMap(message.response_trailers?.trailers);
+        return this.runAndReply(kind, Phase.ResponseTrailers, null);
+    }
+  }
+
+  private readRequestHeaders(message: ProcessingRequest): void {
+    const headers = readHeaderMap(message.request_headers?.headers);
+    this.exchange.request = requestFactsFromHeaders(headers);
+    if (!this.exchange.source) {
+      this.exchange.source = sourceFromHeaders(headers);
+    }
+  }
+
+  private readResponseHeaders(message: ProcessingRequest): void {
+    const headers = readHeaderMap(message.response_headers?.headers);
+    const status = Number(headerValue(headers, ':status'));
+    this.exchange.response = { code: Number.isInteger(status) ? status : 0, headers, body: null, trailers: null };
+  }
+
+  private receiveBody(kind: 'request_body' | 'response_body', direction: 'request' | 'response', body: HttpBody | null | undefined): ReceiveResult {
+    const endOfStream = Boolean(body?.end_of_stream);
+    const accumulator = this.bodies[direction];
+
+    if (accumulator.append(body?.body, endOfStream)) {
+      this.notes.push(`${direction} body longer than the body limit of ${this.options.bodyLimitBytes} bytes; rules and the event saw only the first ${this.options.bodyLimitBytes}`);
+      this.options.onBodyTruncated?.(direction);
+    }
+    const facts = direction === 'request' ? this.ensureRequest() : this.ensureResponse();
+    facts.body = accumulator.capture();
+
+    const mode = direction === 'request' ? this.requestBodyMode : this.responseBodyMode;
+    const fullDuplex = mode === BodySendMode.FULL_DUPLEX_STREAMED;
+    const phase = direction === 'request' ? Phase.RequestBody : Phase.ResponseBody;
+
+    // Body rules need the whole body, so they run on the last chunk; a
+    // BUFFERED body is one message with end_of_stream unless trailers follow.
+    const bodyIsWhole = endOfStream || mode === BodySendMode.BUFFERED || mode === BodySendMode.BUFFERED_PARTIAL;
+    if (!bodyIsWhole) {
+      return this.replyWithout(kind, fullDuplex ? streamedBodyReply(kind, body?.body, false) : null);
+    }
+    return this.runAndReply(kind, phase, fullDuplex ? streamedBodyReply(kind, body?.body, endOfStream) : null);
+  }
+
+  private runAndReply(kind: RequestKind, phase: Phase, presetReply: Buffer | null): ReceiveResult {
+    this.rules.runPhase(phase, this.exchange, this.record);
+
+    if (this.record.block) {
+      return this.block();
+    }
+
+    const done = this.response.ended;
+    if (done) {
+      this.state = TransactionState.Completed;
+    }
+    if (this.observabilityMode) {
+      return { kind: 'silent', done };
+    }
+    if (presetReply) {
+      return { kind: 'reply', bytes: presetReply, done };
+    }
+
+    const mutation = this.takeMutation(kind);
+    return { kind: 'reply', bytes: phaseReply(kind, mutation, this.metadataIfChanged()), done };
+  }
+
+  private replyWithout(kind: RequestKind, presetReply: Buffer | null): ReceiveResult {
+    if (this.observabilityMode) {
+      return { kind: 'silent', done: false };
+    }
+    return { kind: 'reply', bytes: presetReply ?? phaseReply(kind, null, null), done: false };
+  }
+
+  private block(): ReceiveResult {
+    const block = this.record.block!;
+
+    if (this.observabilityMode) {
+      // Envoy ignores every reply in observability mode, so the request goes on.
+      this.notes.push(`block by rule ${block.rule} not applied: Envoy runs ext_proc in observability mode`);
+      this.unappliedActions += 1;
+      this.record.block = null;
+      return { kind: 'silent', done: this.response.ended };
+    }
+
+    this.state = TransactionState.Blocked;
+    this.exchange.response = { code: block.status, headers: [...block.headers], body: null, trailers: null };
+    this.record.pendingHeaders.upstream.length = 0;
+    this.record.pendingHeaders.downstream.length = 0;
+    return { kind: 'reply', bytes: blockReply(block, this.metadataIfChanged()), done: true };
+  }
+
+  /**
+   * Takes the header changes this reply can carry. Envoy applies header
+   * mutations from headers replies, and from body replies only in BUFFERED
+   * modes (it ignores them in STREAMED); a trailers reply cannot change headers.
+   */
+  private takeMutation(kind: RequestKind) {
+    const target: HeaderTarget | null = kind.startsWith('request_') ? 'upstream' : 'downstream';
+    if (kind.endsWith('_trailers')) {
+      return null;
+    }
+    if (kind.endsWith('_body')) {
+      const mode = target === 'upstream' ? this.requestBodyMode : this.responseBodyMode;
+      if (mode === BodySendMode.STREAMED || mode === BodySendMode.FULL_DUPLEX_STREAMED) {
+        return null;
+      }
+    }
+
+    const pending = this.record.pendingHeaders[target];
+    if (pending.length === 0) {
+      return null;
+    }
+    const mutation = toHeaderMutation(pending);
+    pending.length = 0;
+    return mutation;
+  }
+
+  private noteUnapplied(target: HeaderTarget): void {
+    const pending = this.record.pendingHeaders[target];
+    for (const change of pending) {
+      this.notes.push(`${change.op} of ${target} header ${change.name} by rule ${change.rule} decided too late to reach Envoy`);
+    }
+    this.unappliedActions += pending.length;
+    pending.length = 0;
+  }
+
+  /**
+   * Returns ctxproc's dynamic metadata when the decision changed since the last
+   * reply, so Envoy's access log (and the replay client) can read it.
+   */
+  private metadataIfChanged(): Struct | null {
+    const record = this.record;
+    const logged = record.log !== null;
+    const action = record.block ? 'blocked' : 'allowed';
+    const signature = `${logged}|${action}|${record.matched.length}`;
+    if (signature === this.metadataSignature) {
+      return null;
+    }
+    this.metadataSignature = signature;
+
+    return jsonToStruct({
+      [METADATA_NAMESPACE]: {
+        transaction_id: this.exchange.id,
+        logged,
+        action,
+        rules_matched: record.matched.join(','),
+        rules_version: this.options.rulesVersion,
+      },
+    });
+  }
+
+  private readEndpoints(): void {
+    const attributes = this.exchange.attributes;
+    const source = endpointFromAttributes(attributes['source.address'], attributes['source.port']);
+    if (source) {
+      this.exchange.source = source;
+    }
+    const destination = endpointFromAttributes(attributes['destination.address'], attributes['destination.port']);
+    if (destination) {
+      this.exchange.destination = destination;
+    }
+  }
+
+  private ensureRequest(): RequestFacts {
+    this.exchange.request ??= requestFactsFromHeaders([]);
+    return this.exchange.request;
+  }
+
+  private ensureResponse() {
+    this.exchange.response ??= { code: 0, headers: [], body: null, trailers: null };
+    return this.exchange.response;
+  }
+
+  private violation(code: ErrorCode, message: string): ReceiveResult {
+    this.state = TransactionState.Failed;
+    return { kind: 'violation', code, message };
+  }
+}
+
+/**
+ * Parses Envoy's `source.address` attribute, which is "ip:port" (or
+ * "[v6]:port"), with `source.port` as a separate integer attribute.
+ */
+export function endpointFromAttributes(address: unknown, port: unknown): Endpoint | null {
+  if (typeof address !== 'string' || address === '') {
+    return null;
+  }
+
+  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+  if (bracketed) {
+    return { address: bracketed[1]!, port: Number(bracketed[2]) };
+  }
+  const lastColon = address.lastIndexOf(':');
+  const isHostPort = lastColon > 0 && address.indexOf(':') === lastColon && /^\d+$/.test(address.slice(lastColon + 1));
+  const host = isHostPort ? address.slice(0, lastColon) : address;
+  const parsedPort = isHostPort ? Number(address.slice(lastColon + 1)) : Number(port ?? 0);
+  return { address: host, port: Number.isFinite(parsedPort) ? parsedPort : 0 };
+}
+
+/**
+ * Without Envoy's source attributes, the client is the first address of
+ * x-forwarded-for, else x-envoy-external-address. Both can be forged by the
+ * client unless Envoy sanitises them, so configure `source.address` in the
+ * filter's request_attributes for trustworthy events.
+ */
+function sourceFromHeaders(headers: Array<[string, string]>): Endpoint | null {
+  const forwarded = headerValue(headers, 'x-forwarded-for');
+  const first = forwarded?.split(',')[0]?.trim();
+  const address = first || headerValue(headers, 'x-envoy-external-address')?.trim();
+  return address ? { address, port: 0 } : null;
+}

@@ -1,0 +1,64 @@
+// The gRPC server that Envoy connects to: ExternalProcessor/Process and
+// grpc.health.v1.Health on one port.
+import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { CtxprocError } from '../errors/codes.js';
+import { rawProcessService } from '../protocol/codec.js';
+import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
+
+/** The service name Envoy's gRPC health check can ask for. */
+export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcessor';
+
+export interface GrpcServerOptions {
+  address: string;
+  maxMessageBytes: number;
+  resetLimit: ResetLimit;
+  handler: (call: ServerDuplexStream<Buffer, Buffer>) => void;
+}
+
+export interface RunningGrpcServer {
+  server: Server;
+  health: HealthImplementation;
+  /** The port actually bound (useful when the address asked for port 0). */
+  port: number;
+}
+
+/** Creates, binds and starts the gRPC server. */
+export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  assertResetLimitSupported();
+
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': options.maxMessageBytes,
+    // Envoy keeps few long-lived HTTP/2 connections; let its keepalive pings
+    // through even between streams.
+    'grpc.keepalive_permit_without_calls': 1,
+  });
+  applyResetLimit(server, options.resetLimit);
+
+  server.addService(rawProcessService, { Process: options.handler });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', [EXT_PROC_SERVICE_NAME]: 'NOT_SERVING' });
+  health.addToServer(server);
+
+  const port = await bind(server, options.address);
+  return { server, health, port };
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+      if (error) {
+        reject(new CtxprocError('CTXPROC_CONFIG_INVALID', `cannot listen on ${address}: ${error.message}; choose a free address with --listen`));
+        return;
+      }
+      resolve(port);
+    });
+  });
+}
+
+/** Marks the server SERVING or NOT_SERVING for Envoy's gRPC health checks. */
+export function setServing(health: HealthImplementation, serving: boolean): void {
+  const status = serving ? 'SERVING' : 'NOT_SERVING';
+  health.setStatus('', status);
+  health.setStatus(EXT_PROC_SERVICE_NAME, status);
+}

@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { redactFormText, redactHeader, redactRequestTarget, redactUrlValue } from '../../src/redaction/http-redaction.js';
+import { Redactor } from '../../src/redaction/redactor.js';
+import { ALL_DETECTORS, makeSpec } from './helpers.js';
+
+const CARD = '4111111111111111';
+
+function fieldsOf(redactor: Redactor): string[] {
+  return redactor.entries().map((entry) => `${entry.field} ${entry.reason}`);
+}
+
+describe('redactHeader', () => {
+  it('masks a header named by a rule', () => {
+    const redactor = new Redactor(makeSpec({ headers: ['authorization'] }));
+    assert.equal(redactHeader(redactor, 'request', 'Authorization', 'Bearer abc'), '[REDACTED:header]');
+    assert.deepEqual(fieldsOf(redactor), ['http.request.headers.authorization header']);
+  });
+
+  it('masks Bearer and Basic credentials by detector', () => {
+    const redactor = new Redactor(makeSpec({ detectors: ALL_DETECTORS }));
+    const basic = Buffer.from('user:pass').toString('base64');
+    assert.equal(redactHeader(redactor, 'request', 'x-upstream-auth', 'Bearer abc.def'), 'Bearer [REDACTED:bearer_token]');
+    assert.equal(redactHeader(redactor, 'request', 'x-forwarded-auth', `Basic ${basic}`), 'Basic [REDACTED:basic_credentials]');
+  });
+
+  it('masks named cookies and keeps the others', () => {
+    const redactor = new Redactor(makeSpec({ cookies: ['session'] }));
+    assert.equal(redactHeader(redactor, 'request', 'cookie', 'theme=dark; session=s3cr3t; lang=en'), 'theme=dark; session=[REDACTED:cookie]; lang=en');
+    assert.deepEqual(fieldsOf(redactor), ['http.request.cookies.session cookie']);
+  });
+
+  it('masks a named cookie in Set-Cookie and keeps its attributes', () => {
+    const redactor = new Redactor(makeSpec({ cookies: ['SESSION'] }));
+    const output = redactHeader(redactor, 'response', 'set-cookie', 'session=s3cr3t; Path=/; HttpOnly; Secure');
+    assert.equal(output, 'session=[REDACTED:cookie]; Path=/; HttpOnly; Secure');
+    assert.deepEqual(fieldsOf(redactor), ['http.response.cookies.session cookie']);
+  });
+
+  it('masks query parameters in a Referer', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['access_token'] }));
+    const output = redactHeader(redactor, 'request', 'referer', 'https://app.example/cb?access_token=t0k&x=1#top');
+    assert.equal(output, 'https://app.example/cb?access_token=[REDACTED:query_param]&x=1#top');
+    assert.deepEqual(fieldsOf(redactor), ['http.request.headers.referer query_param']);
+  });
+});
+
+describe('redactRequestTarget', () => {
+  it('masks parameters by decoded name', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['token'] }));
+    const target = redactRequestTarget(redactor, '/api', 'tok%65n=abc&page=2&page=3');
+    assert.equal(target.query, 'tok%65n=[REDACTED:query_param]&page=2&page=3');
+    assert.deepEqual({ ...target.queryString }, { token: '[REDACTED:query_param]', page: ['2', '3'] });
+    assert.deepEqual(fieldsOf(redactor), ['http.request.query.token query_param']);
+  });
+
+  it('finds a card number written with encoded spaces', () => {
+    const redactor = new Redactor(makeSpec({ detectors: ['card_number'] }));
+    const target = redactRequestTarget(redactor, '/pay', 'pan=4111%201111%201111%201111&q=a+b');
+    assert.equal(target.query, 'pan=[REDACTED:card_number]&q=a+b');
+    assert.equal(target.queryString.pan, '[REDACTED:card_number]');
+    assert.equal(target.queryString.q, 'a b');
+  });
+
+  it('finds a card number in an encoded path', () => {
+    const redactor = new Redactor(makeSpec({ detectors: ['card_number'] }));
+    const target = redactRequestTarget(redactor, '/cards/4111%201111%201111%201111/x', '');
+    assert.equal(target.path, '/cards/[REDACTED:card_number]/x');
+    assert.deepEqual(fieldsOf(redactor), ['http.request.path card_number']);
+  });
+
+  it('keeps a parameter named __proto__ as data', () => {
+    const redactor = new Redactor(makeSpec({}));
+    const target = redactRequestTarget(redactor, '/', '__proto__=x');
+    assert.equal(Object.getPrototypeOf(target.queryString), null);
+    assert.equal(JSON.stringify(target.queryString), '{"__proto__":"x"}');
+  });
+
+  it('tolerates malformed escapes', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['a'] }));
+    const target = redactRequestTarget(redactor, '/%zz', 'a=%E0%A4%A&b=%');
+    assert.equal(target.path, '/%zz');
+    assert.equal(target.query, 'a=[REDACTED:query_param]&b=%');
+  });
+});
+
+describe('redactUrlValue and redactFormText', () => {
+  it('masks a JWT in a Location fragment', () => {
+    const redactor = new Redactor(makeSpec({ detectors: ['jwt'] }));
+    const output = redactUrlValue(redactor, 'http.response.headers.location', 'https://a.example/#id_token=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.');
+    assert.equal(output, 'https://a.example/#id_token=[REDACTED:jwt]');
+  });
+
+  it('masks form fields by name and card numbers with plus signs', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['password'], detectors: ['card_number'] }));
+    const output = redactFormText(redactor, 'http.request.body', `user=ada&password=hunter2&pan=${CARD.replace(/(\d{4})(?=\d)/g, '$1+')}`, 10_000);
+    assert.equal(output, 'user=ada&password=[REDACTED:query_param]&pan=[REDACTED:card_number]');
+  });
+});
