@@ -58,10 +58,10 @@ export function encodeRequest(message: ProcessingRequest): Buffer {
 }
 
 /**
- * The ExternalProcessor service for grpc-js. Decoding failures surface as
- * exceptions inside grpc-js, which ends the call with INTERNAL; the session
- * layer therefore receives raw buffers and decodes them itself (see
- * `rawProcessService`) so that it can count and report them.
+ * The ExternalProcessor service for grpc-js, moving raw bytes. grpc-js turns a
+ * deserializer exception into an INTERNAL status that the handler never sees,
+ * so the session decodes each message itself and can count and report an
+ * undecodable one with its own error code.
  */
 export const rawProcessService: ServiceDefinition = {
   Process: {

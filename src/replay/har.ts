@@ -29,6 +29,18 @@ export function parseHarFile(text: string, filePath: string): ParsedItem[] {
   });
 }
 
+/**
+ * Cache hits never reach a proxy. Chrome's DevTools export marks them with
+ * `_fromCache`; Playwright records them with `_transferSize` 0 and a negative
+ * `response.bodySize`, as HAR 1.2 asks for a body not transferred.
+ */
+function servedFromCache(entry: JsonMap, response: JsonMap): boolean {
+  if (entry._fromCache === 'memory' || entry._fromCache === 'disk') {
+    return true;
+  }
+  return response._transferSize === 0 && typeof response.bodySize === 'number' && response.bodySize < 0 && Number(response.status) !== 304;
+}
+
 function harEntries(text: string, filePath: string): unknown[] {
   let document: unknown;
   try {
@@ -58,6 +70,9 @@ function parseEntry(entry: JsonMap, source: string): ParsedItem {
   const status = Number(response?.status ?? 0);
   if (response === undefined || !Number.isInteger(status) || status < 100) {
     return skipped(source, 'har_no_response', 'the entry records no response (status 0: blocked, aborted or failed in the browser)');
+  }
+  if (servedFromCache(entry, response)) {
+    return skipped(source, 'har_from_cache', 'the browser answered this entry from its cache, so it never reached the proxy');
   }
   if (status === 101) {
     return skipped(source, 'upgrade_not_configured', 'the entry is a protocol upgrade (101), which replay does not play');

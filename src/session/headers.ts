@@ -73,3 +73,20 @@ export function toHeaderMutation(changes: HeaderChange[]): HeaderMutation | null
   }
   return { set_headers: setHeaders, remove_headers: removeHeaders };
 }
+
+/**
+ * Returns the headers after the changes, as Envoy applies them: set replaces
+ * every value of the name, append adds one, remove deletes every value.
+ */
+export function applyHeaderChanges(headers: HeaderList, changes: HeaderChange[]): HeaderList {
+  let result = headers;
+  for (const change of changes) {
+    if (change.op !== 'append') {
+      result = result.filter(([name]) => name !== change.name);
+    }
+    if (change.op !== 'remove') {
+      result = [...result, [change.name, change.value ?? '']];
+    }
+  }
+  return result;
+}

@@ -4,7 +4,7 @@
 // send. It knows nothing of gRPC; the stream handler moves the bytes.
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
-import type { Endpoint, Exchange, RequestFacts } from '../model/exchange.js';
+import type { Exchange, RequestFacts } from '../model/exchange.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
 import type { HttpBody, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
@@ -12,7 +12,8 @@ import { BodySendMode } from '../protocol/messages.js';
 import { jsonToStruct, structToJson } from '../protocol/struct.js';
 import { BodyAccumulator } from './body.js';
 import { DirectionState, DirectionTracker } from './direction.js';
-import { headerValue, readHeaderMap, requestFactsFromHeaders, toHeaderMutation } from './headers.js';
+import { endpointFromAttributes, sourceFromHeaders } from './endpoints.js';
+import { applyHeaderChanges, headerValue, readHeaderMap, requestFactsFromHeaders, toHeaderMutation } from './headers.js';
 import { blockReply, phaseReply, streamedBodyReply } from './replies.js';
 
 /** The rule engine as the transaction uses it: facts in, decisions into the record. */
@@ -319,6 +320,11 @@ export class Transaction {
       return null;
     }
     const mutation = toHeaderMutation(pending);
+    const facts = target === 'upstream' ? this.exchange.request : this.exchange.response;
+    if (facts) {
+      // The event describes what the upstream and the client received.
+      facts.headers = applyHeaderChanges(facts.headers, pending);
+    }
     pending.length = 0;
     return mutation;
   }
@@ -383,37 +389,4 @@ export class Transaction {
     this.state = TransactionState.Failed;
     return { kind: 'violation', code, message };
   }
-}
-
-/**
- * Parses Envoy's `source.address` attribute, which is "ip:port" (or
- * "[v6]:port"), with `source.port` as a separate integer attribute.
- */
-export function endpointFromAttributes(address: unknown, port: unknown): Endpoint | null {
-  if (typeof address !== 'string' || address === '') {
-    return null;
-  }
-
-  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(address);
-  if (bracketed) {
-    return { address: bracketed[1]!, port: Number(bracketed[2]) };
-  }
-  const lastColon = address.lastIndexOf(':');
-  const isHostPort = lastColon > 0 && address.indexOf(':') === lastColon && /^\d+$/.test(address.slice(lastColon + 1));
-  const host = isHostPort ? address.slice(0, lastColon) : address;
-  const parsedPort = isHostPort ? Number(address.slice(lastColon + 1)) : Number(port ?? 0);
-  return { address: host, port: Number.isFinite(parsedPort) ? parsedPort : 0 };
-}
-
-/**
- * Without Envoy's source attributes, the client is the first address of
- * x-forwarded-for, else x-envoy-external-address. Both can be forged by the
- * client unless Envoy sanitises them, so configure `source.address` in the
- * filter's request_attributes for trustworthy events.
- */
-function sourceFromHeaders(headers: Array<[string, string]>): Endpoint | null {
-  const forwarded = headerValue(headers, 'x-forwarded-for');
-  const first = forwarded?.split(',')[0]?.trim();
-  const address = first || headerValue(headers, 'x-envoy-external-address')?.trim();
-  return address ? { address, port: 0 } : null;
 }

@@ -158,3 +158,14 @@ test('har rejects files that are not HAR', () => {
   assert.throws(() => parseHarFile('{"log": ', 'cut.har'), /cut\.har is not valid JSON/);
   assert.throws(() => parseHarFile('{"entries": []}', 'other.har'), /other\.har is not a HAR file: it has no "log.entries" list/);
 });
+
+test('browser recording skips cache hits', () => {
+  const file = path.join(REPO_ROOT, 'test/fixtures/har/browser-session.har');
+  const items = parseHarFile(fs.readFileSync(file, 'utf8'), file);
+  const fromCache = items.filter((item) => item.kind === 'skipped' && item.reason === 'har_from_cache');
+  const sent = items.filter((item) => item.kind === 'har');
+
+  // The capture's server log saw 15 requests; the other 6 entries are Chromium cache hits.
+  assert.equal(sent.length, 15);
+  assert.equal(fromCache.length, 6);
+});

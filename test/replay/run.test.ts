@@ -15,7 +15,7 @@ import type { ReplayItem } from '../../src/replay/items.js';
 import { formatSummary, replayFailed, replayFiles } from '../../src/replay/run.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const HAR_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/har');
+const HAR_FIXTURE = path.join(REPO_ROOT, 'test/fixtures/har/shop-session.har');
 const FTW_FIXTURES = path.join(REPO_ROOT, 'test/fixtures/ftw');
 
 type Handler = (request: ProcessingRequest) => ProcessingResponse | null;
@@ -90,7 +90,7 @@ test('replay runs HAR and go-ftw fixtures through a server', async (t) => {
   const { target, received } = await startServer(t, ctxprocLike);
   const results: Array<[ReplayItem, number]> = [];
   const marked: string[] = [];
-  const summary = await replayFiles([HAR_FIXTURES, FTW_FIXTURES], {
+  const summary = await replayFiles([HAR_FIXTURE, FTW_FIXTURES], {
     target,
     concurrency: 4,
     clientOptions: { processingMode: { request_body_mode: 'BUFFERED' }, messageTimeoutMs: 2000 },
