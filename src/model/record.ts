@@ -49,9 +49,11 @@ export interface RedactionSpec {
   cookies: Set<string>;
   /** Detectors run over every string that goes into the event. */
   detectors: Set<DetectorName>;
+  /** Rule-defined value patterns by name, run like detectors; each RegExp has the g, d and u flags. */
+  patterns: Map<string, RegExp>;
   /**
    * Rule that first asked for each target, for the event's list of redactions.
-   * Keys are `header:<name>`, `query_param:<name>`, `cookie:<name>` and `detector:<name>`.
+   * Keys are `header:<name>`, `query_param:<name>`, `cookie:<name>`, `detector:<name>` and `pattern:<name>`.
    */
   sources: Map<string, string>;
 }
@@ -85,7 +87,7 @@ export function newTransactionRecord(): TransactionRecord {
     matched: [],
     tags: {},
     log: null,
-    redaction: { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), sources: new Map() },
+    redaction: { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map() },
     block: null,
     pendingHeaders: { upstream: [], downstream: [] },
     ruleErrors: [],

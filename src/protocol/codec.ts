@@ -11,7 +11,7 @@ const SERVICE_FILE = 'envoy/service/ext_proc/v3/external_processor.proto';
 
 export const PROCESS_METHOD_PATH = '/envoy.service.ext_proc.v3.ExternalProcessor/Process';
 
-/** Returns the directory that holds the project's .proto files. */
+/** Returns the directory that contains the project's .proto files. */
 export function protoRoot(): string {
   return PROTO_ROOT;
 }

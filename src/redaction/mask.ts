@@ -7,8 +7,8 @@ import { createHmac } from 'node:crypto';
 import type { DetectorName } from '../model/record.js';
 import { CtxprocError } from '../errors/codes.js';
 
-/** Why a value was redacted: the target kind of a redact rule, a detector, or a work limit. */
-export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit';
+/** Why a value was redacted: the target kind of a redact rule, a detector, a rule's named pattern, or a work limit. */
+export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit' | `pattern:${string}`;
 
 export type RedactionMode = 'mask' | 'hmac';
 
@@ -47,7 +47,7 @@ export function createMasker(options: MaskOptions = {}): Masker {
   };
 }
 
-const WHOLE_MASK = /^\[REDACTED:[a-z_]+(?::hmac=[0-9a-f]{16})?\]$/;
+const WHOLE_MASK = /^\[REDACTED:[a-z_]+(?::[a-z][a-z0-9_]*)?(?::hmac=[0-9a-f]{16})?\]$/;
 
 /** Returns true when `value` is exactly one mask as createMasker writes it. */
 export function isMask(value: string): boolean {

@@ -53,7 +53,15 @@ export function redactionSourceKey(kind: TargetKind | 'detector', name: string):
 }
 
 interface ReasonSpan extends Span {
-  reason: DetectorName | TargetKind;
+  reason: RedactionReason;
+}
+
+/** A built-in detector or a rule's named pattern, as the redactor runs it. */
+interface ValueScanner {
+  reason: RedactionReason;
+  /** Key of RedactionSpec.sources. */
+  source: string;
+  find(text: string, maxMatches: number): Span[];
 }
 
 /** A value that a redact rule covers, masked wherever else it appears in the event. */
@@ -80,7 +88,7 @@ export class Redactor {
 
   private readonly sources: Map<string, string>;
 
-  private readonly detectors: Detector[];
+  private readonly detectors: ValueScanner[];
 
   private readonly recorded = new Map<string, RedactionEntry>();
 
@@ -102,7 +110,12 @@ export class Redactor {
     };
     this.sources = new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule]));
     // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
-    this.detectors = Object.values(DETECTORS).filter((detector) => spec.detectors.has(detector.name));
+    this.detectors = [
+      ...Object.values(DETECTORS)
+        .filter((detector) => spec.detectors.has(detector.name))
+        .map((detector) => builtInScanner(detector)),
+      ...[...(spec.patterns ?? new Map<string, RegExp>())].map(([name, regex]) => patternScanner(name, regex)),
+    ];
   }
 
   /** Returns the redactions made so far, each field, reason and rule once. */
@@ -190,9 +203,9 @@ export class Redactor {
         continue;
       }
 
-      this.record(field, detector.name, this.sources.get(redactionSourceKey('detector', detector.name)) ?? UNKNOWN_RULE);
+      this.record(field, detector.reason, this.sources.get(detector.source) ?? UNKNOWN_RULE);
       for (const span of found) {
-        spans.push({ start: span.start, end: span.end, reason: detector.name });
+        spans.push({ start: span.start, end: span.end, reason: detector.reason });
       }
       if (found.length === this.maxMatches) {
         unscannedFrom = Math.min(unscannedFrom, found[found.length - 1]!.end);
@@ -320,4 +333,34 @@ export class Redactor {
 
 function lowerCased(names: Set<string>): Set<string> {
   return new Set([...names].map((name) => name.toLowerCase()));
+}
+
+function builtInScanner(detector: Detector): ValueScanner {
+  return { reason: detector.name, source: redactionSourceKey('detector', detector.name), find: (text, maxMatches) => detector.find(text, maxMatches) };
+}
+
+/**
+ * Runs a rule's pattern; regex-safety.ts checked at load time that it cannot
+ * backtrack catastrophically. A pattern such as \b can still match the empty
+ * string at some positions, so empty matches are stepped over, not masked.
+ */
+function patternScanner(name: string, regex: RegExp): ValueScanner {
+  const find = (text: string, maxMatches: number): Span[] => {
+    const spans: Span[] = [];
+    regex.lastIndex = 0;
+
+    let match = regex.exec(text);
+    while (match !== null && spans.length < maxMatches) {
+      if (match[0].length === 0) {
+        regex.lastIndex += 1;
+      } else {
+        spans.push({ start: match.index, end: match.index + match[0].length });
+      }
+      match = regex.exec(text);
+    }
+
+    regex.lastIndex = 0;
+    return spans;
+  };
+  return { reason: `pattern:${name}`, source: `pattern:${name}`, find };
 }

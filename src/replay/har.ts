@@ -32,7 +32,7 @@ export function parseHarFile(text: string, filePath: string): ParsedItem[] {
 /**
  * Cache hits never reach a proxy. Chrome's DevTools export marks them with
  * `_fromCache`; Playwright records them with `_transferSize` 0 and a negative
- * `response.bodySize`, as HAR 1.2 asks for a body not transferred.
+ * `response.bodySize`, which HAR 1.2 specifies for a body that was not transferred.
  */
 function servedFromCache(entry: JsonMap, response: JsonMap): boolean {
   if (entry._fromCache === 'memory' || entry._fromCache === 'disk') {

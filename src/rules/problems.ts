@@ -17,6 +17,7 @@ export const PROBLEM_CODES = {
   invalid_header_value: 'A static header value contains CR, LF or NUL, which Envoy rejects.',
   phase_conflict: 'An action cannot take effect in the phase its rule runs in: split the rule.',
   multiple_blocks: 'A rule has more than one block action: keep one.',
+  unsafe_regex: 'A regular expression is invalid or could backtrack catastrophically: rewrite it as the message says.',
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

@@ -17,7 +17,7 @@ export interface ActionArgs {
   tag: Record<string, string>;
   set_header: { to: 'upstream' | 'downstream'; name: string; value: string; append?: boolean };
   remove_header: { to: 'upstream' | 'downstream'; name: string };
-  redact: { headers?: string[]; query_params?: string[]; cookies?: string[]; detectors?: DetectorName[] };
+  redact: { headers?: string[]; query_params?: string[]; cookies?: string[]; detectors?: DetectorName[]; patterns?: Array<{ name: string; regex: string }> };
   block: { status?: number; headers?: Record<string, string>; body?: string };
 }
 

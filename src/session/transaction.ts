@@ -1,7 +1,7 @@
 // The per-stream state machine: one Transaction per ext_proc stream, which is
 // one HTTP request and its response. It checks message order, records what
 // each phase carries, runs the rules for the phase, and returns the reply to
-// send. It knows nothing of gRPC; the stream handler moves the bytes.
+// send. It uses no gRPC types, because the stream handler moves the bytes.
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Exchange, RequestFacts } from '../model/exchange.js';
@@ -22,13 +22,13 @@ export interface RuleRunner {
   finish(exchange: Exchange, record: TransactionRecord): void;
 }
 
-/** Where the transaction is. */
+/** State of a transaction. */
 export enum TransactionState {
   /** Messages are expected. */
   Open,
   /** The response direction ended; the event can be written. */
   Completed,
-  /** ctxproc answered with an immediate response; Envoy sends nothing more. */
+  /** ctxproc sent an immediate response, after which Envoy sends nothing more. */
   Blocked,
   /** A message broke the protocol; the stream ends with an error status. */
   Failed,
@@ -300,8 +300,9 @@ export class Transaction {
 
   /**
    * Takes the header changes this reply can carry. Envoy applies header
-   * mutations from headers replies, and from body replies only in BUFFERED
-   * modes (it ignores them in STREAMED); a trailers reply cannot change headers.
+   * mutations from headers replies, and from body replies only in the
+   * BUFFERED modes, because it ignores them in STREAMED. A trailers reply
+   * cannot change headers.
    */
   private takeMutation(kind: RequestKind) {
     const target: HeaderTarget | null = kind.startsWith('request_') ? 'upstream' : 'downstream';

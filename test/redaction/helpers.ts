@@ -13,6 +13,7 @@ export interface SpecTargets {
   queryParams?: string[];
   cookies?: string[];
   detectors?: DetectorName[];
+  patterns?: Record<string, string>;
 }
 
 /** Builds a spec whose every target comes from rule `rule`. */
@@ -22,6 +23,7 @@ export function makeSpec(targets: SpecTargets, rule = 'redact-secrets'): Redacti
     queryParams: new Set(targets.queryParams ?? []),
     cookies: new Set(targets.cookies ?? []),
     detectors: new Set(targets.detectors ?? []),
+    patterns: new Map(Object.entries(targets.patterns ?? {}).map(([name, source]) => [name, new RegExp(source, 'gdu')])),
     sources: new Map(),
   };
 
@@ -29,6 +31,7 @@ export function makeSpec(targets: SpecTargets, rule = 'redact-secrets'): Redacti
   for (const name of spec.queryParams) spec.sources.set(redactionSourceKey('query_param', name), rule);
   for (const name of spec.cookies) spec.sources.set(redactionSourceKey('cookie', name), rule);
   for (const name of spec.detectors) spec.sources.set(redactionSourceKey('detector', name), rule);
+  for (const name of spec.patterns.keys()) spec.sources.set(`pattern:${name}`, rule);
   return spec;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { CtxprocError } from '../../src/errors/codes.js';
 import { cutChars, cutUtf8 } from '../../src/redaction/cut.js';
 import { isMask } from '../../src/redaction/mask.js';
@@ -150,4 +150,13 @@ describe('cut helpers', () => {
   it('keeps whole UTF-8 characters', () => {
     assert.equal(cutUtf8('ab€', 4), 'ab');
   });
+});
+
+test('rule patterns mask their matches', () => {
+  const redactor = new Redactor(makeSpec({ patterns: { account_id: 'ACCT-[0-9]{8}', word_edge: '\\b' } }));
+  const output = redactor.text('ctxproc.fields.note', 'moved ACCT-12345678 to ACCT-87654321, not ACCT-123');
+
+  assert.equal(output, 'moved [REDACTED:pattern:account_id] to [REDACTED:pattern:account_id], not ACCT-123');
+  assert.deepEqual(redactor.entries(), [{ field: 'ctxproc.fields.note', reason: 'pattern:account_id', rule: 'redact-secrets' }]);
+  assert.equal(isMask('[REDACTED:pattern:account_id]'), true);
 });

@@ -174,6 +174,7 @@ const BROKEN_FILES: BrokenCase[] = [
   { file: 'unknown-detector.yaml', code: 'schema', line: 8, column: 36, words: [/invalid value "ssn"/, /card_number, jwt, bearer_token, basic_credentials/] },
   { file: 'header-value-type.yaml', code: 'cel_type', line: 8, column: 58, words: [/set_header\.value must be a CEL expression of type string/, /returns int/, /quote literal text/] },
   { file: 'two-blocks.yaml', code: 'multiple_blocks', line: 9, column: 9, words: [/more than one block action/] },
+  { file: 'unsafe-pattern.yaml', code: 'unsafe_regex', line: 8, column: 54, words: [/redact pattern 'account'/, /repeated group contains a repetition/] },
 ];
 
 for (const broken of BROKEN_FILES) {

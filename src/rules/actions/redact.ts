@@ -4,13 +4,16 @@
 //
 // Arguments: headers (lower-case names), query_params and cookies (names,
 // compared without regard to case by the redactor), detectors (card_number,
-// jwt, bearer_token, basic_credentials).
+// jwt, bearer_token, basic_credentials), patterns (named regular expressions
+// of your own, checked at load time by regex-safety.ts).
 //
 // Example:
 //   - redact: { headers: [authorization], query_params: [token], detectors: [jwt] }
+//   - redact: { patterns: [{ name: account_id, regex: 'ACCT-[0-9]{8}' }] }
 import { Phase } from '../../model/phase.js';
 import type { DetectorName, RedactionSpec } from '../../model/record.js';
 import { headerNameProblem } from '../http-names.js';
+import { regexProblem } from '../regex-safety.js';
 import type { ActionDefinition, CompiledAction } from '../types.js';
 
 /** Detector names: the JSON Schema's enum for redact.detectors lists the same. */
@@ -35,6 +38,16 @@ export const redactAction: ActionDefinition<'redact'> = {
         valid = false;
       }
     });
+    const patterns = new Map<string, RegExp>();
+    (args.patterns ?? []).forEach((pattern, index) => {
+      const problem = regexProblem(pattern.regex);
+      if (problem !== null) {
+        compiler.report('unsafe_regex', ['patterns', index, 'regex'], `redact pattern '${pattern.name}': ${problem}`);
+        valid = false;
+        return;
+      }
+      patterns.set(pattern.name, new RegExp(pattern.regex, 'gdu'));
+    });
     if (!valid) {
       return null;
     }
@@ -45,12 +58,24 @@ export const redactAction: ActionDefinition<'redact'> = {
       ...(args.cookies ?? []).map((name) => ({ set: 'cookies' as const, name, source: `cookie:${name.toLowerCase()}` })),
       ...(args.detectors ?? []).map((name) => ({ set: 'detectors' as const, name, source: `detector:${name}` })),
     ];
+    const patternSources = [...patterns.keys()].map((name) => `pattern:${name}`);
     const action: CompiledAction = {
       name: 'redact',
       need: { phase: Phase.RequestHeaders, attribute: null },
       effect: null,
       apply(context) {
-        addTargets(context.record.redaction, targets, context.rule);
+        const spec = context.record.redaction;
+        addTargets(spec, targets, context.rule);
+        for (const [name, regex] of patterns) {
+          if (!spec.patterns.has(name)) {
+            spec.patterns.set(name, regex);
+          }
+        }
+        for (const source of patternSources) {
+          if (!spec.sources.has(source)) {
+            spec.sources.set(source, context.rule);
+          }
+        }
       },
     };
     return action;

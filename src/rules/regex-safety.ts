@@ -1,0 +1,133 @@
+// A load-time check that a user's regular expression cannot backtrack
+// catastrophically. JavaScript's RegExp backtracks, so a pattern such as
+// (a+)+$ takes exponential time on a string of a's followed by one other
+// character. Rather than time patterns, which depends on the machine, the
+// check rejects the constructs that cause it. It is conservative: some safe
+// patterns, such as (a|b)+, are rejected too, and the message says how to
+// rewrite them ([ab]+).
+
+/** Longest pattern accepted, in characters. */
+export const MAX_PATTERN_CHARS = 512;
+
+interface Group {
+  /** A quantifier with a maximum above one appears inside the group. */
+  repeats: boolean;
+  /** The group has a top-level alternative (`|`). */
+  alternates: boolean;
+}
+
+/**
+ * Returns why `source` is unsafe or invalid, or null when it is safe. The
+ * checks: valid syntax (as RegExp with the u flag), no backreferences or
+ * lookaround, no repetition of a group that itself repeats or alternates,
+ * and no match of the empty string.
+ */
+export function regexProblem(source: string): string | null {
+  if (source.length > MAX_PATTERN_CHARS) {
+    return `pattern is ${source.length} characters long; the maximum is ${MAX_PATTERN_CHARS}`;
+  }
+
+  let compiled: RegExp;
+  try {
+    compiled = new RegExp(source, 'u');
+  } catch (error) {
+    return `invalid regular expression: ${(error as Error).message}`;
+  }
+
+  const structural = structureProblem(source);
+  if (structural) {
+    return structural;
+  }
+  if (compiled.test('')) {
+    return 'pattern matches the empty string, so it would mask nothing useful; require at least one character';
+  }
+  return null;
+}
+
+function structureProblem(source: string): string | null {
+  const stack: Group[] = [{ repeats: false, alternates: false }];
+  let index = 0;
+
+  while (index < source.length) {
+    const char = source[index]!;
+
+    if (char === '(') {
+      if (/^\(\?<?[=!]/.test(source.slice(index, index + 4))) {
+        return 'lookahead and lookbehind are not allowed; match the text itself';
+      }
+      stack.push({ repeats: false, alternates: false });
+      index += source[index + 1] === '?' ? groupPrefixLength(source, index) : 1;
+      continue;
+    }
+    if (char === '|') {
+      stack.at(-1)!.alternates = true;
+      index += 1;
+      continue;
+    }
+    if (char === ')') {
+      const group = stack.pop()!;
+      const quantifier = readQuantifier(source, index + 1);
+      if (quantifier && quantifier.max > 1 && group.repeats) {
+        return 'a repeated group contains a repetition, as in (a+)+: this backtracks exponentially; repeat the inner part only';
+      }
+      if (quantifier && quantifier.max > 1 && group.alternates) {
+        return 'a repeated group contains alternatives, as in (a|b)+: write a character class such as [ab]+ instead';
+      }
+      stack.at(-1)!.repeats ||= group.repeats || (quantifier !== null && quantifier.max > 1);
+      index += 1 + (quantifier?.length ?? 0);
+      continue;
+    }
+    if (char === '\\' && /[1-9k]/.test(source[index + 1] ?? '')) {
+      return 'backreferences (\\1, \\k<name>) are not allowed: they make matching exponential';
+    }
+
+    // A single atom: an escape, a character class or a character, then its quantifier.
+    index = atomEnd(source, index);
+    const quantifier = readQuantifier(source, index);
+    if (quantifier) {
+      stack.at(-1)!.repeats ||= quantifier.max > 1;
+      index += quantifier.length;
+    }
+  }
+  return null;
+}
+
+/** Returns the index after the atom at `start`; the caller checked the syntax with RegExp. */
+function atomEnd(source: string, start: number): number {
+  const char = source[start];
+  if (char === '\\') {
+    const braced = source[start + 1] === 'u' || source[start + 1] === 'p' || source[start + 1] === 'P';
+    const close = braced && source[start + 2] === '{' ? source.indexOf('}', start) : -1;
+    return close === -1 ? start + 2 : close + 1;
+  }
+  if (char === '[') {
+    let index = start + 1;
+    while (index < source.length && source[index] !== ']') {
+      index += source[index] === '\\' ? 2 : 1;
+    }
+    return index + 1;
+  }
+  return start + 1;
+}
+
+function groupPrefixLength(source: string, start: number): number {
+  if (source.startsWith('(?:', start)) {
+    return 3;
+  }
+  const named = /^\(\?<[A-Za-z_][A-Za-z0-9_]*>/.exec(source.slice(start));
+  return named ? named[0].length : 2;
+}
+
+/** Reads a quantifier at `index`: *, +, ?, {n}, {n,}, {n,m}, each optionally lazy. */
+function readQuantifier(source: string, index: number): { max: number; length: number } | null {
+  const match = /^(?:([*+?])|\{(\d+)(,(\d*))?\})\??/.exec(source.slice(index, index + 24));
+  if (!match) {
+    return null;
+  }
+  if (match[1]) {
+    return { max: match[1] === '?' ? 1 : Infinity, length: match[0].length };
+  }
+  const min = Number(match[2]);
+  const max = match[3] === undefined ? min : match[4] === '' ? Infinity : Number(match[4]);
+  return { max, length: match[0].length };
+}
