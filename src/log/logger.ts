@@ -35,7 +35,21 @@ let stdout: pino.DestinationStream | null = null;
  * (4096 bytes on Linux).
  */
 export function stdoutDestination(): pino.DestinationStream {
-  stdout ??= pino.destination({ dest: 1, sync: false });
+  if (!stdout) {
+    const destination = pino.destination({ dest: 1, sync: false });
+    // Without a listener, a write error such as EPIPE (the log collector
+    // closed the pipe) would be thrown as an uncaught 'error' event and stop
+    // the service. Report it on stderr instead, at most once a minute.
+    let lastReport = 0;
+    destination.on('error', (error: Error) => {
+      const now = Date.now();
+      if (now - lastReport >= 60_000) {
+        lastReport = now;
+        process.stderr.write(`ctxproc: writing to stdout failed (${error.message}); security events and logs are not reaching the log collector\n`);
+      }
+    });
+    stdout = destination;
+  }
   return stdout;
 }
 
