@@ -66,6 +66,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
+    maxMessageBytes: settings.maxMessageBytes,
     track: (transaction) => {
       open.add(transaction);
       return () => open.delete(transaction);

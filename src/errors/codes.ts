@@ -34,6 +34,10 @@ export const ERROR_CODES = {
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
     hint: 'the transaction already ended (ctxproc sent an immediate response); Envoy closes the stream after one',
   },
+  CTXPROC_PROTO_TOO_LARGE: {
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    hint: 'a message was larger than --max-message-bytes; raise it above Envoy\'s buffer limit for BUFFERED bodies, or use STREAMED',
+  },
   CTXPROC_STREAM_INTERNAL: {
     grpcStatus: GrpcStatus.INTERNAL,
     hint: 'ctxproc failed while processing this stream; the error is logged with the transaction id, please report it',

@@ -19,6 +19,8 @@ export interface StreamContext {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Largest ProcessingRequest accepted, in bytes. */
+  maxMessageBytes: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
 }
@@ -98,6 +100,11 @@ function handleMessage(
   transaction: Transaction,
   bytes: Buffer,
 ): { code: ErrorCode; message: string } | null {
+  if (bytes.length > context.maxMessageBytes) {
+    transaction.notes.push(`a ${bytes.length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
+    return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${bytes.length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
+  }
+
   let message: ProcessingRequest;
   try {
     message = decodeRequest(bytes);

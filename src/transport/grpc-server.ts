@@ -28,8 +28,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   assertResetLimitSupported();
 
   const server = new Server({
-    'grpc.max_receive_message_length': options.maxMessageBytes,
-    'grpc.max_send_message_length': options.maxMessageBytes,
+    'grpc.max_receive_message_length': transportMessageCap(options.maxMessageBytes),
+    'grpc.max_send_message_length': transportMessageCap(options.maxMessageBytes),
     // Envoy keeps few long-lived HTTP/2 connections; let its keepalive pings
     // through even between streams.
     'grpc.keepalive_permit_without_calls': 1,
@@ -42,6 +42,19 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 
   const port = await bind(server, options.address);
   return { server, health, port };
+}
+
+/**
+ * The size grpc-js itself enforces. ctxproc checks each message against
+ * --max-message-bytes in the stream handler, where an oversized one is
+ * counted, logged and answered with RESOURCE_EXHAUSTED. grpc-js rejects
+ * messages over its own limit before the handler sees them, and reports
+ * nothing, so its limit sits above ours and only bounds memory.
+ * NOTE: a message over twice the limit (at least 1 MiB over) still ends its
+ * stream with RESOURCE_EXHAUSTED, but uncounted and unlogged.
+ */
+export function transportMessageCap(maxMessageBytes: number): number {
+  return Math.max(maxMessageBytes * 2, maxMessageBytes + 1024 * 1024);
 }
 
 function bind(server: Server, address: string): Promise<number> {
