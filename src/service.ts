@@ -45,7 +45,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
     countDecisions(metrics, transaction);
-    if (!transaction.record.log) {
+    // A stream that carried no message describes no HTTP transaction.
+    if (!transaction.record.log || transaction.messageCount === 0) {
       return;
     }
     const event = buildSecurityEvent(transaction.exchange, transaction.record, {
@@ -88,7 +89,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   setServing(grpc.health, true);
   ready = true;
-  logger.info({ listen: settings.listen, grpc_port: grpc.port, admin_port: admin?.port ?? null, rules_version: ruleSet.version, rule_count: ruleSet.rules.length, rules_files: ruleSet.files }, 'ctxproc started');
+  logger.info(
+    {
+      listen: settings.listen,
+      grpc_port: grpc.port,
+      admin_port: admin?.port ?? null,
+      rules_version: ruleSet.version,
+      rule_count: ruleSet.rules.length,
+      rules_files: ruleSet.files,
+      body_limit_bytes: settings.bodyLimitBytes,
+      max_message_bytes: settings.maxMessageBytes,
+      shutdown_grace_ms: settings.shutdownGraceMs,
+    },
+    'ctxproc started',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -102,7 +116,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         emitEvent(transaction, 'completed');
       }
       open.clear();
-      await emitter.flush();
+      await flushWithin(emitter, EVENT_FLUSH_TIMEOUT_MS, logger);
       await admin?.close();
       logger.info({ events_emitted: emitter.count }, 'ctxproc stopped');
     })();
@@ -110,6 +124,26 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   };
 
   return { grpcPort: grpc.port, adminPort: admin?.port ?? null, ruleSet, metrics, stop };
+}
+
+/** How long shutdown waits for stdout to take the last events, in milliseconds. */
+const EVENT_FLUSH_TIMEOUT_MS = 5000;
+
+/**
+ * Waits for the emitter to write what it holds. A stdout that no longer
+ * drains (a closed pipe, a stalled collector) must not keep the process
+ * from exiting, so the wait is bounded and its expiry logged.
+ */
+async function flushWithin(emitter: { flush(): Promise<void> }, timeoutMs: number, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), timeoutMs);
+  });
+  const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
+  clearTimeout(timer);
+  if (result !== 'flushed') {
+    logger.error({ flush: result, timeout_ms: timeoutMs }, 'security events still buffered at exit could not be written to stdout');
+  }
 }
 
 /** Waits for open calls to end, then cancels what is left after the grace period. */

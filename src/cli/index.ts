@@ -15,6 +15,11 @@ const program = new Command()
   .version(packageJson.version)
   .showHelpAfterError('(run with --help for usage)');
 
+// Usage errors exit 2, as invalid setting values do; help and version exit 0.
+program.exitOverride((error) => {
+  process.exit(error.exitCode === 0 ? 0 : 2);
+});
+
 registerServeCommand(program);
 registerReplayCommand(program);
 

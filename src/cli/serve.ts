@@ -7,11 +7,8 @@ import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { startService } from '../service.js';
 
 /** Adds one option per setting, with its environment variable and default. */
-export function addSettingOptions(command: Command, keys?: Array<keyof Settings>): Command {
+export function addSettingOptions(command: Command): Command {
   for (const definition of SETTINGS) {
-    if (keys && !keys.includes(definition.key)) {
-      continue;
-    }
     const option = new Option(definition.flag, definition.description).env(definition.env);
     if (definition.defaultValue !== null) {
       option.default(definition.defaultValue);
@@ -21,15 +18,44 @@ export function addSettingOptions(command: Command, keys?: Array<keyof Settings>
   return command;
 }
 
+/**
+ * Maps commander's option values to settings. Commander names a value after
+ * its flag (--body-limit becomes bodyLimit), which differs from some setting
+ * keys, and it has already applied the flag, environment, default order.
+ * The origin of each value goes along, so an error names the variable or flag
+ * the user set.
+ */
+export function settingsFromCommand(command: Command): { values: Partial<Record<keyof Settings, unknown>>; origins: Partial<Record<keyof Settings, string>> } {
+  const values: Partial<Record<keyof Settings, unknown>> = {};
+  const origins: Partial<Record<keyof Settings, string>> = {};
+
+  for (const definition of SETTINGS) {
+    const option = command.options.find((candidate) => candidate.long === definition.flag.split(' ')[0]);
+    if (!option) {
+      continue;
+    }
+    const name = option.attributeName();
+    const source = command.getOptionValueSource(name);
+    const value = command.getOptionValue(name);
+    // An empty variable (CTXPROC_LISTEN=) means unset, as it does for most Unix tools.
+    if (source === 'default' || source === undefined || (source === 'env' && value === '')) {
+      continue;
+    }
+    values[definition.key] = value;
+    origins[definition.key] = source === 'env' ? definition.env : option.long ?? definition.key;
+  }
+  return { values, origins };
+}
+
 export function registerServeCommand(program: Command): void {
   const command = program
     .command('serve')
     .description('Run the ext_proc gRPC service on the given rules until SIGTERM or SIGINT.');
-  addSettingOptions(command).action(runServe);
+  addSettingOptions(command).action((_options: unknown, self: Command) => runServe(self));
 }
 
-async function runServe(options: Record<string, unknown>): Promise<void> {
-  const settings = settingsOrExit(options);
+async function runServe(command: Command): Promise<void> {
+  const settings = settingsOrExit(command);
   const logger = createLogger({ level: settings.logLevel, service: settings.service });
 
   let service;
@@ -41,7 +67,15 @@ async function runServe(options: Record<string, unknown>): Promise<void> {
     return;
   }
 
+  let stopping = false;
   const shutdown = (signal: string): void => {
+    // Kubernetes and process managers may repeat the signal; only SIGKILL
+    // should cut the grace period short and lose the open transactions' events.
+    if (stopping) {
+      logger.warn({ signal }, 'shutdown already in progress; send SIGKILL to stop at once');
+      return;
+    }
+    stopping = true;
     logger.info({ signal }, 'shutdown signal received');
     service.stop().then(
       () => exitAfterFlush(0),
@@ -51,14 +85,15 @@ async function runServe(options: Record<string, unknown>): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 /** Resolves settings or exits with status 2 and the reason on stderr. */
-export function settingsOrExit(options: Record<string, unknown>): Settings {
+export function settingsOrExit(command: Command): Settings {
   try {
-    return resolveSettings(options as Partial<Record<keyof Settings, unknown>>, process.env);
+    const { values, origins } = settingsFromCommand(command);
+    return resolveSettings(values, {}, origins);
   } catch (error) {
     process.stderr.write(`ctxproc: ${(error as Error).message}\n`);
     process.exit(2);

@@ -64,15 +64,24 @@ export function defaultSettings(): Settings {
  * Resolves settings from command-line values (highest priority), then the
  * environment, then defaults, and validates each. Throws CTXPROC_CONFIG_INVALID.
  */
-export function resolveSettings(flags: Partial<Record<keyof Settings, unknown>>, env: NodeJS.ProcessEnv): Settings {
+export function resolveSettings(
+  flags: Partial<Record<keyof Settings, unknown>>,
+  env: NodeJS.ProcessEnv,
+  flagOrigins: Partial<Record<keyof Settings, string>> = {},
+): Settings {
   const resolved: Record<string, unknown> = {};
 
   for (const definition of SETTINGS) {
     const fromFlag = flags[definition.key];
     const fromEnv = env[definition.env];
     const raw = fromFlag ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv) ?? definition.defaultValue;
-    const origin = fromFlag !== undefined ? definition.flag.split(' ')[0] : fromEnv ? definition.env : 'default';
-    resolved[definition.key] = parseSetting(definition, raw, origin ?? definition.key);
+    let origin = `default of ${definition.flag.split(' ')[0]}`;
+    if (fromFlag !== undefined) {
+      origin = flagOrigins[definition.key] ?? definition.flag.split(' ')[0] ?? definition.key;
+    } else if (fromEnv) {
+      origin = definition.env;
+    }
+    resolved[definition.key] = parseSetting(definition, raw, origin);
   }
   return resolved as unknown as Settings;
 }

@@ -8,6 +8,7 @@ import type { ParseResult } from '@marcbachmann/cel-js';
 import { Phase } from '../model/phase.js';
 import { Activation, ConnectionAttributes, CtxprocAttributes, PeerAttributes, RequestAttributes, ResponseAttributes } from './activation.js';
 import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
+import { regexCallProblems } from './regex-calls.js';
 import type { PhaseNeed } from './attribute-reads.js';
 import { ATTRIBUTE_ROOTS, ATTRIBUTES } from './attributes.js';
 import { upperCaseHeaderLiterals } from './header-literals.js';
@@ -49,7 +50,7 @@ const environment = createEnvironment();
 
 /** A CEL error, with its character offset in the expression. */
 export interface CelProblem {
-  code: Extract<ProblemCode, 'cel_syntax' | 'cel_type' | 'unknown_attribute' | 'invalid_header_name'>;
+  code: Extract<ProblemCode, 'cel_syntax' | 'cel_type' | 'unknown_attribute' | 'invalid_header_name' | 'unsafe_regex'>;
   message: string;
   offset: number;
 }
@@ -95,6 +96,11 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
       offset: start,
     }));
     return { expression: null, problems };
+  }
+
+  const regexProblems = regexCallProblems(parsed.ast);
+  if (regexProblems.length > 0) {
+    return { expression: null, problems: regexProblems.map(({ message, offset }) => ({ code: 'unsafe_regex' as const, message: `${message} (in ${use})`, offset })) };
   }
 
   const checked = parsed.check();

@@ -1,5 +1,6 @@
 // Client and server addresses of a transaction, from Envoy's attributes or,
 // failing those, from forwarding headers.
+import { isIP } from 'node:net';
 import type { Endpoint, HeaderList } from '../model/exchange.js';
 import { headerValue } from './headers.js';
 
@@ -11,16 +12,34 @@ export function endpointFromAttributes(address: unknown, port: unknown): Endpoin
   if (typeof address !== 'string' || address === '') {
     return null;
   }
+  return parseEndpoint(address, Number(port ?? 0));
+}
 
-  const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(address);
+/**
+ * Splits "ip", "ip:port" or "[v6]:port" and returns null unless the address
+ * is an IPv4 or IPv6 literal: anything else (a forged header, a pipe name)
+ * must not be reported as the client's IP.
+ */
+function parseEndpoint(text: string, defaultPort: number): Endpoint | null {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  let host = text;
+  let port = defaultPort;
   if (bracketed) {
-    return { address: bracketed[1]!, port: Number(bracketed[2]) };
+    host = bracketed[1]!;
+    port = bracketed[2] === undefined ? defaultPort : Number(bracketed[2]);
+  } else {
+    const lastColon = text.lastIndexOf(':');
+    const isHostPort = lastColon > 0 && text.indexOf(':') === lastColon && /^\d+$/.test(text.slice(lastColon + 1));
+    if (isHostPort) {
+      host = text.slice(0, lastColon);
+      port = Number(text.slice(lastColon + 1));
+    }
   }
-  const lastColon = address.lastIndexOf(':');
-  const isHostPort = lastColon > 0 && address.indexOf(':') === lastColon && /^\d+$/.test(address.slice(lastColon + 1));
-  const host = isHostPort ? address.slice(0, lastColon) : address;
-  const parsedPort = isHostPort ? Number(address.slice(lastColon + 1)) : Number(port ?? 0);
-  return { address: host, port: Number.isFinite(parsedPort) ? parsedPort : 0 };
+
+  if (isIP(host) === 0) {
+    return null;
+  }
+  return { address: host, port: Number.isInteger(port) && port >= 0 && port <= 65535 ? port : 0 };
 }
 
 /**
@@ -32,6 +51,10 @@ export function endpointFromAttributes(address: unknown, port: unknown): Endpoin
 export function sourceFromHeaders(headers: HeaderList): Endpoint | null {
   const forwarded = headerValue(headers, 'x-forwarded-for');
   const first = forwarded?.split(',')[0]?.trim();
-  const address = first || headerValue(headers, 'x-envoy-external-address')?.trim();
-  return address ? { address, port: 0 } : null;
+  const fromForwarded = first ? parseEndpoint(first, 0) : null;
+  if (fromForwarded) {
+    return fromForwarded;
+  }
+  const external = headerValue(headers, 'x-envoy-external-address')?.trim();
+  return external ? parseEndpoint(external, 0) : null;
 }

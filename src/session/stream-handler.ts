@@ -83,6 +83,11 @@ export function createProcessHandler(context: StreamContext) {
     });
     call.on('cancelled', () => end('completed'));
     call.on('error', (error: Error & { code?: number }) => {
+      // grpc-js delivers the status that ends a protocol violation as an
+      // 'error' event too; that one is already counted and logged.
+      if (failed) {
+        return;
+      }
       if (error.code === GrpcStatus.CANCELLED) {
         end('completed');
         return;

@@ -76,6 +76,9 @@ export class Transaction {
   /** Header changes and blocks that the rules decided but Envoy never received. */
   unappliedActions = 0;
 
+  /** ProcessingRequest messages received, valid or not. */
+  messageCount = 0;
+
   observabilityMode = false;
 
   private readonly request = new DirectionTracker('request');
@@ -115,6 +118,7 @@ export class Transaction {
 
   /** Handles one ProcessingRequest and returns what to send back. */
   receive(message: ProcessingRequest): ReceiveResult {
+    this.messageCount += 1;
     if (this.state !== TransactionState.Open) {
       return this.violation('CTXPROC_PROTO_AFTER_END', `${message.request ?? 'message'} received after the transaction ended (${TransactionState[this.state]})`);
     }

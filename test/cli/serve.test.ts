@@ -46,7 +46,31 @@ test('invalid setting exits 2 with the reason', async () => {
 test('invalid environment setting exits 2', async () => {
   const result = await runCli(['serve'], { CTXPROC_LOG_LEVEL: 'chatty' });
   assert.equal(result.code, 2);
-  assert.match(result.stderr, /CTXPROC_LOG_LEVEL|--log-level/);
+  assert.match(result.stderr, /CTXPROC_LOG_LEVEL is "chatty"/);
+});
+
+test('unknown flag exits 2', async () => {
+  const result = await runCli(['serve', '--no-such-flag']);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /unknown option '--no-such-flag'/);
+});
+
+test('flags win over environment variables', async (t) => {
+  const env = { CTXPROC_SHUTDOWN_GRACE_MS: '9999', CTXPROC_BODY_LIMIT: '100', CTXPROC_MAX_MESSAGE_BYTES: '' };
+  const cli = await startCli(['--shutdown-grace', '1234', '--body-limit', '2048'], env);
+  t.after(() => cli.child.kill('SIGKILL'));
+  const started = cli.lines.find((line) => line.message === 'ctxproc started')!;
+
+  assert.equal(started.shutdown_grace_ms, 1234);
+  assert.equal(started.body_limit_bytes, 2048);
+  assert.equal(started.max_message_bytes, 16777216, 'an empty variable counts as unset');
+  assert.equal(await cli.stop('SIGTERM'), 0);
+});
+
+test('invalid variable is named in the error', async () => {
+  const result = await runCli(['serve'], { CTXPROC_BODY_LIMIT: 'lots' });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /CTXPROC_BODY_LIMIT is "lots"/);
 });
 
 test('invalid rules stop startup with file:line:column', async () => {

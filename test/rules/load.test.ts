@@ -174,6 +174,8 @@ const BROKEN_FILES: BrokenCase[] = [
   { file: 'unknown-detector.yaml', code: 'schema', line: 8, column: 36, words: [/invalid value "ssn"/, /card_number, jwt, bearer_token, basic_credentials/] },
   { file: 'header-value-type.yaml', code: 'cel_type', line: 8, column: 58, words: [/set_header\.value must be a CEL expression of type string/, /returns int/, /quote literal text/] },
   { file: 'two-blocks.yaml', code: 'multiple_blocks', line: 9, column: 9, words: [/more than one block action/] },
+  { file: 'unsafe-matches.yaml', code: 'unsafe_regex', line: 7, column: 37, words: [/matches\(\) pattern "\^\/\(a\+\)\+\$"/, /repeated group contains a repetition/, /in when/] },
+  { file: 'dynamic-matches.yaml', code: 'unsafe_regex', line: 7, column: 33, words: [/matches\(\) needs a string literal pattern/] },
   { file: 'unsafe-pattern.yaml', code: 'unsafe_regex', line: 8, column: 54, words: [/redact pattern 'account'/, /repeated group contains a repetition/] },
 ];
 
