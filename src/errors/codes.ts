@@ -32,7 +32,7 @@ export const ERROR_CODES = {
   },
   CTXPROC_PROTO_AFTER_END: {
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
-    hint: 'the transaction already ended (ctxproc sent an immediate response); Envoy closes the stream after one',
+    hint: 'the transaction already ended (ctxproc sent an immediate response, or the response ended); Envoy sends nothing after that',
   },
   CTXPROC_PROTO_TOO_LARGE: {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
