@@ -50,7 +50,7 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   const logger = createLogger({ level: 'warn', destination: 2 });
   let service: RunningService | null = null;
   if (!options.server) {
-    const settings = { ...resolveSettings({ rules: options.rules }, {}), listen: '127.0.0.1:0' };
+    const settings = { ...resolveSettings({ rules: options.rules }, process.env), listen: '127.0.0.1:0' };
     service = await startService({ settings, logger, admin: false, processMetrics: false });
   }
   const target = options.server ?? `127.0.0.1:${service!.grpcPort}`;

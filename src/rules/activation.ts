@@ -6,13 +6,18 @@
 import type { BodyCapture, Exchange, HeaderList } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
 
-/** Builds a lower-case header map; repeated names are joined with ", " as Envoy's CEL attributes do. */
+/**
+ * Builds a lower-case header map; repeated names are joined with ", " as
+ * Envoy's CEL attributes do, except cookie, whose HTTP/2 crumbs join with
+ * "; " (RFC 9113, section 8.2.3) so the value reads as one Cookie header.
+ */
 function headerMap(headers: HeaderList): Map<string, string> {
   const map = new Map<string, string>();
   for (const [name, value] of headers) {
     const key = name.toLowerCase();
     const previous = map.get(key);
-    map.set(key, previous === undefined ? value : `${previous}, ${value}`);
+    const separator = key === 'cookie' ? '; ' : ', ';
+    map.set(key, previous === undefined ? value : `${previous}${separator}${value}`);
   }
   return map;
 }

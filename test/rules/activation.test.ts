@@ -42,7 +42,7 @@ const VALUE_CASES: ValueCase[] = [
   { expression: 'request.scheme', expected: 'https' },
   { expression: 'request.protocol', expected: 'HTTP/2' },
   { expression: "request.headers['user-agent']", expected: 'curl/8' },
-  { expression: "request.headers['cookie']", expected: 'a=1, b=2' },
+  { expression: "request.headers['cookie']", expected: 'a=1; b=2' },
   { expression: 'request.useragent', expected: 'curl/8' },
   { expression: 'request.referer', expected: 'https://shop.example/' },
   { expression: 'request.id', expected: 'rid-1' },
