@@ -1,6 +1,8 @@
 // The `ctxproc.body.request` and `ctxproc.body.response` parts of an event:
 // the captured body as text, redacted before it is cut to the rule's byte
-// limit, so that a secret crossing the limit is recognised whole.
+// limit, so that a secret crossing the limit is recognised whole. The
+// redactor masks `name=value` and `"name": value` pairs of redacted names in
+// a body of any content type; form bodies are also decoded pair by pair.
 import type { BodyCapture, HeaderList } from '../model/exchange.js';
 import { cutUtf8, trimCutEdge } from '../redaction/cut.js';
 import { redactFormText, type Direction } from '../redaction/http-redaction.js';
@@ -8,15 +10,6 @@ import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import type { BodyExcerpt } from './security-event.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-
-/** application/json and the +json types (RFC 6839), such as application/problem+json. */
-const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
-
-/**
- * One "key": "string value" pair of JSON text. Each alternative inside the
- * quotes consumes a different first character, so matching stays linear.
- */
-const JSON_STRING_PAIR = /"((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 
 /**
  * Returns the excerpt of a body cut to `maxBytes` of UTF-8, or undefined when
@@ -43,14 +36,7 @@ export function bodyExcerpt(
   const field = `http.${direction}.body`;
   const windowChars = maxBytes + SCAN_MARGIN_CHARS;
   const type = contentType(headers);
-  let redacted: string;
-  if (type === FORM_TYPE) {
-    redacted = redactFormText(redactor, field, text, windowChars);
-  } else if (JSON_TYPE.test(type)) {
-    redacted = redactor.scan(field, maskJsonPairs(redactor, field, text.slice(0, windowChars)), windowChars);
-  } else {
-    redacted = redactor.scan(field, text, windowChars);
-  }
+  const redacted = type === FORM_TYPE ? redactFormText(redactor, field, text, windowChars) : redactor.scan(field, text, windowChars);
   let content = cutUtf8(redacted, maxBytes);
 
   const truncated = incomplete || text.length > windowChars || content.length < redacted.length;
@@ -76,18 +62,4 @@ function contentType(headers: HeaderList): string {
     }
   }
   return '';
-}
-
-/**
- * Masks the string value of every JSON member whose key names a redacted
- * query parameter, header or cookie (`"password": "..."`, `"token": "..."`),
- * in place, so that the excerpt keeps its layout and works on cut bodies.
- */
-function maskJsonPairs(redactor: Redactor, field: string, text: string): string {
-  return text.replace(JSON_STRING_PAIR, (pair: string, key: string, separator: string, value: string) => {
-    const masked = redactor.maskTarget('query_param', key, `${field}.${key}`, value)
-      ?? redactor.maskTarget('header', key, `${field}.${key}`, value)
-      ?? redactor.maskTarget('cookie', key, `${field}.${key}`, value);
-    return masked === null ? pair : `"${key}"${separator}"${masked}"`;
-  });
 }

@@ -1,9 +1,10 @@
 // Builds the security event of one transaction. Every string taken from the
 // transaction or from rule output passes through one Redactor before it is
 // placed in the event, so the returned object contains no value that a redact
-// rule or an enabled detector covers.
+// rule, the built-in baseline (baseline.ts) or an enabled detector covers.
 import type { Exchange } from '../model/exchange.js';
 import type { FieldValue, TransactionRecord } from '../model/record.js';
+import { withBaseline } from '../redaction/baseline.js';
 import { rememberKnownSecrets } from '../redaction/known-secrets.js';
 import { Redactor, type RedactorOptions } from '../redaction/redactor.js';
 import { bodyExcerpt } from './body-excerpt.js';
@@ -46,7 +47,7 @@ const DEFAULT_SERVICE = 'ctxproc';
  * runtimes split a log line.
  */
 export function buildSecurityEvent(exchange: Exchange, record: TransactionRecord, context: EventContext): SecurityEvent {
-  const redactor = new Redactor(record.redaction, context.redaction);
+  const redactor = new Redactor(withBaseline(record.redaction), context.redaction);
   rememberKnownSecrets(redactor, exchange);
   const blocked = context.outcome.blocked;
   const statusCode = responseStatus(exchange, record, blocked);

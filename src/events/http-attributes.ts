@@ -1,7 +1,8 @@
 // The Datadog standard attributes of an event: `http.*` and `network.*`,
 // filled from the transaction's facts after redaction.
+import { isIP } from 'node:net';
 import type { Endpoint, Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
-import { redactHeader, redactRequestTarget } from '../redaction/http-redaction.js';
+import { redactAuthority, redactHeader, redactRequestTarget } from '../redaction/http-redaction.js';
 import type { Redactor } from '../redaction/redactor.js';
 import type { SecurityEvent } from './security-event.js';
 
@@ -27,7 +28,7 @@ export function httpAttributes(redactor: Redactor, exchange: Exchange, statusCod
   }
 
   const target = redactRequestTarget(redactor, request.url_path, request.query);
-  const authority = splitAuthority(redactor.text('http.request.host', request.host));
+  const authority = splitAuthority(redactor.text('http.request.host', redactAuthority(redactor, 'http.request.url.userinfo', request.host)));
   const scheme = redactor.text('http.request.scheme', request.scheme);
   const http: HttpAttributes = {
     method: redactor.text('http.request.method', request.method),
@@ -99,8 +100,14 @@ function httpVersion(protocol: unknown): string | undefined {
   return typeof protocol === 'string' && Object.hasOwn(HTTP_VERSIONS, protocol) ? HTTP_VERSIONS[protocol] : undefined;
 }
 
+/**
+ * Returns the endpoint when its address is an IPv4 or IPv6 literal, else
+ * undefined. When Envoy sends no `source.address`, the session falls back
+ * on x-forwarded-for, which the client writes, so anything else is left out
+ * rather than printed as an IP.
+ */
 function endpoint(source: Endpoint | null): { ip: string; port?: number } | undefined {
-  if (!source || source.address === '') {
+  if (!source || isIP(source.address) === 0) {
     return undefined;
   }
   return Number.isInteger(source.port) && source.port > 0 ? { ip: source.address, port: source.port } : { ip: source.address };

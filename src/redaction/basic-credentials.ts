@@ -5,8 +5,8 @@
 // "Basic dXNlcjpwYXNz" (user:pass) matches with span "dXNlcjpwYXNz".
 import { findPatternSpans, type Detector } from './detector.js';
 
-// Linear: the spaces, the base64 alphabet and the `=` padding are disjoint classes.
-const BASIC_PATTERN = /\bBasic +([A-Za-z0-9+/]+={0,2})/dgi;
+// Linear: the blanks, the base64 alphabet and the `=` padding are disjoint classes.
+const BASIC_PATTERN = /\bBasic[ \t]+([A-Za-z0-9+/]+={0,2})/dgi;
 
 const COLON = 0x3a;
 

@@ -5,11 +5,12 @@
 import { unescape } from 'node:querystring';
 import { rewriteCookieHeader, rewriteSetCookie, type CookieRewriter } from './cookies.js';
 import { rewriteQuery, toWellFormed, type PairRewriter, type QueryPair } from './query.js';
+import { BASELINE_RULE } from './baseline.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from './redactor.js';
 
 export type Direction = 'request' | 'response';
 
-/** Headers whose value is a URL that can carry a token in its query (RFC 9110 §10.1.3, §10.2.2, §8.7). */
+/** Headers whose value is a URL that can carry a token in its query or fragment (RFC 9110 §10.1.3, §10.2.2, §8.7). */
 const URL_HEADERS = new Set(['referer', 'location', 'content-location']);
 
 /** A query string parsed the way Datadog's URL parser fills `http.url_details.queryString`. */
@@ -44,7 +45,26 @@ export function redactHeader(redactor: Redactor, direction: Direction, name: str
   if (URL_HEADERS.has(lower)) {
     return redactUrlValue(redactor, field, window);
   }
+  if (lower === 'host' || lower === ':authority') {
+    return redactor.text(field, redactAuthority(redactor, `http.${direction}.url.userinfo`, window));
+  }
   return redactor.text(field, value);
+}
+
+/**
+ * Drops the userinfo of an authority, `user:password@shop.example` becoming
+ * `shop.example`, and records the redaction under `field`. RFC 9110 §4.2.4
+ * forbids userinfo in http(s) URIs, so a value that carries one is either a
+ * client mistake or an attempt to get a password into the log.
+ */
+export function redactAuthority(redactor: Redactor, field: string, authority: string): string {
+  const at = authority.lastIndexOf('@');
+  if (at === -1) {
+    return authority;
+  }
+
+  redactor.recordRedaction(field, 'userinfo', BASELINE_RULE);
+  return authority.slice(at + 1);
 }
 
 /** Redacts the request path and query; parameter redactions are recorded as `http.request.query.<name>`. */
@@ -61,7 +81,11 @@ export function redactRequestTarget(redactor: Redactor, path: string, query: str
   };
 }
 
-/** Redacts a URL held in a header value or elsewhere: path, query parameters by name, fragment. */
+/**
+ * Redacts a URL held in a header value or elsewhere: path, query parameters
+ * by name, and the fragment. A fragment is read like a query too, because
+ * the OAuth 2.0 implicit flow (RFC 6749 §4.2.2) returns `access_token` there.
+ */
 export function redactUrlValue(redactor: Redactor, field: string, url: string): string {
   const queryStart = url.indexOf('?');
   const fragmentStart = url.indexOf('#', queryStart === -1 ? 0 : queryStart);
@@ -80,9 +104,25 @@ export function redactUrlValue(redactor: Redactor, field: string, url: string): 
     output += `?${rewritten.encoded}`;
   }
   if (fragmentStart !== -1) {
-    output += `#${redactor.scan(field, url.slice(fragmentStart + 1), windowChars)}`;
+    output += `#${redactFragment(redactor, field, url.slice(fragmentStart + 1), windowChars)}`;
   }
   return redactor.limit(output);
+}
+
+/**
+ * Redacts a fragment: `access_token=…&state=…` as a query, and
+ * `/callback?access_token=…` as a route followed by a query, as single-page
+ * applications write it. A fragment without `=` is only scanned.
+ */
+function redactFragment(redactor: Redactor, field: string, fragment: string, windowChars: number): string {
+  if (!fragment.includes('=')) {
+    return redactor.scan(field, fragment, windowChars);
+  }
+
+  const queryStart = fragment.indexOf('?');
+  const route = queryStart === -1 ? '' : `${redactPathText(redactor, field, fragment.slice(0, Math.min(queryStart, windowChars)))}?`;
+  const query = queryStart === -1 ? fragment : fragment.slice(queryStart + 1);
+  return route + rewriteQuery(query, pairRewriter(redactor, field, () => field), windowChars).encoded;
 }
 
 /**
@@ -100,7 +140,7 @@ function cookieRewriter(redactor: Redactor, direction: Direction, headerField: s
     rewriteName: (name) => redactor.name(cookiesField, name),
     rewriteValue: (name, value) => {
       const field = `${cookiesField}.${redactor.name(cookiesField, name)}`;
-      return redactor.maskTarget('cookie', name, field, value) ?? redactor.text(field, value);
+      return redactor.maskNamedValue(name, field, value, 'cookie') ?? redactor.text(field, value);
     },
     rewriteOther: (text) => redactor.scan(headerField, text, text.length),
   };
@@ -114,7 +154,7 @@ function pairRewriter(redactor: Redactor, namesField: string, fieldOf: (safeName
     }
 
     const field = fieldOf(safeName);
-    const masked = redactor.maskTarget('query_param', name, field, value);
+    const masked = redactor.maskNamedValue(name, field, value, 'query_param');
     return { name: safeName, value: masked ?? redactor.text(field, value) };
   };
 }

@@ -1,52 +1,117 @@
-// Collects the values that redact rules cover in one transaction (header
-// values, cookie values, query parameter values) so that the redactor masks
-// them wherever else they show up: a log field that copied a header, a path,
-// a note. Names alone cannot catch a copy whose field has another name.
+// Collects the values that redaction covers in one transaction (header
+// values, the credentials inside them, cookie values, query parameter
+// values, the userinfo of the authority) so that the redactor masks them
+// wherever else they show up: a log field that copied a header or cut the
+// scheme off it, a path, a note. Names alone cannot catch a copy whose field
+// has another name.
 import type { Exchange, HeaderList } from '../model/exchange.js';
+import { BASELINE_RULE } from './baseline.js';
 import { decodeFormComponent } from './query.js';
-import type { Redactor } from './redactor.js';
+import { MAX_KNOWN_SECRETS, type Redactor } from './redactor.js';
 
-/** Registers every redacted value of the exchange with the redactor. */
+/** `<scheme> <credentials>` of Authorization and Proxy-Authorization (RFC 9110 §11.4); blanks may be spaces or tabs. */
+const SCHEME_CREDENTIALS = /^[ \t]*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*[ \t]+([^ \t]+)[ \t]*$/;
+
+/**
+ * Registers every redacted value of the exchange with the redactor. Headers
+ * come first and query parameters last, because the redactor keeps only the
+ * first MAX_KNOWN_SECRETS values and a query can repeat a name at will.
+ */
 export function rememberKnownSecrets(redactor: Redactor, exchange: Exchange): void {
-  for (const headers of [exchange.request?.headers, exchange.response?.headers]) {
+  rememberUserinfo(redactor, exchange.request?.host ?? '');
+
+  const headerLists = [exchange.request?.headers, exchange.response?.headers, exchange.request?.trailers, exchange.response?.trailers];
+  for (const headers of headerLists) {
     if (headers) {
       rememberHeaders(redactor, headers);
     }
   }
 
-  const query = exchange.request?.query ?? '';
-  for (const pair of query.split('&')) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) {
-      continue;
-    }
-    const name = safeDecode(pair.slice(0, equals));
-    const raw = pair.slice(equals + 1);
-    redactor.addKnownSecret('query_param', name, raw);
-    redactor.addKnownSecret('query_param', name, safeDecode(raw));
-  }
+  rememberQuery(redactor, exchange.request?.query ?? '');
 }
 
 function rememberHeaders(redactor: Redactor, headers: HeaderList): void {
   for (const [name, value] of headers) {
-    redactor.addKnownSecret('header', name, value);
-
-    if (name === 'cookie' || name === 'set-cookie') {
-      const pairs = name === 'cookie' ? value.split(';') : [value.split(';')[0] ?? ''];
-      for (const pair of pairs) {
-        const equals = pair.indexOf('=');
-        if (equals > 0) {
-          redactor.addKnownSecret('cookie', pair.slice(0, equals).trim(), pair.slice(equals + 1).trim());
-        }
-      }
+    const lower = name.toLowerCase();
+    if (lower === 'cookie' || lower === 'set-cookie') {
+      rememberCookies(redactor, lower, value);
+    }
+    if (redactor.isTarget('header', lower)) {
+      rememberHeaderValue(redactor, lower, value);
     }
   }
 }
 
-function safeDecode(text: string): string {
-  try {
-    return decodeFormComponent(text);
-  } catch {
-    return text;
+/** Registers the whole value, the credentials after the scheme, and for Basic the decoded `user:password` and password. */
+function rememberHeaderValue(redactor: Redactor, name: string, value: string): void {
+  redactor.addKnownSecret('header', name, value);
+
+  const credentials = SCHEME_CREDENTIALS.exec(value)?.[1];
+  if (credentials === undefined) {
+    return;
+  }
+  redactor.addKnownSecret('header', name, credentials);
+
+  const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (/^basic[ \t]/i.test(value.trimStart()) && colon !== -1 && !decoded.includes('\uFFFD')) {
+    redactor.addKnownSecret('header', name, decoded);
+    redactor.addKnownSecret('header', name, decoded.slice(colon + 1));
+  }
+}
+
+/**
+ * Registers cookie values: every one when the whole Cookie or Set-Cookie
+ * header is redacted, else those whose cookie name is redacted.
+ */
+function rememberCookies(redactor: Redactor, header: 'cookie' | 'set-cookie', value: string): void {
+  const wholeHeader = redactor.isTarget('header', header);
+  const pairs = header === 'cookie' ? value.split(';') : [value.split(';', 1)[0] ?? ''];
+
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) {
+      continue;
+    }
+    const cookieValue = pair.slice(equals + 1).trim();
+    if (wholeHeader) {
+      redactor.addKnownSecret('header', header, cookieValue);
+    } else {
+      redactor.addKnownSecret('cookie', pair.slice(0, equals).trim(), cookieValue);
+    }
+  }
+}
+
+function rememberQuery(redactor: Redactor, query: string): void {
+  let position = 0;
+  while (position < query.length && redactor.knownSecretCount < MAX_KNOWN_SECRETS) {
+    const next = query.indexOf('&', position);
+    const end = next === -1 ? query.length : next;
+    const pair = query.slice(position, end);
+    position = end + 1;
+
+    const equals = pair.indexOf('=');
+    if (equals <= 0) {
+      continue;
+    }
+    const name = pair.slice(0, equals);
+    const raw = pair.slice(equals + 1);
+    redactor.addKnownSecret('query_param', name, raw);
+    redactor.addKnownSecret('query_param', name, decodeFormComponent(raw));
+  }
+}
+
+/** Registers the userinfo of `user:password@host` and its password, which redactAuthority drops from the URL. */
+function rememberUserinfo(redactor: Redactor, authority: string): void {
+  const at = authority.lastIndexOf('@');
+  if (at <= 0) {
+    return;
+  }
+
+  const userinfo = authority.slice(0, at);
+  redactor.addKnownValue(userinfo, 'userinfo', BASELINE_RULE);
+  const colon = userinfo.indexOf(':');
+  if (colon !== -1) {
+    redactor.addKnownValue(userinfo.slice(colon + 1), 'userinfo', BASELINE_RULE);
   }
 }

@@ -7,8 +7,11 @@ import { createHmac } from 'node:crypto';
 import type { DetectorName } from '../model/record.js';
 import { CtxprocError } from '../errors/codes.js';
 
-/** Why a value was redacted: the target kind of a redact rule, a detector, a rule's named pattern, or a work limit. */
-export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit' | `pattern:${string}`;
+/**
+ * Why a value was redacted: the target kind of a redact rule, a detector, a
+ * rule's named pattern, a work limit, or the userinfo of a URL.
+ */
+export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit' | 'userinfo' | `pattern:${string}`;
 
 export type RedactionMode = 'mask' | 'hmac';
 

@@ -8,6 +8,10 @@ import { CUT_MARKER, cutChars } from './cut.js';
 import type { Detector, Span } from './detector.js';
 import { DETECTORS } from './detectors.js';
 import { createMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
+import { findNamedPairs } from './named-pairs.js';
+import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
+
+export type { TargetKind } from './target-names.js';
 
 export interface RedactionEntry {
   /** Location of the value in the transaction, for example `http.request.headers.authorization`. */
@@ -16,8 +20,6 @@ export interface RedactionEntry {
   /** Id of the rule that asked for the redaction, or LIMIT_RULE for a work limit. */
   rule: string;
 }
-
-export type TargetKind = 'header' | 'query_param' | 'cookie';
 
 export interface RedactorOptions extends MaskOptions {
   /** Maximum length of a string in the event, in UTF-16 code units; longer strings are cut. Default 2048. */
@@ -67,8 +69,8 @@ interface ValueScanner {
 /** A value that a redact rule covers, masked wherever else it appears in the event. */
 interface KnownSecret {
   value: string;
-  kind: TargetKind;
-  field: string;
+  reason: RedactionReason;
+  rule: string;
 }
 
 /**
@@ -76,6 +78,17 @@ interface KnownSecret {
  * every "1" or "en" in an event would hide more than it protects.
  */
 const MIN_KNOWN_SECRET_CHARS = 6;
+
+/**
+ * Known secrets kept per event, and their total length in UTF-16 code units.
+ * Each scanned string is searched once per known secret, so these caps bound
+ * the cost of a request that repeats a redacted parameter thousands of times.
+ */
+export const MAX_KNOWN_SECRETS = 64;
+export const MAX_KNOWN_SECRET_TOTAL_CHARS = 16 * 1024;
+
+/** Target kinds in the order a name is looked up when the caller prefers none. */
+const TARGET_KINDS: readonly TargetKind[] = ['header', 'query_param', 'cookie'];
 
 export class Redactor {
   readonly maxValueChars: number;
@@ -92,7 +105,11 @@ export class Redactor {
 
   private readonly recorded = new Map<string, RedactionEntry>();
 
-  private readonly knownSecrets: KnownSecret[] = [];
+  private readonly knownSecrets = new Map<string, KnownSecret>();
+
+  private knownSecretChars = 0;
+
+  private readonly hasTargets: boolean;
 
   private cutValues = 0;
 
@@ -108,6 +125,7 @@ export class Redactor {
       query_param: lowerCased(spec.queryParams),
       cookie: lowerCased(spec.cookies),
     };
+    this.hasTargets = Object.values(this.targets).some((names) => names.size > 0);
     this.sources = new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule]));
     // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
     this.detectors = [
@@ -147,8 +165,48 @@ export class Redactor {
       return null;
     }
 
-    this.record(field, kind, this.sources.get(redactionSourceKey(kind, lower)) ?? UNKNOWN_RULE);
+    this.record(field, kind, this.ruleOf(kind, lower));
     return this.mask(kind, value);
+  }
+
+  /**
+   * Returns the target that `name` refers to, comparing it as
+   * target-names.ts describes; `preferred` is tried first, then header,
+   * query parameter, cookie.
+   */
+  targetOf(name: string, preferred?: TargetKind): TargetMatch | null {
+    if (!this.hasTargets) {
+      return null;
+    }
+
+    const kinds = preferred === undefined ? TARGET_KINDS : [preferred, ...TARGET_KINDS.filter((kind) => kind !== preferred)];
+    for (const variant of nameVariants(name)) {
+      for (const kind of kinds) {
+        if (this.targets[kind].has(variant)) {
+          return { kind, name: variant };
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Masks `value` whole and records it when `name` refers to any target
+   * (`user[password]` for `password`, `TOK%45N` for `token`); else returns null.
+   */
+  maskNamedValue(name: string, field: string, value: string, preferred?: TargetKind): string | null {
+    const target = this.targetOf(name, preferred);
+    if (target === null) {
+      return null;
+    }
+
+    this.record(field, target.kind, this.ruleOf(target.kind, target.name));
+    return this.mask(target.kind, value);
+  }
+
+  /** Records a redaction that the caller made itself, such as dropping the userinfo of a URL. */
+  recordRedaction(field: string, reason: RedactionReason, rule: string): void {
+    this.record(field, reason, rule);
   }
 
   /** Masks detector matches in `value` and cuts it to maxValueChars, marking the cut. */
@@ -174,15 +232,45 @@ export class Redactor {
   /**
    * Remembers the value of a redacted header, query parameter or cookie, so
    * that `scan` masks it wherever else it appears: in a log field that copied
-   * it, in a path, in a note. Values are kept only for this event.
+   * it, in a path, in a note. Values are kept only for this event. The name
+   * is compared as `targetOf` compares it.
    */
   addKnownSecret(kind: TargetKind, name: string, value: string): void {
-    if (value.length < MIN_KNOWN_SECRET_CHARS || !this.isTarget(kind, name)) {
+    if (value.length < MIN_KNOWN_SECRET_CHARS || this.knownSecrets.size >= MAX_KNOWN_SECRETS) {
       return;
     }
-    if (!this.knownSecrets.some((known) => known.value === value)) {
-      this.knownSecrets.push({ value, kind, field: redactionSourceKey(kind, name) });
+
+    const target = this.targetOf(name, kind);
+    if (target !== null) {
+      this.addKnownValue(value, target.kind, this.ruleOf(target.kind, target.name));
     }
+  }
+
+  /**
+   * Remembers `value` as a secret to mask wherever it appears, with the
+   * reason and rule to record. The first MAX_KNOWN_SECRETS values are kept,
+   * up to MAX_KNOWN_SECRET_TOTAL_CHARS in all.
+   *
+   * NOTE: first seen wins, so the caller registers headers before query
+   * parameters. A value registered after a cap is reached is still masked
+   * where it sits by name, but a copy of it elsewhere is masked only if a
+   * detector or a named pair catches it.
+   */
+  addKnownValue(value: string, reason: RedactionReason, rule: string): void {
+    if (value.length < MIN_KNOWN_SECRET_CHARS || this.knownSecrets.size >= MAX_KNOWN_SECRETS || this.knownSecrets.has(value)) {
+      return;
+    }
+    if (this.knownSecretChars + value.length > MAX_KNOWN_SECRET_TOTAL_CHARS) {
+      return;
+    }
+
+    this.knownSecrets.set(value, { value, reason, rule });
+    this.knownSecretChars += value.length;
+  }
+
+  /** Number of values that addKnownSecret and addKnownValue kept. */
+  get knownSecretCount(): number {
+    return this.knownSecrets.size;
   }
 
   /**
@@ -191,12 +279,12 @@ export class Redactor {
    */
   scan(field: string, value: string, windowChars: number): string {
     const window = value.length > windowChars ? value.slice(0, windowChars) : value;
-    if ((this.detectors.length === 0 && this.knownSecrets.length === 0) || window.length === 0) {
+    if ((this.detectors.length === 0 && this.knownSecrets.size === 0 && !this.hasTargets) || window.length === 0) {
       return window;
     }
 
-    const spans: ReasonSpan[] = this.findKnownSecrets(field, window);
-    let unscannedFrom = Infinity;
+    const spans: ReasonSpan[] = [];
+    let unscannedFrom = Math.min(this.findKnownSecrets(field, window, spans), this.findNamedValues(field, window, spans));
     for (const detector of this.detectors) {
       const found = detector.find(window, this.maxMatches);
       if (found.length === 0) {
@@ -260,11 +348,7 @@ export class Redactor {
       const field = `${path}.${safeKey}`;
       const value = entries[key]!;
       const serialised = typeof value === 'string' ? value : JSON.stringify(value);
-      result[safeKey] =
-        this.maskTarget('header', key, field, serialised) ??
-        this.maskTarget('query_param', key, field, serialised) ??
-        this.maskTarget('cookie', key, field, serialised) ??
-        this.fieldValue(field, value, depth + 1);
+      result[safeKey] = this.maskNamedValue(key, field, serialised) ?? this.fieldValue(field, value, depth + 1);
     }
     return result;
   }
@@ -278,20 +362,53 @@ export class Redactor {
     return scanned === digits ? value : scanned;
   }
 
-  private findKnownSecrets(field: string, text: string): ReasonSpan[] {
-    const spans: ReasonSpan[] = [];
-    for (const known of this.knownSecrets) {
+  /**
+   * Adds the occurrences of each known secret to `spans`, at most
+   * maxMatches per secret, and returns where the first secret that reached
+   * that limit stopped being searched (Infinity when none did).
+   */
+  private findKnownSecrets(field: string, text: string, spans: ReasonSpan[]): number {
+    let unscannedFrom = Infinity;
+    for (const known of this.knownSecrets.values()) {
       let start = text.indexOf(known.value);
       if (start === -1) {
         continue;
       }
-      this.record(field, known.kind, this.sources.get(known.field) ?? UNKNOWN_RULE);
-      while (start !== -1 && spans.length < this.maxMatches) {
-        spans.push({ start, end: start + known.value.length, reason: known.kind });
+
+      this.record(field, known.reason, known.rule);
+      let count = 0;
+      while (start !== -1 && count < this.maxMatches) {
+        spans.push({ start, end: start + known.value.length, reason: known.reason });
+        count += 1;
         start = text.indexOf(known.value, start + known.value.length);
       }
+      if (start !== -1) {
+        unscannedFrom = Math.min(unscannedFrom, start);
+      }
     }
-    return spans;
+    return unscannedFrom;
+  }
+
+  /**
+   * Adds the values of `name=value` and `"name": value` pairs whose name
+   * refers to a target, and returns where the search stopped at the match
+   * limit (Infinity when it did not).
+   */
+  private findNamedValues(field: string, text: string, spans: ReasonSpan[]): number {
+    if (!this.hasTargets) {
+      return Infinity;
+    }
+
+    const found = findNamedPairs(text, (name) => this.targetOf(name), this.maxMatches);
+    for (const pair of found.spans) {
+      this.record(field, pair.target.kind, this.ruleOf(pair.target.kind, pair.target.name));
+      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind });
+    }
+    return found.unscannedFrom;
+  }
+
+  private ruleOf(kind: TargetKind, name: string): string {
+    return this.sources.get(redactionSourceKey(kind, name)) ?? UNKNOWN_RULE;
   }
 
   /** Replaces the spans, merging overlaps; masks whole the text a detector did not finish. */

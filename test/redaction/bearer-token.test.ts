@@ -20,6 +20,11 @@ describe('bearer_token detector', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'retrying with "Bearer abc123" after 401'), ['abc123']);
   });
 
+  it('accepts a tab after the scheme', () => {
+    assert.deepEqual(matchesOf(bearerTokenDetector, 'Bearer\tmF_9.B5f-4.1JqM'), ['mF_9.B5f-4.1JqM']);
+    assert.deepEqual(matchesOf(bearerTokenDetector, 'Bearer \t s3cr3t'), ['s3cr3t']);
+  });
+
   it('ignores Bearer without a token', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'Bearer '), []);
   });

@@ -91,6 +91,30 @@ describe('redactUrlValue and redactFormText', () => {
     assert.equal(output, 'https://a.example/#id_token=[REDACTED:jwt]');
   });
 
+  it('masks fragment parameters by name', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['access_token', 'id_token'] }));
+    const output = redactUrlValue(redactor, 'http.request.headers.referer', 'https://a.example/cb#access_token=at-5f2c9e1b7d&token_type=bearer&id_token=it-8a3d6f0c2e');
+    assert.equal(output, 'https://a.example/cb#access_token=[REDACTED:query_param]&token_type=bearer&id_token=[REDACTED:query_param]');
+    assert.deepEqual(redactor.entries(), [{ field: 'http.request.headers.referer', reason: 'query_param', rule: 'redact-secrets' }]);
+  });
+
+  it('masks fragment parameters after a route', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['access_token'] }));
+    const output = redactUrlValue(redactor, 'http.response.headers.location', 'https://a.example/#/callback?access_token=at-5f2c9e1b7d&state=xyz');
+    assert.equal(output, 'https://a.example/#/callback?access_token=[REDACTED:query_param]&state=xyz');
+  });
+
+  it('keeps a fragment without parameters', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['access_token'] }));
+    assert.equal(redactUrlValue(redactor, 'http.request.headers.referer', 'https://a.example/docs#section-2'), 'https://a.example/docs#section-2');
+  });
+
+  it('masks bracketed form field names', () => {
+    const redactor = new Redactor(makeSpec({ queryParams: ['password', 'token'] }));
+    const output = redactFormText(redactor, 'http.request.body', 'user[name]=ada&user[password]=hunter2&token[]=t1&a[b][TOKEN]=t2', 10_000);
+    assert.equal(output, 'user[name]=ada&user[password]=[REDACTED:query_param]&token[]=[REDACTED:query_param]&a[b][TOKEN]=[REDACTED:query_param]');
+  });
+
   it('masks form fields by name and card numbers with plus signs', () => {
     const redactor = new Redactor(makeSpec({ queryParams: ['password'], detectors: ['card_number'] }));
     const output = redactFormText(redactor, 'http.request.body', `user=ada&password=hunter2&pan=${CARD.replace(/(\d{4})(?=\d)/g, '$1+')}`, 10_000);

@@ -2,7 +2,7 @@
 // real ext_proc transactions and proves that none reaches any output: the
 // security events, the operational log, or the dynamic metadata.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -18,7 +18,35 @@ const BASIC = Buffer.from('alice:correct-horse-battery').toString('base64');
 const QUERY_TOKEN = 'qt-91c4e7a2b5d8f036';
 const PASSWORD = 'hunter2-Secret!';
 
-const SECRETS = [JWT, CARD, CARD_SPACED, SESSION, API_KEY, BASIC, QUERY_TOKEN, PASSWORD, 'correct-horse-battery'];
+const TAB_TOKEN = 'opaque-Tb7Kq2Lm9Np4';
+const FRAGMENT_TOKEN = 'fat-3c8e1a7b5d9f';
+const FRAGMENT_ID_TOKEN = 'fid-6b2d9f4a1c8e';
+const USERINFO_PASSWORD = 'ui-pa55-w0rd-q7';
+const PLAIN_PASSWORD = 'plain-Pw-8e4c2a';
+const BRACKET_TOKEN = 'brk-5a1f7c3e9b';
+const BRACKET_PASSWORD = 'nested-Pw-2d6b';
+
+const SECRETS = [
+  JWT, CARD, CARD_SPACED, SESSION, API_KEY, BASIC, QUERY_TOKEN, PASSWORD, 'correct-horse-battery',
+  TAB_TOKEN, FRAGMENT_TOKEN, FRAGMENT_ID_TOKEN, USERINFO_PASSWORD, PLAIN_PASSWORD, BRACKET_TOKEN, BRACKET_PASSWORD,
+];
+
+/** Log fields that copy parts of secrets, as a careless rule author might write them. */
+const COPY_RULES = `apiVersion: ctxproc.dev/v1
+kind: RuleSet
+metadata:
+  name: copy-secrets
+rules:
+  - id: copy-secrets
+    description: Copies parts of credentials into log fields.
+    when: "'authorization' in request.headers"
+    actions:
+      - log:
+          fields:
+            auth_tail: "request.headers['authorization'].substring(7)"
+            query_copy: "request.query"
+            body_copy: "request.body"
+`;
 
 /** The forms a secret can take in JSON output: as written, URL-encoded, base64. */
 function forms(secret: string): string[] {
@@ -33,6 +61,7 @@ before(async () => {
   rulesDir = mkdtempSync(path.join(tmpdir(), 'ctxproc-secrets-'));
   cpSync(path.join(REPO_ROOT, 'rules/default.yaml'), path.join(rulesDir, 'default.yaml'));
   cpSync(path.join(REPO_ROOT, 'test/fixtures/rules/log-bodies/log-bodies.yaml'), path.join(rulesDir, 'log-bodies.yaml'));
+  writeFileSync(path.join(rulesDir, 'copy-secrets.yaml'), COPY_RULES);
   ctxproc = await startTestService({ rules: rulesDir });
 
   const client = new EnvoyClient({
@@ -40,7 +69,7 @@ before(async () => {
     processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED' },
     requestAttributes: { 'source.address': '203.0.113.9:41000' },
   });
-  const transactions = [
+  const transactions: Array<{ method: string; authority?: string; path: string; headers: Array<[string, string]>; body: string; status: number; responseBody: string }> = [
     {
       method: 'POST',
       path: `/api/login?token=${QUERY_TOKEN}&card=${CARD}&next=%2Fhome`,
@@ -70,11 +99,31 @@ before(async () => {
       status: 500,
       responseBody: '',
     },
+    {
+      method: 'POST',
+      authority: `admin:${USERINFO_PASSWORD}@shop.example`,
+      path: `/api/notes?user%5Bpassword%5D=${BRACKET_PASSWORD}&token[]=${BRACKET_TOKEN}`,
+      headers: [
+        ['authorization', `Bearer\t${TAB_TOKEN}`],
+        ['referer', `https://shop.example/cb#access_token=${FRAGMENT_TOKEN}&id_token=${FRAGMENT_ID_TOKEN}&state=1`],
+        ['content-type', 'text/plain'],
+      ] as Array<[string, string]>,
+      body: `note for support: password=${PLAIN_PASSWORD} and a[b][token]=${BRACKET_TOKEN}`,
+      status: 400,
+      responseBody: '',
+    },
   ];
 
   for (const transaction of transactions) {
     const result = await client.run(
-      { method: transaction.method, path: transaction.path, scheme: 'https', authority: 'shop.example', headers: transaction.headers, body: Buffer.from(transaction.body) },
+      {
+        method: transaction.method,
+        path: transaction.path,
+        scheme: 'https',
+        authority: transaction.authority ?? 'shop.example',
+        headers: transaction.headers,
+        body: Buffer.from(transaction.body),
+      },
       () => ({
         status: transaction.status,
         headers: [['content-type', 'application/json'], ['set-cookie', `sid=${SESSION}; Path=/; HttpOnly`]],
@@ -93,7 +142,7 @@ after(async () => {
 });
 
 test('every transaction was logged', () => {
-  assert.equal(ctxproc.events.length, 3);
+  assert.equal(ctxproc.events.length, 4);
   for (const result of results) {
     assert.deepEqual(result.protocolErrors, []);
   }
@@ -142,4 +191,16 @@ test('logged bodies keep what is not secret', () => {
   assert.ok(serialized.includes('alice'), 'the user name was removed along with the secrets');
   assert.ok(serialized.includes('bad credentials'), 'the response body was not logged');
   assert.equal(event.http.status_code, 401);
+});
+
+test('copied parts of secrets are masked', () => {
+  const event = ctxproc.events[3]!;
+  const fields = event.ctxproc.fields as Record<string, unknown>;
+
+  assert.equal(fields.auth_tail, '[REDACTED:header]');
+  assert.match(String(fields.body_copy), /password=\[REDACTED:query_param\] and a\[b\]\[token\]=\[REDACTED:query_param\]/);
+  assert.ok(JSON.stringify(fields.query_copy).includes('[REDACTED:query_param]'), 'the copied query kept no mask');
+  assert.equal(event.http.url_details.host, 'shop.example');
+  assert.ok(!String(event.http.url).includes('admin'), 'the userinfo reached http.url');
+  assert.ok((event.ctxproc.redactions as Array<{ field: string }>).some((entry) => entry.field === 'http.request.url.userinfo'));
 });

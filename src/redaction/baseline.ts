@@ -1,0 +1,51 @@
+// The redaction that applies to every event whatever the rules say: the
+// headers that carry credentials by definition and the detectors for
+// credentials and card numbers. Rules add targets to it and cannot remove
+// any, so an operator who writes a rule set without a redact rule still
+// keeps passwords, tokens and card numbers out of the log.
+import type { DetectorName, RedactionSpec } from '../model/record.js';
+import { redactionSourceKey } from './redactor.js';
+
+/** Rule id recorded for redactions that the baseline asked for and no rule did. */
+export const BASELINE_RULE = 'ctxproc.baseline';
+
+/** Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie and Set-Cookie (RFC 6265), and the common API key header. */
+export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+
+export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials'];
+
+/**
+ * Returns a new spec with the baseline added to `spec`. A target that a rule
+ * also names keeps that rule as its source; the others get BASELINE_RULE.
+ */
+export function withBaseline(spec: RedactionSpec): RedactionSpec {
+  const merged: RedactionSpec = {
+    headers: new Set([...spec.headers, ...BASELINE_HEADERS]),
+    queryParams: new Set(spec.queryParams),
+    cookies: new Set(spec.cookies),
+    detectors: new Set([...spec.detectors, ...BASELINE_DETECTORS]),
+    patterns: new Map(spec.patterns),
+    sources: new Map(spec.sources),
+  };
+
+  const keys = [
+    ...BASELINE_HEADERS.map((name) => redactionSourceKey('header', name)),
+    ...BASELINE_DETECTORS.map((name) => redactionSourceKey('detector', name)),
+  ];
+  for (const key of keys) {
+    if (!hasSource(spec.sources, key)) {
+      merged.sources.set(key, BASELINE_RULE);
+    }
+  }
+  return merged;
+}
+
+/** Source keys are compared lower-case, as the Redactor reads them. */
+function hasSource(sources: Map<string, string>, key: string): boolean {
+  for (const existing of sources.keys()) {
+    if (existing.toLowerCase() === key) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,51 @@
+// How a parameter, header or cookie name met in traffic or in text is
+// compared with the names that redact rules list. Names compare
+// case-insensitively after percent-decoding, and the nested forms that Rails
+// and PHP parse into maps and lists count as each name they contain:
+// `user[password]`, `token[]` and `a[b][token]` refer to `password` and
+// `token` as well as for their base name.
+import { decodeFormComponent } from './query.js';
+
+export type TargetKind = 'header' | 'query_param' | 'cookie';
+
+/** A redact rule's target that a name refers to. */
+export interface TargetMatch {
+  kind: TargetKind;
+  /** The lower-case target name, as RedactionSpec lists it. */
+  name: string;
+}
+
+/**
+ * Longest name compared, in UTF-16 code units. A longer name is compared by
+ * its last 128, so that the innermost bracket segment still counts.
+ */
+export const MAX_COMPARED_NAME_CHARS = 128;
+
+/** Returns the lower-case names that `name` refers to: itself decoded, its base before `[`, and each bracket segment. */
+export function nameVariants(name: string): string[] {
+  const tail = name.length > MAX_COMPARED_NAME_CHARS ? name.slice(-MAX_COMPARED_NAME_CHARS) : name;
+  const decoded = decodeFormComponent(tail).toLowerCase();
+  const variants = [decoded];
+
+  const open = decoded.indexOf('[');
+  if (open === -1) {
+    return variants;
+  }
+  if (open > 0) {
+    variants.push(decoded.slice(0, open));
+  }
+
+  let position = open;
+  while (position !== -1) {
+    const close = decoded.indexOf(']', position + 1);
+    if (close === -1) {
+      break;
+    }
+    const segment = decoded.slice(position + 1, close);
+    if (segment !== '' && !segment.includes('[')) {
+      variants.push(segment);
+    }
+    position = decoded.indexOf('[', close + 1);
+  }
+  return variants;
+}

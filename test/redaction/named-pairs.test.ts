@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findNamedPairs } from '../../src/redaction/named-pairs.js';
+import { Redactor } from '../../src/redaction/redactor.js';
+import { nameVariants } from '../../src/redaction/target-names.js';
+import { makeSpec } from './helpers.js';
+
+const TARGETS = { queryParams: ['password', 'token'], headers: ['x-api-key'], cookies: ['sid'] };
+
+function redact(text: string): string {
+  return new Redactor(makeSpec(TARGETS)).text('ctxproc.fields.copy', text);
+}
+
+describe('nameVariants', () => {
+  it('decodes and lower-cases', () => {
+    assert.deepEqual(nameVariants('TOK%45N'), ['token']);
+  });
+
+  it('lists base and bracket segments', () => {
+    assert.deepEqual(nameVariants('a[b][Token]'), ['a[b][token]', 'a', 'b', 'token']);
+    assert.deepEqual(nameVariants('token[]'), ['token[]', 'token']);
+    assert.deepEqual(nameVariants('user%5Bpassword%5D'), ['user[password]', 'user', 'password']);
+  });
+
+  it('compares the last 128 characters', () => {
+    const variants = nameVariants(`${'x'.repeat(500)}[token]`);
+    assert.equal(variants[0]!.length, 128);
+    assert.ok(variants.includes('token'));
+  });
+});
+
+describe('named pairs in text', () => {
+  it('masks name=value in plain text', () => {
+    assert.equal(redact('login failed for password=hunter2-Secret! from 10.0.0.1'), 'login failed for password=[REDACTED:query_param] from 10.0.0.1');
+  });
+
+  it('masks a copied query string', () => {
+    assert.equal(redact('page=2&Token=qt-91c4e7a2&sort=asc'), 'page=2&Token=[REDACTED:query_param]&sort=asc');
+  });
+
+  it('masks Rails and PHP forms', () => {
+    assert.equal(
+      redact('user[password]=p1&token[]=t1&a[b][token]=t2&user%5Bpassword%5D=p2'),
+      'user[password]=[REDACTED:query_param]&token[]=[REDACTED:query_param]&a[b][token]=[REDACTED:query_param]&user%5Bpassword%5D=[REDACTED:query_param]',
+    );
+  });
+
+  it('masks header and cookie names', () => {
+    assert.equal(redact('X-Api-Key: ak_live_Zq8 sid=s-7f3a'), 'X-Api-Key: [REDACTED:header] sid=[REDACTED:cookie]');
+  });
+
+  it('masks quoted values', () => {
+    assert.equal(redact(`token="a b c" password='x y'`), `token="[REDACTED:query_param]" password='[REDACTED:query_param]'`);
+  });
+
+  it('masks JSON members', () => {
+    const json = '{"user":"ada","Password": "hun\\"ter2","card":{"token":12345},"tokens":"keep"}';
+    assert.equal(redact(json), '{"user":"ada","Password": "[REDACTED:query_param]","card":{"token":[REDACTED:query_param]},"tokens":"keep"}');
+  });
+
+  it('masks a JSON value cut short', () => {
+    assert.equal(redact('{"password": "hunter2-and-mo'), '{"password": "[REDACTED:query_param]');
+  });
+
+  it('keeps names that only contain a target', () => {
+    const text = 'mytoken=abc&password_hint=def&tokenizer: x';
+    assert.equal(redact(text), text);
+  });
+
+  it('keeps a value that is already a mask', () => {
+    const redactor = new Redactor(makeSpec(TARGETS), { mode: 'hmac', hmacKey: Buffer.alloc(32, 1) });
+    const masked = 'token=[REDACTED:query_param:hmac=0123456789abcdef]';
+    assert.equal(redactor.text('message', masked), masked);
+  });
+
+  it('records field, reason and rule', () => {
+    const redactor = new Redactor(makeSpec(TARGETS));
+    redactor.text('http.request.body', 'password=hunter2');
+    assert.deepEqual(redactor.entries(), [{ field: 'http.request.body', reason: 'query_param', rule: 'redact-secrets' }]);
+  });
+
+  it('masks the rest after the match limit', () => {
+    const redactor = new Redactor(makeSpec(TARGETS), { maxMatchesPerString: 3 });
+    const output = redactor.text('message', Array.from({ length: 6 }, (_, index) => `token=secret-${index}`).join('&'));
+    assert.equal(output.includes('secret'), false);
+    assert.ok(output.endsWith('[REDACTED:match_limit]'));
+  });
+
+  it('bounds the work on a long name run', () => {
+    const lookups: string[] = [];
+    const text = `${'a'.repeat(50_000)}=v`;
+    const found = findNamedPairs(text, (name) => {
+      lookups.push(name);
+      return null;
+    }, 10);
+    assert.deepEqual(found.spans, []);
+    assert.equal(lookups.length, 1);
+    assert.equal(lookups[0]!.length, 128);
+  });
+});
