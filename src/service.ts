@@ -57,8 +57,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       outcome: { blocked: transaction.state === TransactionState.Blocked, streamEnd: end === 'completed' ? 'completed' : 'error' },
       notes: transaction.notes,
     });
-    emitter.emit(event);
-    metrics.eventsEmitted.inc();
+    if (emitter.emit(event)) {
+      metrics.eventsEmitted.inc();
+    } else {
+      metrics.eventFailures.inc();
+    }
   };
 
   const handler = createProcessHandler({

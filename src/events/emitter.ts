@@ -14,8 +14,12 @@ export interface EventEmitterOptions {
 }
 
 export interface EventEmitter {
-  /** Writes one event line; the status label picks the pino level. */
-  emit(event: SecurityEvent): void;
+  /**
+   * Writes one event line; the status label picks the pino level. Returns
+   * false once the destination has failed (a closed pipe): the line is lost,
+   * and the caller counts it.
+   */
+  emit(event: SecurityEvent): boolean;
   /** Resolves once every line written so far has reached the destination. */
   flush(): Promise<void>;
   /** Events written since creation. */
@@ -59,11 +63,19 @@ export function createEventEmitter(options: EventEmitterOptions = {}): EventEmit
   );
 
   let count = 0;
+  let failed = false;
+  (destination as Partial<NodeJS.EventEmitter>).on?.('error', () => {
+    failed = true;
+  });
   return {
     emit(event) {
+      if (failed) {
+        return false;
+      }
       const { status, ...fields } = event;
       logger[status](fields);
       count += 1;
+      return true;
     },
     flush: () => flushDestination(destination),
     get count() {

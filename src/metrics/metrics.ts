@@ -62,7 +62,7 @@ export class Metrics {
 
   readonly eventFailures = new Counter({
     name: 'ctxproc_event_failures_total',
-    help: 'security events that could not be built or written; each is also logged',
+    help: 'security events that could not be built (each is logged) or written (a failing stdout is reported on stderr)',
     registers: [this.registry],
   });
 

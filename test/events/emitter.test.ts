@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
 import { buildSecurityEvent } from '../../src/events/builder.js';
@@ -118,5 +119,18 @@ describe('createEventEmitter', () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 10_000 });
 
     assert.deepEqual(JSON.parse(stdout), { status: 'warn', message: 'from child', timestamp: 't', service: 's', evt: { name: 'e' }, ctxproc: {} });
+  });
+});
+
+describe('createEventEmitter on a failed destination', () => {
+  it('reports lines it cannot write', () => {
+    const destination = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+    const emitter = createEventEmitter({ destination });
+
+    assert.equal(emitter.emit(eventWithStatus(404)), true);
+    destination.emit('error', new Error('EPIPE: broken pipe'));
+
+    assert.equal(emitter.emit(eventWithStatus(404)), false);
+    assert.equal(emitter.count, 1);
   });
 });
