@@ -5,13 +5,16 @@
 // one detector, the rest of the string is masked whole.
 import type { DetectorName, FieldValue, RedactionSpec } from '../model/record.js';
 import { CUT_MARKER, cutChars } from './cut.js';
-import type { Detector, Span } from './detector.js';
+import type { Span } from './detector.js';
 import { DETECTORS } from './detectors.js';
+import { KnownValues, MIN_KNOWN_SECRET_CHARS } from './known-values.js';
 import { createMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
 import { findNamedPairs } from './named-pairs.js';
 import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
+import { builtInScanner, patternScanner, type ValueScanner } from './value-scanners.js';
 
 export type { TargetKind } from './target-names.js';
+export { MAX_KNOWN_SECRET_TOTAL_CHARS, MAX_KNOWN_SECRETS } from './known-values.js';
 
 export interface RedactionEntry {
   /** Location of the value in the transaction, for example `http.request.headers.authorization`. */
@@ -58,35 +61,6 @@ interface ReasonSpan extends Span {
   reason: RedactionReason;
 }
 
-/** A built-in detector or a rule's named pattern, as the redactor runs it. */
-interface ValueScanner {
-  reason: RedactionReason;
-  /** Key of RedactionSpec.sources. */
-  source: string;
-  find(text: string, maxMatches: number): Span[];
-}
-
-/** A value that a redact rule covers, masked wherever else it appears in the event. */
-interface KnownSecret {
-  value: string;
-  reason: RedactionReason;
-  rule: string;
-}
-
-/**
- * Known values shorter than this are not searched for elsewhere: masking
- * every "1" or "en" in an event would hide more than it protects.
- */
-const MIN_KNOWN_SECRET_CHARS = 6;
-
-/**
- * Known secrets kept per event, and their total length in UTF-16 code units.
- * Each scanned string is searched once per known secret, so these caps bound
- * the cost of a request that repeats a redacted parameter thousands of times.
- */
-export const MAX_KNOWN_SECRETS = 64;
-export const MAX_KNOWN_SECRET_TOTAL_CHARS = 16 * 1024;
-
 /** Target kinds in the order a name is looked up when the caller prefers none. */
 const TARGET_KINDS: readonly TargetKind[] = ['header', 'query_param', 'cookie'];
 
@@ -105,9 +79,8 @@ export class Redactor {
 
   private readonly recorded = new Map<string, RedactionEntry>();
 
-  private readonly knownSecrets = new Map<string, KnownSecret>();
+  private readonly knownValues = new KnownValues();
 
-  private knownSecretChars = 0;
 
   private readonly hasTargets: boolean;
 
@@ -236,7 +209,7 @@ export class Redactor {
    * is compared as `targetOf` compares it.
    */
   addKnownSecret(kind: TargetKind, name: string, value: string): void {
-    if (value.length < MIN_KNOWN_SECRET_CHARS || this.knownSecrets.size >= MAX_KNOWN_SECRETS) {
+    if (value.length < MIN_KNOWN_SECRET_CHARS || this.knownValues.full) {
       return;
     }
 
@@ -246,31 +219,14 @@ export class Redactor {
     }
   }
 
-  /**
-   * Remembers `value` as a secret to mask wherever it appears, with the
-   * reason and rule to record. The first MAX_KNOWN_SECRETS values are kept,
-   * up to MAX_KNOWN_SECRET_TOTAL_CHARS in all.
-   *
-   * NOTE: first seen wins, so the caller registers headers before query
-   * parameters. A value registered after a cap is reached is still masked
-   * where it sits by name, but a copy of it elsewhere is masked only if a
-   * detector or a named pair catches it.
-   */
+  /** Remembers `value` as a secret to mask wherever it appears, with the reason and rule to record. */
   addKnownValue(value: string, reason: RedactionReason, rule: string): void {
-    if (value.length < MIN_KNOWN_SECRET_CHARS || this.knownSecrets.size >= MAX_KNOWN_SECRETS || this.knownSecrets.has(value)) {
-      return;
-    }
-    if (this.knownSecretChars + value.length > MAX_KNOWN_SECRET_TOTAL_CHARS) {
-      return;
-    }
-
-    this.knownSecrets.set(value, { value, reason, rule });
-    this.knownSecretChars += value.length;
+    this.knownValues.add(value, reason, rule);
   }
 
   /** Number of values that addKnownSecret and addKnownValue kept. */
   get knownSecretCount(): number {
-    return this.knownSecrets.size;
+    return this.knownValues.size;
   }
 
   /**
@@ -279,7 +235,7 @@ export class Redactor {
    */
   scan(field: string, value: string, windowChars: number): string {
     const window = value.length > windowChars ? value.slice(0, windowChars) : value;
-    if ((this.detectors.length === 0 && this.knownSecrets.size === 0 && !this.hasTargets) || window.length === 0) {
+    if ((this.detectors.length === 0 && this.knownValues.size === 0 && !this.hasTargets) || window.length === 0) {
       return window;
     }
 
@@ -368,22 +324,11 @@ export class Redactor {
    * that limit stopped being searched (Infinity when none did).
    */
   private findKnownSecrets(field: string, text: string, spans: ReasonSpan[]): number {
-    let unscannedFrom = Infinity;
-    for (const known of this.knownSecrets.values()) {
-      let start = text.indexOf(known.value);
-      if (start === -1) {
-        continue;
-      }
-
+    const { matches, unscannedFrom } = this.knownValues.find(text, this.maxMatches);
+    for (const { known, spans: found } of matches) {
       this.record(field, known.reason, known.rule);
-      let count = 0;
-      while (start !== -1 && count < this.maxMatches) {
-        spans.push({ start, end: start + known.value.length, reason: known.reason });
-        count += 1;
-        start = text.indexOf(known.value, start + known.value.length);
-      }
-      if (start !== -1) {
-        unscannedFrom = Math.min(unscannedFrom, start);
+      for (const span of found) {
+        spans.push({ ...span, reason: known.reason });
       }
     }
     return unscannedFrom;
@@ -450,34 +395,4 @@ export class Redactor {
 
 function lowerCased(names: Set<string>): Set<string> {
   return new Set([...names].map((name) => name.toLowerCase()));
-}
-
-function builtInScanner(detector: Detector): ValueScanner {
-  return { reason: detector.name, source: redactionSourceKey('detector', detector.name), find: (text, maxMatches) => detector.find(text, maxMatches) };
-}
-
-/**
- * Runs a rule's pattern; regex-safety.ts checked at load time that it cannot
- * backtrack catastrophically. A pattern such as \b can still match the empty
- * string at some positions, so empty matches are stepped over, not masked.
- */
-function patternScanner(name: string, regex: RegExp): ValueScanner {
-  const find = (text: string, maxMatches: number): Span[] => {
-    const spans: Span[] = [];
-    regex.lastIndex = 0;
-
-    let match = regex.exec(text);
-    while (match !== null && spans.length < maxMatches) {
-      if (match[0].length === 0) {
-        regex.lastIndex += 1;
-      } else {
-        spans.push({ start: match.index, end: match.index + match[0].length });
-      }
-      match = regex.exec(text);
-    }
-
-    regex.lastIndex = 0;
-    return spans;
-  };
-  return { reason: `pattern:${name}`, source: `pattern:${name}`, find };
 }
