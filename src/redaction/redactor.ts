@@ -3,7 +3,7 @@
 // rule, never by value. Its work is bounded: each string is scanned over at
 // most its output length plus a margin. After `maxMatchesPerString` matches of
 // one detector, the rest of the string is masked whole.
-import type { DetectorName, FieldValue, RedactionSpec } from '../model/record.js';
+import type { FieldValue, RedactionSpec } from '../model/record.js';
 import { CUT_MARKER, cutChars } from './cut.js';
 import type { Span } from './detector.js';
 import { DETECTORS } from './detectors.js';

@@ -814,7 +814,7 @@ describe('BUFFERED_PARTIAL and the response path', () => {
 
 describe('immediate_response and spurious replies', () => {
   test('immediate_response answers locally', async () => {
-    server.reset((message, control) => {
+    server.reset((_message, control) => {
       control.reply({
         immediate_response: {
           status: { code: 403 },
