@@ -4,7 +4,7 @@ import { resolveSettings, SETTINGS, type Settings } from '../config/settings.js'
 import { CtxprocError } from '../errors/codes.js';
 import { createLogger, stdoutDestination } from '../log/logger.js';
 import { formatProblem, RuleLoadError } from '../rules/problems.js';
-import { startService } from '../service.js';
+import { startService, type RunningService } from '../service.js';
 
 /** Adds one option per setting, with its environment variable and default. */
 export function addSettingOptions(command: Command): Command {
@@ -58,15 +58,9 @@ async function runServe(command: Command): Promise<void> {
   const settings = settingsOrExit(command);
   const logger = createLogger({ level: settings.logLevel, service: settings.service });
 
-  let service;
-  try {
-    service = await startService({ settings, logger });
-  } catch (error) {
-    reportStartupError(logger, error);
-    exitAfterFlush(1);
-    return;
-  }
-
+  // Handlers go in before the service starts: a signal that arrives while
+  // it starts must still stop it gracefully, not end the process at once.
+  let started: Promise<RunningService | null> = Promise.resolve(null);
   let stopping = false;
   const shutdown = (signal: string): void => {
     // Kubernetes and process managers may repeat the signal; only SIGKILL
@@ -77,16 +71,25 @@ async function runServe(command: Command): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutdown signal received');
-    service.stop().then(
-      () => exitAfterFlush(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        exitAfterFlush(1);
-      },
-    );
+    started
+      .then((service) => service?.stop())
+      .then(
+        () => exitAfterFlush(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          exitAfterFlush(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  started = startService({ settings, logger }).catch((error: unknown) => {
+    reportStartupError(logger, error);
+    exitAfterFlush(1);
+    return null;
+  });
+  await started;
 }
 
 /** Resolves settings or exits with status 2 and the reason on stderr. */
