@@ -1,6 +1,7 @@
 // Assembles the running service: rules, gRPC server, admin server, events,
 // metrics, and the shutdown sequence. The CLI, in-process replay and the
 // tests all start ctxproc through `startService`.
+import './runtime/linear-regexp.js';
 import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
 import type { Settings } from './config/settings.js';

@@ -2,6 +2,8 @@
 // The ctxproc command line: `serve` runs the ext_proc service, `replay`
 // pushes recorded traffic through one. Every setting is a flag and an
 // environment variable (flags win), as `ctxproc <command> --help` lists.
+// First, so that V8's linear-time regexp fallback is on before any rule loads.
+import '../runtime/linear-regexp.js';
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import { registerReplayCommand } from './replay.js';

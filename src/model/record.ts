@@ -49,7 +49,7 @@ export interface RedactionSpec {
   cookies: Set<string>;
   /** Detectors run over every string that goes into the event. */
   detectors: Set<DetectorName>;
-  /** Rule-defined value patterns by name, run like detectors; each RegExp has the g, d and u flags. */
+  /** Rule-defined value patterns by name, run like detectors; each RegExp has the g flag only. */
   patterns: Map<string, RegExp>;
   /**
    * Rule that first asked for each target, for the event's list of redactions.

@@ -18,9 +18,12 @@ interface Group {
 
 /**
  * Returns why `source` is unsafe or invalid, or null when it is safe. The
- * checks: valid syntax (as RegExp with the u flag), no backreferences or
- * lookaround, no repetition of a group that itself repeats or alternates,
- * and no match of the empty string.
+ * checks: valid syntax (as a RegExp without flags, the form rule patterns
+ * run in), no backreferences, lookaround or inline flag groups, no
+ * repetition of a group that itself repeats or alternates, and no match of
+ * the empty string. The first three also keep the pattern within what V8's
+ * linear-time engine runs (see runtime/linear-regexp.ts), which rejects
+ * backreferences, lookaround and the i, u and d flags.
  */
 export function regexProblem(source: string): string | null {
   if (source.length > MAX_PATTERN_CHARS) {
@@ -29,7 +32,7 @@ export function regexProblem(source: string): string | null {
 
   let compiled: RegExp;
   try {
-    compiled = new RegExp(source, 'u');
+    compiled = new RegExp(source);
   } catch (error) {
     return `invalid regular expression: ${(error as Error).message}`;
   }
@@ -54,6 +57,9 @@ function structureProblem(source: string): string | null {
     if (char === '(') {
       if (/^\(\?<?[=!]/.test(source.slice(index, index + 4))) {
         return 'lookahead and lookbehind are not allowed; match the text itself';
+      }
+      if (/^\(\?[-imsx]/.test(source.slice(index, index + 3))) {
+        return 'inline flag groups such as (?i:...) are not allowed; write both cases in a class, such as [Aa]';
       }
       stack.push({ repeats: false, alternates: false });
       index += source[index + 1] === '?' ? groupPrefixLength(source, index) : 1;

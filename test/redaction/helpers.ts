@@ -23,7 +23,7 @@ export function makeSpec(targets: SpecTargets, rule = 'redact-secrets'): Redacti
     queryParams: new Set(targets.queryParams ?? []),
     cookies: new Set(targets.cookies ?? []),
     detectors: new Set(targets.detectors ?? []),
-    patterns: new Map(Object.entries(targets.patterns ?? {}).map(([name, source]) => [name, new RegExp(source, 'gdu')])),
+    patterns: new Map(Object.entries(targets.patterns ?? {}).map(([name, source]) => [name, new RegExp(source, 'g')])),
     sources: new Map(),
   };
 

@@ -46,7 +46,8 @@ export const redactAction: ActionDefinition<'redact'> = {
         valid = false;
         return;
       }
-      patterns.set(pattern.name, new RegExp(pattern.regex, 'gdu'));
+      // Only the g flag: V8's linear-time fallback does not run i, u or d patterns.
+      patterns.set(pattern.name, new RegExp(pattern.regex, 'g'));
     });
     if (!valid) {
       return null;
