@@ -138,7 +138,11 @@ const EVENT_FLUSH_TIMEOUT_MS = 5000;
  * drains (a closed pipe, a stalled collector) must not keep the process
  * from exiting, so the wait is bounded and its expiry logged.
  */
-async function flushWithin(emitter: { flush(): Promise<void> }, timeoutMs: number, logger: Logger): Promise<void> {
+async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean }, timeoutMs: number, logger: Logger): Promise<void> {
+  if (emitter.failed) {
+    logger.error({}, 'stdout failed earlier, so the security events still buffered cannot be written');
+    return;
+  }
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<'expired'>((resolve) => {
     timer = setTimeout(() => resolve('expired'), timeoutMs);

@@ -24,7 +24,12 @@ export interface SettingDefinition {
   description: string;
   defaultValue: string | number | null;
   kind: 'string' | 'integer' | 'address' | 'level';
+  /** Largest value accepted, for integers. */
+  max?: number;
 }
+
+/** Node's timers take at most 2^31 - 1 milliseconds; a larger delay fires after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -47,7 +52,7 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event says so' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 16777216,
     description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
-  { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000,
+  { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000, max: MAX_TIMER_MS,
     description: 'on SIGTERM or SIGINT, how long open streams may take to finish before they are cancelled' },
   { key: 'resetBurst', flag: '--reset-burst <count>', env: 'CTXPROC_RESET_BURST', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
@@ -94,7 +99,7 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
 
   switch (definition.kind) {
     case 'integer':
-      return parsePositiveInteger(text, origin);
+      return parsePositiveInteger(text, origin, definition.max ?? Number.MAX_SAFE_INTEGER);
     case 'address':
       parseAddress(text, origin);
       return text;
@@ -108,10 +113,13 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
   }
 }
 
-function parsePositiveInteger(text: string, origin: string): number {
+function parsePositiveInteger(text: string, origin: string, max: number): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
     throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a positive whole number`);
+  }
+  if (value > max) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is ${value}; the maximum is ${max}`);
   }
   return value;
 }

@@ -24,6 +24,8 @@ export interface EventEmitter {
   flush(): Promise<void>;
   /** Events written since creation. */
   readonly count: number;
+  /** True once the destination reported an error; nothing more reaches it. */
+  readonly failed: boolean;
 }
 
 const HEADER_MASK = '[REDACTED:header]';
@@ -80,6 +82,9 @@ export function createEventEmitter(options: EventEmitterOptions = {}): EventEmit
     flush: () => flushDestination(destination),
     get count() {
       return count;
+    },
+    get failed() {
+      return failed;
     },
   };
 }

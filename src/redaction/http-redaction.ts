@@ -86,7 +86,8 @@ export function redactRequestTarget(redactor: Redactor, path: string, query: str
  * by name, and the fragment. A fragment is read like a query too, because
  * the OAuth 2.0 implicit flow (RFC 6749 §4.2.2) returns `access_token` there.
  */
-export function redactUrlValue(redactor: Redactor, field: string, url: string): string {
+export function redactUrlValue(redactor: Redactor, field: string, original: string): string {
+  const url = withoutUserinfo(redactor, field, original);
   const queryStart = url.indexOf('?');
   const fragmentStart = url.indexOf('#', queryStart === -1 ? 0 : queryStart);
   let baseEnd = url.length;
@@ -191,4 +192,17 @@ function toQueryObject(pairs: QueryPair[]): QueryObject {
     }
   }
   return result;
+}
+
+/** scheme "://" userinfo "@": the userinfo of an absolute URL (RFC 3986, section 3.2.1). */
+const URL_USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@]*)@/;
+
+/** Drops `user:password@` from an absolute URL, as redactAuthority does for the request's own authority. */
+function withoutUserinfo(redactor: Redactor, field: string, url: string): string {
+  const match = URL_USERINFO.exec(url);
+  if (!match) {
+    return url;
+  }
+  redactor.recordRedaction(`${field}.userinfo`, 'userinfo', BASELINE_RULE);
+  return match[1] + url.slice(match[0].length);
 }

@@ -13,30 +13,37 @@ import { MAX_KNOWN_SECRETS, type Redactor } from './redactor.js';
 const SCHEME_CREDENTIALS = /^[ \t]*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*[ \t]+([^ \t]+)[ \t]*$/;
 
 /**
- * Registers every redacted value of the exchange with the redactor. Headers
- * come first and query parameters last, because the redactor keeps only the
- * first MAX_KNOWN_SECRETS values and a query can repeat a name at will.
+ * Registers every redacted value of the exchange with the redactor. The
+ * redactor keeps only the first MAX_KNOWN_SECRETS values, and a client can
+ * send cookies and query parameters at will, so credential headers come
+ * first, then cookies, then query parameters.
  */
 export function rememberKnownSecrets(redactor: Redactor, exchange: Exchange): void {
   rememberUserinfo(redactor, exchange.request?.host ?? '');
 
-  const headerLists = [exchange.request?.headers, exchange.response?.headers, exchange.request?.trailers, exchange.response?.trailers];
+  const headerLists = [exchange.request?.headers, exchange.response?.headers, exchange.request?.trailers, exchange.response?.trailers]
+    .filter((headers): headers is HeaderList => headers !== null && headers !== undefined);
   for (const headers of headerLists) {
-    if (headers) {
-      rememberHeaders(redactor, headers);
-    }
+    rememberHeaders(redactor, headers, false);
+  }
+  for (const headers of headerLists) {
+    rememberHeaders(redactor, headers, true);
   }
 
   rememberQuery(redactor, exchange.request?.query ?? '');
 }
 
-function rememberHeaders(redactor: Redactor, headers: HeaderList): void {
+/** Registers the redacted header values, either the cookie headers or all the others. */
+function rememberHeaders(redactor: Redactor, headers: HeaderList, cookies: boolean): void {
   for (const [name, value] of headers) {
     const lower = name.toLowerCase();
-    if (lower === 'cookie' || lower === 'set-cookie') {
-      rememberCookies(redactor, lower, value);
+    const isCookieHeader = lower === 'cookie' || lower === 'set-cookie';
+    if (isCookieHeader !== cookies) {
+      continue;
     }
-    if (redactor.isTarget('header', lower)) {
+    if (isCookieHeader) {
+      rememberCookies(redactor, lower as 'cookie' | 'set-cookie', value);
+    } else if (redactor.isTarget('header', lower)) {
       rememberHeaderValue(redactor, lower, value);
     }
   }
@@ -61,8 +68,11 @@ function rememberHeaderValue(redactor: Redactor, name: string, value: string): v
 }
 
 /**
- * Registers cookie values: every one when the whole Cookie or Set-Cookie
- * header is redacted, else those whose cookie name is redacted.
+ * Registers cookie values: when the whole Cookie or Set-Cookie header is
+ * redacted, every value that looks like a token; else those whose cookie
+ * name is redacted. Cookies also carry ordinary values (returnTo=/orders,
+ * lastViewed=1234567) that appear in paths, and masking those everywhere
+ * would hide more than it protects.
  */
 function rememberCookies(redactor: Redactor, header: 'cookie' | 'set-cookie', value: string): void {
   const wholeHeader = redactor.isTarget('header', header);
@@ -75,7 +85,9 @@ function rememberCookies(redactor: Redactor, header: 'cookie' | 'set-cookie', va
     }
     const cookieValue = pair.slice(equals + 1).trim();
     if (wholeHeader) {
-      redactor.addKnownSecret('header', header, cookieValue);
+      if (looksLikeToken(cookieValue)) {
+        redactor.addKnownSecret('header', header, cookieValue);
+      }
     } else {
       redactor.addKnownSecret('cookie', pair.slice(0, equals).trim(), cookieValue);
     }
@@ -114,4 +126,9 @@ function rememberUserinfo(redactor: Redactor, authority: string): void {
   if (colon !== -1) {
     redactor.addKnownValue(userinfo.slice(colon + 1), 'userinfo', BASELINE_RULE);
   }
+}
+
+/** At least 12 characters with a digit: session ids and tokens, not paths, words or small numbers. */
+function looksLikeToken(value: string): boolean {
+  return value.length >= 12 && /[0-9]/.test(value);
 }

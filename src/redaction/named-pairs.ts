@@ -1,10 +1,14 @@
 // Finds the values of named pairs in free text, so that a secret that a
 // redact rule covers by name is masked in any string of the event: a body of
 // any content type, a log field that copied the query or the body, a note.
-// Two forms are recognised: `name=value` (or `name: value`), as in query
-// strings, form bodies, cookies and header dumps, and `"name": value`, as in
-// JSON. Only pairs whose name refers to a redact target are masked; the
-// caller decides that through `lookup`.
+// Three forms are recognised: `name=value`, as in query strings, form bodies
+// and cookies; `Name: value` to the end of the line, as in header dumps, for
+// header names only (in free text `sort=key:asc` is no credential); and
+// `"name": value`, as in JSON. Two more carry a name and a value apart: a
+// multipart/form-data part (`name="password"`, its part headers, a blank
+// line, then the value) and an XML element (`<wsse:Password>value<`). Only
+// pairs whose name refers to a redact target are masked; the caller decides
+// that through `lookup`.
 //
 // NOTE: JSON escaped inside a JSON string (`{\"token\": \"x\"}`) and
 // single-quoted keys (`'token': 'x'`) are not recognised as pairs; the
@@ -21,8 +25,18 @@ export type TargetLookup = (name: string) => TargetMatch | null;
 
 // Linear: the name class, the blanks and the separators are disjoint, and the
 // name is at most 128 characters, so a failed start costs at most 128 steps.
-const EQUALS_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*[=:][ \\t]*`, 'g');
+const EQUALS_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*=[ \\t]*`, 'g');
+const COLON_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*:[ \\t]*`, 'g');
 const JSON_KEY = new RegExp(`"([^"\\\\\\n]{1,${MAX_COMPARED_NAME_CHARS}})"[ \\t\\r\\n]*:[ \\t\\r\\n]*`, 'g');
+
+// A part's Content-Disposition name, the rest of that line, up to 16 more
+// part headers, and the blank line before the value (RFC 7578, section 4.2).
+// Every repetition is bounded and separated by line ends, so matching stays
+// linear in the text.
+const MULTIPART_NAME = new RegExp(`\\bname="([^"\\r\\n]{1,${MAX_COMPARED_NAME_CHARS}})"[^\\r\\n]{0,1024}\\r?\\n(?:[^\\r\\n]{1,1024}\\r?\\n){0,16}\\r?\\n`, 'g');
+
+// An XML start tag, with an optional namespace prefix and attributes.
+const XML_START_TAG = new RegExp(`<(?:[A-Za-z_][\\w.-]{0,63}:)?([A-Za-z_][\\w.-]{0,${MAX_COMPARED_NAME_CHARS - 1}})(?:[ \\t\\r\\n][^<>]{0,1024})?>`, 'g');
 
 /** A value that a previous pass already replaced; masking it again would change its HMAC fingerprint. */
 const MASK_PREFIX = '[REDACTED:';
@@ -37,9 +51,16 @@ export interface NamedPairs {
 /** Finds the values of named pairs whose name `lookup` accepts, at most `maxMatches` of each form. */
 export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: number): NamedPairs {
   const spans: NamedPairSpan[] = [];
+  const headerLookup: TargetLookup = (name) => {
+    const target = lookup(name);
+    return target?.kind === 'header' ? target : null;
+  };
   const equalsStop = collectPairs(EQUALS_KEY, text, lookup, maxMatches, spans, equalsValueEnd);
+  const colonStop = collectPairs(COLON_KEY, text, headerLookup, maxMatches, spans, lineValueEnd);
   const jsonStop = collectPairs(JSON_KEY, text, lookup, maxMatches, spans, jsonValueEnd);
-  return { spans, unscannedFrom: Math.min(equalsStop, jsonStop) };
+  const multipartStop = collectPairs(MULTIPART_NAME, text, lookup, maxMatches, spans, lineValueEnd);
+  const xmlStop = collectPairs(XML_START_TAG, text, lookup, maxMatches, spans, xmlValueEnd);
+  return { spans, unscannedFrom: Math.min(equalsStop, colonStop, jsonStop, multipartStop, xmlStop) };
 }
 
 type ValueEnd = (text: string, start: number) => Span;
@@ -81,6 +102,21 @@ function equalsValueEnd(text: string, start: number): Span {
   return { start, end };
 }
 
+/** An element's text runs to the next tag. */
+function xmlValueEnd(text: string, start: number): Span {
+  const next = text.indexOf('<', start);
+  return { start, end: next === -1 ? text.length : next };
+}
+
+/** A header value in a dump runs to the end of its line, so `Token abc` is masked whole. */
+function lineValueEnd(text: string, start: number): Span {
+  let end = start;
+  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') {
+    end += 1;
+  }
+  return { start, end };
+}
+
 /** A JSON string value ends at its closing quote, or at the end of a cut text; a number or literal at `,`, `}`, `]` or a blank. */
 function jsonValueEnd(text: string, start: number): Span {
   if (text[start] === '"') {
@@ -95,7 +131,9 @@ function jsonValueEnd(text: string, start: number): Span {
   while (end < text.length && !isJsonTerminator(text.charCodeAt(end))) {
     end += 1;
   }
-  return { start, end };
+  // true, false and null say nothing secret ("auth": true).
+  const literal = text.slice(start, end);
+  return literal === 'true' || literal === 'false' || literal === 'null' ? { start, end: start } : { start, end };
 }
 
 function endOfQuoted(text: string, start: number, quote: string): number {

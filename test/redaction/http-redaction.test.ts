@@ -121,3 +121,13 @@ describe('redactUrlValue and redactFormText', () => {
     assert.equal(output, 'user=ada&password=[REDACTED:query_param]&pan=[REDACTED:card_number]');
   });
 });
+
+describe('URL headers with userinfo', () => {
+  it('drop user and password', () => {
+    const redactor = new Redactor(makeSpec({}));
+    const output = redactUrlValue(redactor, 'http.request.headers.referer', 'https://ada:hunter2-Secret!x@intranet.example/page?x=1');
+
+    assert.equal(output, 'https://intranet.example/page?x=1');
+    assert.deepEqual(redactor.entries(), [{ field: 'http.request.headers.referer.userinfo', reason: 'userinfo', rule: 'ctxproc.baseline' }]);
+  });
+});

@@ -65,13 +65,31 @@ describe('known secrets', () => {
     assert.equal(redactor.text('f', 'pw correct-horse'), 'pw [REDACTED:header]');
   });
 
-  it('include every cookie of a redacted cookie header', () => {
-    const request = makeRequest('/', [['cookie', 'theme=dark-mode; sid=s-7f3a9c2e']]);
+  it('include token-like cookies of a redacted cookie header', () => {
+    const request = makeRequest('/', [['cookie', 'theme=dark-mode; sid=s-7f3a9c2e1b8d']]);
     const response = { code: 200, headers: [['set-cookie', 'refresh=r-0b1c2d3e4f; Path=/']] as Array<[string, string]>, body: null, trailers: null };
     const redactor = new Redactor(makeSpec({ headers: ['cookie', 'set-cookie'] }));
     rememberKnownSecrets(redactor, makeExchange(request, response));
 
-    assert.equal(redactor.text('f', 's-7f3a9c2e dark-mode r-0b1c2d3e4f'), '[REDACTED:header] [REDACTED:header] [REDACTED:header]');
+    assert.equal(redactor.text('f', 's-7f3a9c2e1b8d dark-mode r-0b1c2d3e4f'), '[REDACTED:header] dark-mode [REDACTED:header]');
+  });
+
+  it('leave ordinary cookie values alone', () => {
+    const request = makeRequest('/account/orders', [['cookie', 'returnTo=/account/orders; lastViewed=1234567']]);
+    const redactor = new Redactor(makeSpec({ headers: ['cookie'] }));
+    rememberKnownSecrets(redactor, makeExchange(request));
+
+    assert.equal(redactor.knownSecretCount, 0);
+    assert.equal(redactor.text('http.request.path', '/account/orders/1234567'), '/account/orders/1234567');
+  });
+
+  it('keep credentials ahead of many cookies', () => {
+    const cookies = Array.from({ length: 80 }, (_, index) => `c${index}=v-${String(index).padStart(12, '0')}`).join('; ');
+    const request = makeRequest('/', [['cookie', cookies], ['authorization', 'Bearer opaque-Tok3n-ZZ91c4e7']]);
+    const redactor = new Redactor(makeSpec({ headers: ['cookie', 'authorization'] }));
+    rememberKnownSecrets(redactor, makeExchange(request));
+
+    assert.equal(redactor.text('ctxproc.fields.token', 'opaque-Tok3n-ZZ91c4e7'), '[REDACTED:header]');
   });
 
   it('include redacted trailers', () => {

@@ -46,7 +46,19 @@ describe('named pairs in text', () => {
   });
 
   it('masks header and cookie names', () => {
-    assert.equal(redact('X-Api-Key: ak_live_Zq8 sid=s-7f3a'), 'X-Api-Key: [REDACTED:header] sid=[REDACTED:cookie]');
+    assert.equal(redact('X-Api-Key: ak_live_Zq8\nsid=s-7f3a'), 'X-Api-Key: [REDACTED:header]\nsid=[REDACTED:cookie]');
+  });
+
+  it('masks a dumped header to the end of its line', () => {
+    assert.equal(redact('X-Api-Key: Token abcd1234secretZZq\r\nAccept: */*'), 'X-Api-Key: [REDACTED:header]\r\nAccept: */*');
+  });
+
+  it('leaves colon pairs of other names alone', () => {
+    assert.equal(redact('sort=key:asc&filter=auth:none'), 'sort=key:asc&filter=auth:none');
+  });
+
+  it('leaves JSON literals alone', () => {
+    assert.equal(redact('{"token":true,"password":null}'), '{"token":true,"password":null}');
   });
 
   it('masks quoted values', () => {
@@ -96,5 +108,22 @@ describe('named pairs in text', () => {
     assert.deepEqual(found.spans, []);
     assert.equal(lookups.length, 1);
     assert.equal(lookups[0]!.length, 128);
+  });
+});
+
+describe('structured bodies', () => {
+  it('mask a multipart field by name', () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nhunter2-Secret!x\r\n--b\r\nContent-Disposition: form-data; name="user"\r\n\r\nada\r\n--b--';
+    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:query_param]'));
+  });
+
+  it('mask a multipart field with part headers', () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="token"\r\nContent-Type: text/plain\r\n\r\ntok-9c2e1b8d\r\n--b--';
+    assert.equal(redact(body), body.replace('tok-9c2e1b8d', '[REDACTED:query_param]'));
+  });
+
+  it('mask an XML element by name', () => {
+    const body = '<wsse:UsernameToken><wsse:Username>ada</wsse:Username><wsse:Password Type="text">hunter2-Secret!x</wsse:Password></wsse:UsernameToken>';
+    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:query_param]'));
   });
 });
