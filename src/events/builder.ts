@@ -3,7 +3,7 @@
 // placed in the event, so the returned object contains no value that a redact
 // rule, the built-in baseline (baseline.ts) or an enabled detector covers.
 import type { Exchange } from '../model/exchange.js';
-import type { FieldValue, TransactionRecord } from '../model/record.js';
+import type { FieldValue, LogDecision, TransactionRecord } from '../model/record.js';
 import { withBaseline } from '../redaction/baseline.js';
 import { rememberKnownSecrets } from '../redaction/known-secrets.js';
 import { Redactor, type RedactorOptions } from '../redaction/redactor.js';
@@ -87,7 +87,7 @@ function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: Trans
     action: blocked ? 'blocked' : 'allowed',
     blocked_by: blocked ? record.block?.rule : undefined,
     tags: redactTags(redactor, record.tags),
-    fields: log && Object.keys(log.fields).length > 0 ? (redactor.fieldValue('ctxproc.fields', log.fields) as Record<string, FieldValue>) : undefined,
+    fields: log && Object.keys(log.fields).length > 0 ? redactFields(redactor, log) : undefined,
     headers: nonEmptyObject({
       request: exchange.request ? headerSection(redactor, 'request', exchange.request.headers, include) : undefined,
       response: exchange.response ? headerSection(redactor, 'response', exchange.response.headers, include) : undefined,
@@ -173,4 +173,22 @@ function withoutUndefined<T>(value: T): T {
     }
   }
   return value;
+}
+
+/**
+ * Redacts the rules' log fields. A field whose expression read a redacted
+ * header is masked whole: after substring(), base64 or hex its value no
+ * longer looks like the header, so no later pass could recognise it.
+ */
+function redactFields(redactor: Redactor, log: LogDecision): Record<string, FieldValue> {
+  const fields: Record<string, FieldValue> = {};
+  for (const [name, value] of Object.entries(log.fields)) {
+    const header = (log.fieldHeaders?.[name] ?? []).find((key) => redactor.isTarget('header', key));
+    if (header === undefined) {
+      fields[name] = value;
+      continue;
+    }
+    fields[name] = redactor.maskTarget('header', header, `ctxproc.fields.${name}`, JSON.stringify(value)) ?? '[REDACTED:header]';
+  }
+  return redactor.fieldValue('ctxproc.fields', fields) as Record<string, FieldValue>;
 }

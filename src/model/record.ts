@@ -30,6 +30,12 @@ export interface LogDecision {
   message: string | null;
   /** Extra fields, by name; later rules overwrite earlier ones. */
   fields: Record<string, FieldValue>;
+  /**
+   * Header names each field's expression read values of. A field that read a
+   * redacted header is masked whole, whatever the expression did to the value
+   * (substring, base64, hex), because a copy can no longer be recognised.
+   */
+  fieldHeaders: Record<string, readonly string[]>;
   /** Which bodies to include in the event, already capped by the rule. */
   includeRequestBody: number;
   includeResponseBody: number;

@@ -11,7 +11,7 @@ import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from '
 import { regexCallProblems } from './regex-calls.js';
 import type { PhaseNeed } from './attribute-reads.js';
 import { ATTRIBUTE_ROOTS, ATTRIBUTES } from './attributes.js';
-import { upperCaseHeaderLiterals } from './header-literals.js';
+import { headerKeysRead, upperCaseHeaderLiterals } from './header-literals.js';
 import type { ProblemCode } from './problems.js';
 
 /** Attribute group classes, by the CEL type name the attribute table gives them. */
@@ -63,6 +63,8 @@ export interface CompiledExpression {
   readonly phase: Phase;
   /** The attribute that needs that phase, for messages; null when no attribute is read. */
   readonly phaseAttribute: string | null;
+  /** Header and trailer names whose values the expression reads, lower-case. */
+  readonly headerKeys: readonly string[];
   /** Evaluates the expression; throws cel-js's EvaluationError on a runtime error. */
   evaluate(activation: Activation): unknown;
 }
@@ -119,6 +121,7 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     type,
     phase: need.phase,
     phaseAttribute: need.attribute,
+    headerKeys: headerKeysRead(parsed.ast),
     evaluate: (activation) => parsed(activation as unknown as Record<string, unknown>) as unknown,
   };
   return { expression, problems: [] };

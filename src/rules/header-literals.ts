@@ -13,6 +13,36 @@ export interface HeaderLiteral {
   start: number;
 }
 
+/**
+ * Returns the header names that ast reads values of (`request.headers['x']`),
+ * lower-cased, without repeats. Tests such as `'x' in request.headers` read
+ * no value and are left out.
+ */
+export function headerKeysRead(ast: ASTNode): string[] {
+  const found = new Set<string>();
+  collectKeys(ast, found);
+  return [...found];
+}
+
+function collectKeys(node: ASTNode, found: Set<string>): void {
+  if (node.op === '[]' || node.op === '[?]') {
+    const literal = headerKeyLiteral(node);
+    if (literal !== null) {
+      found.add(literal.args.toLowerCase());
+    }
+  }
+  for (const child of childNodes(node.args)) {
+    collectKeys(child, found);
+  }
+}
+
+function childNodes(args: unknown): ASTNode[] {
+  if (Array.isArray(args)) {
+    return args.flatMap(childNodes);
+  }
+  return typeof args === 'object' && args !== null && 'op' in args && 'args' in args ? [args as ASTNode] : [];
+}
+
 /** Returns every upper-case header name literal used to index or test a header map in ast. */
 export function upperCaseHeaderLiterals(ast: ASTNode): HeaderLiteral[] {
   const found: HeaderLiteral[] = [];

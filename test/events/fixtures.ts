@@ -49,6 +49,7 @@ export function logDecision(overrides: Partial<LogDecision> = {}): LogDecision {
     rules: ['log-all'],
     message: null,
     fields: {},
+    fieldHeaders: {},
     includeRequestBody: 0,
     includeResponseBody: 0,
     includeHeaders: [],

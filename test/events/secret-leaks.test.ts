@@ -115,3 +115,20 @@ describe('client address', () => {
     assert.deepEqual(event.network?.client, { ip: '2001:db8::7', port: 443 });
   });
 });
+
+describe('log fields that transform a redacted header', () => {
+  it('are masked whole', () => {
+    const exchange = makeExchange(makeRequest('/', [['authorization', 'Bearer opaqueTok3nZZ91c4e7a2b8d0f']]), makeResponse(401));
+    const record = makeRecord(
+      logDecision({
+        fields: { token_part: 'opaqueTok3nZZ91c4e7a2', route: '/' },
+        fieldHeaders: { token_part: ['authorization'], route: [] },
+      }),
+    );
+    const event = buildSecurityEvent(exchange, record, { rulesVersion: 'v1', outcome: { blocked: false, streamEnd: 'completed' } });
+
+    assert.equal(event.ctxproc.fields?.token_part, '[REDACTED:header]');
+    assert.equal(event.ctxproc.fields?.route, '/');
+    assert.ok(event.ctxproc.redactions.some((entry) => entry.field === 'ctxproc.fields.token_part'));
+  });
+});

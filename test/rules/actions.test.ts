@@ -202,3 +202,13 @@ test('block reply is not shared between transactions', () => {
 
   assert.deepEqual(second.block?.headers, [['x-a', 'b']]);
 });
+
+test('log records the headers each field reads', () => {
+  const fields = `part: "request.headers['authorization'].substring(7)", path: request.path, has_key: "'x-api-key' in request.headers"`;
+  const exchange = makeExchange({ method: 'GET', path: '/a', headers: [['authorization', 'Bearer abcdefghijkl']] });
+  const record = run(rule('copy-token', [`log: { fields: { ${fields} } }`]), exchange);
+
+  assert.deepEqual(record.log?.fieldHeaders.part, ['authorization']);
+  assert.deepEqual(record.log?.fieldHeaders.path, []);
+  assert.deepEqual(record.log?.fieldHeaders.has_key, []);
+});

@@ -102,6 +102,7 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
     }
     try {
       log.fields[name] = toFieldValue(result.value);
+      log.fieldHeaders[name] = expression.headerKeys;
     } catch (error) {
       recordRuleError(context, `log.fields.${name}: ${(error as Error).message}`);
     }
@@ -113,7 +114,7 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
 }
 
 function emptyLog(): LogDecision {
-  return { rules: [], message: null, fields: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [] };
+  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [] };
 }
 
 function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {
