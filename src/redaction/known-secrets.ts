@@ -68,11 +68,10 @@ function rememberHeaderValue(redactor: Redactor, name: string, value: string): v
 }
 
 /**
- * Registers cookie values: when the whole Cookie or Set-Cookie header is
- * redacted, every value that looks like a token; else those whose cookie
- * name is redacted. Cookies also carry ordinary values (returnTo=/orders,
- * lastViewed=1234567) that appear in paths, and masking those everywhere
- * would hide more than it protects.
+ * Registers cookie values. When the whole Cookie or Set-Cookie header is
+ * redacted, only values that look like tokens count, because cookies also
+ * carry ordinary values (returnTo=/orders, lastViewed=1234567) that appear
+ * in paths. Otherwise the values of the redacted cookie names count.
  */
 function rememberCookies(redactor: Redactor, header: 'cookie' | 'set-cookie', value: string): void {
   const wholeHeader = redactor.isTarget('header', header);

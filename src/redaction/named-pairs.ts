@@ -102,13 +102,13 @@ function equalsValueEnd(text: string, start: number): Span {
   return { start, end };
 }
 
-/** An element's text runs to the next tag. */
+/** Returns the span of an element's text, which runs to the next tag. */
 function xmlValueEnd(text: string, start: number): Span {
   const next = text.indexOf('<', start);
   return { start, end: next === -1 ? text.length : next };
 }
 
-/** A header value in a dump runs to the end of its line, so `Token abc` is masked whole. */
+/** Returns the span of a dumped header value, which runs to the end of its line so that `Token abc` is masked whole. */
 function lineValueEnd(text: string, start: number): Span {
   let end = start;
   while (end < text.length && text[end] !== '\n' && text[end] !== '\r') {
@@ -131,7 +131,7 @@ function jsonValueEnd(text: string, start: number): Span {
   while (end < text.length && !isJsonTerminator(text.charCodeAt(end))) {
     end += 1;
   }
-  // true, false and null say nothing secret ("auth": true).
+  // true, false and null carry no secret ("auth": true).
   const literal = text.slice(start, end);
   return literal === 'true' || literal === 'false' || literal === 'null' ? { start, end: start } : { start, end };
 }
