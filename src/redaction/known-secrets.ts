@@ -9,6 +9,9 @@ import { BASELINE_RULE } from './baseline.js';
 import { decodeFormComponent } from './query.js';
 import { MAX_KNOWN_SECRETS, type Redactor } from './redactor.js';
 
+/** The userinfo of an absolute URL in a header value, such as a referer (RFC 3986, section 3.2.1). */
+const URL_USERINFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#@\s]+)@/;
+
 /** `<scheme> <credentials>` of Authorization and Proxy-Authorization (RFC 9110 §11.4); blanks may be spaces or tabs. */
 const SCHEME_CREDENTIALS = /^[ \t]*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*[ \t]+([^ \t]+)[ \t]*$/;
 
@@ -20,6 +23,12 @@ const SCHEME_CREDENTIALS = /^[ \t]*[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*[ \t]+([^ 
  */
 export function rememberKnownSecrets(redactor: Redactor, exchange: Exchange): void {
   rememberUserinfo(redactor, exchange.request?.host ?? '');
+  for (const [, value] of [...(exchange.request?.headers ?? []), ...(exchange.response?.headers ?? [])]) {
+    const userinfo = URL_USERINFO.exec(value)?.[1];
+    if (userinfo) {
+      rememberUserinfo(redactor, `${userinfo}@`);
+    }
+  }
 
   const headerLists = [exchange.request?.headers, exchange.response?.headers, exchange.request?.trailers, exchange.response?.trailers]
     .filter((headers): headers is HeaderList => headers !== null && headers !== undefined);

@@ -29,11 +29,12 @@ const EQUALS_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CH
 const COLON_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*:[ \\t]*`, 'g');
 const JSON_KEY = new RegExp(`"([^"\\\\\\n]{1,${MAX_COMPARED_NAME_CHARS}})"[ \\t\\r\\n]*:[ \\t\\r\\n]*`, 'g');
 
-// A part's Content-Disposition name, the rest of that line, up to 16 more
-// part headers, and the blank line before the value (RFC 7578, section 4.2).
+// A part's Content-Disposition name, quoted or a plain token (RFC 2183
+// allows both), the rest of that line, up to 16 more part headers, and the
+// blank line before the value (RFC 7578, section 4.2).
 // Every repetition is bounded and separated by line ends, so matching stays
 // linear in the text.
-const MULTIPART_NAME = new RegExp(`\\bname="([^"\\r\\n]{1,${MAX_COMPARED_NAME_CHARS}})"[^\\r\\n]{0,1024}\\r?\\n(?:[^\\r\\n]{1,1024}\\r?\\n){0,16}\\r?\\n`, 'g');
+const MULTIPART_NAME = new RegExp(`\\bname="?([^";\\r\\n]{1,${MAX_COMPARED_NAME_CHARS}})"?[^\\r\\n]{0,1024}\\r?\\n(?:[^\\r\\n]{1,1024}\\r?\\n){0,16}\\r?\\n`, 'g');
 
 // An XML start tag, with an optional namespace prefix and attributes.
 const XML_START_TAG = new RegExp(`<(?:[A-Za-z_][\\w.-]{0,63}:)?([A-Za-z_][\\w.-]{0,${MAX_COMPARED_NAME_CHARS - 1}})(?:[ \\t\\r\\n][^<>]{0,1024})?>`, 'g');
@@ -102,11 +103,17 @@ function equalsValueEnd(text: string, start: number): Span {
   return { start, end };
 }
 
-/** Returns the span of an element's text, which runs to the next tag. */
+/** Returns the span of an element's text, which runs to the next tag, or of its CDATA section. */
 function xmlValueEnd(text: string, start: number): Span {
+  if (text.startsWith(CDATA_OPEN, start)) {
+    const close = text.indexOf(']]>', start);
+    return { start: start + CDATA_OPEN.length, end: close === -1 ? text.length : close };
+  }
   const next = text.indexOf('<', start);
   return { start, end: next === -1 ? text.length : next };
 }
+
+const CDATA_OPEN = '<![CDATA[';
 
 /** Returns the span of a dumped header value, which runs to the end of its line so that `Token abc` is masked whole. */
 function lineValueEnd(text: string, start: number): Span {

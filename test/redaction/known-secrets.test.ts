@@ -106,3 +106,13 @@ describe('known secrets', () => {
     assert.equal(redactor.knownSecretCount, 1);
   });
 });
+
+describe('userinfo in URL headers', () => {
+  it('is masked where a rule copies it', () => {
+    const request = makeRequest('/', [['referer', 'https://alice:RefPassw0rd77@shop.example/p?x=1']]);
+    const redactor = new Redactor(makeSpec({}));
+    rememberKnownSecrets(redactor, makeExchange(request));
+
+    assert.equal(redactor.text('ctxproc.fields.ref', 'https://alice:RefPassw0rd77@shop.example/p'), 'https://[REDACTED:userinfo]@shop.example/p');
+  });
+});

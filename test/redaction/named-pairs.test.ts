@@ -127,3 +127,15 @@ describe('structured bodies', () => {
     assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:query_param]'));
   });
 });
+
+describe('structured bodies, other spellings', () => {
+  it('mask a multipart field with an unquoted name', () => {
+    const body = '--b\r\nContent-Disposition: form-data; name=password\r\n\r\nUnquotedPw_6677\r\n--b--';
+    assert.equal(redact(body), body.replace('UnquotedPw_6677', '[REDACTED:query_param]'));
+  });
+
+  it('mask an XML CDATA section by name', () => {
+    const body = '<password><![CDATA[CdataPw_3434]]></password>';
+    assert.equal(redact(body), '<password><![CDATA[[REDACTED:query_param]]]></password>');
+  });
+});
