@@ -3,6 +3,7 @@
 // The maps have lower-case keys, as Envoy sends them, so such a lookup never
 // matches. Rejecting it at load time avoids a rule that silently never fires.
 import type { ASTNode } from '@marcbachmann/cel-js';
+import { forEachNode } from './ast-nodes.js';
 
 const HEADER_MAPS = new Set(['headers', 'trailers']);
 const ROOTS_WITH_HEADERS = new Set(['request', 'response']);
@@ -20,42 +21,25 @@ export interface HeaderLiteral {
  */
 export function headerKeysRead(ast: ASTNode): string[] {
   const found = new Set<string>();
-  collectKeys(ast, found);
-  return [...found];
-}
-
-function collectKeys(node: ASTNode, found: Set<string>): void {
-  if (node.op === '[]' || node.op === '[?]') {
-    const literal = headerKeyLiteral(node);
+  forEachNode(ast, (node) => {
+    const literal = node.op === '[]' || node.op === '[?]' ? headerKeyLiteral(node) : null;
     if (literal !== null) {
       found.add(literal.args.toLowerCase());
     }
-  }
-  for (const child of childNodes(node.args)) {
-    collectKeys(child, found);
-  }
-}
-
-function childNodes(args: unknown): ASTNode[] {
-  if (Array.isArray(args)) {
-    return args.flatMap(childNodes);
-  }
-  return typeof args === 'object' && args !== null && 'op' in args && 'args' in args ? [args as ASTNode] : [];
+  });
+  return [...found];
 }
 
 /** Returns every upper-case header name literal used to index or test a header map in ast. */
 export function upperCaseHeaderLiterals(ast: ASTNode): HeaderLiteral[] {
   const found: HeaderLiteral[] = [];
-  visit(ast, found);
+  forEachNode(ast, (node) => {
+    const literal = headerKeyLiteral(node);
+    if (literal !== null && literal.args !== literal.args.toLowerCase()) {
+      found.push({ name: literal.args, start: literal.range.start });
+    }
+  });
   return found;
-}
-
-function visit(node: ASTNode, found: HeaderLiteral[]): void {
-  const literal = headerKeyLiteral(node);
-  if (literal !== null && literal.args !== literal.args.toLowerCase()) {
-    found.push({ name: literal.args, start: literal.range.start });
-  }
-  visitChildren(node.args, found);
 }
 
 /** Returns the key literal of `map['Key']` or `'Key' in map` when map is a header map. */
@@ -80,14 +64,4 @@ function isHeaderMap(node: ASTNode): boolean {
   }
   const [target, field] = node.args;
   return HEADER_MAPS.has(field) && target.op === 'id' && ROOTS_WITH_HEADERS.has(target.args);
-}
-
-function visitChildren(args: unknown, found: HeaderLiteral[]): void {
-  if (Array.isArray(args)) {
-    args.forEach((item) => visitChildren(item, found));
-    return;
-  }
-  if (typeof args === 'object' && args !== null && 'op' in args && 'args' in args) {
-    visit(args as ASTNode, found);
-  }
 }

@@ -5,6 +5,7 @@
 // literals, so that request data can never become a pattern, and must pass
 // regex-safety.ts.
 import type { ASTNode } from '@marcbachmann/cel-js';
+import { forEachNode } from './ast-nodes.js';
 import { regexProblem } from './regex-safety.js';
 
 export interface RegexCallProblem {
@@ -15,19 +16,13 @@ export interface RegexCallProblem {
 /** Returns a problem for every matches() call whose pattern is not a safe string literal. */
 export function regexCallProblems(ast: ASTNode): RegexCallProblem[] {
   const problems: RegexCallProblem[] = [];
-  visit(ast, problems);
+  forEachNode(ast, (node) => {
+    const pattern = matchesPattern(node);
+    if (pattern !== undefined) {
+      checkPattern(node, pattern, problems);
+    }
+  });
   return problems;
-}
-
-function visit(node: ASTNode, problems: RegexCallProblem[]): void {
-  const pattern = matchesPattern(node);
-  if (pattern !== undefined) {
-    checkPattern(node, pattern, problems);
-  }
-
-  for (const child of children(node.args)) {
-    visit(child, problems);
-  }
 }
 
 /** Returns the pattern argument of `x.matches(p)` or `matches(x, p)`, or undefined for other nodes. */
@@ -54,14 +49,4 @@ function checkPattern(call: ASTNode, pattern: ASTNode | null, problems: RegexCal
   if (problem !== null) {
     problems.push({ message: `matches() pattern ${JSON.stringify(pattern.args)}: ${problem}`, offset: pattern.range.start });
   }
-}
-
-function children(args: unknown): ASTNode[] {
-  if (Array.isArray(args)) {
-    return args.flatMap(children);
-  }
-  if (typeof args === 'object' && args !== null && 'op' in args && 'args' in args) {
-    return [args as ASTNode];
-  }
-  return [];
 }
