@@ -45,7 +45,7 @@ const MASK_PREFIX = '[REDACTED:';
 export interface NamedPairs {
   /** Spans of the values, in no particular order. */
   spans: NamedPairSpan[];
-  /** Where a form stopped being searched after `maxMatches` values; Infinity when the whole text was searched. */
+  /** Position at which a form stopped being searched after `maxMatches` values, or Infinity when the whole text was searched. */
   unscannedFrom: number;
 }
 
@@ -89,7 +89,11 @@ function collectPairs(pattern: RegExp, text: string, lookup: TargetLookup, maxMa
   return spans.length >= limit ? spans[spans.length - 1]!.end : Infinity;
 }
 
-/** An unquoted value ends at `&`, `;`, a blank, a quote or an angle bracket; a quoted one at its quote or the end of the line. */
+/**
+ * Returns the span of a `name=value` value. An unquoted value ends at `&`,
+ * `;`, a blank, a quote or an angle bracket. A quoted one ends at its quote
+ * or at the end of the line.
+ */
 function equalsValueEnd(text: string, start: number): Span {
   const quote = text[start];
   if (quote === '"' || quote === "'") {
@@ -124,7 +128,11 @@ function lineValueEnd(text: string, start: number): Span {
   return { start, end };
 }
 
-/** A JSON string value ends at its closing quote, or at the end of a cut text; a number or literal at `,`, `}`, `]` or a blank. */
+/**
+ * Returns the span of a JSON member's value. A string ends at its closing
+ * quote, or at the end of a cut text. A number or literal ends at `,`, `}`,
+ * `]` or a blank.
+ */
 function jsonValueEnd(text: string, start: number): Span {
   if (text[start] === '"') {
     let end = start + 1;
