@@ -17,7 +17,7 @@ import { setServing, startGrpcServer } from './transport/grpc-server.js';
 export interface ServiceOptions {
   settings: Settings;
   logger: Logger;
-  /** Where security events go; stdout (fd 1) by default. */
+  /** Destination of security events; stdout (fd 1) by default. */
   eventDestination?: EventEmitterOptions['destination'];
   /** Start the admin server (default true). */
   admin?: boolean;

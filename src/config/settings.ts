@@ -49,7 +49,7 @@ export const SETTINGS: SettingDefinition[] = [
   { key: 'version', flag: '--service-version <version>', env: 'DD_VERSION', kind: 'string', defaultValue: null,
     description: 'dd.version of every security event, when set (Datadog unified service tagging)' },
   { key: 'bodyLimitBytes', flag: '--body-limit <bytes>', env: 'CTXPROC_BODY_LIMIT', kind: 'integer', defaultValue: 65536,
-    description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event says so' },
+    description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event notes it' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 16777216,
     description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000, max: MAX_TIMER_MS,

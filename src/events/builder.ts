@@ -1,7 +1,7 @@
 // Builds the security event of one transaction. Every string taken from the
 // transaction or from rule output passes through one Redactor before it is
-// placed in the event, so the returned object contains no value that a redact
-// rule, the built-in baseline (baseline.ts) or an enabled detector covers.
+// placed in the event. So the returned object contains no value that a
+// redact rule, the built-in baseline (baseline.ts) or a detector covers.
 import type { Exchange } from '../model/exchange.js';
 import type { FieldValue, LogDecision, TransactionRecord } from '../model/record.js';
 import { withBaseline } from '../redaction/baseline.js';

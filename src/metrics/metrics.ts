@@ -4,7 +4,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { Phase, PHASE_NAMES } from '../model/phase.js';
 
-/** How a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
+/** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
 export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error';
 
 export class Metrics {
@@ -49,7 +49,7 @@ export class Metrics {
 
   readonly blocks = new Counter({
     name: 'ctxproc_blocks_total',
-    help: 'transactions answered with an immediate response, by rule id',
+    help: 'transactions blocked with an immediate response, by rule id',
     labelNames: ['rule'],
     registers: [this.registry],
   });

@@ -1,4 +1,4 @@
-// What ctxproc knows about one HTTP transaction, filled in phase by phase by
+// The facts ctxproc has about one HTTP transaction, filled in phase by phase by
 // the session and read by the rule engine and the event builder. It is plain
 // data: no gRPC types, so the engine and events can be tested alone.
 
@@ -33,7 +33,7 @@ export interface RequestFacts {
 }
 
 export interface ResponseFacts {
-  /** `:status`; for a blocked request, the status ctxproc answered with. */
+  /** `:status`, or for a blocked request the status of ctxproc's immediate response. */
   code: number;
   headers: HeaderList;
   body: BodyCapture | null;

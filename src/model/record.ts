@@ -1,4 +1,4 @@
-// What the rules decided for one transaction. Actions write here; the session
+// The decisions of the rules for one transaction. Actions write here; the session
 // turns it into ext_proc replies and the event builder into a SIEM event.
 
 /** A header change for one direction, applied as Envoy applies mutations. */
@@ -36,14 +36,14 @@ export interface LogDecision {
    * (substring, base64, hex), because a copy can no longer be recognised.
    */
   fieldHeaders: Record<string, readonly string[]>;
-  /** Which bodies to include in the event, already capped by the rule. */
+  /** Body bytes to include in the event, per direction, already capped by the rule. */
   includeRequestBody: number;
   includeResponseBody: number;
   /** Header names whose values go in the event (after redaction). */
   includeHeaders: 'all' | string[];
 }
 
-/** Value detectors that redaction knows. */
+/** Names of the built-in value detectors. */
 export type DetectorName = 'card_number' | 'jwt' | 'bearer_token' | 'basic_credentials';
 
 export interface RedactionSpec {

@@ -59,7 +59,7 @@ export function encodeRequest(message: ProcessingRequest): Buffer {
 
 /**
  * The ExternalProcessor service for grpc-js, moving raw bytes. grpc-js turns a
- * deserializer exception into an INTERNAL status that the handler never sees,
+ * deserializer exception into an INTERNAL status that never reaches the handler,
  * so the session decodes each message itself and can count and report an
  * undecodable one with its own error code.
  */

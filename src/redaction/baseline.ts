@@ -1,8 +1,9 @@
-// The redaction that applies to every event whatever the rules say: the
+// The redaction that applies to every event, whatever the rules contain: the
 // headers that carry credentials by definition and the detectors for
 // credentials and card numbers. Rules add targets to it and cannot remove
-// any, so an operator who writes a rule set without a redact rule still
-// keeps passwords, tokens and card numbers out of the log.
+// any. A rule set without a redact rule still keeps credential headers,
+// JWTs, bearer and basic credentials and card numbers out of the log, but
+// passwords in query strings or bodies need a redact rule that names them.
 import type { DetectorName, RedactionSpec } from '../model/record.js';
 import { redactionSourceKey } from './redactor.js';
 

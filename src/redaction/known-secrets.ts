@@ -1,9 +1,8 @@
-// Collects the values that redaction covers in one transaction (header
+// Collects the values that redaction covers in one transaction: header
 // values, the credentials inside them, cookie values, query parameter
-// values, the userinfo of the authority) so that the redactor masks them
-// wherever else they show up: a log field that copied a header or cut the
-// scheme off it, a path, a note. Names alone cannot catch a copy whose field
-// has another name.
+// values and the userinfo of URLs. The redactor then masks them wherever
+// else they show up, such as a log field that copied a header, a path or a
+// note, because names alone cannot catch a copy under another name.
 import type { Exchange, HeaderList } from '../model/exchange.js';
 import { BASELINE_RULE } from './baseline.js';
 import { decodeFormComponent } from './query.js';

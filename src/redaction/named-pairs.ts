@@ -1,6 +1,6 @@
-// Finds the values of named pairs in free text, so that a secret that a
-// redact rule covers by name is masked in any string of the event: a body of
-// any content type, a log field that copied the query or the body, a note.
+// Finds the values of named pairs in free text. A secret that a redact rule
+// covers by name is then masked in any string of the event, such as a body
+// of any content type, a log field that copied the query, or a note.
 // Three forms are recognised: `name=value`, as in query strings, form bodies
 // and cookies; `Name: value` to the end of the line, as in header dumps, for
 // header names only (in free text `sort=key:asc` is no credential); and

@@ -1,5 +1,5 @@
-// How a parameter, header or cookie name met in traffic or in text is
-// compared with the names that redact rules list. Names compare
+// Comparison of a parameter, header or cookie name met in traffic or in
+// text with the names that redact rules list. Names compare
 // case-insensitively after percent-decoding, and the nested forms that Rails
 // and PHP parse into maps and lists count as each name they contain:
 // `user[password]`, `token[]` and `a[b][token]` refer to `password` and

@@ -7,9 +7,9 @@ import type { BodyCapture, Exchange, HeaderList } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
 
 /**
- * Builds a lower-case header map; repeated names are joined with ", " as
- * Envoy's CEL attributes do, except cookie, whose HTTP/2 crumbs join with
- * "; " (RFC 9113, section 8.2.3) so the value reads as one Cookie header.
+ * Builds a lower-case header map. Repeated names are joined with ", " as
+ * Envoy's CEL attributes do. Cookie crumbs are joined with "; " instead
+ * (RFC 9113, section 8.2.3), so the value reads as one Cookie header.
  */
 function headerMap(headers: HeaderList): Map<string, string> {
   const map = new Map<string, string>();
@@ -186,7 +186,7 @@ export class ConnectionAttributes {
   }
 }
 
-/** ctxproc.*: read live from the record, so each rule sees what earlier rules added. */
+/** ctxproc.*: read live from the record, so each rule reads what earlier rules added. */
 export class CtxprocAttributes {
   readonly #exchange: Exchange;
   readonly #record: TransactionRecord;

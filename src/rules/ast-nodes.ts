@@ -1,4 +1,4 @@
-// A cel-js AST node keeps its operands in `args`, which holds nodes, lists of
+// A cel-js AST node keeps its operands in `args`, which contains nodes, lists of
 // nodes, or plain values (names, literals). Walkers share this one reading.
 import type { ASTNode } from '@marcbachmann/cel-js';
 

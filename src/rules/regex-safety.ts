@@ -3,10 +3,10 @@
 // (a+)+$ takes exponential time on a string of a's followed by one other
 // character. Rather than time patterns, which depends on the machine, the
 // check rejects the constructs that cause it. It is conservative: some safe
-// patterns, such as (a|b)+, are rejected too, and the message says how to
+// patterns, such as (a|b)+, are rejected too, and the message shows how to
 // rewrite them ([ab]+).
 
-/** Longest pattern accepted, in characters. */
+/** Maximum pattern length accepted, in characters. */
 export const MAX_PATTERN_CHARS = 512;
 
 /**
@@ -161,6 +161,9 @@ function readQuantifier(source: string, index: number): Quantifier | null {
     return { min: match[1] === '+' ? 1 : 0, max: match[1] === '?' ? 1 : Infinity, length: match[0].length };
   }
   const min = Number(match[2]);
-  const max = match[3] === undefined ? min : match[4] === '' ? Infinity : Number(match[4]);
+  let max = min;
+  if (match[3] !== undefined) {
+    max = match[4] === '' ? Infinity : Number(match[4]);
+  }
   return { min, max, length: match[0].length };
 }

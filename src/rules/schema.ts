@@ -45,7 +45,7 @@ export function validateAgainstSchema(file: SourceFile): PathSegment[][] {
 
   const invalid: PathSegment[][] = [];
   for (const error of validate.errors ?? []) {
-    // `if` only says that a `then`/`else` branch failed, and `propertyNames`
+    // `if` only reports that a `then`/`else` branch failed, and `propertyNames`
     // repeats the error already reported for the key itself.
     if (error.keyword === 'if' || error.keyword === 'propertyNames') {
       continue;
@@ -155,7 +155,11 @@ export function labelOf(segments: readonly PathSegment[]): string {
 
   let label = '';
   for (const segment of segments) {
-    label += typeof segment === 'number' ? `[${segment}]` : label === '' ? segment : `.${segment}`;
+    if (typeof segment === 'number') {
+      label += `[${segment}]`;
+    } else {
+      label += label === '' ? segment : `.${segment}`;
+    }
   }
   return label;
 }

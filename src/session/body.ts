@@ -1,5 +1,5 @@
 // Accumulates a request or response body up to the body limit. Bytes beyond
-// the limit are counted but not kept; the capture says it was truncated.
+// the limit are counted but not kept, and the capture is marked truncated.
 import type { BodyCapture } from '../model/exchange.js';
 
 export class BodyAccumulator {

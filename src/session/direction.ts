@@ -4,7 +4,7 @@
 // part may be skipped by the processing mode.
 import type { ErrorCode } from '../errors/codes.js';
 
-/** Where one direction is in its headers, body, trailers sequence. */
+/** Position of one direction in its headers, body, trailers sequence. */
 export enum DirectionState {
   /** Nothing received yet. */
   Idle,

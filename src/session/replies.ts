@@ -1,4 +1,4 @@
-// Builders for the ProcessingResponse that answers each phase. Replies that
+// Builders for the ProcessingResponse that replies to each phase. Replies that
 // carry nothing are encoded once at load time and reused.
 import { encodeResponse } from '../protocol/codec.js';
 import type { HeaderMutation, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';

@@ -10,7 +10,7 @@ import { decodeRequest } from '../protocol/codec.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
 
-/** What the handler needs from the rest of the service. */
+/** Services the handler uses from the rest of ctxproc. */
 export interface StreamContext {
   /** Starts the rules for a new transaction on the rule set active now. */
   startRules(): { runner: RuleRunner; rulesVersion: string };
@@ -74,8 +74,8 @@ export function createProcessHandler(context: StreamContext) {
     // OK at once so Envoy does not wait for its remote close timeout.
     // Envoy ends a stream with a reset by default and with a half-close when
     // its graceful-close guard is on. Both are normal ends. grpc-js reports
-    // either one as 'end' followed by 'cancelled', so the two cannot be told
-    // apart here, and need not be. Answering a half-close with OK at once
+    // either one as 'end' followed by 'cancelled', so the two cannot be
+    // distinguished here, and need not be. Answering a half-close with OK at once
     // spares Envoy its remote close timeout.
     call.on('end', () => {
       end('completed');

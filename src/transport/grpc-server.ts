@@ -47,7 +47,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 /**
  * The size grpc-js itself enforces. ctxproc checks each message against
  * --max-message-bytes in the stream handler, where an oversized one is
- * counted, logged and answered with RESOURCE_EXHAUSTED. grpc-js rejects
+ * counted, logged and ended with RESOURCE_EXHAUSTED. grpc-js rejects
  * messages over its own limit before the handler sees them, and reports
  * nothing, so its limit sits above ours and only bounds memory.
  * NOTE: a message over twice the limit (at least 1 MiB over) still ends its

@@ -2,7 +2,7 @@
 //
 // Envoy ends every ext_proc stream with RST_STREAM unless its runtime guard
 // envoy.reloadable_features.ext_proc_graceful_grpc_close is on. Node's HTTP/2
-// server (nghttp2) accepts a burst of 1000 resets and then 33 per second; past
+// server (nghttp2) accepts a burst of 1000 resets and then 33 per second. Past
 // that it tears down the whole connection, failing every stream on it. One
 // Envoy worker sends all of its ext_proc streams over one connection, so any
 // worker above about 33 requests per second would trip it.

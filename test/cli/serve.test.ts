@@ -127,7 +127,7 @@ test('SIGTERM lets an open stream finish', async (t) => {
   const result = await client.run(
     { method: 'GET', path: '/slow', scheme: 'http', authority: 'shop.example', headers: [] },
     async () => {
-      // The upstream answers while ctxproc is already shutting down.
+      // The upstream responds while ctxproc is already shutting down.
       stopped = cli.stop('SIGTERM');
       await new Promise((resolve) => setTimeout(resolve, 150));
       return { status: 500, headers: [], body: Buffer.from('upstream failed') };

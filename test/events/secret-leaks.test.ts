@@ -1,4 +1,4 @@
-// Leaks that the builder must close whatever the rules say: the baseline
+// Leaks that the builder must close whatever the rules contain: the baseline
 // redaction, userinfo in the authority, copies of parts of secrets, and a
 // client address that is not an IP.
 import assert from 'node:assert/strict';

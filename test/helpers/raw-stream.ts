@@ -65,7 +65,7 @@ export function openRawStream(client: Client): RawStream {
   };
 }
 
-/** A request_headers message with values in raw_value, as Envoy sends them. */
+/** Builds a request_headers message with values in raw_value, as Envoy sends them. */
 export function requestHeaders(headers: Array<[string, string]>, endOfStream = true): ProcessingRequest {
   return {
     request_headers: {
@@ -75,7 +75,7 @@ export function requestHeaders(headers: Array<[string, string]>, endOfStream = t
   };
 }
 
-/** A response_headers message with values in raw_value. */
+/** Builds a response_headers message with values in raw_value. */
 export function responseHeaders(headers: Array<[string, string]>, endOfStream = true): ProcessingRequest {
   return {
     response_headers: {

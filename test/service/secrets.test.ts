@@ -48,7 +48,7 @@ rules:
             body_copy: "request.body"
 `;
 
-/** The forms a secret can take in JSON output: as written, URL-encoded, base64. */
+/** Returns the forms a secret can take in JSON output: as written, URL-encoded, base64. */
 function forms(secret: string): string[] {
   return [secret, encodeURIComponent(secret), Buffer.from(secret).toString('base64'), JSON.stringify(secret).slice(1, -1)];
 }

@@ -36,7 +36,7 @@ function failures(results: TransactionResult[]): number {
   return results.filter((result) => result.protocolErrors.length > 0 || result.timedOut || result.localReply).length;
 }
 
-/** A grpc-js server that answers every message with an empty reply, optionally with the raised limit. */
+/** Starts a grpc-js server that replies to every message with an empty reply, optionally with the raised limit. */
 async function startBareServer(raiseLimit: boolean): Promise<{ server: Server; target: string }> {
   const server = new Server();
   if (raiseLimit) {
