@@ -76,7 +76,9 @@ export class KubernetesKeyChecker {
     // A field may be a union (int-or-string, or one of several shapes):
     // a key is known when any object member of the union declares it.
     const members = (declared.isUnion() ? declared.types : [declared]).filter((member) => (member.flags & ts.TypeFlags.Object) !== 0);
-    if (members.length === 0) {
+    // `{}` in the generated types is a free-form object (an EnvoyFilter
+    // patch value, for example), whose keys the schema does not list.
+    if (members.length === 0 || members.every((member) => member.getProperties().length === 0)) {
       return;
     }
     for (const [key, child] of Object.entries(value)) {
