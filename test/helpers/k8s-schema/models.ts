@@ -1,6 +1,7 @@
 // Finds the kubernetes-models class and TypeScript interface for an object's
 // apiVersion and kind: the Kubernetes API for built-in kinds from
-// `kubernetes-models`, Istio's CRDs from `@kubernetes-models/istio`.
+// `kubernetes-models`, Istio's CRDs from `@kubernetes-models/istio`, the
+// Gateway API from `@kubernetes-models/gateway-api`.
 
 /** Where the model of one apiVersion and kind lives. */
 export interface ModelLocation {
@@ -15,6 +16,9 @@ export function modelLocation(apiVersion: string, kind: string): ModelLocation |
 
   if (group.endsWith('.istio.io')) {
     return { module: `@kubernetes-models/istio/${group}/${version}`, kind };
+  }
+  if (group === 'gateway.networking.k8s.io') {
+    return { module: `@kubernetes-models/gateway-api/${group}/${version}`, kind };
   }
   if (group === '' || group.endsWith('.k8s.io') || !group.includes('.')) {
     return { module: group === '' ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`, kind };
