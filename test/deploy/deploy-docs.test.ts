@@ -1,7 +1,7 @@
-// Tries docs/deploy.md as a new user would: every shell command in it that
+// Tries docs/deploy.md as a new user would. Every shell command in it that
 // can run without a cluster, an Envoy binary or a container engine runs and
-// must succeed, the others must name files that exist, and the listed
-// Kustomize output must be what the overlay renders.
+// must succeed. The other commands must name files that exist, and the
+// listed Kustomize output must be what the overlay renders.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { repoPath } from './envoy-config.js';
 const DOC = readFileSync(repoPath('docs', 'deploy.md'), 'utf8');
 const SCRIPTS = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 
-// Commands that need what the test environment lacks; their file arguments must exist.
+// Tools the test environment lacks. Their commands do not run, but their file arguments must exist.
 const EXTERNAL_TOOLS = ['kubectl', 'envoy', 'docker'];
 // npm commands that install, test or serve: their scripts must exist, but a
 // test cannot run them (npm test would run itself, npm start never ends).

@@ -1,7 +1,8 @@
-// Checks the Dockerfile without a container engine (none runs here): the
-// Node.js major version, the stages, the non-root user, that the runtime
-// stage copies every file ctxproc reads and only production dependencies
-// are imported, and that ctxproc starts from exactly that file set.
+// Checks the Dockerfile without a container engine, because none runs here.
+// The tests cover the Node.js major version, the stages and the non-root
+// user. They also check that the runtime stage copies every file ctxproc
+// reads, that only production dependencies are imported, and that ctxproc
+// starts from exactly that file set.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
@@ -25,7 +26,7 @@ const instructions = parseDockerfile(dockerfile);
 const stages = Math.max(...instructions.map((instruction) => instruction.stage)) + 1;
 const runtime = instructions.filter((instruction) => instruction.stage === stages - 1);
 
-/** Splits a Dockerfile into instructions, joining continuation lines; ARG values are substituted into FROM. */
+/** Splits a Dockerfile into instructions and joins continuation lines. ARG values are substituted into FROM. */
 function parseDockerfile(text: string): Instruction[] {
   const logical = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
   const args = new Map<string, string>();

@@ -33,7 +33,7 @@ export function readYamlDocuments(file: string): Json[] {
   return parsed;
 }
 
-/** Parses a file that holds exactly one YAML document. */
+/** Parses a file that contains exactly one YAML document. */
 export function readYaml(file: string): Json {
   const documents = readYamlDocuments(file);
   if (documents.length !== 1) {

@@ -13,8 +13,8 @@ export interface FilterSettings {
 }
 
 /**
- * The default rules read request and response headers only; events read the
- * client and server addresses, the protocol and the TLS facts that Envoy
+ * The default rules read request and response headers only. Events read the
+ * client and server addresses, the protocol and the TLS facts, which Envoy
  * sends as request attributes.
  */
 export const EXPECTED_FILTER_SETTINGS: FilterSettings = {

@@ -96,7 +96,7 @@ const BODY_MODES: Record<string, string> = {
 /**
  * Returns the ExternalProcessor filter config that Envoy Gateway builds
  * from one extProc entry of a policy (its translator's mapping of each
- * field). The cluster name stands in for the one Envoy Gateway generates.
+ * field). clusterName replaces the name that Envoy Gateway generates.
  */
 export function extProcFilterConfig(entry: Record<string, any>, clusterName: string): Record<string, any> {
   const mode = entry.processingMode ?? {};

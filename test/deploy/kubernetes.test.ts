@@ -1,9 +1,9 @@
-// Builds deploy/base and deploy/overlays/example with the Kustomize subset,
-// checks every object against the Kubernetes API schema (kubernetes-models
-// validation plus a strict unknown-field check), checks the settings that
-// keep ctxproc available, and runs the real CLI with the Deployment's
-// environment and the generated rules ConfigMap laid out as the kubelet
-// mounts it.
+// Builds deploy/base and deploy/overlays/example with the Kustomize subset
+// and checks every object against the Kubernetes API schema
+// (kubernetes-models validation plus a strict unknown-field check). It also
+// checks the settings that keep ctxproc available, and runs the real CLI
+// with the Deployment's environment and the generated rules ConfigMap laid
+// out as the kubelet mounts it.
 import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,8 +101,10 @@ test('deployment is hardened and probed', () => {
   assert.equal(container.securityContext.readOnlyRootFilesystem, true);
   assert.equal(container.securityContext.allowPrivilegeEscalation, false);
   assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
-  assert.ok(container.resources.requests.cpu && container.resources.requests.memory);
-  assert.ok(container.resources.limits.cpu && container.resources.limits.memory);
+  assert.ok(container.resources.requests.cpu, 'cpu request');
+  assert.ok(container.resources.requests.memory, 'memory request');
+  assert.ok(container.resources.limits.cpu, 'cpu limit');
+  assert.ok(container.resources.limits.memory, 'memory limit');
   assert.equal(container.image, 'registry.example.com/security/ctxproc:0.1.0');
   assert.ok(adminPort, 'the admin port needs a name for the probes');
   for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {

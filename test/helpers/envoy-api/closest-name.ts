@@ -1,5 +1,5 @@
-// Suggests the known name nearest to a misspelled one, so an error can say
-// "did you mean message_timeout?".
+// Suggests the known name nearest to a misspelled one, so that an error
+// message can ask "did you mean message_timeout?".
 
 /** Returns the candidate within edit distance 3 of name (snake_case or camelCase), or null. */
 export function closestName(name: string, candidates: readonly string[]): string | null {

@@ -25,11 +25,11 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 /**
  * Checks value against the message type named typeName in root and returns
  * every problem found; an empty list means Envoy's parser accepts the value.
- * Problems: unknown or duplicated fields, wrong JSON types, out-of-range
+ * It reports unknown or duplicated fields, wrong JSON types, out-of-range
  * integers, undefined enum names, two members of one oneof, an `Any` whose
- * `@type` is missing or not loaded, deprecated fields, and the protoc-gen-validate
- * rules that a shipped file could break by omission (required messages and
- * oneofs, non-empty strings and lists).
+ * `@type` is missing or not loaded, and deprecated fields. It also applies
+ * the protoc-gen-validate rules that a shipped file could break by omission:
+ * required messages and oneofs, non-empty strings and lists.
  */
 export function checkMessage(root: protobuf.Root, typeName: string, value: unknown, path = '$'): ProtoProblem[] {
   const problems: ProtoProblem[] = [];

@@ -10,10 +10,18 @@ const DIGIT_MAP: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm'
 
 /** Returns the hash suffix of a ConfigMap with this name and data. */
 export function configMapHash(name: string, data: Record<string, string>): string {
-  const sortedData = Object.fromEntries(Object.entries(data).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const sortedData = Object.fromEntries(Object.entries(data).sort(([a], [b]) => compareBytes(a, b)));
   const encoded = goJson({ data: sortedData, kind: 'ConfigMap', name });
   const hex = createHash('sha256').update(encoded, 'utf8').digest('hex');
   return [...hex.slice(0, 10)].map((digit) => DIGIT_MAP[digit] ?? digit).join('');
+}
+
+/** Orders keys by code unit, as Go sorts map keys when it encodes JSON. */
+function compareBytes(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
 }
 
 /** JSON as Go's encoding/json writes it: JSON.stringify plus its HTML-safe escapes. */

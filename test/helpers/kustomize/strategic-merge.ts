@@ -1,7 +1,7 @@
-// The part of Kubernetes strategic merge patch that overlays use: maps merge
-// key by key, a null value removes the key, and lists of named things
-// (containers, env, volumes, ...) merge item by item on their merge key as
-// the Kubernetes API declares it. Every other list is replaced whole.
+// The part of Kubernetes strategic merge patch that overlays use. Maps merge
+// key by key, and a null value removes the key. Lists of named things
+// (containers, env, volumes, ...) merge item by item on the merge key that
+// the Kubernetes API declares for them. Every other list is replaced whole.
 import type { Json } from './resource.js';
 
 // Field name to merge key, from the patchMergeKey tags of the core/v1 types.

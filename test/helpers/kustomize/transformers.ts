@@ -38,9 +38,10 @@ export function setNamespace(resources: Resource[], namespace: string): void {
 }
 
 /**
- * Adds labels to metadata.labels of every object; with includeSelectors
- * also to selectors and pod templates (Kustomize's commonLabels field
- * specs for the kinds used here), with includeTemplates to templates only.
+ * Adds labels to metadata.labels of every object. includeSelectors also
+ * adds them to selectors and pod templates, as Kustomize's commonLabels
+ * field specs do for the kinds used here. includeTemplates adds them to
+ * pod templates only.
  */
 export function addLabels(resources: Resource[], entry: LabelEntry): void {
   for (const { object } of resources) {
