@@ -61,6 +61,7 @@ test('gateway broken copies fail', () => {
     { file: policyFile, find: '- source.port', replace: '- client.port', reason: /attributes\/1: must match pattern/ },
     { file: proxyFile, find: 'static_layer:', replace: 'static_layr:', reason: /unknown field static_layr/ },
     { file: proxyFile, find: 'type: Merge', replace: 'type: merge', reason: /type: must be equal to one of the allowed values/ },
+    { file: proxyFile, find: '- name: ctxproc', replace: '- name: [ctxproc]', reason: /name: expected a string/ },
   ];
 
   for (const { file, find, replace, reason } of cases) {
@@ -69,9 +70,12 @@ test('gateway broken copies fail', () => {
   }
 });
 
-test('gateway broken grant fails', async () => {
-  const broken = readYaml(writeBrokenCopy(grantFile, { find: '  to:', replace: '  too:' }));
-  assert.match(grantChecker.check(broken).map((problem) => problem.message).join('\n'), /unknown field too; did you mean to/);
+test('gateway broken grants fail', async () => {
+  const misspelled = readYaml(writeBrokenCopy(grantFile, { find: '  to:', replace: '  too:' }));
+  const wrongType = readYaml(writeBrokenCopy(grantFile, { find: 'kind: Service', replace: 'kind: [Service]' }));
+
+  assert.match(grantChecker.check(misspelled).map((problem) => problem.message).join('\n'), /unknown field too; did you mean to/);
+  assert.match((await validateWithModel(wrongType)) ?? 'no problem', /kind must be string/);
 });
 
 test('gateway ext_proc settings match envoy.yaml', () => {

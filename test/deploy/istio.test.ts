@@ -69,6 +69,8 @@ test('istio broken copies fail', async () => {
     { file: 'ext-proc-sidecar.yaml', find: 'allow_mode_override: true', replace: 'allow_mode_override: "yes"', reason: /expected true or false/ },
     { file: 'ext-proc-ingress-gateway.yaml', find: 'workloadSelector:', replace: 'workloadSelecter:', reason: /unknown field workloadSelecter/ },
     { file: 'ext-proc-ingress-gateway.yaml', find: 'context: GATEWAY', replace: 'context: INGRESS', reason: /context.*allowed values/ },
+    { file: 'ext-proc-ingress-gateway.yaml', find: 'allow_mode_override: true', replace: 'allow_mode_override: 1', reason: /expected true or false/ },
+    { file: 'graceful-close.yaml', find: '- name: ctxproc', replace: '- name: 42', reason: /name: expected a string/ },
     { file: 'graceful-close.yaml', find: 'static_layer:', replace: 'static_layers:', reason: /unknown field static_layers/ },
     { file: 'destination-rule.yaml', find: 'http2MaxRequests: 16384', replace: 'http2MaxRequest: 16384', reason: /unknown field http2MaxRequest/ },
     { file: 'destination-rule.yaml', find: 'probes: 3', replace: 'probes: three', reason: /probes.*must be integer/ },

@@ -59,21 +59,49 @@ test('kustomize base and overlay match the API schema', async () => {
   assert.deepEqual(await schemaProblems(overlay), []);
 });
 
-test('kustomize broken copies fail the schema', async () => {
-  const deployment = path.join(BASE, 'deployment.yaml');
+test('kustomize broken copies fail', async () => {
+  const base = (name: string) => path.join(BASE, name);
+  const example = (name: string) => path.join(OVERLAY, name);
   const cases = [
-    { file: deployment, find: 'readinessProbe:', replace: 'readinesProbe:', reason: /unknown field readinesProbe; did you mean readinessProbe/ },
-    { file: deployment, find: 'terminationGracePeriodSeconds: 35', replace: 'terminationGracePeriodSeconds: 35s', reason: /terminationGracePeriodSeconds.*must be integer/ },
-    { file: path.join(BASE, 'service.yaml'), find: '      appProtocol: grpc', replace: '      appProtocl: grpc', reason: /unknown field appProtocl/ },
-    { file: path.join(BASE, 'horizontalpodautoscaler.yaml'), find: 'minReplicas: 2', replace: 'minReplicas: "2"', reason: /minReplicas.*must be integer/ },
-    { file: path.join(OVERLAY, 'networkpolicy.yaml'), find: 'policyTypes: [Ingress]', replace: 'policyType: [Ingress]', reason: /unknown field policyType/ },
+    { file: base('kustomization.yaml'), find: 'configMapGenerator:', replace: 'configMapGenerater:', reason: /configMapGenerater not supported/ },
+    { file: base('kustomization.yaml'), find: 'namespace: ctxproc', replace: 'namespace: [ctxproc]', reason: /namespace must be a string/ },
+    { file: base('namespace.yaml'), find: 'metadata:', replace: 'metdata:', reason: /a Namespace has no metadata.name string/ },
+    { file: base('namespace.yaml'), find: 'name: ctxproc', replace: 'name: [ctxproc]', reason: /a Namespace has no metadata.name string/ },
+    { file: base('serviceaccount.yaml'), find: 'automountServiceAccountToken', replace: 'automountServiceAcountToken', reason: /unknown field automountServiceAcountToken/ },
+    { file: base('serviceaccount.yaml'), find: 'automountServiceAccountToken: false', replace: 'automountServiceAccountToken: "no"', reason: /automountServiceAccountToken.*must be boolean/ },
+    { file: base('deployment.yaml'), find: 'readinessProbe:', replace: 'readinesProbe:', reason: /unknown field readinesProbe; did you mean readinessProbe/ },
+    { file: base('deployment.yaml'), find: 'terminationGracePeriodSeconds: 35', replace: 'terminationGracePeriodSeconds: 35s', reason: /terminationGracePeriodSeconds.*must be integer/ },
+    { file: base('service.yaml'), find: '      appProtocol: grpc', replace: '      appProtocl: grpc', reason: /unknown field appProtocl/ },
+    { file: base('service.yaml'), find: 'port: 50051', replace: 'port: "50051"', reason: /port.*must be integer/ },
+    { file: base('poddisruptionbudget.yaml'), find: 'minAvailable: 1', replace: 'minAvailabe: 1', reason: /unknown field minAvailabe/ },
+    { file: base('poddisruptionbudget.yaml'), find: 'minAvailable: 1', replace: 'minAvailable: [1]', reason: /minAvailable/ },
+    { file: base('horizontalpodautoscaler.yaml'), find: 'maxReplicas: 10', replace: 'maxReplica: 10', reason: /unknown field maxReplica/ },
+    { file: base('horizontalpodautoscaler.yaml'), find: 'minReplicas: 2', replace: 'minReplicas: "2"', reason: /minReplicas.*must be integer/ },
+    { file: example('kustomization.yaml'), find: 'images:', replace: 'image:', reason: /image not supported/ },
+    { file: example('kustomization.yaml'), find: 'behavior: merge', replace: 'behavior: append', reason: /behavior append/ },
+    { file: example('deployment-patch.yaml'), find: '          resources:', replace: '          resource:', reason: /unknown field resource; did you mean resources/ },
+    { file: example('deployment-patch.yaml'), find: 'replicas: 3', replace: 'replicas: three', reason: /replicas.*must be integer/ },
+    { file: example('networkpolicy.yaml'), find: 'policyTypes: [Ingress]', replace: 'policyType: [Ingress]', reason: /unknown field policyType/ },
+    { file: example('networkpolicy.yaml'), find: 'port: 9191', replace: 'port: true', reason: /port/ },
   ];
 
   for (const { file, find: text, replace, reason } of cases) {
-    const problems = await schemaProblems(buildBrokenOverlay(file, text, replace));
-    assert.ok(problems.some((problem) => reason.test(problem)), `${replace}: expected ${reason}, found ${problems.join('\n') || 'no problem'}`);
+    const problems = await brokenOverlayProblems(file, text, replace);
+    const label = `${path.relative(repoPath('deploy'), file)} with ${replace}`;
+    assert.ok(problems.some((problem) => reason.test(problem)), `${label}: expected ${reason}, found ${problems.join('\n') || 'no problem'}`);
   }
 });
+
+/** Returns the build error, or the schema problems, of the overlay built from a broken copy of deploy/. */
+async function brokenOverlayProblems(file: string, find: string, replace: string): Promise<string[]> {
+  let objects: Json[];
+  try {
+    objects = buildBrokenOverlay(file, find, replace);
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  return schemaProblems(objects);
+}
 
 test('kustomize base rules copy the shipped rules', () => {
   assert.equal(readFileSync(path.join(BASE, 'rules', 'default.yaml'), 'utf8'), readFileSync(repoPath('rules', 'default.yaml'), 'utf8'));

@@ -79,7 +79,19 @@ function readKustomization(directory: string): Json {
   if (unsupported.length > 0) {
     throw new Error(`${file}: ${unsupported.join(', ')} not supported by this Kustomize subset; supported are ${[...SUPPORTED_FIELDS].join(', ')}`);
   }
+  checkFieldTypes(file, kustomization);
   return kustomization;
+}
+
+function checkFieldTypes(file: string, kustomization: Json): void {
+  if (kustomization.namespace !== undefined && typeof kustomization.namespace !== 'string') {
+    throw new Error(`${file}: namespace must be a string, found ${JSON.stringify(kustomization.namespace)}`);
+  }
+  for (const list of ['labels', 'resources', 'configMapGenerator', 'images', 'patches']) {
+    if (kustomization[list] !== undefined && !Array.isArray(kustomization[list])) {
+      throw new Error(`${file}: ${list} must be a list, found ${JSON.stringify(kustomization[list])}`);
+    }
+  }
 }
 
 function loadResource(directory: string, entry: string): Resource[] {
@@ -104,6 +116,9 @@ function readYamlFile(file: string): Json[] {
 function generateConfigMap(directory: string, generator: GeneratorEntry, resources: Resource[]): void {
   const data = generatorData(directory, generator);
   const behavior = generator.behavior ?? 'create';
+  if (!['create', 'merge', 'replace'].includes(behavior)) {
+    throw new Error(`configMapGenerator ${generator.name} has behavior ${behavior}; use create, merge or replace`);
+  }
   const existing = resources.find((resource) => resource.generatedName === generator.name);
 
   if (behavior === 'create') {

@@ -20,7 +20,7 @@ export function resourceId(object: Json): string {
 export function nameOf(object: Json): string {
   const name = object.metadata?.name;
   if (typeof name !== 'string' || name === '') {
-    throw new Error(`a ${object.kind ?? 'resource'} has no metadata.name; every resource needs one`);
+    throw new Error(`a ${object.kind ?? 'resource'} has no metadata.name string (found ${JSON.stringify(name)}); every resource needs one`);
   }
   return name;
 }
