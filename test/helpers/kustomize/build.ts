@@ -15,7 +15,7 @@ import { addLabels, renameConfigMapReferences, setImages, setNamespace, type Ima
 const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'labels', 'resources', 'configMapGenerator', 'images', 'patches']);
 
 // kustomize's default ("legacy") output order: these kinds first, in this
-// order, then every other kind; ties by kind and name.
+// order, then every other kind. Objects of one rank are sorted by kind and name.
 const KIND_ORDER = [
   'Namespace', 'ResourceQuota', 'StorageClass', 'CustomResourceDefinition', 'ServiceAccount', 'PodSecurityPolicy', 'Role', 'ClusterRole',
   'RoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Secret', 'Endpoints', 'Service', 'LimitRange', 'PriorityClass', 'PersistentVolume',
@@ -73,11 +73,11 @@ function readKustomization(directory: string): Json {
   const file = path.join(directory, 'kustomization.yaml');
   const kustomization = readYamlFile(file)[0];
   if (!kustomization || kustomization.kind !== 'Kustomization') {
-    throw new Error(`${file} is not a Kustomization`);
+    throw new Error(`${file} is not a Kustomization: expected kind: Kustomization`);
   }
   const unsupported = Object.keys(kustomization).filter((key) => !SUPPORTED_FIELDS.has(key));
   if (unsupported.length > 0) {
-    throw new Error(`${file}: ${unsupported.join(', ')} not supported by this Kustomize subset; supported are ${[...SUPPORTED_FIELDS].join(', ')}`);
+    throw new Error(`${file}: ${unsupported.join(', ')} not supported by this Kustomize subset (supported: ${[...SUPPORTED_FIELDS].join(', ')}). Render it with kubectl kustomize instead.`);
   }
   checkFieldTypes(file, kustomization);
   return kustomization;
@@ -85,11 +85,11 @@ function readKustomization(directory: string): Json {
 
 function checkFieldTypes(file: string, kustomization: Json): void {
   if (kustomization.namespace !== undefined && typeof kustomization.namespace !== 'string') {
-    throw new Error(`${file}: namespace must be a string, found ${JSON.stringify(kustomization.namespace)}`);
+    throw new Error(`${file}: invalid namespace ${JSON.stringify(kustomization.namespace)}: it must be a string`);
   }
   for (const list of ['labels', 'resources', 'configMapGenerator', 'images', 'patches']) {
     if (kustomization[list] !== undefined && !Array.isArray(kustomization[list])) {
-      throw new Error(`${file}: ${list} must be a list, found ${JSON.stringify(kustomization[list])}`);
+      throw new Error(`${file}: invalid ${list} ${JSON.stringify(kustomization[list])}: it must be a list`);
     }
   }
 }
@@ -117,13 +117,13 @@ function generateConfigMap(directory: string, generator: GeneratorEntry, resourc
   const data = generatorData(directory, generator);
   const behavior = generator.behavior ?? 'create';
   if (!['create', 'merge', 'replace'].includes(behavior)) {
-    throw new Error(`configMapGenerator ${generator.name} has behavior ${behavior}; use create, merge or replace`);
+    throw new Error(`invalid behavior ${behavior} in configMapGenerator ${generator.name}: use create, merge or replace`);
   }
   const existing = resources.find((resource) => resource.generatedName === generator.name);
 
   if (behavior === 'create') {
     if (existing) {
-      throw new Error(`configMapGenerator ${generator.name} already exists in a base; use behavior: merge or replace`);
+      throw new Error(`configMapGenerator ${generator.name} already exists in a base: set behavior: merge or replace`);
     }
     const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: generator.name }, data };
     resources.push({ object, generatedName: generator.name, hashSuffix: generator.options?.disableNameSuffixHash !== true });
@@ -131,7 +131,7 @@ function generateConfigMap(directory: string, generator: GeneratorEntry, resourc
   }
 
   if (!existing) {
-    throw new Error(`configMapGenerator ${generator.name} has behavior ${behavior} but no base generates it`);
+    throw new Error(`configMapGenerator ${generator.name} has behavior ${behavior}, but no base generates it: remove behavior to create it`);
   }
   existing.object.data = behavior === 'merge' ? { ...existing.object.data, ...data } : data;
 }
@@ -142,7 +142,7 @@ function generatorData(directory: string, generator: GeneratorEntry): Record<str
     const [key, file] = entry.includes('=') ? (entry.split('=', 2) as [string, string]) : [path.basename(entry), entry];
     const resolved = path.resolve(directory, file);
     if (!resolved.startsWith(directory + path.sep)) {
-      throw new Error(`${file} is outside ${directory}; Kustomize loads no file outside the kustomization directory`);
+      throw new Error(`${file} is outside ${directory}, and Kustomize loads no file outside the kustomization directory: copy it in`);
     }
     data[key] = readFileSync(resolved, 'utf8');
   }
@@ -156,7 +156,7 @@ function generatorData(directory: string, generator: GeneratorEntry): Record<str
 function applyPatch(directory: string, entry: PatchEntry, resources: Resource[]): void {
   const text = entry.path ? readFileSync(path.resolve(directory, entry.path), 'utf8') : entry.patch;
   if (text === undefined) {
-    throw new Error('a patches entry needs path or patch');
+    throw new Error('a patches entry has neither path nor patch: set one of them');
   }
 
   for (const patch of parseAllDocuments(text).map((document) => document.toJS() as Json)) {
@@ -164,7 +164,7 @@ function applyPatch(directory: string, entry: PatchEntry, resources: Resource[])
       ({ object }) => object.kind === patch.kind && object.apiVersion === patch.apiVersion && nameOf(object) === nameOf(patch),
     );
     if (!target) {
-      throw new Error(`patch target ${resourceId(patch)} (${patch.apiVersion}) not found among the resources`);
+      throw new Error(`patch target ${resourceId(patch)} (${patch.apiVersion}) not found among the resources: check its apiVersion, kind and metadata.name`);
     }
     target.object = strategicMerge(target.object, patch) as Json;
   }
