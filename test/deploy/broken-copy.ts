@@ -1,8 +1,15 @@
 // Writes a copy of a shipped file with one deliberate mistake, so a test can
 // prove that the validation of that file fails on it.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
+/** Creates a temporary directory that is removed when the test process exits. */
+export function makeTempDirectory(prefix: string): string {
+  const directory = mkdtempSync(path.join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
 
 /** One edit: the exact text to find (once) in the file and its replacement. */
 export interface Breakage {
@@ -26,7 +33,7 @@ export function breakText(file: string, breakage: Breakage): string {
 
 /** Writes the broken copy into a new temporary directory, under the same base name, and returns its path. */
 export function writeBrokenCopy(file: string, breakage: Breakage): string {
-  const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-broken-'));
+  const directory = makeTempDirectory('ctxproc-broken-');
   const copy = path.join(directory, path.basename(file));
   writeFileSync(copy, breakText(file, breakage));
   return copy;

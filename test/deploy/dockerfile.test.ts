@@ -5,12 +5,12 @@
 // starts from exactly that file set.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { kustomizeBuild } from '../helpers/kustomize/build.js';
+import { makeTempDirectory } from './broken-copy.js';
 import { repoPath } from './envoy-config.js';
 
 interface Instruction {
@@ -125,7 +125,7 @@ test('runtime imports only production deps', () => {
 });
 
 test('runtime file set starts ctxproc', async () => {
-  const app = mkdtempSync(path.join(tmpdir(), 'ctxproc-image-'));
+  const app = makeTempDirectory('ctxproc-image-');
   for (const copy of runtimeCopies()) {
     const source = copy.from === 'build' ? repoPath(copy.source.replace(/^\/app\//, '')) : repoPath(copy.source);
     const target = path.join(app, copy.target);

@@ -5,8 +5,7 @@
 // with the Deployment's environment and the generated rules ConfigMap laid
 // out as the kubelet mounts it.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { checkHealth } from '../helpers/grpc-health.js';
@@ -14,7 +13,7 @@ import { KubernetesKeyChecker } from '../helpers/k8s-schema/strict-keys.js';
 import { validateWithModel } from '../helpers/k8s-schema/models.js';
 import { kustomizeBuild } from '../helpers/kustomize/build.js';
 import { startCli } from '../helpers/spawn-ctxproc.js';
-import { breakText } from './broken-copy.js';
+import { breakText, makeTempDirectory } from './broken-copy.js';
 import { repoPath, type Json } from './envoy-config.js';
 
 const BASE = repoPath('deploy', 'base');
@@ -47,7 +46,7 @@ async function schemaProblems(objects: Json[], checker = keyChecker): Promise<st
 
 /** Copies deploy/ to a temporary directory, applies one breakage to one file, and builds the overlay there. */
 function buildBrokenOverlay(file: string, find: string, replace: string): Json[] {
-  const copy = mkdtempSync(path.join(tmpdir(), 'ctxproc-deploy-'));
+  const copy = makeTempDirectory('ctxproc-deploy-');
   cpSync(repoPath('deploy'), copy, { recursive: true });
   const target = path.join(copy, path.relative(repoPath('deploy'), file));
   writeFileSync(target, breakText(file, { find, replace }));
@@ -220,7 +219,7 @@ test('deployment environment runs the real service', async (t) => {
 
 /** Writes ConfigMap data as the kubelet mounts it: a timestamped directory, a ..data link to it, and one link per key. */
 function mountConfigMap(data: Record<string, string>): string {
-  const volume = mkdtempSync(path.join(tmpdir(), 'ctxproc-configmap-'));
+  const volume = makeTempDirectory('ctxproc-configmap-');
   const timestamped = '..2026_12_04_00_00_00.000000001';
   mkdirSync(path.join(volume, timestamped));
   for (const [key, value] of Object.entries(data)) {
