@@ -74,6 +74,8 @@ test('istio broken copies fail', async () => {
     { file: 'graceful-close.yaml', find: 'static_layer:', replace: 'static_layers:', reason: /unknown field static_layers/ },
     { file: 'destination-rule.yaml', find: 'http2MaxRequests: 16384', replace: 'http2MaxRequest: 16384', reason: /unknown field http2MaxRequest/ },
     { file: 'destination-rule.yaml', find: 'probes: 3', replace: 'probes: three', reason: /probes.*must be integer/ },
+    { file: 'service-entry-external.yaml', find: 'resolution: DNS', replace: 'resolutoin: DNS', reason: /unknown field resolutoin; did you mean resolution/ },
+    { file: 'service-entry-external.yaml', find: 'number: 50051', replace: 'number: grpc', reason: /number.*must be integer/ },
   ];
 
   for (const { file, find, replace, reason } of cases) {
@@ -119,6 +121,13 @@ test('istio cluster names the deployed Service', () => {
   }
   assert.equal(destinationRule.spec.host, host);
   assert.ok(destinationRule.spec.trafficPolicy.connectionPool.http.http2MaxRequests > 1024);
+});
+
+test('istio service entry speaks gRPC', () => {
+  const entry = resources.find(({ object }) => object.kind === 'ServiceEntry')!.object;
+  assert.equal(entry.spec.ports[0].protocol, 'GRPC');
+  assert.equal(entry.spec.ports[0].number, 50051);
+  assert.equal(entry.spec.hosts.length, 1);
 });
 
 test('istio enables the graceful close guard', () => {
