@@ -1,18 +1,21 @@
-// Assembles the running service: rules, gRPC server, admin server, events,
-// metrics, and the shutdown sequence. The CLI, in-process replay and the
-// tests all start ctxproc through `startService`.
+// Assembles the running service: rules and their live reload, the ext_proc
+// gRPC server, the admin server, metrics, and the shutdown sequence. The
+// CLI, in-process replay and the tests all start ctxproc through
+// `startService`.
 import './runtime/linear-regexp.js';
 import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
 import type { Settings } from './config/settings.js';
-import { buildSecurityEvent } from './events/builder.js';
-import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
-import { Metrics, type StreamEnd } from './metrics/metrics.js';
-import { RuleEngine } from './rules/engine.js';
+import type { EventEmitterOptions } from './events/emitter.js';
+import type { SecurityEvent } from './events/security-event.js';
+import { Metrics } from './metrics/metrics.js';
+import { startProcessingServer } from './processing-server.js';
 import { loadRuleSet, type RuleSet } from './rules/load.js';
-import { createProcessHandler } from './session/stream-handler.js';
-import { TransactionState, type Transaction } from './session/transaction.js';
-import { setServing, startGrpcServer } from './transport/grpc-server.js';
+import { RuleLoadError, type RuleProblem } from './rules/problems.js';
+import { LiveRules, type RulesStatus } from './rules/reload/live-rules.js';
+import { RuleReloader, type ReloadOutcome } from './rules/reload/reloader.js';
+import { failuresAsProblems, runRuleTests } from './rules/testing/run-tests.js';
+import type { Transaction } from './session/transaction.js';
 
 export interface ServiceOptions {
   settings: Settings;
@@ -23,166 +26,116 @@ export interface ServiceOptions {
   admin?: boolean;
   /** Collect Node process metrics (default true). */
   processMetrics?: boolean;
+  /** Watch settings.rules and activate changed rule sets that load and pass their tests (default true). */
+  watchRules?: boolean;
+  /** Milliseconds between checks of the rules path when no watch event comes (default 1000). */
+  rulesPollIntervalMs?: number;
+  /** Called once per ended transaction, with the event written for it or null. */
+  onTransactionEnd?: (transaction: Transaction, event: SecurityEvent | null) => void;
 }
 
 export interface RunningService {
   grpcPort: number;
   adminPort: number | null;
-  ruleSet: RuleSet;
+  /** The rule set new transactions run on now; a reload replaces it. */
+  readonly ruleSet: RuleSet;
   metrics: Metrics;
+  /** The active rule set and the last rejected one, as /rules shows them. */
+  rulesStatus(): RulesStatus;
+  /** Checks the rules path now instead of waiting for the watcher; resolves with what the check did. */
+  reloadRules(): Promise<ReloadOutcome>;
   /** Stops accepting streams, lets open ones finish within the grace period, flushes events. */
   stop(): Promise<void>;
 }
 
-/** Loads the rules and starts serving; throws CtxprocError on bad rules or settings. */
+/** Loads and tests the rules and starts serving; throws RuleLoadError on bad or failing rules, CtxprocError on bad settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
-  const ruleSet = loadRuleSet(settings.rules);
-  const engine = new RuleEngine(ruleSet);
+  const live = new LiveRules(await loadTestedRuleSet(settings.rules), { dryRun: settings.dryRun });
   const metrics = new Metrics({ processMetrics: options.processMetrics });
-  const emitter = createEventEmitter({ destination: options.eventDestination });
-  const open = new Set<Transaction>();
+  metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);
   let ready = false;
 
-  const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
-    countDecisions(metrics, transaction);
-    // A stream that carried no message describes no HTTP transaction.
-    if (!transaction.record.log || transaction.messageCount === 0) {
-      return;
-    }
-    const event = buildSecurityEvent(transaction.exchange, transaction.record, {
-      service: settings.service,
-      env: settings.env ?? undefined,
-      version: settings.version ?? undefined,
-      rulesVersion: ruleSet.version,
-      outcome: { blocked: transaction.state === TransactionState.Blocked, streamEnd: end === 'completed' ? 'completed' : 'error' },
-      notes: transaction.notes,
-    });
-    if (emitter.emit(event)) {
-      metrics.eventsEmitted.inc();
-    } else {
-      metrics.eventFailures.inc();
-    }
-  };
-
-  const handler = createProcessHandler({
-    startRules: () => ({ runner: engine.start(), rulesVersion: ruleSet.version }),
-    emitEvent,
-    metrics,
+  const processing = await startProcessingServer({
+    settings,
     logger,
-    bodyLimitBytes: settings.bodyLimitBytes,
-    maxMessageBytes: settings.maxMessageBytes,
-    track: (transaction) => {
-      open.add(transaction);
-      return () => open.delete(transaction);
-    },
-  });
-
-  const grpc = await startGrpcServer({
-    address: settings.listen,
-    maxMessageBytes: settings.maxMessageBytes,
-    resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
-    handler,
+    metrics,
+    activeEngine: () => live.engine,
+    eventDestination: options.eventDestination,
+    onTransactionEnd: options.onTransactionEnd,
   });
 
   const admin: RunningAdminServer | null = options.admin === false ? null : await startAdminServer(settings.admin, {
     registry: metrics.registry,
     isReady: () => ready,
-    rules: () => ({ version: ruleSet.version, loadedAt: ruleSet.loadedAt.toISOString(), ruleCount: ruleSet.rules.length, files: ruleSet.files }),
+    rules: () => live.status(),
   });
 
-  setServing(grpc.health, true);
+  const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, pollIntervalMs: options.rulesPollIntervalMs });
+  if (options.watchRules !== false) {
+    reloader.start();
+  }
+
+  processing.setServing(true);
   ready = true;
-  logger.info(
-    {
-      listen: settings.listen,
-      grpc_port: grpc.port,
-      admin_port: admin?.port ?? null,
-      rules_version: ruleSet.version,
-      rule_count: ruleSet.rules.length,
-      rules_files: ruleSet.files,
-      body_limit_bytes: settings.bodyLimitBytes,
-      max_message_bytes: settings.maxMessageBytes,
-      shutdown_grace_ms: settings.shutdownGraceMs,
-    },
-    'ctxproc started',
-  );
+  logStart(logger, settings, processing.port, admin, live.ruleSet);
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
-      setServing(grpc.health, false);
-      logger.info({ open_streams: open.size, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
+      reloader.close();
+      logger.info({ open_streams: processing.openStreams(), grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
 
-      await drain(grpc.server, settings.shutdownGraceMs, logger);
-      for (const transaction of open) {
-        emitEvent(transaction, 'completed');
-      }
-      open.clear();
-      await flushWithin(emitter, EVENT_FLUSH_TIMEOUT_MS, logger);
+      await processing.stop();
       await admin?.close();
-      logger.info({ events_emitted: emitter.count }, 'ctxproc stopped');
+      logger.info({ events_emitted: processing.eventsEmitted() }, 'ctxproc stopped');
     })();
     return stopping;
   };
 
-  return { grpcPort: grpc.port, adminPort: admin?.port ?? null, ruleSet, metrics, stop };
+  return {
+    grpcPort: processing.port,
+    adminPort: admin?.port ?? null,
+    get ruleSet() {
+      return live.ruleSet;
+    },
+    metrics,
+    rulesStatus: () => live.status(),
+    reloadRules: () => reloader.check(),
+    stop,
+  };
 }
 
-/** How long shutdown waits for stdout to take the last events, in milliseconds. */
-const EVENT_FLUSH_TIMEOUT_MS = 5000;
-
-/**
- * Waits for the emitter to write what it holds. A stdout that no longer
- * drains (a closed pipe, a stalled collector) must not keep the process
- * from exiting, so the wait is bounded and its expiry logged.
- */
-async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean }, timeoutMs: number, logger: Logger): Promise<void> {
-  if (emitter.failed) {
-    logger.error({}, 'stdout failed earlier, so the security events still buffered cannot be written');
-    return;
+/** Loads the rule set at target and runs its tests; a set whose tests fail is rejected like an invalid one. */
+async function loadTestedRuleSet(target: string): Promise<RuleSet> {
+  const ruleSet = loadRuleSet(target);
+  const failures = await testFailures(ruleSet);
+  if (failures.length > 0) {
+    throw new RuleLoadError(failures);
   }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), timeoutMs);
-  });
-  const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
-  clearTimeout(timer);
-  if (result !== 'flushed') {
-    logger.error({ flush: result, timeout_ms: timeoutMs }, 'security events still buffered at exit could not be written to stdout');
-  }
+  return ruleSet;
 }
 
-/** Waits for open calls to end, then cancels what is left after the grace period. */
-function drain(server: import('@grpc/grpc-js').Server, graceMs: number, logger: Logger): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');
-      server.forceShutdown();
-      resolve();
-    }, graceMs);
-    timer.unref();
-
-    server.tryShutdown(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+async function testFailures(ruleSet: RuleSet): Promise<RuleProblem[]> {
+  return failuresAsProblems(await runRuleTests(ruleSet));
 }
 
-function countDecisions(metrics: Metrics, transaction: Transaction): void {
-  const record = transaction.record;
-  for (const rule of record.matched) {
-    metrics.ruleHits.labels(rule).inc();
-  }
-  for (const failure of record.ruleErrors) {
-    metrics.ruleErrors.labels(failure.rule).inc();
-  }
-  if (record.block) {
-    metrics.blocks.labels(record.block.rule).inc();
-  }
-  if (transaction.unappliedActions > 0) {
-    metrics.unappliedActions.inc(transaction.unappliedActions);
-  }
+function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet): void {
+  logger.info(
+    {
+      listen: settings.listen,
+      grpc_port: grpcPort,
+      admin_port: admin?.port ?? null,
+      rules_version: ruleSet.version,
+      rule_count: ruleSet.rules.length,
+      test_count: ruleSet.tests.length,
+      rules_files: ruleSet.files,
+      body_limit_bytes: settings.bodyLimitBytes,
+      max_message_bytes: settings.maxMessageBytes,
+      shutdown_grace_ms: settings.shutdownGraceMs,
+      dry_run: settings.dryRun,
+    },
+    'ctxproc started',
+  );
 }

@@ -1,17 +1,14 @@
 // The admin HTTP server: liveness, readiness, Prometheus metrics and the
-// active rule set. It binds to loopback by default and shows no secret: rule
-// ids, counts and hashes only, never rule values or traffic.
+// active rule set with the last rejected one. It binds to loopback by
+// default and shows no traffic: rule files, counts, hashes and the problems
+// of a rejected set, whose messages quote rule text but never requests.
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 import { CtxprocError } from '../errors/codes.js';
 import { parseAddress } from '../config/settings.js';
+import type { RulesStatus } from '../rules/reload/live-rules.js';
 
-export interface RulesStatus {
-  version: string;
-  loadedAt: string;
-  ruleCount: number;
-  files: string[];
-}
+export type { RulesStatus } from '../rules/reload/live-rules.js';
 
 export interface AdminState {
   registry: Registry;

@@ -15,6 +15,7 @@ export interface Settings {
   shutdownGraceMs: number;
   resetBurst: number;
   resetRate: number;
+  dryRun: boolean;
 }
 
 export interface SettingDefinition {
@@ -23,7 +24,7 @@ export interface SettingDefinition {
   env: string;
   description: string;
   defaultValue: string | number | null;
-  kind: 'string' | 'integer' | 'address' | 'level';
+  kind: 'string' | 'integer' | 'address' | 'level' | 'boolean';
   /** Largest value accepted, for integers. */
   max?: number;
 }
@@ -39,7 +40,7 @@ export const SETTINGS: SettingDefinition[] = [
   { key: 'admin', flag: '--admin <host:port>', env: 'CTXPROC_ADMIN', kind: 'address', defaultValue: '127.0.0.1:9191',
     description: 'address of the admin HTTP server (/healthz, /readyz, /metrics, /rules); loopback by default' },
   { key: 'rules', flag: '--rules <path>', env: 'CTXPROC_RULES', kind: 'string', defaultValue: 'rules',
-    description: 'rules file, or directory whose *.yaml files are loaded (a mounted ConfigMap)' },
+    description: 'rules file, or directory whose *.yaml files are loaded (a mounted ConfigMap); watched while serving, and a changed set is activated once it loads and its rule tests pass' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'CTXPROC_LOG_LEVEL', kind: 'level', defaultValue: 'info',
     description: `level of operational logs: ${LOG_LEVELS.join(', ')}; security events are always written` },
   { key: 'service', flag: '--service <name>', env: 'DD_SERVICE', kind: 'string', defaultValue: 'ctxproc',
@@ -58,6 +59,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
+  { key: 'dryRun', flag: '--dry-run [bool]', env: 'CTXPROC_DRY_RUN', kind: 'boolean', defaultValue: 'false',
+    description: 'every rule simulates: blocks, header changes and metadata are listed in the event as simulated instead of applied (true or false)' },
 ];
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
@@ -103,6 +106,8 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
     case 'address':
       parseAddress(text, origin);
       return text;
+    case 'boolean':
+      return parseBoolean(text, origin);
     case 'level':
       if (!LOG_LEVELS.includes(text)) {
         throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${LOG_LEVELS.join(', ')}`);
@@ -111,6 +116,17 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
     default:
       return text;
   }
+}
+
+/** Commander passes true for a bare --dry-run, and the text otherwise. */
+function parseBoolean(text: string, origin: string): boolean {
+  if (text === 'true' || text === '1') {
+    return true;
+  }
+  if (text === 'false' || text === '0') {
+    return false;
+  }
+  throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected true or false`);
 }
 
 function parsePositiveInteger(text: string, origin: string, max: number): number {

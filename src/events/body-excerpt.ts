@@ -6,6 +6,7 @@
 import type { BodyCapture, HeaderList } from '../model/exchange.js';
 import { cutUtf8, trimCutEdge } from '../redaction/cut.js';
 import { redactFormText, type Direction } from '../redaction/http-redaction.js';
+import { redactJsonPaths } from '../redaction/json-paths.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import type { BodyExcerpt } from './security-event.js';
 
@@ -36,7 +37,7 @@ export function bodyExcerpt(
   const field = `http.${direction}.body`;
   const windowChars = maxBytes + SCAN_MARGIN_CHARS;
   const type = contentType(headers);
-  const redacted = type === FORM_TYPE ? redactFormText(redactor, field, text, windowChars) : redactor.scan(field, text, windowChars);
+  const redacted = type === FORM_TYPE ? redactFormText(redactor, field, text, windowChars) : redactor.scan(field, jsonPathsRedacted(redactor, field, text, type, incomplete), windowChars);
   let content = cutUtf8(redacted, maxBytes);
 
   const truncated = incomplete || text.length > windowChars || content.length < redacted.length;
@@ -44,6 +45,21 @@ export function bodyExcerpt(
     content = trimCutEdge(content);
   }
   return { content, size: capture.size, truncated };
+}
+
+/**
+ * Applies the JSON-path targets to a whole JSON body. A cut body does not
+ * parse, so it keeps only the name-based and detector redaction of scan.
+ */
+function jsonPathsRedacted(redactor: Redactor, field: string, text: string, type: string, incomplete: boolean): string {
+  if (redactor.jsonPaths.size === 0 || incomplete || !isJsonType(type)) {
+    return text;
+  }
+  return redactJsonPaths(redactor, field, text, redactor.jsonPaths) ?? text;
+}
+
+function isJsonType(type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json');
 }
 
 /** Decodes strict UTF-8; with `partial`, a character cut at the end is dropped instead of failing. */

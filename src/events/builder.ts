@@ -10,6 +10,7 @@ import { Redactor, type RedactorOptions } from '../redaction/redactor.js';
 import { bodyExcerpt } from './body-excerpt.js';
 import { headerSection } from './headers-section.js';
 import { httpAttributes, messagePath, networkAttributes } from './http-attributes.js';
+import { ruleOutput } from './rule-output.js';
 import { eventOutcome, eventStatus, type TransactionEnd } from './level-policy.js';
 import { EVENT_NAME, SCHEMA_VERSION, type SecurityEvent, type StreamEnd } from './security-event.js';
 import { traceIdsFromHeaders } from './trace-context.js';
@@ -87,7 +88,7 @@ function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: Trans
     action: blocked ? 'blocked' : 'allowed',
     blocked_by: blocked ? record.block?.rule : undefined,
     tags: redactTags(redactor, record.tags),
-    fields: log && Object.keys(log.fields).length > 0 ? redactFields(redactor, log) : undefined,
+    fields: eventFields(redactor, record),
     headers: nonEmptyObject({
       request: exchange.request ? headerSection(redactor, 'request', exchange.request.headers, include) : undefined,
       response: exchange.response ? headerSection(redactor, 'response', exchange.response.headers, include) : undefined,
@@ -97,6 +98,7 @@ function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: Trans
       response: bodyExcerpt(redactor, 'response', exchange.response?.body ?? null, exchange.response?.headers ?? [], log?.includeResponseBody ?? 0),
     }),
     redactions: [],
+    ...ruleOutput(redactor, record),
     stream_end: context.outcome.streamEnd,
     notes: nonEmpty((context.notes ?? []).map((note) => redactor.text('ctxproc.notes', note))),
     rule_errors: nonEmpty(record.ruleErrors.map(({ rule, message }) => ({ rule, message: redactor.text('ctxproc.rule_errors', message) }))),
@@ -175,12 +177,22 @@ function withoutUndefined<T>(value: T): T {
   return value;
 }
 
+/** Returns the log fields and the set_field fields (which win on equal names), redacted; undefined when there are none. */
+function eventFields(redactor: Redactor, record: TransactionRecord): Record<string, FieldValue> | undefined {
+  const fields = { ...record.log?.fields, ...record.fields };
+  if (Object.keys(fields).length === 0) {
+    return undefined;
+  }
+  const fieldHeaders = { ...record.log?.fieldHeaders, ...record.fieldHeaders };
+  return redactFields(redactor, { fields, fieldHeaders });
+}
+
 /**
- * Redacts the rules' log fields. A field whose expression read a redacted
+ * Redacts the rules' fields. A field whose expression read a redacted
  * header is masked whole: after substring(), base64 or hex its value no
  * longer looks like the header, so no later pass could recognise it.
  */
-function redactFields(redactor: Redactor, log: LogDecision): Record<string, FieldValue> {
+function redactFields(redactor: Redactor, log: Pick<LogDecision, 'fields' | 'fieldHeaders'>): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
   for (const [name, value] of Object.entries(log.fields)) {
     const header = (log.fieldHeaders?.[name] ?? []).find((key) => redactor.isTarget('header', key));

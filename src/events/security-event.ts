@@ -2,7 +2,7 @@
 // named after Datadog's reserved and standard attributes so that Datadog
 // builds its facets without configuration, with everything else under
 // `ctxproc`. Fields that are unknown are absent, never null or empty.
-import type { FieldValue } from '../model/record.js';
+import type { FieldValue, TraceEntry } from '../model/record.js';
 import type { RedactionEntry } from '../redaction/redactor.js';
 import type { QueryObject } from '../redaction/http-redaction.js';
 
@@ -29,6 +29,16 @@ export interface BodyExcerpt {
   truncated: boolean;
   /** Set to `binary` when the body is not valid UTF-8 and its content was left out. */
   encoding?: 'binary';
+}
+
+export interface PayloadExcerpt {
+  rule: string;
+  class: string;
+  detector: string;
+  location: string;
+  /** The matched text with its context, redacted and cut to the rule's max_bytes. */
+  matched: string;
+  truncated: boolean;
 }
 
 export interface SecurityEvent {
@@ -91,6 +101,14 @@ export interface SecurityEvent {
       response?: BodyExcerpt;
     };
     redactions: RedactionEntry[];
+    /** Changes that rules in simulate mode (or every rule in dry-run) would have made. */
+    simulated?: Array<{ rule: string; action: string; detail: string }>;
+    /** Events held back by sample or rate_limit since the last event of each rule and key. */
+    suppressed?: Array<{ rule: string; key?: string; count: number }>;
+    /** Detector matches that log_payload attached. */
+    payloads?: PayloadExcerpt[];
+    /** Present while a debug action has tracing on for this transaction. */
+    debug?: { trace: TraceEntry[] };
     stream_end: StreamEnd;
     notes?: string[];
     rule_errors?: Array<{ rule: string; message: string }>;

@@ -3,6 +3,7 @@
 // per-message path does no label lookups.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { Phase, PHASE_NAMES } from '../model/phase.js';
+import { interpretedExpressionCount } from '../rules/cel.js';
 
 /** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
 export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error';
@@ -77,6 +78,28 @@ export class Metrics {
     name: 'ctxproc_unapplied_actions_total',
     help: 'header changes or blocks decided too late in the transaction to reach Envoy',
     registers: [this.registry],
+  });
+
+  readonly ruleReloads = new Counter({
+    name: 'ctxproc_rule_reloads_total',
+    help: 'changed rule sets picked up while serving, by result: applied, or rejected because they did not load or their rule tests failed',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
+  readonly ruleSetLoadedTime = new Gauge({
+    name: 'ctxproc_rule_set_loaded_timestamp_seconds',
+    help: 'Unix time at which the active rule set was loaded',
+    registers: [this.registry],
+  });
+
+  readonly interpretedExpressions = new Gauge({
+    name: 'ctxproc_interpreted_expressions',
+    help: 'CEL expressions loaded since start that run on the cel-js interpreter, because the compiler does not translate one of their constructs',
+    registers: [this.registry],
+    collect() {
+      this.set(interpretedExpressionCount());
+    },
   });
 
   private readonly phaseCounters: Array<ReturnType<Counter['labels']>>;

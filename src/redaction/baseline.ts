@@ -2,7 +2,7 @@
 // headers that carry credentials by definition and the detectors for
 // credentials and card numbers. Rules add targets to it and cannot remove
 // any. A rule set without a redact rule still keeps credential headers,
-// JWTs, bearer and basic credentials and card numbers out of the log, but
+// JWTs, bearer and basic credentials, AWS keys, private keys and card numbers out of the log, but
 // passwords in query strings or bodies need a redact rule that names them.
 import type { DetectorName, RedactionSpec } from '../model/record.js';
 import { redactionSourceKey } from './redactor.js';
@@ -13,7 +13,8 @@ export const BASELINE_RULE = 'ctxproc.baseline';
 /** Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie and Set-Cookie (RFC 6265), and the common API key header. */
 export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
-export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials'];
+/** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */
+export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials', 'aws_access_key', 'private_key'];
 
 /**
  * Returns a new spec with the baseline added to `spec`. A target that a rule
@@ -26,7 +27,9 @@ export function withBaseline(spec: RedactionSpec): RedactionSpec {
     cookies: new Set(spec.cookies),
     detectors: new Set([...spec.detectors, ...BASELINE_DETECTORS]),
     patterns: new Map(spec.patterns),
+    jsonPaths: new Set(spec.jsonPaths ?? []),
     sources: new Map(spec.sources),
+    styles: new Map(spec.styles ?? []),
   };
 
   const keys = [

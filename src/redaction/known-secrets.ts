@@ -5,6 +5,7 @@
 // note, because names alone cannot catch a copy under another name.
 import type { Exchange, HeaderList } from '../model/exchange.js';
 import { BASELINE_RULE } from './baseline.js';
+import { redactJsonPaths } from './json-paths.js';
 import { decodeFormComponent } from './query.js';
 import { MAX_KNOWN_SECRETS, type Redactor } from './redactor.js';
 
@@ -39,6 +40,24 @@ export function rememberKnownSecrets(redactor: Redactor, exchange: Exchange): vo
   }
 
   rememberQuery(redactor, exchange.request?.query ?? '');
+  rememberJsonPathValues(redactor, exchange);
+}
+
+/**
+ * Registers the values that JSON-path targets select in complete JSON bodies,
+ * so a log field or metadata that copied the body is masked too, even
+ * though it is redacted before the body excerpt is built.
+ */
+function rememberJsonPathValues(redactor: Redactor, exchange: Exchange): void {
+  if (redactor.jsonPaths.size === 0) {
+    return;
+  }
+  for (const facts of [exchange.request, exchange.response]) {
+    const capture = facts?.body;
+    if (capture && capture.complete && !capture.truncated) {
+      redactJsonPaths(redactor, 'known', capture.bytes.toString('utf8'), redactor.jsonPaths, { record: false });
+    }
+  }
 }
 
 /** Registers the redacted header values, either the cookie headers or all the others. */

@@ -9,6 +9,8 @@ export interface KnownValue {
   value: string;
   reason: RedactionReason;
   rule: string;
+  /** Key of RedactionSpec.sources that covers the value, which selects its redaction mode. */
+  source?: string;
 }
 
 /** The occurrences of one known value in a string. */
@@ -53,14 +55,14 @@ export class KnownValues {
    * where it sits by name, but a copy of it elsewhere is masked only if a
    * detector or a named pair catches it.
    */
-  add(value: string, reason: RedactionReason, rule: string): void {
+  add(value: string, reason: RedactionReason, rule: string, source?: string): void {
     if (value.length < MIN_KNOWN_SECRET_CHARS || this.full || this.values.has(value)) {
       return;
     }
     if (this.totalChars + value.length > MAX_KNOWN_SECRET_TOTAL_CHARS) {
       return;
     }
-    this.values.set(value, { value, reason, rule });
+    this.values.set(value, { value, reason, rule, source });
     this.totalChars += value.length;
   }
 

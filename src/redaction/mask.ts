@@ -2,21 +2,32 @@
 // naming the reason, `[REDACTED:cookie]`. HMAC mode adds a keyed fingerprint,
 // `[REDACTED:cookie:hmac=3f9a0c1de27b4410]`, so analysts can see that two
 // events carried the same value without seeing it. A plain hash would not
-// do: card numbers and short tokens have too little entropy.
+// do: card numbers and short tokens have too little entropy. Partial mode
+// keeps the last four letters or digits, `[REDACTED:card_number:last4=1111]`,
+// and remove mode writes nothing.
 import { createHmac } from 'node:crypto';
-import type { DetectorName } from '../model/record.js';
+import type { DetectorName, RedactionMode, RedactionStyle } from '../model/record.js';
 import { CtxprocError } from '../errors/codes.js';
 
 /**
  * Why a value was redacted: the target kind of a redact rule, a detector, a
- * rule's named pattern, a work limit, or the userinfo of a URL.
+ * rule's named pattern, a JSON-path target, a work limit, or the userinfo of a URL.
  */
-export type RedactionReason = 'header' | 'query_param' | 'cookie' | DetectorName | 'match_limit' | 'userinfo' | `pattern:${string}`;
+export type RedactionReason = 'header' | 'query_param' | 'cookie' | 'json_path' | DetectorName | 'match_limit' | 'userinfo' | `pattern:${string}`;
 
-export type RedactionMode = 'mask' | 'hmac';
+export type { RedactionMode } from '../model/record.js';
 
 /** HMAC-SHA-256 keys shorter than the hash output weaken it (RFC 2104 §3). */
-const MIN_HMAC_KEY_BYTES = 32;
+export const MIN_HMAC_KEY_BYTES = 32;
+
+/** Characters partial mode keeps. */
+const PARTIAL_KEPT_CHARS = 4;
+
+/**
+ * Values shorter than this are masked whole in partial mode, because their
+ * last four characters would be too large a share of them.
+ */
+const MIN_PARTIAL_CHARS = 8;
 
 /** 16 hex digits, 64 bits: by the birthday bound, a collision becomes likely only near 2^32 distinct values. */
 const FINGERPRINT_HEX_DIGITS = 16;
@@ -32,11 +43,32 @@ export type Masker = (reason: RedactionReason, value: string) => string;
 /** Creates the masking function for a mode; throws CTXPROC_CONFIG_INVALID on a missing or short key. */
 export function createMasker(options: MaskOptions = {}): Masker {
   const mode = options.mode ?? 'mask';
-  if (mode === 'mask') {
-    return (reason) => `[REDACTED:${reason}]`;
+  switch (mode) {
+    case 'mask':
+      return (reason) => `[REDACTED:${reason}]`;
+    case 'partial':
+      return partialMask;
+    case 'remove':
+      return () => '';
+    case 'hmac':
+      return hmacMasker(options.hmacKey);
   }
+}
 
-  const key = options.hmacKey;
+/** Creates the masking function of a redact rule's style. */
+export function createStyleMasker(style: RedactionStyle): Masker {
+  return createMasker({ mode: style.mode, hmacKey: style.key });
+}
+
+function partialMask(reason: RedactionReason, value: string): string {
+  const kept = value.replace(/[^A-Za-z0-9]/g, '');
+  if (kept.length < MIN_PARTIAL_CHARS) {
+    return `[REDACTED:${reason}]`;
+  }
+  return `[REDACTED:${reason}:last4=${kept.slice(-PARTIAL_KEPT_CHARS)}]`;
+}
+
+function hmacMasker(key: Buffer | undefined): Masker {
   if (!key || key.length < MIN_HMAC_KEY_BYTES) {
     throw new CtxprocError(
       'CTXPROC_CONFIG_INVALID',
@@ -50,7 +82,7 @@ export function createMasker(options: MaskOptions = {}): Masker {
   };
 }
 
-const WHOLE_MASK = /^\[REDACTED:[a-z_]+(?::[a-z][a-z0-9_]*)?(?::hmac=[0-9a-f]{16})?\]$/;
+const WHOLE_MASK = /^\[REDACTED:[a-z_]+(?::[a-z][a-z0-9_]*)?(?::hmac=[0-9a-f]{16}|:last4=[A-Za-z0-9]{4})?\]$/;
 
 /** Returns true when `value` is exactly one mask as createMasker writes it. */
 export function isMask(value: string): boolean {

@@ -8,7 +8,8 @@ import { CUT_MARKER, cutChars } from './cut.js';
 import type { Span } from './detector.js';
 import { DETECTORS } from './detectors.js';
 import { KnownValues, MIN_KNOWN_SECRET_CHARS } from './known-values.js';
-import { createMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
+import { createMasker, createStyleMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
+import { parseJsonPath, type JsonPathSegment } from './json-paths.js';
 import { findNamedPairs } from './named-pairs.js';
 import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
 import { builtInScanner, patternScanner, type ValueScanner } from './value-scanners.js';
@@ -59,6 +60,8 @@ export function redactionSourceKey(kind: TargetKind | 'detector', name: string):
 
 interface ReasonSpan extends Span {
   reason: RedactionReason;
+  /** Key of RedactionSpec.sources behind the span, which selects its mode; absent for work limits. */
+  source?: string;
 }
 
 /** Target kinds in the order a name is looked up when the caller prefers none. */
@@ -70,6 +73,9 @@ export class Redactor {
   private readonly maxMatches: number;
 
   private readonly mask: Masker;
+
+  /** Maskers of redact rules that chose a mode, by lower-case source key. */
+  private readonly styleMaskers: Map<string, Masker>;
 
   private readonly targets: Record<TargetKind, Set<string>>;
 
@@ -84,6 +90,9 @@ export class Redactor {
 
   private readonly hasTargets: boolean;
 
+  /** JSON-path targets with their parsed steps; the redact action rejected invalid paths at load time. */
+  readonly jsonPaths: ReadonlyMap<string, JsonPathSegment[]>;
+
   private cutValues = 0;
 
   private cutItems = 0;
@@ -92,6 +101,7 @@ export class Redactor {
     this.maxValueChars = options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS;
     this.maxMatches = options.maxMatchesPerString ?? DEFAULT_MAX_MATCHES;
     this.mask = createMasker(options);
+    this.styleMaskers = new Map([...(spec.styles ?? [])].map(([key, style]) => [key.toLowerCase(), createStyleMasker(style)]));
 
     this.targets = {
       header: lowerCased(spec.headers),
@@ -99,6 +109,7 @@ export class Redactor {
       cookie: lowerCased(spec.cookies),
     };
     this.hasTargets = Object.values(this.targets).some((names) => names.size > 0);
+    this.jsonPaths = parsedPaths(spec.jsonPaths ?? new Set());
     this.sources = new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule]));
     // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
     this.detectors = [
@@ -139,7 +150,7 @@ export class Redactor {
     }
 
     this.record(field, kind, this.ruleOf(kind, lower));
-    return this.mask(kind, value);
+    return this.maskerOf(redactionSourceKey(kind, lower))(kind, value);
   }
 
   /**
@@ -174,7 +185,23 @@ export class Redactor {
     }
 
     this.record(field, target.kind, this.ruleOf(target.kind, target.name));
-    return this.mask(target.kind, value);
+    return this.maskerOf(redactionSourceKey(target.kind, target.name))(target.kind, value);
+  }
+
+  /**
+   * Masks a value that a JSON-path target selected, records it, and keeps its
+   * text as a known value so that copies elsewhere in the event are masked.
+   */
+  maskJsonPath(path: string, field: string, value: unknown, record = true): string {
+    const source = `json_path:${path}`;
+    const rule = this.sources.get(source.toLowerCase()) ?? UNKNOWN_RULE;
+    const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+
+    if (record) {
+      this.record(field, 'json_path', rule);
+    }
+    this.addKnownValue(text, 'json_path', rule, source.toLowerCase());
+    return this.maskerOf(source.toLowerCase())('json_path', text);
   }
 
   /** Records a redaction that the caller made itself, such as dropping the userinfo of a URL. */
@@ -215,13 +242,13 @@ export class Redactor {
 
     const target = this.targetOf(name, kind);
     if (target !== null) {
-      this.addKnownValue(value, target.kind, this.ruleOf(target.kind, target.name));
+      this.addKnownValue(value, target.kind, this.ruleOf(target.kind, target.name), redactionSourceKey(target.kind, target.name));
     }
   }
 
-  /** Remembers `value` as a secret to mask wherever it appears, with the reason and rule to record. */
-  addKnownValue(value: string, reason: RedactionReason, rule: string): void {
-    this.knownValues.add(value, reason, rule);
+  /** Remembers `value` as a secret to mask wherever it appears, with the reason and rule to record and the source that selects its mode. */
+  addKnownValue(value: string, reason: RedactionReason, rule: string, source?: string): void {
+    this.knownValues.add(value, reason, rule, source);
   }
 
   /** Number of values that addKnownSecret and addKnownValue kept. */
@@ -249,7 +276,7 @@ export class Redactor {
 
       this.record(field, detector.reason, this.sources.get(detector.source) ?? UNKNOWN_RULE);
       for (const span of found) {
-        spans.push({ start: span.start, end: span.end, reason: detector.reason });
+        spans.push({ start: span.start, end: span.end, reason: detector.reason, source: detector.source });
       }
       if (found.length === this.maxMatches) {
         unscannedFrom = Math.min(unscannedFrom, found[found.length - 1]!.end);
@@ -328,7 +355,7 @@ export class Redactor {
     for (const { known, spans: found } of matches) {
       this.record(field, known.reason, known.rule);
       for (const span of found) {
-        spans.push({ ...span, reason: known.reason });
+        spans.push({ ...span, reason: known.reason, source: known.source });
       }
     }
     return unscannedFrom;
@@ -347,9 +374,14 @@ export class Redactor {
     const found = findNamedPairs(text, (name) => this.targetOf(name), this.maxMatches);
     for (const pair of found.spans) {
       this.record(field, pair.target.kind, this.ruleOf(pair.target.kind, pair.target.name));
-      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind });
+      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind, source: redactionSourceKey(pair.target.kind, pair.target.name) });
     }
     return found.unscannedFrom;
+  }
+
+  /** Returns the masker of the redact rule behind source, or the event's default masker. */
+  private maskerOf(source: string | undefined): Masker {
+    return (source === undefined ? undefined : this.styleMaskers.get(source)) ?? this.mask;
   }
 
   private ruleOf(kind: TargetKind, name: string): string {
@@ -373,7 +405,7 @@ export class Redactor {
       }
 
       const start = Math.max(first.start, cursor);
-      output += text.slice(cursor, start) + this.mask(first.reason, text.slice(start, end));
+      output += text.slice(cursor, start) + this.maskerOf(first.source)(first.reason, text.slice(start, end));
       cursor = end;
     }
 
@@ -391,6 +423,17 @@ export class Redactor {
       this.recorded.set(key, { field, reason, rule });
     }
   }
+}
+
+function parsedPaths(paths: ReadonlySet<string>): Map<string, JsonPathSegment[]> {
+  const parsed = new Map<string, JsonPathSegment[]>();
+  for (const path of paths) {
+    const segments = parseJsonPath(path);
+    if (segments !== null) {
+      parsed.set(path, segments);
+    }
+  }
+  return parsed;
 }
 
 function lowerCased(names: Set<string>): Set<string> {

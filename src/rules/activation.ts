@@ -5,6 +5,9 @@
 // as absent and a plain read reports as a "No such key" evaluation error.
 import type { BodyCapture, Exchange, HeaderList } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
+import { parseCookies, parseFormBody, parseJsonBody } from './body-parsing.js';
+import { requestDetections, responseDetections } from './detections-provider.js';
+import type { DetectionMap } from './detections-provider.js';
 
 /**
  * Builds a lower-case header map. Repeated names are joined with ", " as
@@ -41,9 +44,16 @@ function stringAttribute(exchange: Exchange, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Marks a parsed value not computed yet; undefined is a valid result (absent). */
+const NOT_PARSED = Symbol('not parsed');
+
 export class RequestAttributes {
   readonly #exchange: Exchange;
   #headers: Map<string, string> | undefined;
+  #cookies: Map<string, string> | undefined;
+  #json: unknown = NOT_PARSED;
+  #form: Map<string, string> | undefined | typeof NOT_PARSED = NOT_PARSED;
+  #size: bigint | undefined | typeof NOT_PARSED = NOT_PARSED;
 
   constructor(exchange: Exchange) {
     this.#exchange = exchange;
@@ -99,8 +109,11 @@ export class RequestAttributes {
   }
 
   get size(): bigint | undefined {
-    const headers = this.headers;
-    return headers === undefined ? undefined : bodySize(this.#exchange.request?.body ?? null, headers);
+    if (this.#size === NOT_PARSED) {
+      const headers = this.headers;
+      this.#size = headers === undefined ? undefined : bodySize(this.#exchange.request?.body ?? null, headers);
+    }
+    return this.#size;
   }
 
   get time(): Date | undefined {
@@ -109,6 +122,29 @@ export class RequestAttributes {
 
   get body(): string | undefined {
     return bodyText(this.#exchange.request?.body ?? null);
+  }
+
+  get cookies(): Map<string, string> | undefined {
+    const headers = this.headers;
+    if (headers === undefined) {
+      return undefined;
+    }
+    this.#cookies ??= parseCookies(headers.get('cookie'));
+    return this.#cookies;
+  }
+
+  get json(): unknown {
+    if (this.#json === NOT_PARSED) {
+      this.#json = parseJsonBody(this.#exchange.request?.body);
+    }
+    return this.#json;
+  }
+
+  get form(): Map<string, string> | undefined {
+    if (this.#form === NOT_PARSED) {
+      this.#form = parseFormBody(this.#exchange.request?.body, this.headers?.get('content-type'));
+    }
+    return this.#form;
   }
 
   get trailers(): Map<string, string> | undefined {
@@ -120,6 +156,9 @@ export class RequestAttributes {
 export class ResponseAttributes {
   readonly #exchange: Exchange;
   #headers: Map<string, string> | undefined;
+  #json: unknown = NOT_PARSED;
+  #detections: DetectionMap[] | undefined;
+  #code: bigint | undefined;
 
   constructor(exchange: Exchange) {
     this.#exchange = exchange;
@@ -127,7 +166,11 @@ export class ResponseAttributes {
 
   get code(): bigint | undefined {
     const response = this.#exchange.response;
-    return response === null ? undefined : BigInt(response.code);
+    if (response === null) {
+      return undefined;
+    }
+    this.#code ??= BigInt(response.code);
+    return this.#code;
   }
 
   get headers(): Map<string, string> | undefined {
@@ -146,6 +189,22 @@ export class ResponseAttributes {
 
   get body(): string | undefined {
     return bodyText(this.#exchange.response?.body ?? null);
+  }
+
+  get json(): unknown {
+    if (this.#json === NOT_PARSED) {
+      this.#json = parseJsonBody(this.#exchange.response?.body);
+    }
+    return this.#json;
+  }
+
+  /** Absent until the response has arrived; computed once per activation, that is once per phase. */
+  get detections(): DetectionMap[] | undefined {
+    if (this.#exchange.response === null) {
+      return undefined;
+    }
+    this.#detections ??= responseDetections(this.#exchange);
+    return this.#detections;
   }
 
   get trailers(): Map<string, string> | undefined {
@@ -184,6 +243,34 @@ export class ConnectionAttributes {
   get tls_version(): string | undefined {
     return stringAttribute(this.#exchange, 'connection.tls_version');
   }
+
+  get subject_local_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.subject_local_certificate');
+  }
+
+  get subject_peer_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.subject_peer_certificate');
+  }
+
+  get dns_san_local_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.dns_san_local_certificate');
+  }
+
+  get dns_san_peer_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.dns_san_peer_certificate');
+  }
+
+  get uri_san_local_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.uri_san_local_certificate');
+  }
+
+  get uri_san_peer_certificate(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.uri_san_peer_certificate');
+  }
+
+  get sha256_peer_certificate_digest(): string | undefined {
+    return stringAttribute(this.#exchange, 'connection.sha256_peer_certificate_digest');
+  }
 }
 
 /** ctxproc.*: read live from the record, so each rule reads what earlier rules added. */
@@ -219,6 +306,7 @@ export class Activation {
   #destination: PeerAttributes | undefined;
   #connection: ConnectionAttributes | undefined;
   #ctxproc: CtxprocAttributes | undefined;
+  #detections: DetectionMap[] | undefined;
 
   constructor(exchange: Exchange, record: TransactionRecord) {
     this.#exchange = exchange;
@@ -253,5 +341,11 @@ export class Activation {
   get ctxproc(): CtxprocAttributes {
     this.#ctxproc ??= new CtxprocAttributes(this.#exchange, this.#record);
     return this.#ctxproc;
+  }
+
+  /** Request-side detections, computed on first read, so once per phase and only when a rule reads them. */
+  get detections(): DetectionMap[] {
+    this.#detections ??= requestDetections(this.#exchange);
+    return this.#detections;
   }
 }

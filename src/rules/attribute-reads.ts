@@ -3,7 +3,7 @@
 // known) and rejects attributes ctxproc does not provide, with a position.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { Phase } from '../model/phase.js';
-import { attributeFields, attributeSpec, isAttributeRoot } from './attributes.js';
+import { attributeFields, attributeSpec, isAttributeRoot, isValueRoot, VALUE_ROOTS } from './attributes.js';
 import type { AttributeRoot } from './attributes.js';
 
 /** One read of root.field (field null when the whole root is used), with its range in the expression. */
@@ -38,12 +38,15 @@ function walk(node: ASTNode, bound: ReadonlySet<string>, reads: AttributeRead[])
   walkChildren(node.args, bound, reads);
 }
 
-/** Recognizes `root`, `root.field` and `root['field']` for an unshadowed root. */
+/** Recognizes `root`, `root.field` and `root['field']` for an unshadowed root; a value root (detections) has no fields. */
 function attributeAccess(node: ASTNode, bound: ReadonlySet<string>): AttributeRead | null {
   const range = { start: node.range.start, end: node.range.end };
 
   if (node.op === 'id') {
     return isRoot(node.args, bound) ? { root: node.args as AttributeRoot, field: null, ...range } : null;
+  }
+  if (!isGroupAccess(node, bound)) {
+    return null;
   }
 
   if (node.op === '.' || node.op === '.?') {
@@ -58,6 +61,13 @@ function attributeAccess(node: ASTNode, bound: ReadonlySet<string>): AttributeRe
   }
 
   return null;
+}
+
+/** Returns true for `x.f` or `x[k]` where x is an unshadowed root with fields. */
+function isGroupAccess(node: ASTNode, bound: ReadonlySet<string>): boolean {
+  const isAccess = node.op === '.' || node.op === '.?' || node.op === '[]' || node.op === '[?]';
+  const target = isAccess ? (node.args as [ASTNode, unknown])[0] : null;
+  return target !== null && target.op === 'id' && isRoot(target.args, bound) && !isValueRoot(target.args as AttributeRoot);
 }
 
 function isRoot(name: string, bound: ReadonlySet<string>): boolean {
@@ -120,6 +130,11 @@ export function phaseOfReads(reads: readonly AttributeRead[]): PhaseNeed {
   let need: PhaseNeed = { phase: Phase.RequestHeaders, attribute: null };
 
   for (const read of reads) {
+    if (isValueRoot(read.root)) {
+      need = laterNeed(need, { phase: VALUE_ROOTS[read.root].phase, attribute: read.root });
+      continue;
+    }
+
     const fields = read.field === null ? attributeFields(read.root) : [read.field];
     for (const field of fields) {
       const spec = attributeSpec(read.root, field);

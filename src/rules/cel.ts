@@ -1,7 +1,8 @@
 // Compiles CEL expressions once, at load time: parse, check that every
-// attribute exists, type-check against the attribute table, and infer the
-// phase. The compiled form is a closure that cel-js evaluates without
-// re-checking, because type-checking caches its result on the AST.
+// attribute exists, type-check against the attribute table, infer the phase,
+// and translate the checked AST into JavaScript closures (compiler/). An
+// expression the compiler does not translate runs on the cel-js interpreter,
+// and interpretedExpressionCount() reports how many do.
 import { randomUUID } from 'node:crypto';
 import { Environment } from '@marcbachmann/cel-js';
 import type { ParseResult } from '@marcbachmann/cel-js';
@@ -10,7 +11,11 @@ import { Activation, ConnectionAttributes, CtxprocAttributes, PeerAttributes, Re
 import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
 import { regexCallProblems } from './regex-calls.js';
 import type { PhaseNeed } from './attribute-reads.js';
-import { ATTRIBUTE_ROOTS, ATTRIBUTES } from './attributes.js';
+import { ATTRIBUTE_ROOTS, ATTRIBUTES, ROOT_NAMES, VALUE_ROOTS } from './attributes.js';
+import { compileChecked, registerMessageClass, valueOrThrow } from './compiler/index.js';
+import { EXTENSION_FUNCTIONS } from './functions/index.js';
+import { functionCallProblems, listCallProblems, usesInList } from './function-calls.js';
+import type { NamedLists } from './functions/named-lists.js';
 import { headerKeysRead, upperCaseHeaderLiterals } from './header-literals.js';
 import type { ProblemCode } from './problems.js';
 
@@ -33,14 +38,26 @@ function createEnvironment(): Environment {
       const ctor = ATTRIBUTE_CLASSES[typeName];
       const fieldTypes = Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.type]));
       environment.registerType(typeName, { ctor: ctor as new () => object, fields: fieldTypes });
+      registerMessageClass(ctor, Object.keys(fields));
       registered.add(typeName);
     }
     environment.registerVariable(root, typeName);
+  }
+  for (const [root, spec] of Object.entries(VALUE_ROOTS)) {
+    environment.registerVariable(root, spec.type);
   }
 
   environment.registerFunction('uuid(): string', () => randomUUID(), {
     description: 'Returns a new random UUID (version 4), for example as an x-request-id value.',
   });
+  for (const extension of EXTENSION_FUNCTIONS) {
+    environment.registerFunction(extension.signature, extension.implementation as (...args: unknown[]) => unknown, { description: extension.description });
+  }
+  // The compiler implements inList() with the rule file's lists; this
+  // declaration only lets the type checker accept the call.
+  environment.registerFunction('string.inList(string): bool', () => {
+    throw new Error('inList() runs only in compiled conditions');
+  }, { description: "Returns true when the string is an entry of the named list, or an IP address inside one of its CIDR ranges, as source.address.inList('blocked')." });
   return environment;
 }
 
@@ -50,7 +67,7 @@ const environment = createEnvironment();
 
 /** A CEL error, with its character offset in the expression. */
 export interface CelProblem {
-  code: Extract<ProblemCode, 'cel_syntax' | 'cel_type' | 'unknown_attribute' | 'invalid_header_name' | 'unsafe_regex'>;
+  code: Extract<ProblemCode, 'cel_syntax' | 'cel_type' | 'unknown_attribute' | 'invalid_header_name' | 'unsafe_regex' | 'invalid_argument'>;
   message: string;
   offset: number;
 }
@@ -65,8 +82,17 @@ export interface CompiledExpression {
   readonly phaseAttribute: string | null;
   /** Header and trailer names whose values the expression reads, lower-case. */
   readonly headerKeys: readonly string[];
-  /** Evaluates the expression; throws cel-js's EvaluationError on a runtime error. */
+  /** Attributes read, as root.field, or the root alone when the expression uses it whole; without repeats. */
+  readonly attributes: readonly string[];
+  /** False when the compiler left the expression to the cel-js interpreter. */
+  readonly compiled: boolean;
+  /**
+   * Evaluates the expression. A runtime error throws an Error with the
+   * cel-js error code (`code`) and the failing node's range (`range`).
+   */
   evaluate(activation: Activation): unknown;
+  /** Evaluates the expression like evaluate(), but returns a runtime error instead of throwing it, which is much cheaper. */
+  evaluateOrError(activation: Activation): unknown;
 }
 
 export type CompileResult = { expression: CompiledExpression; problems: [] } | { expression: null; problems: CelProblem[] };
@@ -74,8 +100,14 @@ export type CompileResult = { expression: CompiledExpression; problems: [] } | {
 /** Result types a use site accepts; dyn is accepted too and checked at run time. */
 export type ExpectedType = 'bool' | 'string' | 'any';
 
+/** Compile options: the named lists of the expression's rule file, which inList() reads. */
+export interface CompileOptions {
+  lists?: NamedLists;
+}
+
 /** Parses, checks and analyses source. use names the place for messages, such as "when". */
-export function compileExpression(source: string, expected: ExpectedType, use: string): CompileResult {
+export function compileExpression(source: string, expected: ExpectedType, use: string, options: CompileOptions = {}): CompileResult {
+  const lists = options.lists ?? new Map();
   let parsed: ParseResult;
   try {
     parsed = environment.parse(source);
@@ -105,6 +137,11 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     return { expression: null, problems: regexProblems.map(({ message, offset }) => ({ code: 'unsafe_regex' as const, message: `${message} (in ${use})`, offset })) };
   }
 
+  const functionProblems = [...functionCallProblems(parsed.ast), ...listCallProblems(parsed.ast, lists)];
+  if (functionProblems.length > 0) {
+    return { expression: null, problems: functionProblems.map(({ message, offset }) => ({ code: 'invalid_argument' as const, message: `${message} (in ${use})`, offset })) };
+  }
+
   const checked = parsed.check();
   if (!checked.valid) {
     return typeFailure(checked.error, use);
@@ -115,6 +152,11 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     return { expression: null, problems: [{ code: 'cel_type', message: `${use} must be a CEL expression of type ${expected}, but it returns ${type}${quotingHint(expected)}`, offset: 0 }] };
   }
 
+  const evaluator = evaluatorOf(parsed, lists);
+  if (!evaluator.compiled && usesInList(parsed.ast)) {
+    return { expression: null, problems: [{ code: 'cel_type', message: `${use} calls inList() and also a construct the compiler does not translate (such as bytes, uint or durations), and only compiled conditions can read named lists; split the condition`, offset: 0 }] };
+  }
+
   const need = phaseOfReads(reads);
   const expression: CompiledExpression = {
     source,
@@ -122,16 +164,58 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     phase: need.phase,
     phaseAttribute: need.attribute,
     headerKeys: headerKeysRead(parsed.ast),
-    evaluate: (activation) => parsed(activation as unknown as Record<string, unknown>) as unknown,
+    attributes: [...new Set(reads.map((read) => (read.field === null ? read.root : `${read.root}.${read.field}`)))],
+    ...evaluator,
   };
   return { expression, problems: [] };
+}
+
+let interpretedCount = 0;
+
+/** Returns how many expressions, since the process started, run on the cel-js interpreter because the compiler does not translate them. */
+export function interpretedExpressionCount(): number {
+  return interpretedCount;
+}
+
+function evaluatorOf(parsed: ParseResult, lists: NamedLists): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
+  const result = compileChecked(parsed.ast, lists);
+  if (result.evaluate !== null) {
+    const evaluate = result.evaluate;
+    return {
+      compiled: true,
+      evaluate: (activation) => valueOrThrow(evaluate(activation as unknown as Record<string, unknown>)),
+      // The compiled evaluator already has this signature, so it is used as is, saving a call per evaluation.
+      evaluateOrError: evaluate as unknown as (activation: Activation) => unknown,
+    };
+  }
+
+  interpretedCount++;
+  const interpret = (activation: Activation): unknown => parsed(activation as unknown as Record<string, unknown>) as unknown;
+  const interpretOrError = (activation: Activation): unknown => {
+    try {
+      return interpret(activation);
+    } catch (error) {
+      return error;
+    }
+  };
+  return { compiled: false, evaluate: interpret, evaluateOrError: interpretOrError };
+}
+
+/** Evaluates source with the cel-js interpreter, for tests and benchmarks that compare it with the compiled form. */
+export function interpretExpression(source: string): (activation: unknown) => unknown {
+  const parsed = environment.parse(source);
+  const checked = parsed.check();
+  if (!checked.valid) {
+    throw new Error(`invalid CEL ${JSON.stringify(source)}: ${summaryOf(checked.error)}`);
+  }
+  return (activation) => parsed(activation as Record<string, unknown>) as unknown;
 }
 
 function typeFailure(error: unknown, use: string): CompileResult {
   const code = (error as { code?: string } | undefined)?.code;
   if (code === 'unknown_variable') {
     const name = summaryOf(error).replace(/^Unknown variable: /, '');
-    return failure('unknown_attribute', `unknown attribute root '${name}' in ${use}; expected one of: ${ATTRIBUTE_ROOTS.join(', ')}`, error);
+    return failure('unknown_attribute', `unknown attribute root '${name}' in ${use}; expected one of: ${ROOT_NAMES.join(', ')}`, error);
   }
   return failure('cel_type', `invalid CEL in ${use}: ${summaryOf(error)}`, error);
 }

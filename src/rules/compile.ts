@@ -8,14 +8,16 @@ import { laterNeed } from './attribute-reads.js';
 import type { PhaseNeed } from './attribute-reads.js';
 import { compileExpression } from './cel.js';
 import type { CompiledExpression, ExpectedType } from './cel.js';
+import { namedListsOf, type NamedLists } from './functions/named-lists.js';
 import type { PathSegment, SourceFile } from './source.js';
-import type { ActionCompiler, ActionName, CompiledAction, CompiledRule } from './types.js';
+import type { ActionCompiler, ActionName, CompiledAction, CompiledRule, RuleMode } from './types.js';
 
 /** A rule as the schema admits it. */
 interface RuleDocument {
   id: string;
   description: string;
   when?: string;
+  mode?: RuleMode;
   actions: Array<Record<string, unknown>>;
 }
 
@@ -36,12 +38,13 @@ export class CompileState {
 
 /** Compiles every rule of file whose own values passed the schema; problems go to file. */
 export function compileFile(file: SourceFile, invalidPaths: readonly PathSegment[][], state: CompileState): void {
-  const data = file.data as { metadata?: { name?: unknown }; rules?: unknown } | null;
+  const data = file.data as { metadata?: { name?: unknown }; rules?: unknown; lists?: unknown } | null;
   if (data === null || typeof data !== 'object' || !Array.isArray(data.rules)) {
     return;
   }
 
   const ruleSetName = typeof data.metadata?.name === 'string' ? data.metadata.name : '';
+  const lists = namedListsOf(data.lists);
   data.rules.forEach((rule: unknown, index) => {
     const path = ['rules', index];
     checkId(file, rule, path, state);
@@ -50,7 +53,7 @@ export function compileFile(file: SourceFile, invalidPaths: readonly PathSegment
     // only add confusing follow-up problems.
     const hasSchemaError = invalidPaths.some((invalid) => invalid[0] === 'rules' && (invalid.length === 1 || invalid[1] === index));
     if (!hasSchemaError) {
-      compileRule(file, rule as RuleDocument, path, ruleSetName, state);
+      compileRule(file, rule as RuleDocument, path, ruleSetName, state, lists);
     }
   });
 }
@@ -68,11 +71,12 @@ function checkId(file: SourceFile, rule: unknown, path: PathSegment[], state: Co
   }
 }
 
-function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], ruleSetName: string, state: CompileState): void {
+function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], ruleSetName: string, state: CompileState, lists: NamedLists): void {
   const problemsBefore = file.problems.length;
 
-  const condition = rule.when === undefined ? null : compileAt(file, rule.when, [...path, 'when'], 'bool', 'when');
-  const actions = compileActions(file, rule, path);
+  const attributes = new Set<string>();
+  const condition = rule.when === undefined ? null : compileAt(file, rule.when, [...path, 'when'], 'bool', 'when', attributes, lists);
+  const actions = compileActions(file, rule, path, attributes, lists);
 
   let need: PhaseNeed = condition === null ? { phase: Phase.RequestHeaders, attribute: null } : { phase: condition.phase, attribute: condition.phaseAttribute };
   for (const { action } of actions) {
@@ -92,8 +96,10 @@ function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], 
     line: file.locate(path).line,
     phase: need.phase,
     phaseAttribute: need.attribute,
+    mode: rule.mode ?? 'enforce',
     condition,
     actions: actions.map(({ action }) => action),
+    attributes: [...attributes],
   });
 }
 
@@ -103,7 +109,7 @@ interface PlacedAction {
   action: CompiledAction;
 }
 
-function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[]): PlacedAction[] {
+function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[], attributes: Set<string>, lists: NamedLists): PlacedAction[] {
   const actions: PlacedAction[] = [];
   let blocks = 0;
 
@@ -119,7 +125,7 @@ function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegm
       file.report('multiple_blocks', [...rulePath, 'actions', index], `rule '${rule.id}' has more than one block action; keep one, because only the first block of a transaction takes effect`);
     }
 
-    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path));
+    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path, attributes, lists));
     if (compiled !== null) {
       actions.push({ index, action: compiled });
     }
@@ -132,19 +138,21 @@ function compileAction<N extends ActionName>(name: N, args: unknown, compiler: A
   return definition.compile(args as Parameters<typeof definition.compile>[0], compiler);
 }
 
-function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[]): ActionCompiler {
+function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[], attributes: Set<string>, lists: NamedLists): ActionCompiler {
   return {
     ruleId,
-    expression: (source, path, expected) => compileAt(file, source, [...base, ...path], expected, [name, ...path].join('.')),
+    expression: (source, path, expected) => compileAt(file, source, [...base, ...path], expected, [name, ...path].join('.'), attributes, lists),
     report: (code, path, message, anchor) => file.report(code, [...base, ...path], message, anchor),
   };
 }
 
-function compileAt(file: SourceFile, source: string, path: PathSegment[], expected: ExpectedType, use: string): CompiledExpression | null {
-  const result = compileExpression(source, expected, use);
+/** Compiles one expression, reporting its problems; adds what it reads to attributes. lists are the file's named lists. */
+function compileAt(file: SourceFile, source: string, path: PathSegment[], expected: ExpectedType, use: string, attributes: Set<string>, lists: NamedLists): CompiledExpression | null {
+  const result = compileExpression(source, expected, use, { lists });
   for (const problem of result.problems) {
     file.report(problem.code, path, problem.message, { offset: problem.offset });
   }
+  result.expression?.attributes.forEach((attribute) => attributes.add(attribute));
   return result.expression;
 }
 

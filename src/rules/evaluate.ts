@@ -10,12 +10,21 @@ const MAX_QUOTED_EXPRESSION = 120;
 
 /** Evaluates expression; on failure records a rule error for `where` (such as "when") and returns ok: false. */
 export function evaluateForRule(expression: CompiledExpression, context: ActionContext, where: string): Evaluation {
+  // evaluateOrError returns a CEL runtime error as an Error value, because a
+  // throw per evaluation is slow for rules that read absent headers; the
+  // catch is for faults outside CEL. No CEL value is an Error instance.
+  let value: unknown;
   try {
-    return { ok: true, value: expression.evaluate(context.activation) };
+    value = expression.evaluateOrError(context.activation);
   } catch (error) {
-    recordRuleError(context, `${where}: ${describeFailure(expression, error)}`);
+    value = error instanceof Error ? error : new Error(String(error));
+  }
+
+  if (value instanceof Error) {
+    recordRuleError(context, `${where}: ${describeFailure(expression, value)}`);
     return { ok: false };
   }
+  return { ok: true, value };
 }
 
 export function recordRuleError(context: ActionContext, message: string): void {

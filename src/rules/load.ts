@@ -1,7 +1,8 @@
 // Loads a rule set from a file or a directory: every file is parsed, checked
 // against the JSON Schema and compiled, and all problems of all files are
 // reported together. A rule set with any problem is rejected as a whole, so a
-// half-valid set never runs.
+// half-valid set never runs. Reading is apart from compiling, so that the
+// reload watcher can tell from the bytes alone whether anything changed.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,29 +12,60 @@ import { RuleLoadError } from './problems.js';
 import type { RuleProblem } from './problems.js';
 import { validateAgainstSchema } from './schema.js';
 import { SourceFile } from './source.js';
+import { checkTestRuleIds, compileTests, type RuleTest } from './testing/test-case.js';
 import type { RuleSet } from './types.js';
 
 export type { RuleSet } from './types.js';
 
+/** The bytes of a rule set, read but not parsed. */
+export interface RuleFileContents {
+  files: Array<{ path: string; text: string }>;
+  /** Files that could not be read. */
+  problems: RuleProblem[];
+  /** The version the rule set gets if it compiles: a hash of the file names and contents. */
+  version: string;
+}
+
 /** Loads and compiles the rule files at target; throws RuleLoadError listing every problem. */
 export function loadRuleSet(target: string): RuleSet {
-  const files = listRuleFiles(target);
-  const problems: RuleProblem[] = [];
-  const sources: SourceFile[] = [];
+  return compileRuleFiles(readRuleFiles(target));
+}
 
-  for (const file of files) {
+/** Reads the rule files at target; throws RuleLoadError when target has none or cannot be listed. */
+export function readRuleFiles(target: string): RuleFileContents {
+  const files: RuleFileContents['files'] = [];
+  const problems: RuleProblem[] = [];
+
+  for (const file of listRuleFiles(target)) {
     try {
-      sources.push(new SourceFile(file.path, readFileSync(file.readPath, 'utf8')));
+      files.push({ path: file.path, text: readFileSync(file.readPath, 'utf8') });
     } catch (error) {
       problems.push({ code: 'file_unreadable', file: file.path, message: `cannot read rule file: ${(error as Error).message}` });
     }
   }
+  return { files, problems, version: versionOf(files) };
+}
+
+/** Compiles rules and tests of contents; throws RuleLoadError listing every problem. */
+export function compileRuleFiles(contents: RuleFileContents): RuleSet {
+  const problems = [...contents.problems];
+  const sources = contents.files.map((file) => new SourceFile(file.path, file.text));
 
   const state = new CompileState();
+  const tests: RuleTest[] = [];
   for (const source of sources) {
     if (source.data !== undefined) {
       const invalidPaths = validateAgainstSchema(source);
       compileFile(source, invalidPaths, state);
+      tests.push(...compileTests(source, invalidPaths));
+    }
+  }
+
+  // Tests may name rules of any file, so their ids are checked once all are known.
+  const ruleIds = new Set(state.rules.map((rule) => rule.id));
+  for (const source of sources) {
+    if (source.data !== undefined) {
+      checkTestRuleIds(source, ruleIds);
     }
     problems.push(...sortedProblems(source.problems));
   }
@@ -42,10 +74,11 @@ export function loadRuleSet(target: string): RuleSet {
   }
 
   return {
-    version: versionOf(sources),
+    version: contents.version,
     files: sources.map((source) => source.path),
     loadedAt: new Date(),
     rules: state.rules,
+    tests,
   };
 }
 
@@ -54,10 +87,10 @@ function sortedProblems(problems: readonly RuleProblem[]): RuleProblem[] {
 }
 
 /** Hashes each file's name and contents, so renaming a file (which can reorder rules) changes the version too. */
-function versionOf(sources: readonly SourceFile[]): string {
+function versionOf(files: ReadonlyArray<{ path: string; text: string }>): string {
   const hash = createHash('sha256');
-  for (const source of sources) {
-    hash.update(path.basename(source.path)).update('\0').update(source.text).update('\0');
+  for (const file of files) {
+    hash.update(path.basename(file.path)).update('\0').update(file.text).update('\0');
   }
   return `sha256:${hash.digest('hex').slice(0, 12)}`;
 }

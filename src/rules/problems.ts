@@ -18,6 +18,10 @@ export const PROBLEM_CODES = {
   phase_conflict: 'An action cannot take effect in the phase its rule runs in: split the rule.',
   multiple_blocks: 'A rule has more than one block action: keep one.',
   unsafe_regex: 'A regular expression is invalid or could backtrack catastrophically: rewrite it as the message says.',
+  redaction_key: 'The HMAC key of a redact rule is missing, unreadable or shorter than 32 bytes: fix the file or variable named.',
+  invalid_argument: 'An action argument is well-formed but unusable, such as an unsupported JSON path or duration: fix it as the message says.',
+  invalid_test: 'A rule test is malformed in a way the schema cannot see, such as a rule id that no loaded file defines: fix the test.',
+  test_failed: 'A rule test ran and an expectation did not hold: fix the rule or the test, as the message says.',
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

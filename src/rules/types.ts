@@ -1,11 +1,14 @@
 // Shapes shared by the rule compiler, the actions and the engine.
 import type { Phase } from '../model/phase.js';
-import type { DetectorName, TransactionRecord } from '../model/record.js';
+import type { DetectorName, RedactionMode, TransactionRecord } from '../model/record.js';
 import type { Activation } from './activation.js';
+import type { DebugRegistry } from './actions/debug-registry.js';
+import type { LogLimiter } from './actions/log-limiter.js';
 import type { PhaseNeed } from './attribute-reads.js';
 import type { CompiledExpression, ExpectedType } from './cel.js';
 import type { ProblemCode } from './problems.js';
 import type { Anchor, PathSegment } from './source.js';
+import type { RuleTest } from './testing/test-case.js';
 
 /** Arguments of each action, as the JSON Schema admits them. */
 export interface ActionArgs {
@@ -13,21 +16,47 @@ export interface ActionArgs {
     message?: string;
     fields?: Record<string, string>;
     include?: { headers?: 'all' | string[]; request_body?: number; response_body?: number };
+    /** Share of matching transactions logged, 0 to 1. */
+    sample?: number;
+    rate_limit?: { events: number; per: string; key?: string };
   };
+  log_payload: { max_bytes?: number; classes?: string[] };
   tag: Record<string, string>;
   set_header: { to: 'upstream' | 'downstream'; name: string; value: string; append?: boolean };
+  append_header: { to: 'upstream' | 'downstream'; name: string; value: string };
+  set_field: { name: string; value?: string | number | boolean; expression?: string };
+  set_metadata: { key: string; value?: string | number | boolean; expression?: string };
+  debug: { for: string; key: string };
   remove_header: { to: 'upstream' | 'downstream'; name: string };
-  redact: { headers?: string[]; query_params?: string[]; cookies?: string[]; detectors?: DetectorName[]; patterns?: Array<{ name: string; regex: string }> };
-  block: { status?: number; headers?: Record<string, string>; body?: string };
+  redact: {
+    headers?: string[];
+    query_params?: string[];
+    cookies?: string[];
+    json_paths?: string[];
+    detectors?: DetectorName[];
+    patterns?: Array<{ name: string; regex: string }>;
+    mode?: RedactionMode;
+    hmac_key?: { env?: string; file?: string };
+  };
+  block: { status?: number; headers?: Record<string, string>; body?: string; grpc_status?: number; grpc_message?: string };
 }
 
 export type ActionName = keyof ActionArgs;
+
+export type RuleMode = 'enforce' | 'simulate';
+
+/** Process-wide state that actions share across transactions and rule reloads. */
+export interface EngineServices {
+  readonly logLimiter: LogLimiter;
+  readonly debugRegistry: DebugRegistry;
+}
 
 /** The values an action reads and writes when its rule matches. */
 export interface ActionContext {
   readonly rule: string;
   readonly activation: Activation;
   readonly record: TransactionRecord;
+  readonly services: EngineServices;
 }
 
 export interface CompiledAction {
@@ -36,6 +65,10 @@ export interface CompiledAction {
   readonly need: PhaseNeed;
   /** The action's change to the traffic; null for actions that only shape the event (log, tag, redact). */
   readonly effect: TrafficEffect | null;
+  /** Description of the change without values, listed in place of the change when the rule simulates. */
+  readonly summary?: string;
+  /** For debug actions: the expression whose value the trace is switched on for. */
+  readonly debugKey?: CompiledExpression;
   apply(context: ActionContext): void;
 }
 
@@ -76,9 +109,13 @@ export interface CompiledRule {
   readonly phase: Phase;
   /** The attribute that forces that phase; null when the rule reads none. */
   readonly phaseAttribute: string | null;
+  /** simulate: actions that change traffic or metadata are listed in the record, not applied. */
+  readonly mode: RuleMode;
   /** Null when the rule has no `when` and always matches. */
   readonly condition: CompiledExpression | null;
   readonly actions: readonly CompiledAction[];
+  /** Attributes that the condition and the action expressions read, as root.field; ctxproc envoy-config lists Envoy's from them. */
+  readonly attributes: readonly string[];
 }
 
 export interface RuleSet {
@@ -89,4 +126,6 @@ export interface RuleSet {
   readonly loadedAt: Date;
   /** Rules of all files, in evaluation order. */
   readonly rules: CompiledRule[];
+  /** Rule tests of all files, in file order; they must pass before the set is activated. */
+  readonly tests: readonly RuleTest[];
 }

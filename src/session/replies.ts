@@ -1,7 +1,7 @@
 // Builders for the ProcessingResponse that replies to each phase. Replies that
 // carry nothing are encoded once at load time and reused.
 import { encodeResponse } from '../protocol/codec.js';
-import type { HeaderMutation, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';
+import type { HeaderMutation, ProcessingMode, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';
 import type { BlockDecision } from '../model/record.js';
 
 const EMPTY_REPLIES: Record<RequestKind, Buffer> = {
@@ -18,9 +18,9 @@ export function emptyReply(kind: RequestKind): Buffer {
   return EMPTY_REPLIES[kind];
 }
 
-/** Builds a reply of the kind matching the request, with optional mutation and metadata. */
-export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, metadata: Struct | null): Buffer {
-  if (!mutation && !metadata) {
+/** Builds a reply of the kind matching the request, with optional mutation, metadata and mode_override. */
+export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, metadata: Struct | null, modeOverride: ProcessingMode | null = null): Buffer {
+  if (!mutation && !metadata && !modeOverride) {
     return EMPTY_REPLIES[kind];
   }
 
@@ -33,6 +33,9 @@ export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, m
   }
   if (metadata) {
     message.dynamic_metadata = metadata;
+  }
+  if (modeOverride) {
+    message.mode_override = modeOverride;
   }
   return encodeResponse(message);
 }
@@ -48,7 +51,7 @@ export function streamedBodyReply(kind: 'request_body' | 'response_body', chunk:
   });
 }
 
-/** Builds the immediate response that blocks a request. */
+/** Builds the immediate response that blocks a request; a gRPC block also sets grpc_status, which Envoy puts in grpc-status. */
 export function blockReply(block: BlockDecision, metadata: Struct | null): Buffer {
   const message: ProcessingResponse = {
     immediate_response: {
@@ -57,6 +60,7 @@ export function blockReply(block: BlockDecision, metadata: Struct | null): Buffe
         ? { set_headers: block.headers.map(([key, value]) => ({ header: { key, raw_value: Buffer.from(value, 'utf8') } })) }
         : null,
       body: Buffer.from(block.body, 'utf8'),
+      grpc_status: block.grpcStatus === undefined ? null : { status: block.grpcStatus },
       // Envoy copies details into %RESPONSE_CODE_DETAILS%, where spaces are not allowed.
       details: `ctxproc_blocked_by_${block.rule}`.replace(/\s/g, '_'),
     },

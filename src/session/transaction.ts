@@ -7,19 +7,24 @@ import type { ErrorCode } from '../errors/codes.js';
 import type { Exchange, RequestFacts } from '../model/exchange.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
-import type { HttpBody, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
+import type { HttpBody, ProcessingMode, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
 import { BodySendMode } from '../protocol/messages.js';
 import { jsonToStruct, structToJson } from '../protocol/struct.js';
+import { redactedMetadata } from '../redaction/metadata-values.js';
 import { BodyAccumulator } from './body.js';
 import { DirectionState, DirectionTracker } from './direction.js';
 import { endpointFromAttributes, sourceFromHeaders } from './endpoints.js';
 import { applyHeaderChanges, headerValue, readHeaderMap, requestFactsFromHeaders, toHeaderMutation } from './headers.js';
 import { blockReply, phaseReply, streamedBodyReply } from './replies.js';
+import type { BodyNeeds } from '../rules/body-needs.js';
+import { modeOverrideFor } from './mode-override.js';
 
 /** The rule engine as the transaction uses it: facts in, decisions into the record. */
 export interface RuleRunner {
   runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void;
   finish(exchange: Exchange, record: TransactionRecord): void;
+  /** Returns the bodies that rules not run yet may need; without this method every configured body is kept. */
+  bodyNeeds?(exchange: Exchange, record: TransactionRecord): BodyNeeds;
 }
 
 /** State of a transaction. */
@@ -109,6 +114,11 @@ export class Transaction {
       attributes: {},
     };
     this.bodies = { request: new BodyAccumulator(options.bodyLimitBytes), response: new BodyAccumulator(options.bodyLimitBytes) };
+  }
+
+  /** Version of the rule set this transaction runs on, fixed when its stream opened. */
+  get rulesVersion(): string {
+    return this.options.rulesVersion;
   }
 
   /** Returns the phase of a message, or null when no phase is set. */
@@ -274,7 +284,24 @@ export class Transaction {
     }
 
     const mutation = this.takeMutation(kind);
-    return { kind: 'reply', bytes: phaseReply(kind, mutation, this.metadataIfChanged()), done };
+    const modeOverride = kind === 'request_headers' ? this.chooseModeOverride() : null;
+    return { kind: 'reply', bytes: phaseReply(kind, mutation, this.metadataIfChanged(), modeOverride), done };
+  }
+
+  /**
+   * Returns the mode_override that turns off bodies no rule can still use,
+   * or null. It needs the configured body modes from protocol_config,
+   * because Envoy copies body modes from the override as they are.
+   */
+  private chooseModeOverride(): ProcessingMode | null {
+    if (this.requestBodyMode === null || this.responseBodyMode === null || this.rules.bodyNeeds === undefined) {
+      return null;
+    }
+
+    // The configured modes stay recorded: without allow_mode_override Envoy
+    // ignores the override and sends the bodies as configured.
+    const needs = this.rules.bodyNeeds(this.exchange, this.record);
+    return modeOverrideFor(needs, { request: this.requestBodyMode, response: this.responseBodyMode });
   }
 
   private replyWithout(kind: RequestKind, presetReply: Buffer | null): ReceiveResult {
@@ -351,7 +378,8 @@ export class Transaction {
     const record = this.record;
     const logged = record.log !== null;
     const action = record.block ? 'blocked' : 'allowed';
-    const signature = `${logged}|${action}|${record.matched.length}`;
+    const ruleValues = redactedMetadata(this.exchange, record);
+    const signature = `${logged}|${action}|${record.matched.length}|${JSON.stringify(ruleValues)}`;
     if (signature === this.metadataSignature) {
       return null;
     }
@@ -359,6 +387,8 @@ export class Transaction {
 
     return jsonToStruct({
       [METADATA_NAMESPACE]: {
+        // set_metadata values first: the keys ctxproc writes are reserved and win.
+        ...ruleValues,
         transaction_id: this.exchange.id,
         logged,
         action,

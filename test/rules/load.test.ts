@@ -160,7 +160,7 @@ const BROKEN_FILES: BrokenCase[] = [
   { file: 'wrong-kind.yaml', code: 'schema', line: 2, column: 7, words: [/kind must be "RuleSet"/, /got "Ruleset"/] },
   { file: 'missing-id.yaml', code: 'schema', line: 5, column: 5, words: [/missing required field 'id'/, /rules\[0\]/] },
   { file: 'duplicate-id.yaml', code: 'duplicate_id', line: 9, column: 9, words: [/duplicate rule id 'same'/, /duplicate-id\.yaml:5:9/] },
-  { file: 'unknown-action.yaml', code: 'schema', line: 8, column: 9, words: [/unknown action 'logg'/, /expected one of: log, tag, set_header, remove_header, redact, block/] },
+  { file: 'unknown-action.yaml', code: 'schema', line: 8, column: 9, words: [/unknown action 'logg'/, /expected one of: log, log_payload, tag, set_field, set_header, append_header, remove_header, set_metadata, redact, block, debug/] },
   { file: 'two-keys-action.yaml', code: 'schema', line: 8, column: 9, words: [/2 keys \(log, tag\)/, /its own list item/] },
   { file: 'bad-cel.yaml', code: 'cel_syntax', line: 7, column: 30, words: [/invalid CEL in when/, /Unexpected token/] },
   { file: 'cel-type.yaml', code: 'cel_type', line: 7, column: 12, words: [/invalid CEL in when/, /no such overload: string \+ int/] },

@@ -2,13 +2,17 @@
 //
 // Arguments: message (text), fields (name: CEL expression, evaluated when the
 // rule matches), include (headers: names or 'all'; request_body and
-// response_body: maximum bytes). Several matched log actions still give one
-// event: the first message wins, later fields overwrite earlier ones, body
-// limits take the maximum and header lists are merged.
+// response_body: maximum bytes), sample (share of matches logged, 0 to 1),
+// rate_limit (events per window, per rule and per key expression). Several
+// matched log actions still give one event: the first message wins, later
+// fields overwrite earlier ones, body limits take the maximum and header
+// lists are merged. A log held back by sample or rate_limit adds nothing,
+// and its count goes into the next event of the same rule and key.
 //
 // Example:
 //   - log: { message: request failed, fields: { route: request.url_path }, include: { headers: [user-agent] } }
-import type { LogDecision } from '../../model/record.js';
+//   - log: { message: login failed, sample: 0.1, rate_limit: { events: 10, per: 1m, key: source.address } }
+import { ensureLog, type LogDecision } from '../../model/record.js';
 import { mentionsAttributeGroup } from '../attributes.js';
 import { needOfExpressions } from '../cel.js';
 import type { CompiledExpression } from '../cel.js';
@@ -16,6 +20,7 @@ import { evaluateForRule, recordRuleError } from '../evaluate.js';
 import { toFieldValue } from '../field-value.js';
 import { headerNameProblem } from '../http-names.js';
 import type { ActionCompiler, ActionContext, ActionDefinition, CompiledAction } from '../types.js';
+import { admitLog, compileLogLimits, type LogLimits } from './log-limits.js';
 
 type IncludedHeaders = LogDecision['includeHeaders'];
 
@@ -25,7 +30,8 @@ export const logAction: ActionDefinition<'log'> = {
   compile(args, compiler) {
     const fields = compileFields(args.fields ?? {}, compiler);
     const headersValid = checkIncludedHeaders(args.include?.headers, compiler);
-    if (fields === null || !headersValid) {
+    const limits = compileLogLimits(args, compiler);
+    if (fields === null || !headersValid || limits === null) {
       return null;
     }
 
@@ -35,10 +41,12 @@ export const logAction: ActionDefinition<'log'> = {
       requestBody: args.include?.request_body ?? 0,
       responseBody: args.include?.response_body ?? 0,
       headers: args.include?.headers ?? [],
+      limits,
     };
+    const expressions = [...fields.map(([, expression]) => expression), ...(limits.key === null ? [] : [limits.key])];
     const action: CompiledAction = {
       name: 'log',
-      need: needOfExpressions(fields.map(([, expression]) => expression)),
+      need: needOfExpressions(expressions),
       effect: null,
       apply: (context) => applyLog(settings, context),
     };
@@ -88,10 +96,15 @@ interface LogSettings {
   requestBody: number;
   responseBody: number;
   headers: IncludedHeaders;
+  limits: LogLimits;
 }
 
 function applyLog(settings: LogSettings, context: ActionContext): void {
-  const log = (context.record.log ??= emptyLog());
+  if (!admitLog(settings.limits, context)) {
+    return;
+  }
+
+  const log = ensureLog(context.record);
   log.rules.push(context.rule);
   log.message ??= settings.message;
 
@@ -111,10 +124,6 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
   log.includeRequestBody = Math.max(log.includeRequestBody, settings.requestBody);
   log.includeResponseBody = Math.max(log.includeResponseBody, settings.responseBody);
   log.includeHeaders = mergeHeaders(log.includeHeaders, settings.headers);
-}
-
-function emptyLog(): LogDecision {
-  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [] };
 }
 
 function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {

@@ -25,6 +25,7 @@ export const removeHeaderAction: ActionDefinition<'remove_header'> = {
       name: 'remove_header',
       need: { phase: Phase.RequestHeaders, attribute: null },
       effect: HEADER_CHANGE_EFFECT[to],
+      summary: `remove ${to} header ${name}`,
       apply(context) {
         context.record.pendingHeaders[to].push({ op: 'remove', name, rule: context.rule });
       },

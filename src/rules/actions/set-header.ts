@@ -15,7 +15,7 @@ import { needOfExpressions } from '../cel.js';
 import type { CompiledExpression } from '../cel.js';
 import { evaluateForRule, recordRuleError } from '../evaluate.js';
 import { headerNameProblem, isValidHeaderValue } from '../http-names.js';
-import type { ActionContext, ActionDefinition, CompiledAction, TrafficEffect } from '../types.js';
+import type { ActionCompiler, ActionContext, ActionDefinition, CompiledAction, TrafficEffect } from '../types.js';
 
 /** Header changes of each direction, with the last phase whose ext_proc reply can carry them. */
 export const HEADER_CHANGE_EFFECT: Record<HeaderTarget, TrafficEffect> = {
@@ -27,25 +27,36 @@ export const setHeaderAction: ActionDefinition<'set_header'> = {
   name: 'set_header',
 
   compile(args, compiler) {
-    const nameProblem = headerNameProblem(args.name);
-    if (nameProblem !== null) {
-      compiler.report('invalid_header_name', ['name'], nameProblem);
-    }
-    const value = compiler.expression(args.value, ['value'], 'string');
-    if (nameProblem !== null || value === null) {
-      return null;
-    }
-
-    const change = { to: args.to, name: args.name, op: args.append === true ? ('append' as const) : ('set' as const), value };
-    const action: CompiledAction = {
-      name: 'set_header',
-      need: needOfExpressions([value]),
-      effect: HEADER_CHANGE_EFFECT[args.to],
-      apply: (context) => applySetHeader(change, context),
-    };
-    return action;
+    return compileHeaderValue('set_header', args, args.append === true ? 'append' : 'set', compiler);
   },
 };
+
+/** Compiles set_header and append_header, which differ only in op. */
+export function compileHeaderValue(
+  name: 'set_header' | 'append_header',
+  args: { to: HeaderTarget; name: string; value: string },
+  op: 'set' | 'append',
+  compiler: ActionCompiler,
+): CompiledAction | null {
+  const nameProblem = headerNameProblem(args.name);
+  if (nameProblem !== null) {
+    compiler.report('invalid_header_name', ['name'], nameProblem);
+  }
+  const value = compiler.expression(args.value, ['value'], 'string');
+  if (nameProblem !== null || value === null) {
+    return null;
+  }
+
+  const change: HeaderSet = { to: args.to, name: args.name, op, value };
+  const action: CompiledAction = {
+    name,
+    need: needOfExpressions([value]),
+    effect: HEADER_CHANGE_EFFECT[args.to],
+    summary: `${op} ${args.to} header ${args.name}`,
+    apply: (context) => applySetHeader(change, context),
+  };
+  return action;
+}
 
 interface HeaderSet {
   to: HeaderTarget;

@@ -1,0 +1,114 @@
+// Counts detection results per corpus class and builds the report that
+// `npm run corpus` prints.
+import { TARGET_CLASSES, type CorpusClass } from './crs-classes.js';
+
+export interface ClassFigures {
+  attack_tests: number;
+  detected: number;
+  rate: number;
+}
+
+export interface CorpusReport {
+  classes: Record<string, ClassFigures>;
+  /** Mean of the rates of TARGET_CLASSES that have attack tests. */
+  mean_detection_rate: number;
+  /** Lowest rate among TARGET_CLASSES that have attack tests. */
+  min_class_rate: number;
+  benign_tests: number;
+  false_positives: number;
+  false_positive_rate: number;
+  /** Test stages not sent because Envoy would reject them before ext_proc. */
+  skipped: number;
+  /** Attack tests whose expected rules are all above paranoia level 1. */
+  out_of_scope: number;
+  /** Source of the detections: `server` (events of a running ctxproc) or `in_process` (direct calls). */
+  path: 'server' | 'in_process';
+}
+
+/** One test's outcome: what it is and which classes ctxproc reported for it. */
+export interface TestOutcome {
+  source: string;
+  attackClass: CorpusClass | undefined;
+  /** Classes a false-positive test must not be flagged as; empty for other tests. */
+  benignClasses: readonly CorpusClass[];
+  detectedClasses: ReadonlySet<string>;
+}
+
+/** Miss and false-positive sources, kept for the `--misses` listing. */
+export interface CorpusMisses {
+  missed: Map<string, string[]>;
+  falsePositives: string[];
+}
+
+export class CorpusTally {
+  private readonly figures = new Map<string, { attack: number; detected: number }>();
+  private benign = 0;
+  private falsePositiveCount = 0;
+  private skippedCount = 0;
+  private outOfScopeCount = 0;
+  readonly misses: CorpusMisses = { missed: new Map(), falsePositives: [] };
+
+  addSkipped(): void {
+    this.skippedCount += 1;
+  }
+
+  addOutOfScope(): void {
+    this.outOfScopeCount += 1;
+  }
+
+  add(outcome: TestOutcome): void {
+    const attackClass = outcome.attackClass;
+    if (attackClass !== undefined) {
+      const entry = this.figures.get(attackClass.name) ?? { attack: 0, detected: 0 };
+      entry.attack += 1;
+      if (attackClass.accepted.some((name) => outcome.detectedClasses.has(name))) {
+        entry.detected += 1;
+      } else {
+        const list = this.misses.missed.get(attackClass.name) ?? [];
+        list.push(outcome.source);
+        this.misses.missed.set(attackClass.name, list);
+      }
+      this.figures.set(attackClass.name, entry);
+      return;
+    }
+
+    if (outcome.benignClasses.length > 0) {
+      this.benign += 1;
+      const flagged = outcome.benignClasses.flatMap((corpusClass) => corpusClass.accepted).filter((name) => outcome.detectedClasses.has(name));
+      if (flagged.length > 0) {
+        this.falsePositiveCount += 1;
+        this.misses.falsePositives.push(`${outcome.source} [${flagged.join(',')}]`);
+      }
+    }
+  }
+
+  report(path: CorpusReport['path']): CorpusReport {
+    const classes: Record<string, ClassFigures> = {};
+    for (const name of [...this.figures.keys()].sort()) {
+      const entry = this.figures.get(name)!;
+      classes[name] = { attack_tests: entry.attack, detected: entry.detected, rate: ratio(entry.detected, entry.attack) };
+    }
+
+    const targetRates = TARGET_CLASSES.filter((name) => classes[name] !== undefined).map((name) => classes[name]!.rate);
+    const mean = targetRates.length === 0 ? 0 : targetRates.reduce((sum, rate) => sum + rate, 0) / targetRates.length;
+    return {
+      classes,
+      mean_detection_rate: round(mean),
+      min_class_rate: targetRates.length === 0 ? 0 : Math.min(...targetRates),
+      benign_tests: this.benign,
+      false_positives: this.falsePositiveCount,
+      false_positive_rate: ratio(this.falsePositiveCount, this.benign),
+      skipped: this.skippedCount,
+      out_of_scope: this.outOfScopeCount,
+      path,
+    };
+  }
+}
+
+function ratio(part: number, whole: number): number {
+  return whole === 0 ? 0 : round(part / whole);
+}
+
+function round(value: number): number {
+  return Math.round(value * 10000) / 10000;
+}

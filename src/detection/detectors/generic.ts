@@ -1,0 +1,40 @@
+// Code injection into runtimes other than PHP, Java and the shell: Node.js
+// module loading and process access, JavaScript prototype pollution, Ruby
+// and Perl code execution, and server-side template expressions.
+import { firstMatch } from '../excerpt.js';
+import type { ValueRule } from '../types.js';
+
+const NODE = /\brequire\s*\(\s*['"`]?\s*(?:child_process|fs|net|vm|os|http|https|dgram|cluster|worker_threads|process)\b|\bchild_process\b|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen|_linkedbinding|getuid|cwd)\b|\b(?:mainmodule|constructor)\s*\.\s*(?:_load|require|constructor)\b|\._load\s*\(|\.constructor\s*\(\s*['"`]return|\bnew\s+function\s*\(|\bglobal\s*\.\s*process\b|\beval\s*\(\s*(?:require|process|atob|buffer)|\bbuffer\s*\.\s*from\s*\([^)]*['"]base64|\b(?:execsync|spawnsync|execfile|execfilesync)\s*\(|\.(?:spawn|fork|exec)\s*\(\s*['"`]/i;
+const PROTOTYPE_POLLUTION = /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)\s*prototype\b|\[\s*['"]?(?:__proto__|prototype)['"]?\s*\]/i;
+const RUBY_PERL = /\b(?:kernel\s*\.\s*(?:exec|system|spawn|open)|io\s*\.\s*popen|open3\s*\.\s*\w+|instance_eval|class_eval|module_eval|send\s*\(\s*:(?:system|exec|eval))|%x[({[]|\bsystem\s*\(\s*['"`]|\bqx\s*[({[/]|\buse\s+(?:socket|io::socket)|\bopen\s*\(\s*\w+\s*,\s*['"]\|/i;
+// Server-side template expressions: Python object walks (`{{''.__class__}}`),
+// arithmetic probes in any template syntax (`{{7*7}}`, `<%=7*7%>`, `${7*7}`),
+// and Jinja, FreeMarker and ERB statements.
+const TEMPLATE = /\{\{[^}]{0,40}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|config\.items|request\.application|self\._|lipsum|cycler|joiner)|(?:<%=?|\$\{|#\{|\{\{=?|\[\[|\{%=?)\s*\d+\s*[*+]\s*\d+\s*(?:%>|\}\}?|\]\]|%\})|\{%\s*(?:import|include|set|for)\b[^%]*%\}|<#assign\b|\bfreemarker\.template\.utility\b/i;
+
+// A loop whose condition is a constant, which hangs a single-threaded
+// runtime such as Node.js when the value is evaluated: `while(true)`,
+// `while(!0)`, `while(!!{})`, `for(;;)`.
+const ENDLESS_LOOP = /\bwhile\s*\(+\s*[!+\-~\s]*(?:true|1|-?\d+|infinity|this|string|object|number|new\s+\w+|null|undefined|nan|""|''|``|\{\}|\[\]|false|0)\s*\)+\s*(?:;|\{|$)|\bfor\s*\(\s*;\s*;\s*\)/i;
+
+// Characters or words that every match of the pattern named before `_HINT` needs.
+const RUBY_PERL_HINT = /[([{/%]|\buse\s|_eval/;
+const TEMPLATE_HINT = /[{%[]|<#|freemarker/;
+
+/** Returns Node.js, Ruby, Perl or template code, or an endless loop, in `text`; else null. */
+export function detectGenericCode(text: string): string | null {
+  return firstMatch(NODE, text)
+    ?? (RUBY_PERL_HINT.test(text) ? firstMatch(RUBY_PERL, text) : null)
+    ?? (TEMPLATE_HINT.test(text) ? firstMatch(TEMPLATE, text) : null)
+    ?? (text.includes('while') || text.includes('for') ? firstMatch(ENDLESS_LOOP, text) : null);
+}
+
+/** Returns a prototype-pollution key path in `text`, or null. */
+export function detectPrototypePollution(text: string): string | null {
+  return text.includes('proto') ? firstMatch(PROTOTYPE_POLLUTION, text) : null;
+}
+
+export const genericRules: ValueRule[] = [
+  { class: 'generic', detector: 'generic.code', test: detectGenericCode },
+  { class: 'generic', detector: 'generic.prototype_pollution', test: detectPrototypePollution },
+];

@@ -1,0 +1,190 @@
+// OS command injection: a shell command that starts where a separator,
+// a substitution or a line break lets the shell begin a new one. Evasions
+// that the shell removes before running (quotes and backslashes inside a
+// word, `$IFS`, `$@`, empty expansions) are removed first.
+import { excerpt, firstMatch, wordPattern } from '../excerpt.js';
+import type { ValueRule } from '../types.js';
+import { POWERSHELL_WORDS, UNIX_COMMANDS, WINDOWS_COMMANDS, WORDLIKE_COMMANDS } from './shell-words.js';
+
+const COMMANDS = new Set<string>([...UNIX_COMMANDS, ...WINDOWS_COMMANDS].map((word) => word.toLowerCase()));
+const GATE_WORDS = new Set<string>([...COMMANDS, ...POWERSHELL_WORDS]);
+const NOT_WORD = /[^a-z0-9_.+-]+/;
+// Every check below needs a command word or one of these characters, so a
+// value with neither is skipped. A set lookup per word costs less than the checks.
+const SHELL_SYNTAX = /[$`{}~[\]%<>]|\(\s*\)|\/\S*[?*]|\/s?bin\//;
+
+// Separators after which the shell starts a new command: `;`, `|`, `&`, a
+// line break, `$(`, a backtick, `(`, `{`, and process substitution `<(`.
+const COMMAND_START = /(?:[;|&\n\r`({]|\$\(|<\(|>\()+[\s]*/g;
+const LEADING_ASSIGNMENTS = /^(?:[A-Za-z_]\w*=\S*\s+)*/;
+const COMMAND_WORD = /^[\w./\\~?*[\]-]+/;
+// Binary directories an absolute command path goes through, globs allowed (`/bi?/c*t`).
+const BINARY_PATH = /^(?:[/\\][\w?*[\].]*)*[/\\](?:s?bin|usr|bin|system32|windows|syswow64|opt|tmp|dev)[/\\][\w?*[\].\\/-]*/i;
+
+const SHELLSHOCK = /\(\s*\)\s*\{/;
+const SUBSTITUTION = /\$\((?!\s*\))[^)]{1,200}\)|`[^`]{1,200}`|\$\{[^}]{1,80}\}/;
+const POWERSHELL = wordPattern(POWERSHELL_WORDS, String.raw`(?=[\s(;|'"-]|$)`);
+const WINDOWS_EXPANSION = /%(?:comspec|systemroot|windir|programfiles|temp|appdata|userprofile|psmodulepath|\w+:~-?\d+,?-?\d*)%/i;
+const BRACE_EXPANSION = /(?:^|[\s;|&])\{[\w./$'#-]*,[\w./$'#,-]*\}|\{[\w-]*,[\w-]+\}[a-z]/i;
+// Globs in an absolute path (`/etc/pas[s]wd`, `/bi?/ca*/`), which the shell expands and a blocklist misses.
+const PATH_GLOB = /(?:^|[\s;|&=<>'"`])\/(?:[\w.-]*\/)*[\w.-]*(?:\[[^\]\s]{1,16}\][\w.-]*|[?*][\w.-]*\/)/;
+// Shell-only expansions: arithmetic `$[…]` and `$((…))`, process substitution `<(…)`, parameter operators `${x#…}`,
+// a variable run as a command with an option (`$SHELL -c`), and `~+`/`~-` directory-stack expansion.
+const SHELL_EXPANSION = /\$\[|\$\(\(|[<>]\(\s*[a-z]|\$\{[#!]?\w*(?:[#%^,/]|:[-=+?\d])[^}]*\}|(?:^|[\s;|&])\$\{?[a-z_]\w*\}?\s+-[a-z]\b|(?:^|[\s;|&])~[+-]\d*(?=$|[\s/;|&])/i;
+// A value that is a program path: `/bin/ab`, `/usr/local/sbin/x`, `bin/ansible`.
+const PROGRAM_PATH = /^\/?(?:usr\/(?:local\/)?)?s?bin\/[\w.-]+$/;
+const REDIRECT_TO_FILE = /[\w'"]\s*(?:>>?|<)\s*\/(?:tmp|dev|etc|var|proc)\//;
+
+// Mail protocol injection: a line break followed by an IMAP tagged command or an SMTP/POP3 verb.
+const MAIL_COMMAND = /[\r\n]\s*(?:[a-z]?\d{1,4}\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|noop|logout|starttls)\b|(?:mail\s+from|rcpt\s+to|helo|ehlo|data|rset|vrfy|expn|quit|user|pass|retr|dele|stat)\b)/i;
+
+/** Returns a shell command injected into `text`, or null. */
+export function detectCommand(text: string): string | null {
+  const shell = normalizeShell(text);
+  if (!SHELL_SYNTAX.test(text) && !hasCommandWord(shell)) {
+    return null;
+  }
+  return commandAfterSeparator(shell)
+    ?? leadingCommand(shell)
+    ?? (shell !== text ? evadedCommand(shell) : null)
+    ?? firstMatch(SHELLSHOCK, shell)
+    ?? substitution(shell)
+    ?? firstMatch(POWERSHELL, text)
+    ?? firstMatch(WINDOWS_EXPANSION, text)
+    ?? firstMatch(BRACE_EXPANSION, text)
+    ?? firstMatch(PATH_GLOB, text)
+    ?? firstMatch(SHELL_EXPANSION, text)
+    ?? programPath(text.trim())
+    ?? firstMatch(REDIRECT_TO_FILE, shell);
+}
+
+/** Returns the mail protocol command injected after a line break in `text`, or null. */
+export function detectMailCommand(text: string): string | null {
+  return /[\r\n]/.test(text) ? firstMatch(MAIL_COMMAND, text) : null;
+}
+
+/** Removes what the shell removes before it runs a word: quotes, backslashes, `$@` and `$IFS`-style spacing. */
+export function normalizeShell(text: string): string {
+  if (!/['"\\$`]/.test(text)) {
+    return text;
+  }
+  return text
+    .replace(/\$\{IFS[^}]{0,10}\}|\$IFS\b/g, ' ')
+    .replace(/\$[@*]|(?<=\w)\$\{[a-z_]\w{0,15}\}|\$\{[a-z_]\w{0,15}\}(?=\w)|\$\(\s*\)|``|(?<=\w)\$[a-z]\w*|\$[a-z](?![\w(])/gi, '')
+    .replace(/(?<=[\w/.])(?:''|""|\\(?=[\w/.]))|(?<=[\w])['"](?=[\w])/g, '')
+    .replace(/(^|[\s;|&`(])(['"])([\w./-]+)\2/g, '$1$3');
+}
+
+function commandAfterSeparator(text: string): string | null {
+  COMMAND_START.lastIndex = 0;
+  for (let match = COMMAND_START.exec(text); match !== null; match = COMMAND_START.exec(text)) {
+    const start = match.index + match[0].length;
+    if (isCommandAt(text, start) && match[0].trim() !== '(' && match[0].trim() !== '{') {
+      return excerpt(text, match.index);
+    }
+    if ((match[0].trim() === '(' || match[0].trim() === '{') && isCommandAt(text, start) && /^\S+\s+\S/.test(text.slice(start))) {
+      return excerpt(text, match.index);
+    }
+    if (match[0].length === 0) {
+      COMMAND_START.lastIndex += 1;
+    }
+  }
+  return null;
+}
+
+// A value that is itself a command line: a command word followed by an
+// option, a path, a URL, a redirection or a second command.
+function leadingCommand(text: string): string | null {
+  const trimmed = text.trimStart().replace(/^['"\\]+/, '');
+  const word = COMMAND_WORD.exec(trimmed)?.[0];
+  if (word === undefined || !isCommandWord(word)) {
+    return null;
+  }
+  const rest = trimmed.slice(word.length);
+  const secondWord = /^\s+([\w.-]+)/.exec(rest)?.[1]?.toLowerCase();
+  const argumentLike = /^\s+(?:-{1,2}[\w-]|\/[\w.~*?]|~\/|[a-z]+:\/\/|[a-z]:\\|\$)/i.test(rest);
+  // A lone command counts when a line break ends it or a backslash skips shell aliases (`\ls`).
+  const lone = rest === '' ? /^\s*\\/.test(text) : /^[\r\n]/.test(rest);
+  const distinctive = !WORDLIKE_COMMANDS.has(commandName(word)) && (/^(?:\s+\S|\s*[;&|])/.test(rest) || lone);
+  const chained = secondWord !== undefined && COMMANDS.has(secondWord) && !WORDLIKE_COMMANDS.has(secondWord);
+  if (argumentLike || distinctive || (lone && rest === '') || chained || (BINARY_PATH.test(word) && /^\s+\S/.test(rest))) {
+    return excerpt(trimmed);
+  }
+  return null;
+}
+
+// A bare command word that reads only once quotes or variables are removed
+// (`w'h'o'am'i`). Plain text has no reason to be written that way.
+function evadedCommand(shell: string): string | null {
+  const word = shell.trim();
+  return COMMAND_WORD.exec(word)?.[0] === word && isCommandWord(word) ? excerpt(word) : null;
+}
+
+function hasCommandWord(text: string): boolean {
+  for (const word of text.toLowerCase().split(NOT_WORD)) {
+    if (GATE_WORDS.has(word)) {
+      return true;
+    }
+    // `python3.10` runs `python`, and `cmd.exe` runs `cmd`.
+    const versioned = isDigitAt(word, word.length - 1) && GATE_WORDS.has(word.replace(/[\d.]+$/, ''));
+    if (versioned || (word.endsWith('.exe') && GATE_WORDS.has(word.slice(0, -4)))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function isDigitAt(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  return code >= 48 && code <= 57;
+}
+
+function programPath(text: string): string | null {
+  return PROGRAM_PATH.test(text) && (text.startsWith('/') || isCommandWord(text)) ? excerpt(text) : null;
+}
+
+// `/usr/bin/python3.10` is `python`; `cmd.exe` is `cmd`.
+function commandName(word: string): string {
+  const slash = Math.max(word.lastIndexOf('/'), word.lastIndexOf('\\'));
+  const name = (slash === -1 ? word : word.slice(slash + 1)).toLowerCase();
+  return name.endsWith('.exe') ? name.slice(0, -4) : name;
+}
+
+// A command word where a command can start. Words that are also common
+// words ("man", "at") need what follows to look like arguments, so that
+// prose after a semicolon is not read as a command.
+function isCommandAt(text: string, start: number): boolean {
+  const rest = text.slice(start).replace(LEADING_ASSIGNMENTS, '');
+  const word = COMMAND_WORD.exec(rest)?.[0];
+  if (word === undefined) {
+    return false;
+  }
+  const after = rest.slice(word.length);
+  const ends = after === '' || /^[\s;|&<>)`'"}]/.test(after);
+  if (!ends || !isCommandWord(word)) {
+    return false;
+  }
+  return !WORDLIKE_COMMANDS.has(commandName(word)) || /^\s*(?:$|[;|&<>`)}]|-{1,2}\w|\/|~|\$|[a-z]+:\/\/|\w+\s*[;|&])/i.test(after);
+}
+
+function isCommandWord(word: string): boolean {
+  if (BINARY_PATH.test(word)) {
+    return true;
+  }
+  const name = commandName(word);
+  return COMMANDS.has(name) || COMMANDS.has(name.replace(/\d+(?:\.\d+)*$/, ''));
+}
+
+function substitution(text: string): string | null {
+  const match = SUBSTITUTION.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const inner = match[0].replace(/^\$?[({`]|[)}`]$/g, '').trim();
+  return isCommandWord(COMMAND_WORD.exec(inner)?.[0] ?? '') || /^[\w]+$/.test(inner) ? excerpt(text, match.index) : null;
+}
+
+export const rceRules: ValueRule[] = [
+  { class: 'rce', detector: 'rce.shell', test: detectCommand },
+  { class: 'rce', detector: 'rce.mail_command', test: detectMailCommand },
+];

@@ -1,0 +1,97 @@
+// Server-side request forgery: a URL or host pointing at cloud instance
+// metadata or at the server itself. IPv4 literals are parsed the way
+// inet_aton and URL parsers accept them (decimal, hex, octal, fewer than
+// four parts, IPv4-mapped IPv6), because attackers pick the spelling a
+// blocklist misses.
+import { excerpt } from '../excerpt.js';
+import type { ValueRule } from '../types.js';
+
+const METADATA_HOSTS = /^(?:metadata(?:\.google\.internal|\.packet\.net|\.azure\.com|\.tencentyun\.com|\.platformequinix\.com)?|instance-data(?:\.ec2\.internal)?|metadata\.oraclecloud\.com|100\.100\.100\.200|169\.254\.169\.254|fd00:ec2::254|localhost|localtest\.me|0|0\.0\.0\.0|\[::\]|\[::1\]|ip6-localhost|kubernetes\.default(?:\.svc)?)$/i;
+const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar|netdoc|sftp)\s*:\s*(?:\/\/)?|\/\/)(?:[^@/\s?#]*@)?(\[[^\]\s]*\]?|[^/\s?#:'"]+)/i;
+const BARE_HOST = /^(\[[0-9a-f:.]+\]?|[0-9a-fx.]+)(?::\d+)?(?:\/.*)?$/i;
+
+/** Returns the metadata or loopback target in `text`, or null. */
+export function detectSsrf(text: string): string | null {
+  const match = URL_HOST.exec(text);
+  const host = match?.[1] ?? BARE_HOST.exec(text.trim())?.[1];
+  if (host === undefined || host.length > 64) {
+    return null;
+  }
+  if (METADATA_HOSTS.test(host) || isInternalAddress(host, match !== null)) {
+    return excerpt(text, match?.index ?? 0);
+  }
+  return null;
+}
+
+// Link-local (cloud metadata) addresses always count. Loopback counts unless
+// it is a plain dotted quad outside a URL, and private ranges count only
+// inside a URL, since a bare 10.1.2.3 is often data such as a version.
+function isInternalAddress(host: string, inUrl: boolean): boolean {
+  const address = parseIpv4(host) ?? parseMappedIpv6(host);
+  if (address === null) {
+    return false;
+  }
+  const first = address >>> 24;
+  const second = (address >>> 16) & 0xff;
+  const plainDotted = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host);
+  const linkLocal = first === 169 && second === 254;
+  const loopback = first === 127;
+  const privateRange = first === 10 || (first === 172 && second >= 16 && second < 32) || (first === 192 && second === 168) || (first === 192 && second === 0 && ((address >>> 8) & 0xff) === 0);
+  return linkLocal || (loopback && (inUrl || !plainDotted)) || (inUrl && privateRange);
+}
+
+/** Parses an IPv4 literal as inet_aton does; returns it as an unsigned 32-bit number, or null. */
+export function parseIpv4(host: string): number | null {
+  const parts = host.split('.');
+  if (parts.length > 4 || parts.some((part) => part === '')) {
+    return null;
+  }
+  const numbers: number[] = [];
+  for (const part of parts) {
+    const value = parseIpv4Part(part);
+    if (value === null) {
+      return null;
+    }
+    numbers.push(value);
+  }
+
+  // The last part fills the remaining bytes: a.b.c.d, a.b.cd, a.bcd, abcd.
+  const last = numbers.pop()!;
+  let address = 0;
+  numbers.forEach((value, index) => {
+    address += (value & 0xff) * 2 ** (8 * (3 - index));
+  });
+  return (address + (last % 2 ** (8 * (4 - numbers.length)))) >>> 0;
+}
+
+function parseIpv4Part(part: string): number | null {
+  let value: number;
+  if (/^0x[0-9a-f]+$/i.test(part)) {
+    value = parseInt(part.slice(-8), 16);
+  } else if (/^0[0-7]+$/.test(part)) {
+    value = parseInt(part, 8);
+  } else if (/^\d+$/.test(part)) {
+    value = Number(part);
+  } else {
+    return null;
+  }
+  return Number.isSafeInteger(value) && value <= 0xffffffff ? value : null;
+}
+
+function parseMappedIpv6(host: string): number | null {
+  const inner = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (inner === '::1' || inner === '0:0:0:0:0:0:0:1') {
+    return 0x7f000001;
+  }
+  const mapped = /^[0:]*:ffff:(?:(\d{1,3}(?:\.\d{1,3}){3})|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(inner);
+  if (mapped === null) {
+    return null;
+  }
+  if (mapped[1] !== undefined) {
+    return parseIpv4(mapped[1]);
+  }
+  return ((parseInt(mapped[2]!, 16) << 16) | parseInt(mapped[3]!, 16)) >>> 0;
+}
+
+// Referer and Origin name the site itself, often on loopback behind a proxy, so headers are not inspected.
+export const ssrfRules: ValueRule[] = [{ class: 'ssrf', detector: 'ssrf.internal_host', test: detectSsrf, parametersOnly: true }];

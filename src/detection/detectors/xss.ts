@@ -1,0 +1,69 @@
+// Cross-site scripting: markup or script that a browser would run if the
+// value were echoed into a page. The checks read HTML structure (a tag, an
+// attribute, a URL scheme) rather than fixed strings.
+import { firstMatch, wordPattern } from '../excerpt.js';
+import type { ValueRule } from '../types.js';
+
+// Elements that run script, load content or change where a page submits.
+// Formatting tags (a, p, div, b) are left to the attribute checks below,
+// since rich-text fields carry them harmlessly.
+const ACTIVE_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'img', 'image', 'video', 'audio', 'source', 'body', 'html', 'style', 'link', 'meta', 'base', 'form', 'input', 'button', 'details', 'marquee', 'isindex', 'xml', 'xss', 'animate', 'set', 'handler', 'layer', 'bgsound', 'template', 'plaintext', 'vmlframe', 'import', 'keygen', 'dialog', 'picture', 'portal', 'x'];
+const OPEN_ACTIVE_TAG = new RegExp(`<\\s*/?\\s*:?\\s*(?:${ACTIVE_TAGS.join('|')})(?=[\\s/>\\x00-\\x20]|$)`, 'i');
+
+// An event handler attribute: `onerror=`, `onload =`, after a space, quote or slash.
+const EVENT_HANDLER = /(?:^|[\s"'`/;+])(?:on[a-z]{3,}|formaction|srcdoc|xlink:href)\s*=/i;
+// A tag name split by spaces (`<f o r m`) or behind a namespace prefix (`< x: script`), which lenient parsers join.
+const OBFUSCATED_TAG = /<\s*(?:[a-z]\s+){2,}[a-z]\b|<\s*[a-z]+\s*:\s*[a-z]+/i;
+// XML markup that loads external definitions: entities, DOCTYPE subsets, namespaces and schemas.
+const XML_EXTERNAL = /!ENTITY\s+%?\s*\w+\s+(?:SYSTEM|PUBLIC)\b|<!DOCTYPE\s+\w+\s*\[|<[\w:-]+\s[^>]*\bxmlns(?::\w+)?\s*=|\bschemaLocation\s*=|<\??\s*import\s*implementation\s*=/i;
+// DOM sources and sinks that reflected script reads or writes, after
+// comments, spaces and `["name"]` member access are normalised to dots.
+const DOM_ACCESS = /\b(?:document\.(?:cookie|domain|write|writeln|location|body|createelement|queryselector|getelementby\w+|forms|referrer|url)|window\.(?:location|document|alert|eval|open|name)|(?:self|top|this|parent|frames|globalthis)\.(?:alert|prompt|confirm|eval|document|location|\$)|\.(?:innerhtml|outerhtml|insertadjacenthtml|appendchild|textcontent)\b|location\.(?:href|hash|search|replace|assign))/i;
+const DOM_NAMES = /document|window|self|top|this|parent|frames|globalthis|location|inner|outer|insertadjacent|appendchild|textcontent/i;
+// JSFuck and similar: script written only with []()!+.
+const SYMBOL_ONLY_SCRIPT = /(?:[[\]()!+]*\[\][[\]()!+]*){2,}|\+!!\[\]|\(!\[\]\+\[\]\)/;
+
+// Script-bearing URL schemes; browsers skip whitespace and control characters inside the scheme.
+const SCRIPT_SCHEME = /(?:java|vb|live)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:|data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?javascript)|mocha:|livescript:/i;
+
+// Any tag-like opening followed by attributes with a quote break, e.g. `"><x y=` or `<a href=`.
+const TAG_WITH_ATTRIBUTE = /<[a-z][\w:-]*[\s/]+[^>]*?(?:on[a-z]+|href|src|style|action|formaction|xlink:href|data|srcdoc|background|dynsrc|lowsrc)\s*=/i;
+const CSS_EXPRESSION = /(?:expression|behaviou?r|-moz-binding)\s*[:(]|@import\s*['"]?\s*(?:url|javascript)|url\s*\(\s*['"]?\s*(?:javascript|vbscript)/i;
+
+// Script sinks and sources that reflected payloads reach for.
+const SCRIPT_CALL = wordPattern(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'string.fromcharcode', 'document.write', 'document.cookie', 'document.domain', 'window.location', 'document.location', 'atob', 'fetch', 'constructor.constructor', 'top'], String.raw`\s*(?:\(|` + '`' + String.raw`|\.|\[|=)`);
+const SCRIPT_CONTEXT_BREAK = /['"`;)}\]]\s*[;+-]?\s*(?:alert|prompt|confirm|eval)\s*[(`]/i;
+const TEMPLATE_INJECTION = /\{\{[^}]*(?:constructor|\$on|\$eval|alert|\[|\()[^}]*\}\}/i;
+const COMMENT_OR_CDATA = /<!\[CDATA\[|<!--[\s\S]*?(?:<|>)|<\?xml-stylesheet|<!ENTITY/i;
+
+/** Returns the script-bearing part of `text`, or null. */
+export function detectXss(text: string, location: string): string | null {
+  if (!/[<:=(`{.[\]!]/.test(text)) {
+    return null;
+  }
+  return firstMatch(OPEN_ACTIVE_TAG, text)
+    ?? firstMatch(OBFUSCATED_TAG, text)
+    ?? firstMatch(XML_EXTERNAL, text)
+    ?? (location !== 'path' && (text.includes('.') || text.includes('[')) && DOM_NAMES.test(text) ? firstMatch(DOM_ACCESS, normalizeScript(text)) : null)
+    ?? firstMatch(SYMBOL_ONLY_SCRIPT, text)
+    ?? (/script\s*:/i.test(text.replace(/[\s\x00-\x1f]+/g, '')) ? firstMatch(/(?:java|vb|live)script:/i, text.replace(/[\s\x00-\x1f]+/g, '')) : null)
+    ?? firstMatch(SCRIPT_SCHEME, text)
+    ?? (text.includes('=') ? firstMatch(EVENT_HANDLER, text) : null)
+    ?? firstMatch(TAG_WITH_ATTRIBUTE, text)
+    ?? firstMatch(CSS_EXPRESSION, text)
+    ?? firstMatch(SCRIPT_CONTEXT_BREAK, text)
+    ?? firstMatch(TEMPLATE_INJECTION, text)
+    ?? firstMatch(COMMENT_OR_CDATA, text)
+    ?? (/[<'"]/.test(text) ? firstMatch(SCRIPT_CALL, text) : null);
+}
+
+// `document /*x*/ . cookie` and `self["alert"]` read as `document.cookie` and `self.alert`.
+function normalizeScript(text: string): string {
+  return text
+    .replace(/\/\*.*?\*\//g, '')
+    .replace(/\s+/g, '')
+    .replace(/\[["'`]([\w$\\]+)["'`]\]/g, '.$1')
+    .replace(/\(([\w$]+)\)\./g, '$1.');
+}
+
+export const xssRules: ValueRule[] = [{ class: 'xss', detector: 'xss.markup', test: detectXss }];

@@ -1,0 +1,20 @@
+// Cuts the text reported in Detection.matched.
+import { MAX_MATCHED_CHARS } from './limits.js';
+
+/** Returns `text` from `start`, at most MAX_MATCHED_CHARS characters, with control characters shown as spaces. */
+export function excerpt(text: string, start = 0, length = MAX_MATCHED_CHARS): string {
+  const from = Math.max(0, start);
+  return text.slice(from, from + Math.min(length, MAX_MATCHED_CHARS)).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ' ');
+}
+
+/** Runs `pattern` on `text` and returns the excerpt at its match, or null. */
+export function firstMatch(pattern: RegExp, text: string): string | null {
+  const match = pattern.exec(text);
+  return match === null ? null : excerpt(text, match.index, Math.max(match[0].length, 64));
+}
+
+/** Builds one case-insensitive alternation from a word list, matched as whole words. */
+export function wordPattern(words: readonly string[], suffix = ''): RegExp {
+  const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`(?<![\\w$])(?:${escaped.join('|')})${suffix}`, 'i');
+}

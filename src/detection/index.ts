@@ -1,0 +1,87 @@
+// Attack detection on one HTTP transaction. Rules read the result through
+// the `detections` (request) and `response.detections` attributes.
+//
+// Each class is reported at most once per transaction, at the first
+// location where it matched: rules ask whether a class is present, and
+// stopping at the first match bounds the work on hostile input.
+import type { Exchange } from '../model/exchange.js';
+import { decodeVariants } from './decode.js';
+import { genericRules } from './detectors/generic.js';
+import { javaRules } from './detectors/java.js';
+import { lfiRules } from './detectors/lfi.js';
+import { nosqliRules } from './detectors/nosqli.js';
+import { phpRules } from './detectors/php.js';
+import { detectProtocol } from './detectors/protocol.js';
+import { responseRules } from './detectors/response.js';
+import { rceRules } from './detectors/rce.js';
+import { rfiRules } from './detectors/rfi.js';
+import { scannerRules } from './detectors/scanner.js';
+import { sqliRules } from './detectors/sqli.js';
+import { ssrfRules } from './detectors/ssrf.js';
+import { xssRules } from './detectors/xss.js';
+import { requestValues } from './inputs.js';
+import { MAX_BODY_BYTES } from './limits.js';
+import type { Detection, InspectedValue, ValueRule } from './types.js';
+
+export type { Detection, RequestClass, ResponseClass } from './types.js';
+
+/** Rules run on every request value. */
+const VALUE_RULES: readonly ValueRule[] = [...sqliRules, ...xssRules, ...lfiRules, ...rfiRules, ...rceRules, ...phpRules, ...javaRules, ...ssrfRules, ...genericRules, ...nosqliRules];
+
+/** Rules run on the User-Agent header: the value rules and the scanner names. */
+const USER_AGENT_RULES: readonly ValueRule[] = [...scannerRules, ...VALUE_RULES];
+
+// Short values made only of these characters (ids, words, numbers) are
+// skipped, because they are the bulk of every request. The User-Agent is the
+// exception, since a scanner names itself in one word.
+// NOTE: a few short attacks fit this pattern and are missed, such as a lone
+// command name or `select a from t`.
+const INERT_VALUE = /^[A-Za-z0-9_ -]{0,15}$/;
+
+/** Returns the request-side detections for `exchange`: none when it has no request. */
+export function detectRequest(exchange: Exchange): readonly Detection[] {
+  const request = exchange.request;
+  if (request === null) {
+    return [];
+  }
+  const found = detectProtocol(request).slice(0, 1);
+  const seen = new Set(found.map((detection) => detection.class));
+  for (const inspected of requestValues(request)) {
+    const rules = inspected.location === 'header.user-agent' ? USER_AGENT_RULES : VALUE_RULES;
+    runRules(inspected, rules, seen, found);
+  }
+  return found;
+}
+
+/** Returns the response-side detections for `exchange`, from the response body. */
+export function detectResponse(exchange: Exchange): readonly Detection[] {
+  const body = exchange.response?.body;
+  if (body === null || body === undefined || body.bytes.length === 0) {
+    return [];
+  }
+  const found: Detection[] = [];
+  const text = body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+  runRules({ location: 'response.body', value: text }, responseRules, new Set(), found);
+  return found;
+}
+
+function runRules(inspected: InspectedValue, rules: readonly ValueRule[], seen: Set<string>, found: Detection[]): void {
+  if (inspected.location !== 'header.user-agent' && INERT_VALUE.test(inspected.value)) {
+    return;
+  }
+  const variants = decodeVariants(inspected.value);
+  const parameter = inspected.location !== 'path' && !inspected.location.startsWith('header.');
+  for (const rule of rules) {
+    if (seen.has(rule.class) || (rule.parametersOnly === true && !parameter)) {
+      continue;
+    }
+    for (const variant of variants) {
+      const matched = rule.test(variant, inspected.location);
+      if (matched !== null) {
+        seen.add(rule.class);
+        found.push({ class: rule.class, detector: rule.detector, location: inspected.location, matched });
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// Takes the values an application would read from a request apart: path,
+// query parameters, headers, cookies, and form, JSON or multipart body
+// fields, each with the location detections report.
+import type { HeaderList, RequestFacts } from '../model/exchange.js';
+import { urlDecodeOnce } from './decode.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MULTIPART_PARTS, MAX_VALUE_CHARS, MAX_VALUES } from './limits.js';
+import type { InspectedValue } from './types.js';
+
+// Credentials are never inspected, so their values cannot reach
+// Detection.matched, events or logs. Cookies are parsed apart below.
+const SKIPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'content-length', 'x-api-key', 'x-auth-token']);
+
+/** A bounded list of values: adding beyond MAX_VALUES is ignored. */
+export class ValueList {
+  readonly values: InspectedValue[] = [];
+
+  add(location: string, value: string): void {
+    if (this.values.length >= MAX_VALUES || value === '') {
+      return;
+    }
+    this.values.push({ location, value: value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value });
+  }
+}
+
+/** Collects the request values detectors inspect, at most MAX_VALUES of them. */
+export function requestValues(request: RequestFacts): InspectedValue[] {
+  const list = new ValueList();
+  list.add('path', request.url_path);
+  addPairs(list, 'query', request.query);
+  addHeaders(list, request.headers);
+  addBody(list, request);
+  return list.values;
+}
+
+// Content negotiation headers whose whole value fits their RFC 9110 grammar
+// (tokens, `q=` weights, media ranges) cannot carry a payload, so detectors
+// skip them. Any other character in the value gets the header inspected.
+const NEGOTIATION_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'accept-charset', 'te']);
+const NEGOTIATION_GRAMMAR = /^[\w\s,;=.*/+-]*$/;
+
+function addHeaders(list: ValueList, headers: HeaderList): void {
+  for (const [name, value] of headers) {
+    if (name === 'cookie') {
+      addCookies(list, value);
+    } else if (NEGOTIATION_HEADERS.has(name) && NEGOTIATION_GRAMMAR.test(value)) {
+      continue;
+    } else if (!SKIPPED_HEADERS.has(name)) {
+      list.add(`header.${name}`, value);
+    }
+  }
+}
+
+// RFC 6265 cookie-string: pairs separated by "; ". Names are inspected too,
+// because attackers put payloads wherever the application reads.
+function addCookies(list: ValueList, header: string): void {
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    const name = (equals === -1 ? pair : pair.slice(0, equals)).trim();
+    list.add('cookie_name', name);
+    if (equals !== -1) {
+      list.add(`cookie.${name}`, pair.slice(equals + 1).trim());
+    }
+  }
+}
+
+/** Adds the names and values of an `a=1&b=2` string (query or form body); names are URL-decoded once for the location. */
+export function addPairs(list: ValueList, prefix: string, text: string): void {
+  if (text === '') {
+    return;
+  }
+  for (const pair of text.split('&')) {
+    const equals = pair.indexOf('=');
+    const rawName = equals === -1 ? pair : pair.slice(0, equals);
+    const name = urlDecodeOnce(rawName);
+    list.add(`${prefix}_name`, rawName);
+    if (equals !== -1) {
+      list.add(`${prefix}.${name}`, pair.slice(equals + 1));
+    }
+  }
+}
+
+function addBody(list: ValueList, request: RequestFacts): void {
+  const body = request.body;
+  if (body === null || body.bytes.length === 0) {
+    return;
+  }
+  const text = body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+  const contentTypeHeader = headerValue(request.headers, 'content-type');
+  const contentType = contentTypeHeader.toLowerCase();
+
+  if (contentType.includes('json') || (contentType === '' && /^\s*[[{]/.test(text))) {
+    if (addJson(list, text)) {
+      return;
+    }
+  }
+  if (contentType.startsWith('multipart/')) {
+    addMultipart(list, text, contentTypeHeader);
+    return;
+  }
+  if (contentType.includes('xml') || /^\s*<\?xml\b/.test(text)) {
+    addXml(list, text);
+    return;
+  }
+  if (contentType.includes('x-www-form-urlencoded')) {
+    addPairs(list, 'body', text);
+    return;
+  }
+  list.add('body', text);
+}
+
+function addJson(list: ValueList, text: string): boolean {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  walkJson(list, document, 'body', 0);
+  return true;
+}
+
+function walkJson(list: ValueList, node: unknown, location: string, depth: number): void {
+  if (depth > MAX_JSON_DEPTH) {
+    return;
+  }
+  if (typeof node === 'string') {
+    list.add(location, node);
+  } else if (Array.isArray(node)) {
+    node.forEach((item) => walkJson(list, item, location, depth + 1));
+  } else if (node !== null && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      list.add('body_name', key);
+      walkJson(list, value, `${location}.${key}`, depth + 1);
+    }
+  }
+}
+
+// RFC 7578 multipart/form-data: each part's headers (name, filename) and
+// its content are inspected. A body without a usable boundary is inspected whole.
+function addMultipart(list: ValueList, text: string, contentType: string): void {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const delimiter = boundary === null ? undefined : `--${boundary[1] ?? boundary[2]}`;
+  if (delimiter === undefined) {
+    list.add('body', text);
+    return;
+  }
+
+  const parts = text.split(delimiter).slice(1, MAX_MULTIPART_PARTS + 1);
+  for (const part of parts) {
+    const headEnd = part.indexOf('\r\n\r\n');
+    const head = headEnd === -1 ? part : part.slice(0, headEnd);
+    const content = headEnd === -1 ? '' : part.slice(headEnd + 4).replace(/\r\n$/, '');
+    const name = /\bname="([^"]*)"/i.exec(head)?.[1] ?? 'part';
+    const filename = /\bfilename="([^"]*)"/i.exec(head)?.[1];
+
+    list.add('multipart_headers', head.trim());
+    if (filename !== undefined) {
+      list.add(`multipart_filename.${name}`, filename);
+    }
+    list.add(`body.${name}`, content);
+  }
+}
+
+// XML: attribute values and text content, with entities resolved by the
+// decoders later. Element and attribute names are inspected too, since
+// deserialisers turn them into class and property names. The whole body is
+// kept as well, for attacks in the markup itself (DTDs, entities).
+const XML_ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const XML_TAG_NAME = /<\/?([\w:.-]+)/g;
+const XML_TEXT = />([^<]+)</g;
+
+function addXml(list: ValueList, text: string): void {
+  list.add('body', text);
+  for (const match of text.matchAll(XML_TAG_NAME)) {
+    list.add('body_name', match[1]!);
+  }
+  for (const match of text.matchAll(XML_ATTRIBUTE)) {
+    list.add('body_name', match[1]!);
+    list.add(`body.@${match[1]!}`, match[2] ?? match[3] ?? '');
+  }
+  for (const match of text.matchAll(XML_TEXT)) {
+    list.add('body.text', match[1]!);
+  }
+}
+
+function headerValue(headers: HeaderList, name: string): string {
+  for (const [headerName, value] of headers) {
+    if (headerName === name) {
+      return value;
+    }
+  }
+  return '';
+}

@@ -1,0 +1,45 @@
+// The parts of an event that come from rule actions other than log itself:
+// simulated changes, held-back counts, detection payloads and the debug
+// trace. Each string passes through the event's redactor, like the rest.
+import type { PayloadDecision, TransactionRecord } from '../model/record.js';
+import { cutUtf8 } from '../redaction/cut.js';
+import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
+import type { PayloadExcerpt, SecurityEvent } from './security-event.js';
+
+type RuleOutput = Pick<SecurityEvent['ctxproc'], 'simulated' | 'suppressed' | 'payloads' | 'debug'>;
+
+/** Returns the rule output sections of the event; absent sections are undefined. */
+export function ruleOutput(redactor: Redactor, record: TransactionRecord): RuleOutput {
+  const simulated = record.simulated.map(({ rule, action, detail }) => ({ rule, action, detail: redactor.text('ctxproc.simulated.detail', detail) }));
+  const suppressed = (record.log?.suppressed ?? []).map(({ rule, key, count }) =>
+    key === undefined ? { rule, count } : { rule, key: redactor.text('ctxproc.suppressed.key', key), count });
+  const payloads = record.payloads.map((payload) => payloadExcerpt(redactor, payload));
+
+  return {
+    simulated: simulated.length > 0 ? simulated : undefined,
+    suppressed: suppressed.length > 0 ? suppressed : undefined,
+    payloads: payloads.length > 0 ? payloads : undefined,
+    // Rule ids and phase names are ours, but they pass the redactor so that
+    // no part of the event skips it.
+    debug: record.trace === null ? undefined : {
+      trace: record.trace.map((entry) => ({ ...entry, rule: redactor.name('ctxproc.debug.trace.rule', entry.rule) })),
+    },
+  };
+}
+
+/** Redacts the matched text first and cuts it after, so a secret crossing the cut is recognised whole. */
+function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadExcerpt {
+  const field = 'ctxproc.payloads.matched';
+  const redacted = redactor.scan(field, payload.matched, payload.maxBytes + SCAN_MARGIN_CHARS);
+  const cut = cutUtf8(redacted, payload.maxBytes);
+  const truncated = cut.length < redacted.length || payload.matched.length > payload.maxBytes + SCAN_MARGIN_CHARS;
+
+  return {
+    rule: payload.rule,
+    class: redactor.name('ctxproc.payloads.class', payload.class),
+    detector: redactor.name('ctxproc.payloads.detector', payload.detector),
+    location: redactor.name('ctxproc.payloads.location', payload.location),
+    matched: cut,
+    truncated,
+  };
+}

@@ -1,0 +1,182 @@
+// The ext_proc gRPC server with its security event output: what a running
+// ctxproc and the rule-test runner share, so that rule tests exercise the
+// same stream handler, transaction and event code as production traffic.
+import './runtime/linear-regexp.js';
+import type { Server } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { Settings } from './config/settings.js';
+import { buildSecurityEvent } from './events/builder.js';
+import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
+import type { SecurityEvent } from './events/security-event.js';
+import type { Metrics, StreamEnd } from './metrics/metrics.js';
+import type { RuleEngine } from './rules/engine.js';
+import { createProcessHandler } from './session/stream-handler.js';
+import { TransactionState, type Transaction } from './session/transaction.js';
+import { setServing, startGrpcServer } from './transport/grpc-server.js';
+
+export interface ProcessingServerOptions {
+  settings: Settings;
+  logger: Logger;
+  metrics: Metrics;
+  /** Returns the engine a new stream runs on; the transaction keeps it to its end, even if a reload swaps it meanwhile. */
+  activeEngine(): RuleEngine;
+  /** Destination of security events; stdout (fd 1) by default. */
+  eventDestination?: EventEmitterOptions['destination'];
+  /** Called once per ended transaction, with the event written for it, or null when its rules logged nothing. */
+  onTransactionEnd?: (transaction: Transaction, event: SecurityEvent | null) => void;
+}
+
+export interface ProcessingServer {
+  port: number;
+  /** Sets the gRPC health status that Envoy's health check reads. */
+  setServing(serving: boolean): void;
+  /** Streams open now. */
+  openStreams(): number;
+  /** Events written since start. */
+  eventsEmitted(): number;
+  /** Stops accepting streams, lets open ones finish within the grace period, and flushes events. */
+  stop(): Promise<void>;
+}
+
+/** How long shutdown waits for stdout to take the last events, in milliseconds. */
+const EVENT_FLUSH_TIMEOUT_MS = 5000;
+
+/** Starts the gRPC server on settings.listen. */
+export async function startProcessingServer(options: ProcessingServerOptions): Promise<ProcessingServer> {
+  const { settings, logger, metrics } = options;
+  const emitter = createEventEmitter({ destination: options.eventDestination });
+  const open = new Set<Transaction>();
+
+  const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
+    countDecisions(metrics, transaction);
+    let event: SecurityEvent | null = null;
+    try {
+      event = eventOf(transaction, end, settings);
+      if (event !== null && emitter.emit(event)) {
+        metrics.eventsEmitted.inc();
+      } else if (event !== null) {
+        metrics.eventFailures.inc();
+      }
+    } finally {
+      // Also after a failed build (the stream handler logs and counts it),
+      // so that a caller waiting for this transaction is not left waiting.
+      options.onTransactionEnd?.(transaction, event);
+    }
+  };
+
+  const handler = createProcessHandler({
+    startRules: () => {
+      const engine = options.activeEngine();
+      return { runner: engine.start(), rulesVersion: engine.ruleSet.version };
+    },
+    emitEvent,
+    metrics,
+    logger,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    maxMessageBytes: settings.maxMessageBytes,
+    track: (transaction) => {
+      open.add(transaction);
+      return () => open.delete(transaction);
+    },
+  });
+
+  const grpc = await startGrpcServer({
+    address: settings.listen,
+    maxMessageBytes: settings.maxMessageBytes,
+    resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
+    handler,
+  });
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      setServing(grpc.health, false);
+      await drain(grpc.server, settings.shutdownGraceMs, logger);
+      for (const transaction of open) {
+        emitEvent(transaction, 'completed');
+      }
+      open.clear();
+      await flushWithin(emitter, EVENT_FLUSH_TIMEOUT_MS, logger);
+    })();
+    return stopping;
+  };
+
+  return {
+    port: grpc.port,
+    setServing: (serving) => setServing(grpc.health, serving),
+    openStreams: () => open.size,
+    eventsEmitted: () => emitter.count,
+    stop,
+  };
+}
+
+/** Builds the event of an ended transaction, or returns null when no rule logged it. */
+function eventOf(transaction: Transaction, end: StreamEnd, settings: Settings): SecurityEvent | null {
+  // A stream that carried no message describes no HTTP transaction.
+  if (!transaction.record.log || transaction.messageCount === 0) {
+    return null;
+  }
+
+  return buildSecurityEvent(transaction.exchange, transaction.record, {
+    service: settings.service,
+    env: settings.env ?? undefined,
+    version: settings.version ?? undefined,
+    rulesVersion: transaction.rulesVersion,
+    outcome: { blocked: transaction.state === TransactionState.Blocked, streamEnd: end === 'completed' ? 'completed' : 'error' },
+    notes: transaction.notes,
+  });
+}
+
+/**
+ * Waits for the emitter to write what it holds. A stdout that no longer
+ * drains (a closed pipe, a stalled collector) must not keep the process
+ * from exiting, so the wait is bounded and its expiry logged.
+ */
+async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean }, timeoutMs: number, logger: Logger): Promise<void> {
+  if (emitter.failed) {
+    logger.error({}, 'stdout failed earlier, so the security events still buffered cannot be written');
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<'expired'>((resolve) => {
+    timer = setTimeout(() => resolve('expired'), timeoutMs);
+  });
+  const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
+  clearTimeout(timer);
+  if (result !== 'flushed') {
+    logger.error({ flush: result, timeout_ms: timeoutMs }, 'security events still buffered at exit could not be written to stdout');
+  }
+}
+
+/** Waits for open calls to end, then cancels what is left after the grace period. */
+function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    timer.unref();
+
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function countDecisions(metrics: Metrics, transaction: Transaction): void {
+  const record = transaction.record;
+  for (const rule of record.matched) {
+    metrics.ruleHits.labels(rule).inc();
+  }
+  for (const failure of record.ruleErrors) {
+    metrics.ruleErrors.labels(failure.rule).inc();
+  }
+  if (record.block) {
+    metrics.blocks.labels(record.block.rule).inc();
+  }
+  if (transaction.unappliedActions > 0) {
+    metrics.unappliedActions.inc(transaction.unappliedActions);
+  }
+}

@@ -1,0 +1,60 @@
+// The bodies that the rules of a transaction may still need once its request
+// headers are known. The session turns the result into a mode_override, so
+// Envoy does not send bodies that no rule can use.
+import type { Exchange } from '../model/exchange.js';
+import { Phase } from '../model/phase.js';
+import type { TransactionRecord } from '../model/record.js';
+import type { Activation } from './activation.js';
+import { probeActivation } from './probe-activation.js';
+import type { CompiledRule } from './types.js';
+
+/**
+ * Actions that can put a body into the event, so their rule needs the bodies
+ * whatever its condition reads.
+ * NOTE: a compiled log action does not expose its include settings, so every
+ * log action counts as reading both bodies, even one that includes none.
+ */
+const BODY_READING_ACTIONS = new Set(['log', 'log_payload', 'redact']);
+
+export interface BodyNeeds {
+  request: boolean;
+  response: boolean;
+}
+
+/**
+ * Returns which bodies the rules that have not run yet may need, knowing the
+ * request headers. A rule whose condition is already false with every later
+ * attribute unknown can never match, so it needs nothing more. Conditions
+ * left to the cel-js interpreter are not probed and count as needing their phase.
+ */
+export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
+  const needs: BodyNeeds = { request: false, response: false };
+  const probe = probeActivation(exchange, record, Phase.RequestHeaders) as unknown as Activation;
+
+  for (const rule of rules) {
+    if (hasRun(rule) || cannotMatch(rule, probe)) {
+      continue;
+    }
+
+    const readsBodies = rule.actions.some((action) => BODY_READING_ACTIONS.has(action.name));
+    needs.request ||= readsBodies || rule.phase === Phase.RequestBody || rule.attributes.some(isRequestBodyAttribute);
+    needs.response ||= readsBodies || rule.phase === Phase.ResponseBody || rule.attributes.some(isResponseBodyAttribute);
+  }
+  return needs;
+}
+
+function cannotMatch(rule: CompiledRule, probe: Activation): boolean {
+  const condition = rule.condition;
+  return condition !== null && condition.compiled && condition.evaluateOrError(probe) === false;
+}
+
+const REQUEST_BODY_ATTRIBUTES = new Set(['request', 'request.body', 'request.json', 'request.form', 'detections']);
+const RESPONSE_BODY_ATTRIBUTES = new Set(['response', 'response.body', 'response.json', 'response.detections']);
+
+function isRequestBodyAttribute(name: string): boolean {
+  return REQUEST_BODY_ATTRIBUTES.has(name);
+}
+
+function isResponseBodyAttribute(name: string): boolean {
+  return RESPONSE_BODY_ATTRIBUTES.has(name);
+}

@@ -1,0 +1,37 @@
+// Evaluation errors of compiled expressions. Each error site builds its error
+// once, at load time. Closures return that object as a value instead of
+// throwing it, because a JavaScript throw cost about 600 ns even without a
+// stack capture (measured on Node 24 on a shared 2-CPU machine). A rule that
+// reads a missing header fails on every request that lacks it, so that cost
+// would add up. Only the expression's entry point throws. The error carries
+// the cel-js error code and the source range of the failing node, which is
+// all that rule error reports read. Messages never quote request data,
+// because a map key or a parsed string may be a secret.
+import type { ASTNode } from '@marcbachmann/cel-js';
+
+export class CompiledEvaluationError extends Error {
+  readonly code: string;
+  readonly range: { start: number; end: number };
+
+  constructor(code: string, message: string, range: { start: number; end: number }) {
+    super(message);
+    this.name = 'CompiledEvaluationError';
+    this.code = code;
+    this.range = { start: range.start, end: range.end };
+  }
+}
+
+/** Builds the reusable error of one site; message describes the failure without runtime values. */
+export function siteError(node: ASTNode, code: string, message: string): CompiledEvaluationError {
+  return new CompiledEvaluationError(code, message, node.range);
+}
+
+/** Builds the error of a field selection a.b; like cel-js, its range is the field name only. */
+export function fieldError(node: ASTNode, field: string): CompiledEvaluationError {
+  return new CompiledEvaluationError('no_such_key', `No such key: ${field}`, { start: node.range.end - field.length, end: node.range.end });
+}
+
+/** Returns true when a closure's result is an error rather than a CEL value. */
+export function isError(value: unknown): value is CompiledEvaluationError {
+  return value instanceof CompiledEvaluationError;
+}

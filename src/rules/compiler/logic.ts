@@ -1,0 +1,76 @@
+// The logical operators and the conditional, with CEL's rules for errors:
+// || and && are commutative over errors, so `error || true` is true and
+// `error && false` is false, and an error survives only when the other side
+// cannot decide the result. Operands must be bool at run time.
+import type { ASTNode } from '@marcbachmann/cel-js';
+import { isError, siteError } from './errors.js';
+import type { Closure, Scope } from './frame.js';
+import { compileNode } from './compile-node.js';
+
+/** Builds || (decisive true) or && (decisive false). */
+function compileLogical(node: ASTNode & { op: '||' | '&&' }, scope: Scope, decisive: boolean): Closure {
+  const left = compileNode(node.args[0], scope);
+  const right = compileNode(node.args[1], scope);
+  const leftNotBool = siteError(node.args[0], 'invalid_logical_operand', 'Logical operator requires bool operands');
+  const rightNotBool = siteError(node.args[1], 'invalid_logical_operand', 'Logical operator requires bool operands');
+
+  return (frame) => {
+    const first = left(frame);
+    if (first === decisive) {
+      return decisive;
+    }
+
+    const second = right(frame);
+    if (second === decisive) {
+      return decisive;
+    }
+    if (second !== !decisive) {
+      return isError(second) ? second : rightNotBool;
+    }
+
+    if (first === second) {
+      return second;
+    }
+    return isError(first) ? first : leftNotBool;
+  };
+}
+
+export function compileOr(node: ASTNode & { op: '||' }, scope: Scope): Closure {
+  return compileLogical(node, scope, true);
+}
+
+export function compileAnd(node: ASTNode & { op: '&&' }, scope: Scope): Closure {
+  return compileLogical(node, scope, false);
+}
+
+export function compileNot(node: ASTNode & { op: '!_' }, scope: Scope): Closure {
+  const operand = compileNode(node.args, scope);
+  const notBool = siteError(node, 'no_such_overload', 'no such overload for ! on a value that is not bool');
+  return (frame) => {
+    const value = operand(frame);
+    if (typeof value !== 'boolean') {
+      return isError(value) ? value : notBool;
+    }
+    return !value;
+  };
+}
+
+/** Builds cond ? a : b; label names the construct in the error for a condition that is not bool. */
+export function compileConditional(node: ASTNode & { op: '?:' }, scope: Scope, label = 'Ternary condition must be bool'): Closure {
+  const [conditionNode, thenNode, elseNode] = node.args;
+  const condition = compileNode(conditionNode, scope);
+  const whenTrue = compileNode(thenNode, scope);
+  const whenFalse = compileNode(elseNode, scope);
+  const notBool = siteError(conditionNode, 'invalid_condition_type', label);
+
+  return (frame) => {
+    const value = condition(frame);
+    if (value === true) {
+      return whenTrue(frame);
+    }
+    if (value === false) {
+      return whenFalse(frame);
+    }
+    return isError(value) ? value : notBool;
+  };
+}

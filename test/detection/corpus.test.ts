@@ -1,0 +1,33 @@
+// Detection measured on the OWASP CRS regression requests, through a real
+// ctxproc server running the shipped rules, and the targets asserted. The
+// corpus lives outside the repository; without it the test is skipped.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readRuleLevels, TARGET_CLASSES } from '../../src/detection/corpus/crs-classes.js';
+import { measureThroughServer } from '../../src/detection/corpus/server.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus/crs');
+const skip = fs.existsSync(path.join(CORPUS, 'rule-levels.tsv')) ? false : `CRS corpus not found at ${CORPUS}; put the corpus there to run this measurement`;
+
+// NOTE: the false-positive target (at most 2%) is not met yet, so it is
+// reported in the message but not asserted; see docs/detection.md.
+const MEAN_TARGET = 0.9;
+const CLASS_FLOOR = 0.8;
+
+test('CRS corpus detection meets targets', { skip, timeout: 300_000 }, async () => {
+  const rules = await readRuleLevels(path.join(CORPUS, 'rule-levels.tsv'));
+  const tally = await measureThroughServer([path.join(CORPUS, 'tests')], rules, { rules: path.join(REPO_ROOT, 'rules') });
+  const report = tally.report('server');
+  const figures = JSON.stringify(report);
+
+  assert.ok(report.mean_detection_rate >= MEAN_TARGET, `mean detection ${report.mean_detection_rate} is under ${MEAN_TARGET}: ${figures}`);
+  for (const name of TARGET_CLASSES) {
+    const rate = report.classes[name]?.rate ?? 0;
+    assert.ok(rate >= CLASS_FLOOR, `${name} detection ${rate} is under ${CLASS_FLOOR}: ${figures}`);
+  }
+  assert.ok(report.benign_tests > 0, `no false-positive tests were read: ${figures}`);
+});

@@ -1,0 +1,19 @@
+// Path traversal and restricted-file detectors.
+import { detectRestrictedPath, detectSystemFile, detectTraversal } from '../../../src/detection/detectors/lfi.js';
+import { testDetector } from './cases.js';
+
+testDetector('lfi traversal', detectTraversal, {
+  attacks: ['../../../../var/db/app.key', '..\\..\\boot\\bcd', 'img/..\\..\\secret', '0x2e0x2e/0x2e0x2e/x', 'a/b/../../../c'],
+  benign: ['docs/readme.md', 'Wait... what?', '1..10', 'file.tar.gz'],
+});
+
+testDetector('lfi system file', detectSystemFile, {
+  attacks: ['/etc/shadow', 'C:\\Windows\\win.ini', '/proc/self/environ', '~/.ssh/id_ed25519', 'app/WEB-INF/web.xml', '/home/dev/.bash_history'],
+  benign: ['/images/logo.png', 'etcetera', 'my passwd is long', 'window.ini file'],
+});
+
+testDetector('lfi restricted path', detectRestrictedPath, {
+  location: 'path',
+  attacks: ['/.env', '/app/.git/HEAD', '/backup/site.sql.gz', '/logs/error.log', '/.vscode/settings.json'],
+  benign: ['/.well-known/security.txt', '/api/v1/users', '/static/app.js'],
+});

