@@ -8,14 +8,6 @@ import type { Activation } from './activation.js';
 import { probeActivation } from './probe-activation.js';
 import type { CompiledRule } from './types.js';
 
-/**
- * Actions that can put a body into the event, so their rule needs the bodies
- * whatever its condition reads.
- * NOTE: a compiled log action does not expose its include settings, so every
- * log action counts as reading both bodies, even one that includes none.
- */
-const BODY_READING_ACTIONS = new Set(['log', 'log_payload', 'redact']);
-
 export interface BodyNeeds {
   request: boolean;
   response: boolean;
@@ -36,9 +28,12 @@ export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: Compile
       continue;
     }
 
-    const readsBodies = rule.actions.some((action) => BODY_READING_ACTIONS.has(action.name));
-    needs.request ||= readsBodies || rule.phase === Phase.RequestBody || rule.attributes.some(isRequestBodyAttribute);
-    needs.response ||= readsBodies || rule.phase === Phase.ResponseBody || rule.attributes.some(isResponseBodyAttribute);
+    // A log action that copies a body into the event needs it whatever the
+    // condition reads; log_payload and redact work on what was sent.
+    const logsRequestBody = rule.actions.some((action) => action.bodies?.request === true);
+    const logsResponseBody = rule.actions.some((action) => action.bodies?.response === true);
+    needs.request ||= logsRequestBody || rule.phase === Phase.RequestBody || rule.attributes.some(isRequestBodyAttribute);
+    needs.response ||= logsResponseBody || rule.phase === Phase.ResponseBody || rule.attributes.some(isResponseBodyAttribute);
   }
   return needs;
 }

@@ -6,8 +6,8 @@ import { PHASE_NAMES, Phase } from '../model/phase.js';
 import { ATTRIBUTES, ENVOY_FORWARDED_ATTRIBUTES, isAttributeRoot, isValueRoot, VALUE_ROOTS, attributeSpec } from './attributes.js';
 import type { CompiledRule } from './types.js';
 
-/** Attributes ctxproc always requests, because every event reports the client and server address. */
-const ALWAYS_FORWARDED = ['source.address', 'source.port', 'destination.address', 'destination.port'];
+/** Attributes ctxproc always requests, because every event reports the client and server address and the HTTP version. */
+const ALWAYS_FORWARDED = ['source.address', 'source.port', 'destination.address', 'destination.port', 'request.protocol'];
 
 /** Body mode for a needed body: Envoy sends the body up to its buffer limit, and a larger body gets no 413 reply. */
 const NEEDED_BODY_MODE = 'BUFFERED_PARTIAL';
@@ -38,6 +38,14 @@ export function filterNeeds(rules: readonly CompiledRule[]): FilterNeeds {
         if (ENVOY_FORWARDED_ATTRIBUTES.includes(name)) {
           forwarded.add(name);
         }
+      }
+    }
+    for (const action of rule.actions) {
+      if (action.bodies?.request === true && !phases.has(Phase.RequestBody)) {
+        phases.set(Phase.RequestBody, `rule '${rule.id}' logs the request body`);
+      }
+      if (action.bodies?.response === true && !phases.has(Phase.ResponseBody)) {
+        phases.set(Phase.ResponseBody, `rule '${rule.id}' logs the response body`);
       }
     }
     // A rule that runs in a body or trailer phase for its actions needs that phase too.

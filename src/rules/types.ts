@@ -67,6 +67,8 @@ export interface CompiledAction {
   readonly effect: TrafficEffect | null;
   /** Description of the change without values, listed in place of the change when the rule simulates. */
   readonly summary?: string;
+  /** Bodies the action copies into the event, so Envoy must send them whatever the condition reads; absent for none. */
+  readonly bodies?: { readonly request: boolean; readonly response: boolean };
   /** For debug actions: the expression whose value the trace is switched on for. */
   readonly debugKey?: CompiledExpression;
   apply(context: ActionContext): void;

@@ -19,7 +19,16 @@ test('headers-only rules need no bodies', () => {
   assert.equal(needs.responseBody, false);
   assert.equal(needs.requestTrailers, false);
   assert.equal(needs.responseTrailers, false);
-  assert.deepEqual(needs.requestAttributes, ['source.address', 'source.port', 'destination.address', 'destination.port']);
+  assert.deepEqual(needs.requestAttributes, ['source.address', 'source.port', 'destination.address', 'destination.port', 'request.protocol']);
+});
+
+test('a log action that includes a body needs its phase', () => {
+  const text = "  - id: log-body\n    description: Logs the request body.\n    when: \"request.method == 'POST'\"\n    actions:\n      - log: { include: { request_body: 2048 } }\n";
+  const needs = filterNeeds(loadRuleSet(writeRuleFile(text)).rules);
+
+  assert.equal(needs.requestBody, true);
+  assert.equal(needs.responseBody, false);
+  assert.equal(needs.reasons.get(Phase.RequestBody), "rule 'log-body' logs the request body");
 });
 
 test('body, trailer and connection reads', () => {
@@ -53,7 +62,7 @@ test('yaml fields parse as filter config', () => {
     response_trailer_mode: 'SKIP',
   });
   assert.equal(config['allow_mode_override'], true);
-  assert.deepEqual(config['request_attributes'], ['source.address', 'source.port', 'destination.address', 'destination.port']);
+  assert.deepEqual(config['request_attributes'], ['source.address', 'source.port', 'destination.address', 'destination.port', 'request.protocol']);
   assert.deepEqual(config['response_attributes'], []);
 });
 

@@ -45,7 +45,7 @@ test('envoy.yaml broken copies fail', () => {
     { find: 'message_timeout: 0.5s', replace: 'message_timout: 0.5s', path: /message_timout$/, reason: /unknown field message_timout.*did you mean message_timeout/ },
     { find: 'failure_mode_allow: false', replace: 'failure_mode_allow: "no"', path: /failure_mode_allow$/, reason: /expected true or false/ },
     { find: 'max_requests: 16384', replace: 'max_requests: -1', path: /max_requests$/, reason: /out of range for uint32/ },
-    { find: 'request_body_mode: NONE', replace: 'request_body_mode: BUFFER', path: /request_body_mode$/, reason: /not a value of enum BodySendMode/ },
+    { find: 'request_body_mode: BUFFERED_PARTIAL', replace: 'request_body_mode: BUFFER', path: /request_body_mode$/, reason: /not a value of enum BodySendMode/ },
     { find: 'explicit_http_config:', replace: 'explicit_http_confg:', path: /explicit_http_confg$/, reason: /unknown field/ },
   ];
 

@@ -1,9 +1,13 @@
-// The ext_proc filter settings that the shipped rules need, in one place.
-// The shipped Envoy, Istio and Envoy Gateway configurations are compared
-// with these values.
-//
-// TODO: once `ctxproc envoy-config` exists, compute EXPECTED_FILTER_SETTINGS
-// from its output for rules/ instead of writing the values here.
+// The ext_proc filter settings that the shipped rules need, computed the way
+// `ctxproc envoy-config --rules rules/` computes them. The shipped Envoy,
+// Istio and Envoy Gateway configurations are compared with these values, so
+// a rule change that needs another phase or attribute fails those tests
+// until the configurations follow.
+import path from 'node:path';
+import { parse } from 'yaml';
+import { envoyConfigYaml, filterNeeds } from '../../src/rules/envoy-config.js';
+import { loadRuleSet } from '../../src/rules/load.js';
+import { REPO_ROOT } from '../helpers/service-harness.js';
 
 /** ExternalProcessor fields that depend on what the rules and events read. */
 export interface FilterSettings {
@@ -12,32 +16,17 @@ export interface FilterSettings {
   response_attributes: string[];
 }
 
-/**
- * The default rules read request and response headers only. Events read the
- * client and server addresses, the protocol and the TLS facts, which Envoy
- * sends as request attributes.
- */
-export const EXPECTED_FILTER_SETTINGS: FilterSettings = {
-  processing_mode: {
-    request_header_mode: 'SEND',
-    response_header_mode: 'SEND',
-    request_body_mode: 'NONE',
-    response_body_mode: 'NONE',
-    request_trailer_mode: 'SKIP',
-    response_trailer_mode: 'SKIP',
-  },
-  request_attributes: [
-    'source.address',
-    'source.port',
-    'destination.address',
-    'destination.port',
-    'request.protocol',
-    'connection.mtls',
-    'connection.requested_server_name',
-    'connection.tls_version',
-  ],
-  response_attributes: [],
-};
+function shippedRuleSettings(): FilterSettings {
+  const ruleSet = loadRuleSet(path.join(REPO_ROOT, 'rules'));
+  const config = parse(envoyConfigYaml(filterNeeds(ruleSet.rules), ruleSet.version)) as FilterSettings;
+  return {
+    processing_mode: config.processing_mode,
+    request_attributes: config.request_attributes,
+    response_attributes: config.response_attributes,
+  };
+}
+
+export const EXPECTED_FILTER_SETTINGS: FilterSettings = shippedRuleSettings();
 
 /** Envoy's defaults for processing_mode fields left unset (processing_mode.proto). */
 export const PROCESSING_MODE_DEFAULTS: Record<string, string> = {

@@ -5,7 +5,8 @@
 // with the Deployment's environment and the generated rules ConfigMap laid
 // out as the kubelet mounts it.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { test } from 'node:test';
 import { checkHealth } from '../helpers/grpc-health.js';
@@ -103,7 +104,11 @@ async function brokenOverlayProblems(file: string, find: string, replace: string
 }
 
 test('kustomize base rules copy the shipped rules', () => {
-  assert.equal(readFileSync(path.join(BASE, 'rules', 'default.yaml'), 'utf8'), readFileSync(repoPath('rules', 'default.yaml'), 'utf8'));
+  const shipped = readdirSync(repoPath('rules')).filter((name) => name.endsWith('.yaml')).sort();
+  assert.deepEqual(readdirSync(path.join(BASE, 'rules')).sort(), shipped, 'deploy/base/rules must hold exactly the files of rules/');
+  for (const name of shipped) {
+    assert.equal(readFileSync(path.join(BASE, 'rules', name), 'utf8'), readFileSync(repoPath('rules', name), 'utf8'), `deploy/base/rules/${name} differs from rules/${name}; copy it again`);
+  }
 });
 
 test('kustomize rules change renames the ConfigMap', () => {
@@ -212,7 +217,8 @@ test('deployment environment runs the real service', async (t) => {
     assert.equal(response.status, 200, `${probe} ${container[probe].httpGet.path}`);
   }
   const rules = (await (await fetch(`${admin}/rules`)).json()) as Json;
-  assert.equal(rules.ruleCount, 4);
+  const expectedRules = Object.values(configMap.data as Record<string, string>).reduce((count, text) => count + ((parseYaml(text) as { rules: unknown[] }).rules.length), 0);
+  assert.equal(rules.ruleCount, expectedRules, 'the service must load every rule of every ConfigMap key');
   assert.equal(await checkHealth(`127.0.0.1:${cli.grpcPort}`, 'envoy.service.ext_proc.v3.ExternalProcessor'), 'SERVING');
   assert.equal(await stop(), 0);
 });

@@ -58,10 +58,13 @@ test('rules already run need nothing', () => {
   assert.deepEqual(bodyNeeds(rules, () => true, exchange, newTransactionRecord()), { request: false, response: false });
 });
 
-test('log action needs bodies', () => {
-  const rules = loadRuleSet(writeRuleFile("  - id: log-all\n    description: Logs everything.\n    actions:\n      - log: { message: seen }\n")).rules;
+test('log action needs the bodies it includes', () => {
   const exchange = makeExchange({ method: 'GET', path: '/' });
-  assert.deepEqual(bodyNeeds(rules, () => false, exchange, newTransactionRecord()), { request: true, response: true });
+  const needsOf = (log: string) => bodyNeeds(loadRuleSet(writeRuleFile(`  - id: log-all\n    description: Logs everything.\n    actions:\n      - log: ${log}\n`)).rules, () => false, exchange, newTransactionRecord());
+
+  assert.deepEqual(needsOf('{ message: seen }'), { request: false, response: false });
+  assert.deepEqual(needsOf('{ include: { request_body: 1024 } }'), { request: true, response: false });
+  assert.deepEqual(needsOf('{ include: { response_body: 512 } }'), { request: false, response: true });
 });
 
 test('override turns off unneeded body', () => {

@@ -48,6 +48,7 @@ export const logAction: ActionDefinition<'log'> = {
       name: 'log',
       need: needOfExpressions(expressions),
       effect: null,
+      bodies: { request: settings.requestBody > 0, response: settings.responseBody > 0 },
       apply: (context) => applyLog(settings, context),
     };
     return action;
