@@ -6,10 +6,12 @@ import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
 import type { Settings } from './config/settings.js';
 import { buildSecurityEvent } from './events/builder.js';
-import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
+import type { LogDestination } from './log/logger.js';
 import { Metrics, type StreamEnd } from './metrics/metrics.js';
 import { RuleEngine } from './rules/engine.js';
 import { loadRuleSet, type RuleSet } from './rules/load.js';
+import { defaultSinksConfig, loadSinksConfig, type SinksConfig } from './sinks/config.js';
+import { SinkSet } from './sinks/sink-set.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
 import { setServing, startGrpcServer } from './transport/grpc-server.js';
@@ -17,8 +19,12 @@ import { setServing, startGrpcServer } from './transport/grpc-server.js';
 export interface ServiceOptions {
   settings: Settings;
   logger: Logger;
-  /** Destination of security events; stdout (fd 1) by default. */
-  eventDestination?: EventEmitterOptions['destination'];
+  /** Destination of stdout sinks; stdout (fd 1) by default. */
+  eventDestination?: LogDestination;
+  /** Sinks to use instead of the --sinks file; tests pass them directly. */
+  sinks?: SinksConfig;
+  /** Environment that DD_API_KEY is read from; default process.env. */
+  env?: NodeJS.ProcessEnv;
   /** Start the admin server (default true). */
   admin?: boolean;
   /** Collect Node process metrics (default true). */
@@ -37,10 +43,12 @@ export interface RunningService {
 /** Loads the rules and starts serving; throws CtxprocError on bad rules or settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
-  const ruleSet = loadRuleSet(settings.rules);
+  const sinksConfig = options.sinks ?? sinksConfigOf(settings, options.env ?? process.env);
+  const ruleSet = loadRuleSet(settings.rules, { sinkNames: new Set(sinksConfig.sinks.map((sink) => sink.name)) });
   const engine = new RuleEngine(ruleSet);
   const metrics = new Metrics({ processMetrics: options.processMetrics });
-  const emitter = createEventEmitter({ destination: options.eventDestination });
+  const sinks = new SinkSet({ config: sinksConfig, metrics, logger, stdout: options.eventDestination });
+  let eventCount = 0;
   const open = new Set<Transaction>();
   let ready = false;
 
@@ -58,7 +66,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       outcome: { blocked: transaction.state === TransactionState.Blocked, streamEnd: end === 'completed' ? 'completed' : 'error' },
       notes: transaction.notes,
     });
-    if (emitter.emit(event)) {
+    // Sinks only queue the event; delivery runs later, off the request path.
+    if (sinks.deliver(event, transaction.record.log.sinks) > 0) {
+      eventCount += 1;
       metrics.eventsEmitted.inc();
     } else {
       metrics.eventFailures.inc();
@@ -111,6 +121,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      const startedAt = Date.now();
       ready = false;
       setServing(grpc.health, false);
       logger.info({ open_streams: open.size, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
@@ -120,9 +131,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         emitEvent(transaction, 'completed');
       }
       open.clear();
-      await flushWithin(emitter, EVENT_FLUSH_TIMEOUT_MS, logger);
+      // Sinks get what is left of the grace period, and at least EVENT_FLUSH_MIN_MS.
+      await sinks.close(Math.max(startedAt + settings.shutdownGraceMs, Date.now() + EVENT_FLUSH_MIN_MS));
       await admin?.close();
-      logger.info({ events_emitted: emitter.count }, 'ctxproc stopped');
+      logger.info({ events_emitted: eventCount }, 'ctxproc stopped');
     })();
     return stopping;
   };
@@ -130,28 +142,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   return { grpcPort: grpc.port, adminPort: admin?.port ?? null, ruleSet, metrics, stop };
 }
 
-/** How long shutdown waits for stdout to take the last events, in milliseconds. */
-const EVENT_FLUSH_TIMEOUT_MS = 5000;
+/** Shortest time sinks get to deliver or spool their queues at shutdown, in milliseconds. */
+const EVENT_FLUSH_MIN_MS = 5000;
 
-/**
- * Waits for the emitter to write what it holds. A stdout that no longer
- * drains (a closed pipe, a stalled collector) must not keep the process
- * from exiting, so the wait is bounded and its expiry logged.
- */
-async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean }, timeoutMs: number, logger: Logger): Promise<void> {
-  if (emitter.failed) {
-    logger.error({}, 'stdout failed earlier, so the security events still buffered cannot be written');
-    return;
+function sinksConfigOf(settings: Settings, env: NodeJS.ProcessEnv): SinksConfig {
+  if (settings.sinks === null) {
+    return defaultSinksConfig();
   }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), timeoutMs);
-  });
-  const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
-  clearTimeout(timer);
-  if (result !== 'flushed') {
-    logger.error({ flush: result, timeout_ms: timeoutMs }, 'security events still buffered at exit could not be written to stdout');
-  }
+  return loadSinksConfig(settings.sinks, { ddSite: settings.ddSite, ddApiKeyFile: settings.ddApiKeyFile, env });
 }
 
 /** Waits for open calls to end, then cancels what is left after the grace period. */

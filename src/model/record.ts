@@ -41,6 +41,8 @@ export interface LogDecision {
   includeResponseBody: number;
   /** Header names whose values go in the event (after redaction). */
   includeHeaders: 'all' | string[];
+  /** Sinks the log actions named, merged; empty means the default sinks. */
+  sinks: string[];
 }
 
 /** Names of the built-in value detectors. */

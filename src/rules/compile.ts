@@ -22,6 +22,9 @@ interface RuleDocument {
 /** State shared by the files of one load: ids seen so far and the rules compiled. */
 export class CompileState {
   readonly rules: CompiledRule[] = [];
+
+  constructor(readonly sinkNames: ReadonlySet<string>) {}
+
   readonly #definitions = new Map<string, string>();
 
   /** Registers id at location; returns the earlier location when id is taken. */
@@ -72,7 +75,7 @@ function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], 
   const problemsBefore = file.problems.length;
 
   const condition = rule.when === undefined ? null : compileAt(file, rule.when, [...path, 'when'], 'bool', 'when');
-  const actions = compileActions(file, rule, path);
+  const actions = compileActions(file, rule, path, state.sinkNames);
 
   let need: PhaseNeed = condition === null ? { phase: Phase.RequestHeaders, attribute: null } : { phase: condition.phase, attribute: condition.phaseAttribute };
   for (const { action } of actions) {
@@ -103,7 +106,7 @@ interface PlacedAction {
   action: CompiledAction;
 }
 
-function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[]): PlacedAction[] {
+function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[], sinkNames: ReadonlySet<string>): PlacedAction[] {
   const actions: PlacedAction[] = [];
   let blocks = 0;
 
@@ -119,7 +122,7 @@ function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegm
       file.report('multiple_blocks', [...rulePath, 'actions', index], `rule '${rule.id}' has more than one block action; keep one, because only the first block of a transaction takes effect`);
     }
 
-    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path));
+    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path, sinkNames));
     if (compiled !== null) {
       actions.push({ index, action: compiled });
     }
@@ -132,9 +135,10 @@ function compileAction<N extends ActionName>(name: N, args: unknown, compiler: A
   return definition.compile(args as Parameters<typeof definition.compile>[0], compiler);
 }
 
-function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[]): ActionCompiler {
+function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[], sinkNames: ReadonlySet<string>): ActionCompiler {
   return {
     ruleId,
+    sinkNames,
     expression: (source, path, expected) => compileAt(file, source, [...base, ...path], expected, [name, ...path].join('.')),
     report: (code, path, message, anchor) => file.report(code, [...base, ...path], message, anchor),
   };

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SINK } from '../sinks/config.js';
 import { CompileState, compileFile } from './compile.js';
 import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
@@ -15,8 +16,13 @@ import type { RuleSet } from './types.js';
 
 export type { RuleSet } from './types.js';
 
+export interface RuleLoadOptions {
+  /** Sink names that log actions may use; default: only `stdout`, the one sink without a sinks file. */
+  sinkNames?: ReadonlySet<string>;
+}
+
 /** Loads and compiles the rule files at target; throws RuleLoadError listing every problem. */
-export function loadRuleSet(target: string): RuleSet {
+export function loadRuleSet(target: string, options: RuleLoadOptions = {}): RuleSet {
   const files = listRuleFiles(target);
   const problems: RuleProblem[] = [];
   const sources: SourceFile[] = [];
@@ -29,7 +35,7 @@ export function loadRuleSet(target: string): RuleSet {
     }
   }
 
-  const state = new CompileState();
+  const state = new CompileState(options.sinkNames ?? new Set([DEFAULT_SINK]));
   for (const source of sources) {
     if (source.data !== undefined) {
       const invalidPaths = validateAgainstSchema(source);

@@ -18,6 +18,7 @@ export const PROBLEM_CODES = {
   phase_conflict: 'An action cannot take effect in the phase its rule runs in: split the rule.',
   multiple_blocks: 'A rule has more than one block action: keep one.',
   unsafe_regex: 'A regular expression is invalid or could backtrack catastrophically: rewrite it as the message says.',
+  unknown_sink: 'A log action names a sink that the sinks file (--sinks) does not declare: declare it or fix the name.',
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;

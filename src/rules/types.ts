@@ -11,6 +11,7 @@ import type { Anchor, PathSegment } from './source.js';
 export interface ActionArgs {
   log: {
     message?: string;
+    sink?: string | string[];
     fields?: Record<string, string>;
     include?: { headers?: 'all' | string[]; request_body?: number; response_body?: number };
   };
@@ -50,6 +51,8 @@ export interface TrafficEffect {
 /** Compile-time services offered to an action; paths are relative to the action's arguments. */
 export interface ActionCompiler {
   readonly ruleId: string;
+  /** Names of the sinks declared for this service; log actions may name only these. */
+  readonly sinkNames: ReadonlySet<string>;
   /** Compiles a CEL expression, reporting its problems; returns null when it is invalid. */
   expression(source: string, path: readonly PathSegment[], expected: ExpectedType): CompiledExpression | null;
   report(code: ProblemCode, path: readonly PathSegment[], message: string, anchor?: Anchor): void;

@@ -53,6 +53,7 @@ export function logDecision(overrides: Partial<LogDecision> = {}): LogDecision {
     includeRequestBody: 0,
     includeResponseBody: 0,
     includeHeaders: [],
+    sinks: [],
     ...overrides,
   };
 }

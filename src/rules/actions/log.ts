@@ -1,6 +1,7 @@
 // log: requests one security event for the transaction, written when it ends.
 //
-// Arguments: message (text), fields (name: CEL expression, evaluated when the
+// Arguments: message (text), sink (a declared sink name or a list of them;
+// default: the default sinks), fields (name: CEL expression, evaluated when the
 // rule matches), include (headers: names or 'all'; request_body and
 // response_body: maximum bytes). Several matched log actions still give one
 // event: the first message wins, later fields overwrite earlier ones, body
@@ -25,7 +26,9 @@ export const logAction: ActionDefinition<'log'> = {
   compile(args, compiler) {
     const fields = compileFields(args.fields ?? {}, compiler);
     const headersValid = checkIncludedHeaders(args.include?.headers, compiler);
-    if (fields === null || !headersValid) {
+    const sinks = args.sink === undefined ? [] : typeof args.sink === 'string' ? [args.sink] : args.sink;
+    const sinksValid = checkSinks(sinks, compiler);
+    if (fields === null || !headersValid || !sinksValid) {
       return null;
     }
 
@@ -35,6 +38,7 @@ export const logAction: ActionDefinition<'log'> = {
       requestBody: args.include?.request_body ?? 0,
       responseBody: args.include?.response_body ?? 0,
       headers: args.include?.headers ?? [],
+      sinks,
     };
     const action: CompiledAction = {
       name: 'log',
@@ -82,12 +86,25 @@ function checkIncludedHeaders(headers: IncludedHeaders | undefined, compiler: Ac
   return valid;
 }
 
+function checkSinks(sinks: readonly string[], compiler: ActionCompiler): boolean {
+  let valid = true;
+  for (const name of sinks) {
+    if (!compiler.sinkNames.has(name)) {
+      const declared = [...compiler.sinkNames].join(', ');
+      compiler.report('unknown_sink', ['sink'], `log action names sink '${name}', which is not declared; declared sinks: ${declared}`);
+      valid = false;
+    }
+  }
+  return valid;
+}
+
 interface LogSettings {
   message: string | null;
   fields: Array<[string, CompiledExpression]>;
   requestBody: number;
   responseBody: number;
   headers: IncludedHeaders;
+  sinks: string[];
 }
 
 function applyLog(settings: LogSettings, context: ActionContext): void {
@@ -111,10 +128,15 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
   log.includeRequestBody = Math.max(log.includeRequestBody, settings.requestBody);
   log.includeResponseBody = Math.max(log.includeResponseBody, settings.responseBody);
   log.includeHeaders = mergeHeaders(log.includeHeaders, settings.headers);
+  for (const sink of settings.sinks) {
+    if (!log.sinks.includes(sink)) {
+      log.sinks.push(sink);
+    }
+  }
 }
 
 function emptyLog(): LogDecision {
-  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [] };
+  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [], sinks: [] };
 }
 
 function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {
