@@ -60,6 +60,7 @@ export class DatadogSink implements Sink {
   readonly #lineOverhead: number;
   #wake: (() => void) | null = null;
   #wakePending = false;
+  #endSleep: (() => void) | null = null;
   #closing = false;
   #loop: Promise<void>;
   #timer: NodeJS.Timeout;
@@ -105,6 +106,7 @@ export class DatadogSink implements Sink {
   async close(deadline: number): Promise<void> {
     this.#closing = true;
     clearInterval(this.#timer);
+    this.#endSleep?.();
     const timer = setTimeout(() => this.#abort.abort(), Math.max(0, deadline - Date.now()));
     this.#wakeLoop();
     await this.#loop;
@@ -230,7 +232,7 @@ export class DatadogSink implements Sink {
       const delay = this.#retryDelay(attempt, result.kind === 'status' ? result.retryAfter : null);
       this.#logRetry(result, batch.length, attempt, delay);
       await this.#sleep(delay);
-      if (this.#abort.signal.aborted) {
+      if (this.#abort.signal.aborted || (this.#closing && this.#options.spool !== null)) {
         return { outcome: 'abandoned', remaining: pending.flat() };
       }
       this.#counters.retried.inc(batch.length);
@@ -276,14 +278,16 @@ export class DatadogSink implements Sink {
     });
   }
 
-  /** Waits delay milliseconds, or less when the sink is closing or aborted. */
+  /** Waits delay milliseconds, or less when the sink starts closing or is aborted. */
   #sleep(delay: number): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.#abort.signal.removeEventListener('abort', done);
+        this.#endSleep = null;
         resolve();
       };
+      this.#endSleep = done;
       const timer = setTimeout(done, delay);
       this.#abort.signal.addEventListener('abort', done, { once: true });
     });

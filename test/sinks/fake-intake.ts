@@ -29,6 +29,11 @@ export class FakeIntake {
   #held: ServerResponse[] = [];
   port = 0;
 
+  /** Requests received and held open while `hang` is true. */
+  get heldCount(): number {
+    return this.#held.length;
+  }
+
   /** Entries of every request answered with 2xx, in arrival order. */
   get accepted(): Array<Record<string, any>> {
     return this.requests.filter((request) => request.status >= 200 && request.status < 300).flatMap((request) => request.entries);

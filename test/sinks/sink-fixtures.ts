@@ -69,3 +69,16 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
   const sample = data.values.find((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected));
   return sample?.value ?? 0;
 }
+
+/** Waits until a metric sample reaches `expected`, polling every 10 ms for at most `timeoutMs`. */
+export async function waitForMetric(metrics: Metrics, name: string, expected: number, labels: Record<string, string> = { sink: 'datadog' }, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await metricValue(metrics, name, labels);
+  while (value !== expected) {
+    if (Date.now() > deadline) {
+      throw new Error(`${name} is ${value} after ${timeoutMs} ms; expected ${expected}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    value = await metricValue(metrics, name, labels);
+  }
+}
