@@ -67,7 +67,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       notes: transaction.notes,
     });
     // Sinks only queue the event; delivery runs later, off the request path.
-    if (sinks.deliver(event, transaction.record.log.sinks) > 0) {
+    if (sinks.deliver(event, transaction.record.log.sinks, transaction.record.log.defaultSinks) > 0) {
       eventCount += 1;
       metrics.eventsEmitted.inc();
     } else {

@@ -41,8 +41,10 @@ export interface LogDecision {
   includeResponseBody: number;
   /** Header names whose values go in the event (after redaction). */
   includeHeaders: 'all' | string[];
-  /** Sinks the log actions named, merged; empty means the default sinks. */
+  /** Sinks the log actions named, merged. */
   sinks: string[];
+  /** True when a log action named no sink, so the event also goes to the default sinks. */
+  defaultSinks: boolean;
 }
 
 /** Names of the built-in value detectors. */

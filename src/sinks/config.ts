@@ -54,7 +54,7 @@ export interface SinkDefaults {
   env: NodeJS.ProcessEnv;
 }
 
-/** The configuration when no sinks file is given. */
+/** Returns the configuration used when no sinks file is given. */
 export function defaultSinksConfig(): SinksConfig {
   return { sinks: [{ name: DEFAULT_SINK, type: 'stdout', format: 'datadog' }], defaultSinks: [DEFAULT_SINK] };
 }

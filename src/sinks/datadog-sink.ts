@@ -2,8 +2,8 @@
 // them to Datadog's HTTP logs intake from a background loop, so that no
 // ext_proc reply ever waits for the intake. During an outage the oldest
 // events move to the on-disk spool (when configured) or are dropped and
-// counted; the spool is sent first once the intake answers again, also
-// after a restart. Delivery is at least once: a batch whose reply was lost
+// counted. Once the intake accepts requests again, the spool is sent
+// first, also after a restart. Delivery is at least once: a batch whose reply was lost
 // is sent again.
 import type { Logger } from 'pino';
 import type { SecurityEvent } from '../events/security-event.js';
@@ -19,7 +19,7 @@ export interface BatchLimits {
   maxEvents: number;
   /** Uncompressed bytes per request; the intake takes at most 5 MB. */
   maxBytes: number;
-  /** Longest time an event waits in the queue before a batch is sent, in milliseconds. */
+  /** Maximum time an event waits in the queue before a batch is sent, in milliseconds. */
   intervalMs: number;
 }
 

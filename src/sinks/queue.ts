@@ -3,9 +3,9 @@
 // the caller can spool or count them: nothing leaves the queue silently.
 
 export interface QueueLimits {
-  /** Most lines held. */
+  /** Maximum number of lines. */
   maxEvents: number;
-  /** Most UTF-8 bytes held, over all lines. */
+  /** Maximum UTF-8 bytes over all lines. */
   maxBytes: number;
 }
 
@@ -38,17 +38,17 @@ export class LineQueue {
 
   /** Removes and returns up to maxEvents lines from the front whose total size stays within maxBytes; always at least one line when not empty. */
   take(maxEvents: number, maxBytes: number): string[] {
-    const taken: string[] = [];
+    const batch: string[] = [];
     let bytes = 0;
-    while (this.length > 0 && taken.length < maxEvents) {
+    while (this.length > 0 && batch.length < maxEvents) {
       const size = Buffer.byteLength(this.#lines[this.#head] as string);
-      if (taken.length > 0 && bytes + size > maxBytes) {
+      if (batch.length > 0 && bytes + size > maxBytes) {
         break;
       }
       bytes += size;
-      taken.push(this.#shift());
+      batch.push(this.#shift());
     }
-    return taken;
+    return batch;
   }
 
   #shift(): string {

@@ -1,7 +1,7 @@
-// How a sink reacts to an HTTP intake's reply, following the Datadog logs
-// intake v2 contract: 2xx is delivered; 408, 429 and 5xx are temporary and
-// retried with backoff; 413 means the payload exceeded 5 MB and the batch is
-// split; 400, 401 and 403 will fail again unchanged, so they are not retried.
+// How a sink reacts to a reply of Datadog's logs intake v2. A 2xx reply
+// means delivered. 408, 429 and 5xx are temporary, so the batch is retried
+// with backoff. 413 means the payload exceeded 5 MB, so the batch is split.
+// 400, 401 and 403 would fail again unchanged, so they are not retried.
 
 export type ReplyClass = 'delivered' | 'retry' | 'split' | 'rejected';
 

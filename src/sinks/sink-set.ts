@@ -34,9 +34,14 @@ export class SinkSet {
     return new Set(this.#sinks.keys());
   }
 
-  /** Hands the event to each named sink, or to the default sinks; returns how many sinks took it. */
-  deliver(event: SecurityEvent, names: readonly string[]): number {
-    const targets = names.length === 0 ? this.#defaults : names.map((name) => this.#sinks.get(name));
+  /** Hands the event once to each named sink, and to the default sinks when asked; returns how many sinks took it. */
+  deliver(event: SecurityEvent, names: readonly string[], toDefaults: boolean): number {
+    const targets = new Set(names.map((name) => this.#sinks.get(name)));
+    if (toDefaults) {
+      for (const sink of this.#defaults) {
+        targets.add(sink);
+      }
+    }
     let count = 0;
     for (const sink of targets) {
       // Rule loading rejects unknown sink names, so a missing one here is a rule set loaded without this sink set.

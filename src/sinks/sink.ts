@@ -1,4 +1,4 @@
-// What every sink offers the service, and its per-sink metric children.
+// The interface every sink offers the service, and its per-sink metric children.
 import type { Counter, Gauge } from 'prom-client';
 import type { SecurityEvent } from '../events/security-event.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -8,14 +8,11 @@ export type SinkType = 'stdout' | 'file' | 'datadog';
 export interface Sink {
   readonly name: string;
   readonly type: SinkType;
-  /**
-   * Formats the event and queues it. Returns at once and never throws:
-   * request processing must never wait for a destination.
-   */
+  /** Formats the event and queues it, and returns at once, because request processing must never wait for a destination. */
   accept(event: SecurityEvent): void;
   /**
-   * Delivers what the sink holds until `deadline` (epoch milliseconds); what
-   * is still undelivered then goes to the spool, or is counted as dropped.
+   * Delivers the queued events until `deadline` (epoch milliseconds). Events
+   * still undelivered then go to the spool, or are counted as dropped.
    */
   close(deadline: number): Promise<void>;
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 export interface SpoolOptions {
   directory: string;
-  /** Most bytes of segment files kept; beyond it the oldest segments are deleted. */
+  /** Maximum bytes of segment files; beyond it the oldest segments are deleted. */
   maxBytes: number;
 }
 
@@ -37,7 +37,7 @@ export class Spool {
     this.#scan();
   }
 
-  /** Events held in segment files. */
+  /** Number of events in segment files. */
   get depth(): number {
     return this.#segments.reduce((sum, segment) => sum + segment.lines, 0);
   }

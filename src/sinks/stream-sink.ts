@@ -24,7 +24,7 @@ export interface StreamSinkOptions {
  */
 export function createStreamSink(options: StreamSinkOptions): Sink {
   const destination = openDestination(options.destination);
-  // The emitter writes Datadog lines exactly as before sinks existed, and its flush() knows SonicBoom's drain cycle.
+  // The emitter writes Datadog lines exactly as before sinks existed, and its flush() waits for SonicBoom's drain cycle.
   const emitter = createEventEmitter({ destination });
   const format = options.format === 'datadog' ? null : createFormatter(options.format);
   const counters = options.counters;

@@ -54,6 +54,7 @@ export function logDecision(overrides: Partial<LogDecision> = {}): LogDecision {
     includeResponseBody: 0,
     includeHeaders: [],
     sinks: [],
+    defaultSinks: true,
     ...overrides,
   };
 }

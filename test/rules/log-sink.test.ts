@@ -27,6 +27,21 @@ test('log sinks merge across rules', () => {
 
   assert.deepEqual(record.log?.rules, ['to-archive', 'to-both']);
   assert.deepEqual(record.log?.sinks, ['archive', 'datadog']);
+  assert.equal(record.log?.defaultSinks, false);
+});
+
+test('log without sink adds the default sinks', () => {
+  const rules = `${RULES}  - id: plain
+    description: Logs to the default sinks.
+    actions:
+      - log: {}
+`;
+  const engine = new RuleEngine(loadRuleSet(writeRuleFile(rules), { sinkNames: SINKS }));
+  const record = newTransactionRecord();
+  engine.start().finish(makeExchange({ method: 'GET', path: '/' }), record);
+
+  assert.deepEqual(record.log?.sinks, ['archive', 'datadog']);
+  assert.equal(record.log?.defaultSinks, true);
 });
 
 test('unknown sink rejects the rule set', () => {

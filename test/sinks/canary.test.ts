@@ -1,7 +1,7 @@
-// Canary secrets in every part of a request and a response (URL userinfo,
-// query, headers, cookies, body, trailers; Set-Cookie, body and trailers
-// of the response) must reach no output: no sink in any format, no
-// request to the intake, no spool file and no operational log line.
+// Canary secrets go into every part of a request (URL userinfo, query,
+// headers, cookies, body, trailers) and of a response (Set-Cookie, body,
+// trailers). They must reach no output: no sink in any format, no request
+// to the intake, no spool file and no operational log line.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,10 +45,10 @@ before(async () => {
   cpSync(path.join(REPO_ROOT, 'rules/default.yaml'), path.join(rules, 'default.yaml'));
   cpSync(path.join(REPO_ROOT, 'test/fixtures/rules/log-bodies/log-bodies.yaml'), path.join(rules, 'log-bodies.yaml'));
   await intake.start();
-  const refused = new FakeIntake();
-  await refused.start();
-  const refusedUrl = refused.url;
-  await refused.stop();
+  const closedIntake = new FakeIntake();
+  await closedIntake.start();
+  const closedUrl = closedIntake.url;
+  await closedIntake.stop();
 
   writeFileSync(path.join(directory, 'dd-api-key'), TEST_API_KEY);
   writeFileSync(path.join(directory, 'sinks.yaml'), `sinks:
@@ -63,7 +63,7 @@ before(async () => {
   - name: datadog-down
     type: datadog
     format: ocsf
-    url: ${refusedUrl}
+    url: ${closedUrl}
     api_key_file: dd-api-key
     retry: { base_ms: 20, max_ms: 50 }
     spool: { directory: spool }

@@ -53,7 +53,7 @@ test('datadog sink batches within 1000 entries', async () => {
 
 test('datadog sink batches within 5 MB', async () => {
   const intake = await startIntake();
-  // About 200 kB per event, so 5 MB holds about 25 of them.
+  // About 200 kB per event, so a 5 MB request fits about 25 of them.
   const { sink } = datadogSink(intake.url);
   for (let index = 0; index < 60; index += 1) {
     sink.accept(eventWithId(`big-${index}`, 200_000));

@@ -1,6 +1,6 @@
 // A Datadog logs intake stand-in on 127.0.0.1: it decompresses each POST
-// body, records the entries of every request, and answers with the status
-// a test scripts for it. Only entries answered with 2xx count as accepted.
+// body, records the entries of every request, and replies with the status
+// a test scripts for it. Only entries of 2xx replies count as accepted.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -23,7 +23,7 @@ export class FakeIntake {
   readonly requests: IntakeRequest[] = [];
   /** Chooses the reply of each request; the default accepts everything. */
   reply: (request: IntakeRequest) => Reply = () => ({ status: 202 });
-  /** When true, requests are held open and never answered, as a hung intake does. */
+  /** When true, requests stay open without a reply, as with a hung intake. */
   hang = false;
   #server: Server | null = null;
   #held: ServerResponse[] = [];
@@ -34,7 +34,7 @@ export class FakeIntake {
     return this.#held.length;
   }
 
-  /** Entries of every request answered with 2xx, in arrival order. */
+  /** Entries of every request that got a 2xx reply, in arrival order. */
   get accepted(): Array<Record<string, any>> {
     return this.requests.filter((request) => request.status >= 200 && request.status < 300).flatMap((request) => request.entries);
   }

@@ -1,7 +1,7 @@
 // A slow or dead sink adds no latency to ext_proc replies. The proof is by
 // order of events, not by timing: every transaction gets its replies while
-// the intake holds the first delivery request unanswered, or refuses
-// connections, so no reply can have waited for delivery.
+// the intake keeps the first delivery request open without a reply, or
+// rejects connections, so no reply can have waited for delivery.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, test } from 'node:test';

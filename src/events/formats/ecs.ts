@@ -121,7 +121,7 @@ function urlFields(event: SecurityEvent): Record<string, unknown> | undefined {
   return fields;
 }
 
-/** The rule that decided: the blocking rule, else the first rule that asked for the event. */
+/** Returns the rule that decided: the blocking rule, else the first rule that requested the event. */
 function ruleFields(event: SecurityEvent): Record<string, unknown> | undefined {
   const id = event.ctxproc.blocked_by ?? event.ctxproc.rules.logged_by[0];
   if (id === undefined) {

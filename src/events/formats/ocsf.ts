@@ -38,7 +38,7 @@ export function toOcsf(event: SecurityEvent): OcsfEvent {
 
   const ocsf: OcsfEvent = {
     activity_id: activityId,
-    activity_name: activityId === 0 ? 'Unknown' : activityId === 99 ? 'Other' : titleCase(method ?? ''),
+    activity_name: activityName(activityId, method),
     category_uid: 4,
     category_name: 'Network Activity',
     class_uid: 4002,
@@ -71,7 +71,13 @@ export function toOcsf(event: SecurityEvent): OcsfEvent {
   return ocsf;
 }
 
-function titleCase(method: string): string {
+function activityName(activityId: number, method: string | undefined): string {
+  if (activityId === 0 || method === undefined) {
+    return 'Unknown';
+  }
+  if (activityId === 99) {
+    return 'Other';
+  }
   return method.charAt(0) + method.slice(1).toLowerCase();
 }
 
@@ -142,7 +148,7 @@ function hostEndpoint(event: SecurityEvent): Record<string, unknown> | undefined
   return host === undefined ? undefined : { hostname: host };
 }
 
-/** The rule that decided: the blocking rule, else the first rule that asked for the event. */
+/** Returns the rule that decided: the blocking rule, else the first rule that requested the event. */
 function firewallRule(event: SecurityEvent): Record<string, unknown> | undefined {
   const uid = event.ctxproc.blocked_by ?? event.ctxproc.rules.logged_by[0];
   if (uid === undefined) {

@@ -26,7 +26,7 @@ export const logAction: ActionDefinition<'log'> = {
   compile(args, compiler) {
     const fields = compileFields(args.fields ?? {}, compiler);
     const headersValid = checkIncludedHeaders(args.include?.headers, compiler);
-    const sinks = args.sink === undefined ? [] : typeof args.sink === 'string' ? [args.sink] : args.sink;
+    const sinks = sinkList(args.sink);
     const sinksValid = checkSinks(sinks, compiler);
     if (fields === null || !headersValid || !sinksValid) {
       return null;
@@ -86,6 +86,13 @@ function checkIncludedHeaders(headers: IncludedHeaders | undefined, compiler: Ac
   return valid;
 }
 
+function sinkList(sink: string | string[] | undefined): string[] {
+  if (sink === undefined) {
+    return [];
+  }
+  return typeof sink === 'string' ? [sink] : sink;
+}
+
 function checkSinks(sinks: readonly string[], compiler: ActionCompiler): boolean {
   let valid = true;
   for (const name of sinks) {
@@ -128,6 +135,7 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
   log.includeRequestBody = Math.max(log.includeRequestBody, settings.requestBody);
   log.includeResponseBody = Math.max(log.includeResponseBody, settings.responseBody);
   log.includeHeaders = mergeHeaders(log.includeHeaders, settings.headers);
+  log.defaultSinks ||= settings.sinks.length === 0;
   for (const sink of settings.sinks) {
     if (!log.sinks.includes(sink)) {
       log.sinks.push(sink);
@@ -136,7 +144,7 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
 }
 
 function emptyLog(): LogDecision {
-  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [], sinks: [] };
+  return { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [], sinks: [], defaultSinks: false };
 }
 
 function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {

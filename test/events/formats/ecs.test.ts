@@ -16,7 +16,8 @@ function assertRequired(ecs: Record<string, any>): void {
   assert.ok(!Number.isNaN(Date.parse(ecs['@timestamp'] as string)), '@timestamp does not parse');
   assert.equal(ecs.ecs.version, ECS_VERSION);
   assert.ok(KINDS.includes(ecs.event.kind), `event.kind ${ecs.event.kind}`);
-  assert.ok(Array.isArray(ecs.event.category) && ecs.event.category.length > 0);
+  assert.ok(Array.isArray(ecs.event.category), 'event.category is not an array');
+  assert.ok(ecs.event.category.length > 0, 'event.category is empty');
   for (const category of ecs.event.category as string[]) {
     assert.ok(CATEGORIES.includes(category), `event.category ${category}`);
   }
