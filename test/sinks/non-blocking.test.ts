@@ -44,6 +44,7 @@ test('hung intake does not hold replies', async () => {
   for (const result of results) {
     assert.equal(result.downstreamResponse.status, 200);
     assert.equal((result.dynamicMetadata.ctxproc as { logged: boolean }).logged, true);
+    assert.deepEqual(result.dynamicMetadata['envoy.common'], { access_log_hint: true });
   }
   assert.equal(intake.requests.length, 0, 'the intake answered a request');
   assert.equal(queued, 20, 'the first event is in flight and the other 20 wait in the queue');
