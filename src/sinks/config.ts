@@ -14,12 +14,17 @@ const SCHEMA_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export const DEFAULT_SINK = 'stdout';
 
+/** Default bound of a file sink's write buffer: 64 MiB, about 30,000 events of 2 KB. */
+const DEFAULT_FILE_BUFFER_BYTES = 64 * 1024 * 1024;
+
 export interface StreamSinkConfig {
   name: string;
   type: 'stdout' | 'file';
   format: EventFormat;
   /** File path for `file` sinks. */
   path?: string;
+  /** Maximum bytes a file sink buffers; beyond it lines are dropped and counted. */
+  maxBufferBytes: number;
 }
 
 export interface DatadogSinkConfig {
@@ -56,7 +61,7 @@ export interface SinkDefaults {
 
 /** Returns the configuration used when no sinks file is given. */
 export function defaultSinksConfig(): SinksConfig {
-  return { sinks: [{ name: DEFAULT_SINK, type: 'stdout', format: 'datadog' }], defaultSinks: [DEFAULT_SINK] };
+  return { sinks: [{ name: DEFAULT_SINK, type: 'stdout', format: 'datadog', maxBufferBytes: DEFAULT_FILE_BUFFER_BYTES }], defaultSinks: [DEFAULT_SINK] };
 }
 
 interface RawSink {
@@ -64,6 +69,7 @@ interface RawSink {
   type: 'stdout' | 'file' | 'datadog';
   format?: EventFormat;
   path?: string;
+  max_buffer_bytes?: number;
   site?: string;
   url?: string;
   api_key_file?: string;
@@ -120,7 +126,7 @@ function parseFile(file: string): { sinks: RawSink[]; default_sinks?: string[] }
 function resolveSink(sink: RawSink, file: string, defaults: SinkDefaults): SinkConfig {
   const format = sink.format ?? 'datadog';
   if (sink.type !== 'datadog') {
-    const resolved: StreamSinkConfig = { name: sink.name, type: sink.type, format };
+    const resolved: StreamSinkConfig = { name: sink.name, type: sink.type, format, maxBufferBytes: sink.max_buffer_bytes ?? DEFAULT_FILE_BUFFER_BYTES };
     if (sink.path !== undefined) {
       resolved.path = path.resolve(path.dirname(file), sink.path);
     }

@@ -64,7 +64,7 @@ function createSink(config: SinksConfig['sinks'][number], options: SinkSetOption
   const logger = options.logger;
   if (config.type !== 'datadog') {
     const destination = config.type === 'stdout' ? options.stdout : config.path;
-    return createStreamSink({ name: config.name, type: config.type, format: config.format, destination, counters, logger });
+    return createStreamSink({ name: config.name, type: config.type, format: config.format, destination, maxBufferBytes: config.maxBufferBytes, counters, logger });
   }
 
   const spool = config.spool === null ? null : new Spool(config.spool);

@@ -28,7 +28,7 @@ function configError(text: string, defaults: SinkDefaults = DEFAULTS): string {
 }
 
 test('no sinks file means stdout only', () => {
-  assert.deepEqual(defaultSinksConfig(), { sinks: [{ name: 'stdout', type: 'stdout', format: 'datadog' }], defaultSinks: ['stdout'] });
+  assert.deepEqual(defaultSinksConfig(), { sinks: [{ name: 'stdout', type: 'stdout', format: 'datadog', maxBufferBytes: 64 * 1024 * 1024 }], defaultSinks: ['stdout'] });
 });
 
 test('sinks file fills in defaults', () => {
@@ -43,7 +43,7 @@ default_sinks: [stdout]
   const config = loadSinksConfig(file, DEFAULTS);
 
   assert.deepEqual(config.defaultSinks, ['stdout']);
-  assert.deepEqual(config.sinks[1], { name: 'archive', type: 'file', format: 'ocsf', path: path.join(path.dirname(file), 'events/archive.jsonl') });
+  assert.deepEqual(config.sinks[1], { name: 'archive', type: 'file', format: 'ocsf', maxBufferBytes: 64 * 1024 * 1024, path: path.join(path.dirname(file), 'events/archive.jsonl') });
   const datadog = config.sinks[2] as DatadogSinkConfig;
   assert.equal(datadog.url, 'https://http-intake.logs.datadoghq.eu/api/v2/logs');
   assert.equal(datadog.apiKey, KEY);

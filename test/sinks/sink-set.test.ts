@@ -13,9 +13,9 @@ function sinkSet(): { sinks: SinkSet; metrics: Metrics } {
   const sinks = new SinkSet({
     config: {
       sinks: [
-        { name: 'one', type: 'file', format: 'datadog', path: path.join(directory, 'one.jsonl') },
-        { name: 'two', type: 'file', format: 'ecs', path: path.join(directory, 'two.jsonl') },
-        { name: 'three', type: 'file', format: 'ocsf', path: path.join(directory, 'three.jsonl') },
+        { name: 'one', type: 'file', format: 'datadog', path: path.join(directory, 'one.jsonl'), maxBufferBytes: 1_000_000 },
+        { name: 'two', type: 'file', format: 'ecs', path: path.join(directory, 'two.jsonl'), maxBufferBytes: 1_000_000 },
+        { name: 'three', type: 'file', format: 'ocsf', path: path.join(directory, 'three.jsonl'), maxBufferBytes: 1_000_000 },
       ],
       defaultSinks: ['one', 'two'],
     },
