@@ -21,10 +21,6 @@ export interface ServiceOptions {
   logger: Logger;
   /** Destination of stdout sinks; stdout (fd 1) by default. */
   eventDestination?: LogDestination;
-  /** Sinks to use instead of the --sinks file; tests pass them directly. */
-  sinks?: SinksConfig;
-  /** Environment that DD_API_KEY is read from; default process.env. */
-  env?: NodeJS.ProcessEnv;
   /** Start the admin server (default true). */
   admin?: boolean;
   /** Collect Node process metrics (default true). */
@@ -43,7 +39,7 @@ export interface RunningService {
 /** Loads the rules and starts serving; throws CtxprocError on bad rules or settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
-  const sinksConfig = options.sinks ?? sinksConfigOf(settings, options.env ?? process.env);
+  const sinksConfig = sinksConfigOf(settings, process.env);
   const ruleSet = loadRuleSet(settings.rules, { sinkNames: new Set(sinksConfig.sinks.map((sink) => sink.name)) });
   const engine = new RuleEngine(ruleSet);
   const metrics = new Metrics({ processMetrics: options.processMetrics });

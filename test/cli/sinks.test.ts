@@ -43,13 +43,13 @@ test('serve sends events to the sinks file', async (t) => {
   const cli = await startCli(['--rules', path.join(directory, 'rules.yaml'), '--sinks', path.join(directory, 'sinks.yaml')], { DD_API_KEY: API_KEY });
   t.after(() => cli.child.kill('SIGKILL'));
 
-  const client = new EnvoyClient({ target: `127.0.0.1:${cli.grpcPort}` });
+  const client = new EnvoyClient({ target: `127.0.0.1:${cli.grpcPort}`, messageTimeoutMs: 10_000 });
   await client.run(
     { method: 'GET', path: '/cli', scheme: 'http', authority: 'shop.example', headers: [['x-request-id', 'cli-1']] },
     () => ({ status: 200, headers: [], body: Buffer.from('ok') }),
   );
   client.close();
-  await waitFor(() => intake.accepted.length === 1, 5000);
+  await waitFor(() => intake.accepted.length === 1, 20_000);
   const metrics = await (await fetch(`http://127.0.0.1:${cli.adminPort}/metrics`)).text();
   assert.equal(await cli.stop('SIGTERM'), 0);
 

@@ -195,7 +195,8 @@ before(async () => {
   writeFileSync(path.join(directory, 'rules.yaml'), RULES);
   ctxproc = await startTestService({ rules: path.join(directory, 'rules.yaml') });
 
-  const client = new EnvoyClient({ target: ctxproc.target, requestAttributes: { 'source.address': '198.51.100.23:40000' } });
+  // A long message timeout keeps a loaded test machine from turning transactions into Envoy timeouts.
+  const client = new EnvoyClient({ target: ctxproc.target, messageTimeoutMs: 10_000, requestAttributes: { 'source.address': '198.51.100.23:40000' } });
   const requests: Array<[string, string, number]> = [['GET', '/admin/users', 200], ['POST', '/login', 401], ['POST', '/login', 200], ['GET', '/orders/7', 404]];
   for (const [method, requestPath, status] of requests) {
     await client.run(
@@ -204,7 +205,7 @@ before(async () => {
     );
   }
   client.close();
-  await waitFor(() => ctxproc.events.length >= requests.length, 5000);
+  await waitFor(() => ctxproc.events.length >= requests.length, 20_000);
 });
 
 after(() => ctxproc.stop());

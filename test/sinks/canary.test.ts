@@ -72,6 +72,7 @@ before(async () => {
 
   const client = new EnvoyClient({
     target: ctxproc.target,
+    messageTimeoutMs: 10_000,
     processingMode: { request_body_mode: 'BUFFERED', response_body_mode: 'BUFFERED', request_trailer_mode: 'SEND', response_trailer_mode: 'SEND' },
     requestAttributes: { 'source.address': '203.0.113.77:41000' },
   });
@@ -100,7 +101,7 @@ before(async () => {
   );
   client.close();
 
-  await waitFor(() => intake.accepted.length === 1 && ctxproc.events.length === 1, 5000);
+  await waitFor(() => intake.accepted.length === 1 && ctxproc.events.length === 1, 20_000);
   await ctxproc.stop();
 });
 

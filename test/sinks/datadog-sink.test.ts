@@ -117,7 +117,7 @@ test('datadog sink retries 503 then delivers', async () => {
   intake.reply = () => (failures-- > 0 ? { status: 503 } : { status: 202 });
   const { sink, metrics } = datadogSink(intake.url);
   sink.accept(eventWithId('again'));
-  await waitFor(() => intake.accepted.length === 1, 5000);
+  await waitFor(() => intake.accepted.length === 1, 20_000);
   await sink.close(Date.now() + 2000);
 
   assert.equal(intake.requests.length, 4);

@@ -31,7 +31,7 @@ test('hung intake does not hold replies', async () => {
   let queued = -1;
   try {
     await sendRequests(ctxproc.target, ids('first', 1));
-    await waitFor(() => intake.heldCount === 1, 5000);
+    await waitFor(() => intake.heldCount === 1, 20_000);
     results = await sendRequests(ctxproc.target, ids('later', 20));
     // An event is queued when its stream ends, which can come after the client has its replies.
     await waitForMetric(metrics, 'ctxproc_sink_events_accepted_total', 21);
@@ -63,7 +63,7 @@ test('refused intake does not hold replies', async () => {
   let results: TransactionResult[] = [];
   try {
     results = await sendRequests(ctxproc.target, ids('refused', 20));
-    await waitFor(() => ctxproc.logs.some((line) => /retrying with backoff/.test(String(line.message))), 5000);
+    await waitFor(() => ctxproc.logs.some((line) => /retrying with backoff/.test(String(line.message))), 20_000);
     await waitForMetric(metrics, 'ctxproc_sink_events_accepted_total', 20);
   } finally {
     await ctxproc.stop();

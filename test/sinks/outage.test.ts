@@ -29,14 +29,14 @@ test('no event lost across outage and restart', async () => {
 
   const before = ids('before', 10);
   await sendRequests(first.target, before);
-  await waitFor(() => intake.accepted.length === 10, 5000);
+  await waitFor(() => intake.accepted.length === 10, 20_000);
 
   phase = 503;
   const during = ids('during', 10);
   await sendRequests(first.target, during);
-  await waitFor(() => intake.requests.filter((request) => request.status === 503).length >= 3, 5000);
+  await waitFor(() => intake.requests.filter((request) => request.status === 503).length >= 3, 20_000);
   phase = 429;
-  await waitFor(() => intake.requests.filter((request) => request.status === 429).length >= 2, 5000);
+  await waitFor(() => intake.requests.filter((request) => request.status === 429).length >= 2, 20_000);
 
   await intake.stop();
   await first.stop();
@@ -58,7 +58,7 @@ test('no event lost across outage and restart', async () => {
   services.push(second);
   const afterRestart = ids('after', 10);
   await sendRequests(second.target, afterRestart);
-  await waitFor(() => intake.accepted.length >= 30, 5000);
+  await waitFor(() => intake.accepted.length >= 30, 20_000);
   await second.stop();
   const secondCounts = await counts(second.service.metrics);
 

@@ -51,7 +51,8 @@ export function startSinkService(workspace: SinkWorkspace): Promise<TestService>
 
 /** Runs one GET per id through ctxproc, with the id as x-request-id, and returns the results. */
 export async function sendRequests(target: string, ids: readonly string[]): Promise<TransactionResult[]> {
-  const client = new EnvoyClient({ target, requestAttributes: { 'source.address': '198.51.100.7:52000' }, receivingNamespaces: ['ctxproc', 'envoy.common'] });
+  // A long message timeout keeps a loaded test machine from turning transactions into Envoy timeouts.
+  const client = new EnvoyClient({ target, messageTimeoutMs: 10_000, requestAttributes: { 'source.address': '198.51.100.7:52000' }, receivingNamespaces: ['ctxproc', 'envoy.common'] });
   const results: TransactionResult[] = [];
   try {
     for (const id of ids) {

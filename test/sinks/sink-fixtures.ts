@@ -71,7 +71,7 @@ export async function metricValue(metrics: Metrics, name: string, labels: Record
 }
 
 /** Waits until a metric sample reaches `expected`, polling every 10 ms for at most `timeoutMs`. */
-export async function waitForMetric(metrics: Metrics, name: string, expected: number, labels: Record<string, string> = { sink: 'datadog' }, timeoutMs = 5000): Promise<void> {
+export async function waitForMetric(metrics: Metrics, name: string, expected: number, labels: Record<string, string> = { sink: 'datadog' }, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let value = await metricValue(metrics, name, labels);
   while (value !== expected) {
