@@ -1,4 +1,4 @@
-// How a sink reacts to a reply of Datadog's logs intake v2. A 2xx reply
+// The reaction of a sink to a reply of Datadog's logs intake v2. A 2xx reply
 // means delivered. 408, 429 and 5xx are temporary, so the batch is retried
 // with backoff. 413 means the payload exceeded 5 MB, so the batch is split.
 // 400, 401 and 403 would fail again unchanged, so they are not retried.

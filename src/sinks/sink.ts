@@ -8,7 +8,7 @@ export type SinkType = 'stdout' | 'file' | 'datadog';
 export interface Sink {
   readonly name: string;
   readonly type: SinkType;
-  /** Formats the event and queues it, and returns at once, because request processing must never wait for a destination. */
+  /** Formats the event and queues it without waiting for the destination, which request processing must never do. */
   accept(event: SecurityEvent): void;
   /**
    * Delivers the queued events until `deadline` (epoch milliseconds). Events
