@@ -6,12 +6,14 @@ import type { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Settings } from './config/settings.js';
 import { buildSecurityEvent } from './events/builder.js';
-import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
 import type { SecurityEvent } from './events/security-event.js';
+import type { LogDestination } from './log/logger.js';
 import type { Metrics, StreamEnd } from './metrics/metrics.js';
 import type { RuleEngine } from './rules/engine.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
+import { defaultSinksConfig, type SinksConfig } from './sinks/config.js';
+import { SinkSet } from './sinks/sink-set.js';
 import { setServing, startGrpcServer } from './transport/grpc-server.js';
 
 export interface ProcessingServerOptions {
@@ -20,8 +22,10 @@ export interface ProcessingServerOptions {
   metrics: Metrics;
   /** Returns the engine a new stream runs on; the transaction keeps it to its end, even if a reload swaps it meanwhile. */
   activeEngine(): RuleEngine;
-  /** Destination of security events; stdout (fd 1) by default. */
-  eventDestination?: EventEmitterOptions['destination'];
+  /** Sinks that events go to; stdout alone by default. */
+  sinksConfig?: SinksConfig;
+  /** Destination of stdout sinks; fd 1 by default, a stream in tests. */
+  eventDestination?: LogDestination;
   /** Called once per ended transaction, with the event written for it, or null when its rules logged nothing. */
   onTransactionEnd?: (transaction: Transaction, event: SecurityEvent | null) => void;
 }
@@ -38,21 +42,24 @@ export interface ProcessingServer {
   stop(): Promise<void>;
 }
 
-/** How long shutdown waits for stdout to take the last events, in milliseconds. */
-const EVENT_FLUSH_TIMEOUT_MS = 5000;
+/** Shortest time sinks get to deliver or spool their queues at shutdown, in milliseconds. */
+const EVENT_FLUSH_MIN_MS = 5000;
 
 /** Starts the gRPC server on settings.listen. */
 export async function startProcessingServer(options: ProcessingServerOptions): Promise<ProcessingServer> {
   const { settings, logger, metrics } = options;
-  const emitter = createEventEmitter({ destination: options.eventDestination });
+  const sinks = new SinkSet({ config: options.sinksConfig ?? defaultSinksConfig(), metrics, logger, stdout: options.eventDestination });
   const open = new Set<Transaction>();
+  let eventCount = 0;
 
   const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
     countDecisions(metrics, transaction);
     let event: SecurityEvent | null = null;
     try {
       event = eventOf(transaction, end, settings);
-      if (event !== null && emitter.emit(event)) {
+      // Sinks only queue the event; delivery runs later, off the request path.
+      if (event !== null && deliver(sinks, event, transaction) > 0) {
+        eventCount += 1;
         metrics.eventsEmitted.inc();
       } else if (event !== null) {
         metrics.eventFailures.inc();
@@ -90,13 +97,15 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      const startedAt = Date.now();
       setServing(grpc.health, false);
       await drain(grpc.server, settings.shutdownGraceMs, logger);
       for (const transaction of open) {
         emitEvent(transaction, 'completed');
       }
       open.clear();
-      await flushWithin(emitter, EVENT_FLUSH_TIMEOUT_MS, logger);
+      // Sinks get what is left of the grace period, and at least EVENT_FLUSH_MIN_MS.
+      await sinks.close(Math.max(startedAt + settings.shutdownGraceMs, Date.now() + EVENT_FLUSH_MIN_MS));
     })();
     return stopping;
   };
@@ -105,7 +114,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     port: grpc.port,
     setServing: (serving) => setServing(grpc.health, serving),
     openStreams: () => open.size,
-    eventsEmitted: () => emitter.count,
+    eventsEmitted: () => eventCount,
     stop,
   };
 }
@@ -128,24 +137,14 @@ function eventOf(transaction: Transaction, end: StreamEnd, settings: Settings): 
 }
 
 /**
- * Waits for the emitter to write what it holds. A stdout that no longer
- * drains (a closed pipe, a stalled collector) must not keep the process
- * from exiting, so the wait is bounded and its expiry logged.
+ * Hands the event to the sinks its log actions named. An event whose log
+ * actions named no sink (or that only actions such as log_payload or a
+ * simulated block asked for) goes to the default sinks.
  */
-async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean }, timeoutMs: number, logger: Logger): Promise<void> {
-  if (emitter.failed) {
-    logger.error({}, 'stdout failed earlier, so the security events still buffered cannot be written');
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => {
-    timer = setTimeout(() => resolve('expired'), timeoutMs);
-  });
-  const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
-  clearTimeout(timer);
-  if (result !== 'flushed') {
-    logger.error({ flush: result, timeout_ms: timeoutMs }, 'security events still buffered at exit could not be written to stdout');
-  }
+function deliver(sinks: SinkSet, event: SecurityEvent, transaction: Transaction): number {
+  const log = transaction.record.log;
+  const names = log?.sinks ?? [];
+  return sinks.deliver(event, names, (log?.defaultSinks ?? true) || names.length === 0);
 }
 
 /** Waits for open calls to end, then cancels what is left after the grace period. */

@@ -16,6 +16,7 @@ import { LiveRules, type RulesStatus } from './rules/reload/live-rules.js';
 import { RuleReloader, type ReloadOutcome } from './rules/reload/reloader.js';
 import { failuresAsProblems, runRuleTests } from './rules/testing/run-tests.js';
 import type { Transaction } from './session/transaction.js';
+import { defaultSinksConfig, loadSinksConfig, type SinksConfig } from './sinks/config.js';
 
 export interface ServiceOptions {
   settings: Settings;
@@ -51,7 +52,9 @@ export interface RunningService {
 /** Loads and tests the rules and starts serving; throws RuleLoadError on bad or failing rules, CtxprocError on bad settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
-  const live = new LiveRules(await loadTestedRuleSet(settings.rules), { dryRun: settings.dryRun });
+  const sinksConfig = sinksConfigOf(settings, process.env);
+  const sinkNames = new Set(sinksConfig.sinks.map((sink) => sink.name));
+  const live = new LiveRules(await loadTestedRuleSet(settings.rules, sinkNames), { dryRun: settings.dryRun });
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);
   let ready = false;
@@ -61,6 +64,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
     metrics,
     activeEngine: () => live.engine,
+    sinksConfig,
     eventDestination: options.eventDestination,
     onTransactionEnd: options.onTransactionEnd,
   });
@@ -71,7 +75,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     rules: () => live.status(),
   });
 
-  const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, pollIntervalMs: options.rulesPollIntervalMs });
+  const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, loadOptions: { sinkNames }, pollIntervalMs: options.rulesPollIntervalMs });
   if (options.watchRules !== false) {
     reloader.start();
   }
@@ -108,13 +112,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 }
 
 /** Loads the rule set at target and runs its tests; a set whose tests fail is rejected like an invalid one. */
-async function loadTestedRuleSet(target: string): Promise<RuleSet> {
-  const ruleSet = loadRuleSet(target);
+async function loadTestedRuleSet(target: string, sinkNames: ReadonlySet<string>): Promise<RuleSet> {
+  const ruleSet = loadRuleSet(target, { sinkNames });
   const failures = await testFailures(ruleSet);
   if (failures.length > 0) {
     throw new RuleLoadError(failures);
   }
   return ruleSet;
+}
+
+function sinksConfigOf(settings: Settings, env: NodeJS.ProcessEnv): SinksConfig {
+  if (settings.sinks === null) {
+    return defaultSinksConfig();
+  }
+  return loadSinksConfig(settings.sinks, { ddSite: settings.ddSite, ddApiKeyFile: settings.ddApiKeyFile, env });
 }
 
 async function testFailures(ruleSet: RuleSet): Promise<RuleProblem[]> {

@@ -16,6 +16,9 @@ export interface Settings {
   resetBurst: number;
   resetRate: number;
   dryRun: boolean;
+  sinks: string | null;
+  ddSite: string;
+  ddApiKeyFile: string | null;
 }
 
 export interface SettingDefinition {
@@ -61,6 +64,12 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
   { key: 'dryRun', flag: '--dry-run [bool]', env: 'CTXPROC_DRY_RUN', kind: 'boolean', defaultValue: 'false',
     description: 'every rule simulates: blocks, header changes and metadata are listed in the event as simulated instead of applied (true or false)' },
+  { key: 'sinks', flag: '--sinks <path>', env: 'CTXPROC_SINKS', kind: 'string', defaultValue: null,
+    description: 'YAML file that declares the event sinks (stdout, file, datadog), see docs/siem.md; without it, events go to stdout' },
+  { key: 'ddSite', flag: '--dd-site <site>', env: 'DD_SITE', kind: 'string', defaultValue: 'datadoghq.com',
+    description: 'Datadog site of datadog sinks that set neither site nor url, such as datadoghq.eu or us5.datadoghq.com' },
+  { key: 'ddApiKeyFile', flag: '--dd-api-key-file <path>', env: 'DD_API_KEY_FILE', kind: 'string', defaultValue: null,
+    description: 'file that contains the Datadog API key of datadog sinks that set no api_key_file; without it, the DD_API_KEY variable is read (there is no flag for the key itself, so it never shows in the process list)' },
 ];
 
 /** Returns the settings with defaults only, for tests and in-process servers. */

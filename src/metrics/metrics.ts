@@ -102,6 +102,55 @@ export class Metrics {
     },
   });
 
+  readonly sinkAccepted = new Counter({
+    name: 'ctxproc_sink_events_accepted_total',
+    help: 'security events handed to a sink for delivery, by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  readonly sinkSent = new Counter({
+    name: 'ctxproc_sink_events_sent_total',
+    help: 'security events the sink\'s destination took (a 2xx reply from an HTTP intake, a write to a stream), by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  readonly sinkRetried = new Counter({
+    name: 'ctxproc_sink_events_retried_total',
+    help: 'security events sent again after a retryable failure (408, 429, 5xx, network error), counted once per retry, by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  readonly sinkSpooled = new Counter({
+    name: 'ctxproc_sink_events_spooled_total',
+    help: 'security events written to the sink\'s on-disk spool because its queue was full or the service stopped, by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  readonly sinkDropped = new Counter({
+    name: 'ctxproc_sink_events_dropped_total',
+    help: 'security events a sink gave up on, by sink name and reason (queue_full, spool_full, rejected, too_large, shutdown, write_failed)',
+    labelNames: ['sink', 'reason'],
+    registers: [this.registry],
+  });
+
+  readonly sinkQueueDepth = new Gauge({
+    name: 'ctxproc_sink_queue_depth',
+    help: 'security events waiting in a sink\'s memory queue, by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
+  readonly sinkSpoolDepth = new Gauge({
+    name: 'ctxproc_sink_spool_depth',
+    help: 'security events waiting in a sink\'s on-disk spool, by sink name',
+    labelNames: ['sink'],
+    registers: [this.registry],
+  });
+
   private readonly phaseCounters: Array<ReturnType<Counter['labels']>>;
 
   private readonly endCounters: Record<StreamEnd, ReturnType<Counter['labels']>>;

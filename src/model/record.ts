@@ -43,6 +43,10 @@ export interface LogDecision {
   includeResponseBody: number;
   /** Header names whose values go in the event (after redaction). */
   includeHeaders: 'all' | string[];
+  /** Sinks the log actions named, merged. */
+  sinks: string[];
+  /** True when a log action named no sink, so the event also goes to the default sinks. */
+  defaultSinks: boolean;
   /** Events that sample or rate_limit held back since the last event of the same rule and key. */
   suppressed?: SuppressedCount[];
 }
@@ -185,7 +189,7 @@ export interface TransactionRecord {
 
 /** Returns the log decision of record, creating an empty one when no log action ran yet. */
 export function ensureLog(record: TransactionRecord): LogDecision {
-  record.log ??= { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [], suppressed: [] };
+  record.log ??= { rules: [], message: null, fields: {}, fieldHeaders: {}, includeRequestBody: 0, includeResponseBody: 0, includeHeaders: [], sinks: [], defaultSinks: false, suppressed: [] };
   return record.log;
 }
 

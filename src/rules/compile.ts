@@ -24,6 +24,9 @@ interface RuleDocument {
 /** State shared by the files of one load: ids seen so far and the rules compiled. */
 export class CompileState {
   readonly rules: CompiledRule[] = [];
+
+  constructor(readonly sinkNames: ReadonlySet<string>) {}
+
   readonly #definitions = new Map<string, string>();
 
   /** Registers id at location; returns the earlier location when id is taken. */
@@ -76,7 +79,7 @@ function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], 
 
   const attributes = new Set<string>();
   const condition = rule.when === undefined ? null : compileAt(file, rule.when, [...path, 'when'], 'bool', 'when', attributes, lists);
-  const actions = compileActions(file, rule, path, attributes, lists);
+  const actions = compileActions(file, rule, path, { attributes, lists, sinkNames: state.sinkNames });
 
   let need: PhaseNeed = condition === null ? { phase: Phase.RequestHeaders, attribute: null } : { phase: condition.phase, attribute: condition.phaseAttribute };
   for (const { action } of actions) {
@@ -109,7 +112,14 @@ interface PlacedAction {
   action: CompiledAction;
 }
 
-function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[], attributes: Set<string>, lists: NamedLists): PlacedAction[] {
+/** What the compilation of one rule's actions shares: the attributes they read, the file's named lists, the declared sinks. */
+interface ActionScope {
+  attributes: Set<string>;
+  lists: NamedLists;
+  sinkNames: ReadonlySet<string>;
+}
+
+function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegment[], scope: ActionScope): PlacedAction[] {
   const actions: PlacedAction[] = [];
   let blocks = 0;
 
@@ -125,7 +135,7 @@ function compileActions(file: SourceFile, rule: RuleDocument, rulePath: PathSegm
       file.report('multiple_blocks', [...rulePath, 'actions', index], `rule '${rule.id}' has more than one block action; keep one, because only the first block of a transaction takes effect`);
     }
 
-    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path, attributes, lists));
+    const compiled = compileAction(name, args, actionCompiler(file, rule.id, name, path, scope));
     if (compiled !== null) {
       actions.push({ index, action: compiled });
     }
@@ -138,10 +148,11 @@ function compileAction<N extends ActionName>(name: N, args: unknown, compiler: A
   return definition.compile(args as Parameters<typeof definition.compile>[0], compiler);
 }
 
-function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[], attributes: Set<string>, lists: NamedLists): ActionCompiler {
+function actionCompiler(file: SourceFile, ruleId: string, name: ActionName, base: PathSegment[], scope: ActionScope): ActionCompiler {
   return {
     ruleId,
-    expression: (source, path, expected) => compileAt(file, source, [...base, ...path], expected, [name, ...path].join('.'), attributes, lists),
+    sinkNames: scope.sinkNames,
+    expression: (source, path, expected) => compileAt(file, source, [...base, ...path], expected, [name, ...path].join('.'), scope.attributes, scope.lists),
     report: (code, path, message, anchor) => file.report(code, [...base, ...path], message, anchor),
   };
 }

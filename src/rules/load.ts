@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_SINK } from '../sinks/config.js';
 import { CompileState, compileFile } from './compile.js';
 import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
@@ -26,9 +27,14 @@ export interface RuleFileContents {
   version: string;
 }
 
+export interface RuleLoadOptions {
+  /** Sink names that log actions may use; default: only `stdout`, the one sink without a sinks file. */
+  sinkNames?: ReadonlySet<string>;
+}
+
 /** Loads and compiles the rule files at target; throws RuleLoadError listing every problem. */
-export function loadRuleSet(target: string): RuleSet {
-  return compileRuleFiles(readRuleFiles(target));
+export function loadRuleSet(target: string, options: RuleLoadOptions = {}): RuleSet {
+  return compileRuleFiles(readRuleFiles(target), options);
 }
 
 /** Reads the rule files at target; throws RuleLoadError when target has none or cannot be listed. */
@@ -47,11 +53,11 @@ export function readRuleFiles(target: string): RuleFileContents {
 }
 
 /** Compiles rules and tests of contents; throws RuleLoadError listing every problem. */
-export function compileRuleFiles(contents: RuleFileContents): RuleSet {
+export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOptions = {}): RuleSet {
   const problems = [...contents.problems];
   const sources = contents.files.map((file) => new SourceFile(file.path, file.text));
 
-  const state = new CompileState();
+  const state = new CompileState(options.sinkNames ?? new Set([DEFAULT_SINK]));
   const tests: RuleTest[] = [];
   for (const source of sources) {
     if (source.data !== undefined) {

@@ -14,6 +14,7 @@ import type { RuleTest } from './testing/test-case.js';
 export interface ActionArgs {
   log: {
     message?: string;
+    sink?: string | string[];
     fields?: Record<string, string>;
     include?: { headers?: 'all' | string[]; request_body?: number; response_body?: number };
     /** Share of matching transactions logged, 0 to 1. */
@@ -85,6 +86,8 @@ export interface TrafficEffect {
 /** Compile-time services offered to an action; paths are relative to the action's arguments. */
 export interface ActionCompiler {
   readonly ruleId: string;
+  /** Names of the sinks declared for this service; log actions may name only these. */
+  readonly sinkNames: ReadonlySet<string>;
   /** Compiles a CEL expression, reporting its problems; returns null when it is invalid. */
   expression(source: string, path: readonly PathSegment[], expected: ExpectedType): CompiledExpression | null;
   report(code: ProblemCode, path: readonly PathSegment[], message: string, anchor?: Anchor): void;

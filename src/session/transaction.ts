@@ -56,6 +56,15 @@ const ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
 /** The dynamic metadata namespace ctxproc writes; Envoy keeps it only if listed in receiving_namespaces. */
 export const METADATA_NAMESPACE = 'ctxproc';
 
+/**
+ * Envoy's shared metadata namespace and its key that asks access loggers to
+ * log the request (Envoy docs, "Well Known Dynamic Metadata"). A filter may
+ * set it to true but must not overwrite a true with false, so ctxproc only
+ * ever sets true. An access log filter (`metadata_filter`) reads it.
+ */
+export const ACCESS_LOG_HINT_NAMESPACE = 'envoy.common';
+export const ACCESS_LOG_HINT_KEY = 'access_log_hint';
+
 const PHASE_OF: Record<RequestKind, Phase> = {
   request_headers: Phase.RequestHeaders,
   request_body: Phase.RequestBody,
@@ -385,17 +394,27 @@ export class Transaction {
     }
     this.metadataSignature = signature;
 
-    return jsonToStruct({
-      [METADATA_NAMESPACE]: {
-        // set_metadata values first: the keys ctxproc writes are reserved and win.
-        ...ruleValues,
-        transaction_id: this.exchange.id,
-        logged,
-        action,
-        rules_matched: record.matched.join(','),
-        rules_version: this.options.rulesVersion,
-      },
-    });
+    // set_metadata values first: the keys ctxproc writes are reserved and win.
+    const decision: Record<string, unknown> = {
+      ...ruleValues,
+      transaction_id: this.exchange.id,
+      logged,
+      action,
+      rules_matched: record.matched.join(','),
+      rules_version: this.options.rulesVersion,
+    };
+    if (record.log !== null) {
+      decision.logged_by = record.log.rules.join(',');
+    }
+    if (record.block !== null) {
+      decision.blocked_by = record.block.rule;
+    }
+
+    const namespaces: Record<string, Record<string, unknown>> = { [METADATA_NAMESPACE]: decision };
+    if (logged) {
+      namespaces[ACCESS_LOG_HINT_NAMESPACE] = { [ACCESS_LOG_HINT_KEY]: true };
+    }
+    return jsonToStruct(namespaces as Parameters<typeof jsonToStruct>[0]);
   }
 
   private readEndpoints(): void {

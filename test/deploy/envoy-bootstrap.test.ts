@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { EnvoyClient, type ProcessingModeConfig } from '../../src/client/envoy-client.js';
-import { METADATA_NAMESPACE } from '../../src/session/transaction.js';
+import { ACCESS_LOG_HINT_NAMESPACE, METADATA_NAMESPACE } from '../../src/session/transaction.js';
+import { RESERVED_METADATA_KEYS } from '../../src/rules/actions/set-metadata.js';
 import { EXT_PROC_SERVICE_NAME } from '../../src/transport/grpc-server.js';
 import { loadEnvoyApi } from '../helpers/envoy-api/load.js';
 import { checkMessage, formatProblems } from '../helpers/envoy-api/strict-proto.js';
@@ -69,7 +70,7 @@ test('envoy.yaml ext_proc settings match the rules', () => {
   assert.deepEqual(filterSettingsOf(extProc), EXPECTED_FILTER_SETTINGS);
   assert.equal(extProc.failure_mode_allow, false);
   assert.equal(extProc.allow_mode_override, true);
-  assert.deepEqual(extProc.metadata_options.receiving_namespaces.untyped, [METADATA_NAMESPACE]);
+  assert.deepEqual(extProc.metadata_options.receiving_namespaces.untyped, [METADATA_NAMESPACE, ACCESS_LOG_HINT_NAMESPACE]);
 });
 
 test('envoy.yaml ctxproc cluster is gRPC-ready', () => {
@@ -139,9 +140,14 @@ test('envoy.yaml access log prints every ctxproc metadata key', async () => {
     client.close();
   }
 
-  const printed = ((hcm.access_log ?? []) as Json[]).flatMap((log) => dynamicMetadataFields(log.typed_config.log_format));
+  const printed = new Set(((hcm.access_log ?? []) as Json[]).flatMap((log) => dynamicMetadataFields(log.typed_config.log_format)));
   assert.ok(written.length > 0, 'ctxproc returned no dynamic metadata');
-  assert.deepEqual([...printed].sort(), [...written].sort());
+  // Every key ctxproc writes, including those a given request lacks (blocked_by), and nothing else.
+  const reserved = RESERVED_METADATA_KEYS.map((key) => `${METADATA_NAMESPACE}:${key}`);
+  assert.deepEqual([...printed].sort(), [...reserved].sort());
+  for (const key of written) {
+    assert.ok(printed.has(key), `the access log does not print ${key}`);
+  }
 });
 
 /** Returns a plausible value for each Envoy attribute name, as Envoy would send it. */

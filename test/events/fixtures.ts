@@ -53,6 +53,8 @@ export function logDecision(overrides: Partial<LogDecision> = {}): LogDecision {
     includeRequestBody: 0,
     includeResponseBody: 0,
     includeHeaders: [],
+    sinks: [],
+    defaultSinks: true,
     ...overrides,
   };
 }

@@ -148,3 +148,18 @@ test('metadata is sent only when the decision changes', () => {
   assert.equal(second.dynamic_metadata ?? null, null);
   assert.equal((structToJson(third.dynamic_metadata).ctxproc as Record<string, unknown>).logged, true);
 });
+
+test('logged transaction sets the access log hint', () => {
+  const transaction = newTransaction();
+  const first = reply(receive(transaction, requestHeaders(GET_HEADERS, false)));
+  receive(transaction, { request_body: { body: Buffer.from('{}'), end_of_stream: true } });
+  const third = reply(receive(transaction, responseHeaders([[':status', '404']], true)));
+
+  assert.equal(structToJson(first.dynamic_metadata)['envoy.common'], undefined, 'a request not yet logged has a hint');
+  const metadata = structToJson(third.dynamic_metadata);
+  assert.deepEqual(metadata['envoy.common'], { access_log_hint: true });
+  const decision = metadata.ctxproc as Record<string, unknown>;
+  assert.equal(decision.logged_by, 'log-errors');
+  assert.equal(decision.blocked_by, undefined);
+  assert.equal(decision.action, 'allowed');
+});

@@ -1,6 +1,7 @@
 // log: requests one security event for the transaction, written when it ends.
 //
-// Arguments: message (text), fields (name: CEL expression, evaluated when the
+// Arguments: message (text), sink (a declared sink name or a list of them;
+// default: the default sinks), fields (name: CEL expression, evaluated when the
 // rule matches), include (headers: names or 'all'; request_body and
 // response_body: maximum bytes), sample (share of matches logged, 0 to 1),
 // rate_limit (events per window, per rule and per key expression). Several
@@ -31,7 +32,9 @@ export const logAction: ActionDefinition<'log'> = {
     const fields = compileFields(args.fields ?? {}, compiler);
     const headersValid = checkIncludedHeaders(args.include?.headers, compiler);
     const limits = compileLogLimits(args, compiler);
-    if (fields === null || !headersValid || limits === null) {
+    const sinks = sinkList(args.sink);
+    const sinksValid = checkSinks(sinks, compiler);
+    if (fields === null || !headersValid || limits === null || !sinksValid) {
       return null;
     }
 
@@ -42,6 +45,7 @@ export const logAction: ActionDefinition<'log'> = {
       responseBody: args.include?.response_body ?? 0,
       headers: args.include?.headers ?? [],
       limits,
+      sinks,
     };
     const expressions = [...fields.map(([, expression]) => expression), ...(limits.key === null ? [] : [limits.key])];
     const action: CompiledAction = {
@@ -91,6 +95,25 @@ function checkIncludedHeaders(headers: IncludedHeaders | undefined, compiler: Ac
   return valid;
 }
 
+function sinkList(sink: string | string[] | undefined): string[] {
+  if (sink === undefined) {
+    return [];
+  }
+  return typeof sink === 'string' ? [sink] : sink;
+}
+
+function checkSinks(sinks: readonly string[], compiler: ActionCompiler): boolean {
+  let valid = true;
+  for (const name of sinks) {
+    if (!compiler.sinkNames.has(name)) {
+      const declared = [...compiler.sinkNames].join(', ');
+      compiler.report('unknown_sink', ['sink'], `log action names sink '${name}', which is not declared; declared sinks: ${declared}`);
+      valid = false;
+    }
+  }
+  return valid;
+}
+
 interface LogSettings {
   message: string | null;
   fields: Array<[string, CompiledExpression]>;
@@ -98,6 +121,7 @@ interface LogSettings {
   responseBody: number;
   headers: IncludedHeaders;
   limits: LogLimits;
+  sinks: string[];
 }
 
 function applyLog(settings: LogSettings, context: ActionContext): void {
@@ -125,6 +149,12 @@ function applyLog(settings: LogSettings, context: ActionContext): void {
   log.includeRequestBody = Math.max(log.includeRequestBody, settings.requestBody);
   log.includeResponseBody = Math.max(log.includeResponseBody, settings.responseBody);
   log.includeHeaders = mergeHeaders(log.includeHeaders, settings.headers);
+  log.defaultSinks ||= settings.sinks.length === 0;
+  for (const sink of settings.sinks) {
+    if (!log.sinks.includes(sink)) {
+      log.sinks.push(sink);
+    }
+  }
 }
 
 function mergeHeaders(current: IncludedHeaders, added: IncludedHeaders): IncludedHeaders {

@@ -16,7 +16,7 @@ import type { ActionDefinition, CompiledAction } from '../types.js';
 import { compileValueSource, evaluateValue, headersOfValue, needOfValue } from './value-source.js';
 
 /** Keys that ctxproc itself writes into the namespace; a rule may not overwrite them. */
-export const RESERVED_METADATA_KEYS: readonly string[] = ['transaction_id', 'logged', 'action', 'rules_matched', 'rules_version'];
+export const RESERVED_METADATA_KEYS: readonly string[] = ['transaction_id', 'logged', 'action', 'rules_matched', 'rules_version', 'logged_by', 'blocked_by'];
 
 export const setMetadataAction: ActionDefinition<'set_metadata'> = {
   name: 'set_metadata',

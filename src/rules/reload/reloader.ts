@@ -5,7 +5,7 @@
 // the admin endpoint; the active set keeps serving.
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics.js';
-import { compileRuleFiles, readRuleFiles } from '../load.js';
+import { compileRuleFiles, readRuleFiles, type RuleLoadOptions } from '../load.js';
 import { formatProblem, RuleLoadError, type RuleProblem } from '../problems.js';
 import type { RuleSet } from '../types.js';
 import type { LiveRules } from './live-rules.js';
@@ -20,6 +20,8 @@ export interface RuleReloaderOptions {
   metrics: Metrics;
   /** Runs the rule tests of a compiled set; returns their failures as problems, empty when all pass. */
   verify(ruleSet: RuleSet): Promise<RuleProblem[]>;
+  /** How to compile a changed set, such as the sink names its log actions may use. */
+  loadOptions?: RuleLoadOptions;
   /** Milliseconds between checks without a watch event; default 1000, so a change lands within 2 s even unwatched. */
   pollIntervalMs?: number;
   /** Milliseconds to let a burst of watch events settle; default 100. */
@@ -89,7 +91,7 @@ export class RuleReloader {
 
     let ruleSet: RuleSet;
     try {
-      ruleSet = compileRuleFiles(contents);
+      ruleSet = compileRuleFiles(contents, this.#options.loadOptions);
     } catch (error) {
       return this.#reject(contents.version, problemsOf(error));
     }

@@ -1,0 +1,103 @@
+// The `stdout` and `file` sinks: one JSON line per event on an asynchronous
+// pino destination (SonicBoom). stdout is shared with the operational log so
+// that two writers never interleave pieces of a line on one pipe.
+import pino, { type Logger } from 'pino';
+import { createEventEmitter } from '../events/emitter.js';
+import { createFormatter, type EventFormat } from '../events/formats/index.js';
+import { openDestination, type LogDestination } from '../log/logger.js';
+import { rateLimited, type SinkCounters, type Sink, type SinkType } from './sink.js';
+
+
+export interface StreamSinkOptions {
+  name: string;
+  type: Extract<SinkType, 'stdout' | 'file'>;
+  format: EventFormat;
+  /** stdout when undefined; a path for file sinks; a stream in tests. */
+  destination: LogDestination | undefined;
+  /** Maximum bytes a file sink buffers while the file is slow to take them. */
+  maxBufferBytes: number;
+  counters: SinkCounters;
+  logger: Logger;
+}
+
+/**
+ * Creates a stdout or file sink. Its queue is the destination's write
+ * buffer: the line is handed over at once and written when the descriptor
+ * takes it. A file sink's buffer is bounded, and SonicBoom drops the line
+ * that would exceed the bound.
+ *
+ * NOTE: the stdout buffer is shared with the operational log and has no
+ * bound, and a full file buffer drops the newest line, not the oldest.
+ */
+export function createStreamSink(options: StreamSinkOptions): Sink {
+  const destination = typeof options.destination === 'string'
+    ? pino.destination({ dest: options.destination, sync: false, mkdir: true, maxLength: options.maxBufferBytes })
+    : openDestination(options.destination);
+  let lineDropped = false;
+  // SonicBoom emits 'drop' synchronously inside write(), so the flag belongs to the line just written.
+  (destination as Partial<NodeJS.EventEmitter>).on?.('drop', () => {
+    lineDropped = true;
+  });
+  const logOnce = rateLimited(60_000);
+  // The emitter writes Datadog lines exactly as before sinks existed, and its flush() waits for SonicBoom's drain cycle.
+  const emitter = createEventEmitter({ destination });
+  const format = options.format === 'datadog' ? null : createFormatter(options.format);
+  const counters = options.counters;
+  let failureLogged = false;
+
+  return {
+    name: options.name,
+    type: options.type,
+
+    accept(event) {
+      counters.accepted.inc();
+      lineDropped = false;
+      let written: boolean;
+      if (format === null) {
+        written = emitter.emit(event);
+      } else {
+        written = !emitter.failed;
+        if (written) {
+          destination.write(`${format(event)}\n`);
+        }
+      }
+
+      if (written && lineDropped) {
+        counters.dropped('queue_full').inc();
+        logOnce('queue_full', (suppressed) => {
+          options.logger.warn({ sink: options.name, max_buffer_bytes: options.maxBufferBytes, suppressed_since_last: suppressed }, 'the file sink\'s write buffer is full, so events are dropped and counted; check the disk\'s speed and space');
+        });
+        return;
+      }
+      if (written) {
+        counters.sent.inc();
+        return;
+      }
+      counters.dropped('write_failed').inc();
+      if (!failureLogged && options.type === 'file') {
+        failureLogged = true;
+        options.logger.error({ sink: options.name }, 'the file sink\'s destination failed, so its events are dropped and counted; check the path and the disk');
+      }
+    },
+
+    async close(deadline) {
+      if (emitter.failed) {
+        options.logger.error({ sink: options.name }, 'the sink\'s destination failed earlier, so the security events still buffered cannot be written');
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => {
+        timer = setTimeout(() => resolve('expired'), Math.max(0, deadline - Date.now()));
+      });
+      const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
+      clearTimeout(timer);
+      if (result !== 'flushed') {
+        options.logger.error({ sink: options.name, flush: result }, 'security events still buffered at exit could not be written');
+      }
+      // stdout stays open for the operational log; a file sink's descriptor is closed once flushed.
+      if (options.type === 'file' && result === 'flushed') {
+        (destination as Partial<{ end(): void }>).end?.();
+      }
+    },
+  };
+}
