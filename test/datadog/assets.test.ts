@@ -81,8 +81,8 @@ test('model check catches an unknown widget', () => {
 
 // --- Attributes the assets use, against events from a real ctxproc ---
 
-/** Attributes that only the rules rework adds to events; each must be removed here once events carry it. */
-const PENDING_ATTRIBUTES = new Set(['ctxproc.finding.category', 'ctxproc.finding.rule_id', 'ctxproc.finding.severity', 'ctxproc.payload.location']);
+/** Attributes the assets use that no event carries yet; empty since events carry attack payloads. */
+const PENDING_ATTRIBUTES = new Set<string>();
 
 /** Types of the standard attributes the assets use; ctxproc's own come from facets.json. */
 const STANDARD_TYPES: Record<string, 'string' | 'integer'> = {
@@ -186,6 +186,11 @@ rules:
     description: Logs every transaction.
     actions:
       - log: {}
+  - id: attach-attack
+    description: Attaches what the detectors found.
+    when: "detections.size() > 0"
+    actions:
+      - log_payload: { max_bytes: 256 }
 `;
 
 let ctxproc: TestService;
@@ -197,7 +202,7 @@ before(async () => {
 
   // A long message timeout keeps a loaded test machine from turning transactions into Envoy timeouts.
   const client = new EnvoyClient({ target: ctxproc.target, messageTimeoutMs: 10_000, requestAttributes: { 'source.address': '198.51.100.23:40000' } });
-  const requests: Array<[string, string, number]> = [['GET', '/admin/users', 200], ['POST', '/login', 401], ['POST', '/login', 200], ['GET', '/orders/7', 404]];
+  const requests: Array<[string, string, number]> = [['GET', '/admin/users', 200], ['POST', '/login', 401], ['POST', '/login', 200], ['GET', '/orders/7', 404], ['GET', `/search?q=${encodeURIComponent("1' UNION SELECT password FROM users--")}`, 200]];
   for (const [method, requestPath, status] of requests) {
     await client.run(
       { method, path: requestPath, scheme: 'https', authority: 'shop.example', headers: [['authorization', 'Bearer assets-test-token'], ['user-agent', 'Mozilla/5.0']], body: Buffer.alloc(0) },
