@@ -3,7 +3,8 @@
 // --json, one JSON object on the last line.
 //
 // Options: --quick (short windows, under two minutes), --json,
-// --scenarios a,b (those and their baselines), --no-pin.
+// --scenarios a,b (those and their baselines), --no-pin, --cpu-prof DIR
+// (writes a V8 CPU profile of each server into DIR, named after its scenario).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       json: { type: 'boolean', default: false },
       scenarios: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
   });
   const profile: Profile = values.quick ? QUICK_PROFILE : FULL_PROFILE;
@@ -43,7 +45,8 @@ async function main(): Promise<void> {
   try {
     for (const scenario of scenarios) {
       progress(`${scenario.name}: running`);
-      const server = await startServer(scenario, workDirectory, pinned ? SERVER_CORE : null);
+      const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`, `--cpu-prof-name=${scenario.name}.cpuprofile`] : [];
+      const server = await startServer(scenario, workDirectory, pinned ? SERVER_CORE : null, nodeArgs);
       try {
         reports.set(scenario.name, scenarioReport(await measureScenario(scenario, server, driver, profile)));
       } finally {
@@ -73,12 +76,12 @@ async function main(): Promise<void> {
   }
 }
 
-function startServer(scenario: Scenario, workDirectory: string, core: number | null): Promise<ServerUnderTest> {
+function startServer(scenario: Scenario, workDirectory: string, core: number | null, nodeArgs: string[]): Promise<ServerUnderTest> {
   if (scenario.server === 'baseline') {
-    return startBaseline(REPOSITORY_ROOT, core);
+    return startBaseline(REPOSITORY_ROOT, core, nodeArgs);
   }
   const rules = writeRuleSet(path.join(workDirectory, scenario.name), REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
-  return startCtxproc(REPOSITORY_ROOT, rules, core);
+  return startCtxproc(REPOSITORY_ROOT, rules, core, nodeArgs);
 }
 
 /** True when taskset exists and the machine has the two cores the driver and server need. */

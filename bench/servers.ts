@@ -30,20 +30,23 @@ export function pinPrefix(core: number | null): string[] {
   return core === null ? [] : ['taskset', '-c', String(core)];
 }
 
-/** Starts `ctxproc serve` on loopback with the given rules; security events go to /dev/null. */
-export async function startCtxproc(repositoryRoot: string, rules: string, core: number | null, extraArgs: string[] = []): Promise<ServerUnderTest> {
+/**
+ * Starts `ctxproc serve` on loopback with the given rules; security events go
+ * to /dev/null. `nodeArgs` go to Node itself, such as --cpu-prof.
+ */
+export async function startCtxproc(repositoryRoot: string, rules: string, core: number | null, nodeArgs: string[] = []): Promise<ServerUnderTest> {
   const port = await freePort();
   const adminPort = await freePort();
   const command = [
     ...pinPrefix(core),
     process.execPath,
+    ...nodeArgs,
     path.join(repositoryRoot, 'dist/src/cli/index.js'),
     'serve',
     '--listen', `127.0.0.1:${port}`,
     '--admin', `127.0.0.1:${adminPort}`,
     '--rules', rules,
     '--log-level', 'warn',
-    ...extraArgs,
   ];
   const devNull = openSync('/dev/null', 'w');
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', devNull, 'inherit'] });
@@ -59,10 +62,10 @@ export async function startCtxproc(repositoryRoot: string, rules: string, core: 
   };
 }
 
-/** Starts the baseline server of bench/baseline/. */
-export async function startBaseline(repositoryRoot: string, core: number | null): Promise<ServerUnderTest> {
+/** Starts the baseline server of bench/baseline/; `nodeArgs` go to Node itself. */
+export async function startBaseline(repositoryRoot: string, core: number | null, nodeArgs: string[] = []): Promise<ServerUnderTest> {
   const port = await freePort();
-  const command = [...pinPrefix(core), process.execPath, path.join(repositoryRoot, 'dist/bench/baseline/server.js'), String(port)];
+  const command = [...pinPrefix(core), process.execPath, ...nodeArgs, path.join(repositoryRoot, 'dist/bench/baseline/server.js'), String(port)];
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 
   let listening = false;
