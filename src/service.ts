@@ -23,6 +23,8 @@ export interface ServiceOptions {
   admin?: boolean;
   /** Collect Node process metrics (default true). */
   processMetrics?: boolean;
+  /** Index of this process under `serve --workers`; it goes into the start line. */
+  workerIndex?: number;
 }
 
 export interface RunningService {
@@ -104,8 +106,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       body_limit_bytes: settings.bodyLimitBytes,
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
+      ...(options.workerIndex === undefined ? {} : { worker: options.workerIndex, pid: process.pid }),
     },
-    'ctxproc started',
+    // Under --workers the primary writes the one 'ctxproc started' line, once every worker serves.
+    options.workerIndex === undefined ? 'ctxproc started' : 'ctxproc worker started',
   );
 
   let stopping: Promise<void> | null = null;

@@ -15,6 +15,7 @@ export interface Settings {
   shutdownGraceMs: number;
   resetBurst: number;
   resetRate: number;
+  workers: number;
 }
 
 export interface SettingDefinition {
@@ -30,6 +31,9 @@ export interface SettingDefinition {
 
 /** Node's timers take at most 2^31 - 1 milliseconds; a larger delay fires after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Upper bound on --workers, which catches a mistyped count before it forks that many processes. */
+const MAX_WORKERS = 64;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -58,6 +62,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
+  { key: 'workers', flag: '--workers <count>', env: 'CTXPROC_WORKERS', kind: 'integer', defaultValue: 1, max: MAX_WORKERS,
+    description: 'processes serving the gRPC port (Node cluster); the admin server aggregates their health and metrics. One per core is the useful maximum' },
 ];
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
