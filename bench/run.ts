@@ -77,8 +77,8 @@ async function main(): Promise<void> {
 }
 
 function startServer(scenario: Scenario, workDirectory: string, core: number | null, nodeArgs: string[]): Promise<ServerUnderTest> {
-  if (scenario.server === 'baseline') {
-    return startBaseline(REPOSITORY_ROOT, core, nodeArgs);
+  if (scenario.server !== 'ctxproc') {
+    return startBaseline(REPOSITORY_ROOT, core, nodeArgs, scenario.server);
   }
   const rules = writeRuleSet(path.join(workDirectory, scenario.name), REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
   return startCtxproc(REPOSITORY_ROOT, rules, core, nodeArgs);

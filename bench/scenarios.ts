@@ -4,6 +4,7 @@
 // docs/benchmarks.md.
 import type { TrafficShape } from './driver/traffic.js';
 import type { RuleSetSpec } from './rule-sets.js';
+import type { ReferenceServer } from './servers.js';
 
 /**
  * How the driver loads the server: `throughput` is closed-loop windows at
@@ -16,12 +17,12 @@ export type LoadKind = 'throughput' | 'resets' | 'hold';
 
 export interface Scenario {
   name: string;
-  server: 'ctxproc' | 'baseline';
+  server: 'ctxproc' | ReferenceServer;
   /** Rules besides the default ones; ctxproc scenarios only. */
   rules?: RuleSetSpec;
   shape: TrafficShape;
   load: LoadKind;
-  /** The baseline scenario with the same traffic; ctxproc scenarios only. */
+  /** The baseline scenario with the same traffic, which ratios divide by. */
   baseline?: string;
   /** Transactions in flight in closed loops, or held open in `hold`. */
   concurrency: number;
@@ -32,6 +33,7 @@ const IN_FLIGHT = 64;
 
 export const SCENARIOS: Scenario[] = [
   { name: 'baseline_headers', server: 'baseline', shape: 'headers', load: 'throughput', concurrency: IN_FLIGHT },
+  { name: 'floor_headers', server: 'http2_floor', shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'headers_default', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'rules_10', server: 'ctxproc', rules: { generated: 10 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'rules_100', server: 'ctxproc', rules: { generated: 100 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },

@@ -14,7 +14,7 @@ export interface EventLoopDelay {
 }
 
 export interface ServerUnderTest {
-  kind: 'ctxproc' | 'baseline';
+  kind: 'ctxproc' | ReferenceServer;
   pid: number;
   port: number;
   /** Reads the event-loop delay since the previous call and starts a new window. */
@@ -62,20 +62,28 @@ export async function startCtxproc(repositoryRoot: string, rules: string, core: 
   };
 }
 
-/** Starts the baseline server of bench/baseline/; `nodeArgs` go to Node itself. */
-export async function startBaseline(repositoryRoot: string, core: number | null, nodeArgs: string[] = []): Promise<ServerUnderTest> {
+/** The reference servers of bench/baseline/: the grpc-js baseline and the node:http2 floor. */
+export type ReferenceServer = 'baseline' | 'http2_floor';
+
+const REFERENCE_SCRIPTS: Record<ReferenceServer, string> = {
+  baseline: 'dist/bench/baseline/server.js',
+  http2_floor: 'dist/bench/baseline/http2-floor.js',
+};
+
+/** Starts a reference server of bench/baseline/; `nodeArgs` go to Node itself. */
+export async function startBaseline(repositoryRoot: string, core: number | null, nodeArgs: string[] = [], kind: ReferenceServer = 'baseline'): Promise<ServerUnderTest> {
   const port = await freePort();
-  const command = [...pinPrefix(core), process.execPath, ...nodeArgs, path.join(repositoryRoot, 'dist/bench/baseline/server.js'), String(port)];
+  const command = [...pinPrefix(core), process.execPath, ...nodeArgs, path.join(repositoryRoot, REFERENCE_SCRIPTS[kind]), String(port)];
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
 
   let listening = false;
   child.stdout!.on('data', (chunk: Buffer) => {
     listening ||= chunk.toString('utf8').includes('listening');
   });
-  await waitUntil(async () => listening, child, 'baseline');
+  await waitUntil(async () => listening, child, kind);
 
   return {
-    kind: 'baseline',
+    kind,
     pid: child.pid!,
     port,
     eventLoopDelay: () => askEventLoopDelay(child),
