@@ -31,6 +31,7 @@ export interface WindowFigures {
   throughputTxPerS: number;
   completed: number;
   failed: number;
+  p50Ms: number;
   p99Ms: number;
 }
 
@@ -110,6 +111,7 @@ function windowFigures(result: LoadResult, cpuUsed: number): WindowFigures {
     throughputTxPerS: (result.completed * 1000) / result.elapsedMs,
     completed: result.completed,
     failed: result.failed,
+    p50Ms: result.p50Ms,
     p99Ms: result.p99Ms,
   };
 }

@@ -1,6 +1,6 @@
 // Prints where a V8 CPU profile (.cpuprofile, from node --cpu-prof) spends
-// its time: the functions with the most self time, and self time summed by
-// package or project folder.
+// its busy time: the functions with the most self time, and self time summed
+// by package or project folder. Idle time is left out of the percentages.
 //
 // Usage: node dist/bench/profile-summary.js FILE [TOP]
 import { readFileSync } from 'node:fs';
@@ -38,7 +38,7 @@ export function moduleOf(url: string): string {
   if (url.startsWith('node:')) {
     return 'node internals';
   }
-  return url === '' ? '(native, GC and idle)' : url;
+  return url === '' ? '(native code and garbage collection)' : url;
 }
 
 function main(): void {
@@ -48,9 +48,14 @@ function main(): void {
     process.exit(2);
   }
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const times = selfTimes(profile);
-  const total = [...times.values()].reduce((sum, value) => sum + value, 0);
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const times = selfTimes(profile);
+  for (const id of times.keys()) {
+    if (nodes.get(id)!.callFrame.functionName === '(idle)') {
+      times.delete(id);
+    }
+  }
+  const total = [...times.values()].reduce((sum, value) => sum + value, 0);
 
   const byFunction = new Map<string, number>();
   const byModule = new Map<string, number>();
@@ -67,7 +72,7 @@ function main(): void {
       process.stdout.write(`${((time * 100) / total).toFixed(1).padStart(6)}%  ${name}\n`);
     }
   };
-  print(`self time by module (total ${(total / 1e6).toFixed(2)} s)`, byModule, 25);
+  print(`self time by module (busy ${(total / 1e6).toFixed(2)} s)`, byModule, 25);
   print('self time by function', byFunction, Number(topText ?? 40));
 }
 

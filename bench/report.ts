@@ -44,7 +44,7 @@ export function scenarioReport(figures: ScenarioFigures): Omit<ScenarioReport, '
     cpu_us_per_tx_min: round(Math.min(...cpu), 1),
     cpu_us_per_tx_max: round(Math.max(...cpu), 1),
     throughput_tx_per_s: Math.round(median(figures.windows.map((window) => window.throughputTxPerS))),
-    p50_ms: round(open?.p50Ms ?? NaN),
+    p50_ms: round(open?.p50Ms ?? median(figures.windows.map((window) => window.p50Ms))),
     p99_ms: round(open?.p99Ms ?? closedP99),
     p999_ms: open ? round(open.p999Ms) : null,
     open_loop_rate_tx_per_s: open?.ratePerSecond ?? null,

@@ -43,6 +43,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'baseline_resets', server: 'baseline', shape: 'headers', load: 'resets', concurrency: 500 },
   { name: 'resets_500', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'resets', baseline: 'baseline_resets', concurrency: 500 },
   { name: 'baseline_hold', server: 'baseline', shape: 'headers', load: 'hold', concurrency: 10_000 },
+  { name: 'floor_hold', server: 'http2_floor', shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
   { name: 'hold_10k', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
 ];
 
