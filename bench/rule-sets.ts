@@ -23,12 +23,12 @@ const BODY_RULES = [
   rule('body-card-field', `request.body.matches('"card_number"\\\\s*:')`, 'log: { message: card number field in request body }'),
 ];
 
-/** What a scenario's rule set contains besides the default rules. */
+/** The rules of a scenario's rule set besides the default ones. */
 export type RuleSetSpec = { generated: number } | { body: true };
 
 /**
  * Writes a rule directory of the default rules (`rules/default.yaml` of the
- * repository) and the extra rules `spec` asks for; returns its path.
+ * repository) and the extra rules `spec` names; returns its path.
  */
 export function writeRuleSet(directory: string, repositoryRoot: string, spec: RuleSetSpec): string {
   mkdirSync(directory, { recursive: true });

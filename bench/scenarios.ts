@@ -7,10 +7,10 @@ import type { RuleSetSpec } from './rule-sets.js';
 import type { ReferenceServer } from './servers.js';
 
 /**
- * How the driver loads the server: `throughput` is closed-loop windows at
- * maximum rate, then an open loop at half that rate for latency; `resets`
+ * How the driver loads the server. `throughput` runs closed-loop windows at
+ * maximum rate, then an open loop at half that rate for latency. `resets`
  * keeps transactions in flight and resets each stream after its first reply,
- * as Envoy does when the client goes away before the response; `hold` opens
+ * as Envoy does when the client goes away before the response. `hold` opens
  * many transactions at once and keeps them waiting for the upstream.
  */
 export type LoadKind = 'throughput' | 'resets' | 'hold';

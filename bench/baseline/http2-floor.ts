@@ -1,5 +1,5 @@
 // The floor of Node's HTTP/2 for ext_proc: a server on node:http2 alone,
-// without grpc-js, that answers every ProcessingRequest with a constant
+// without grpc-js, that replies to every ProcessingRequest with a constant
 // empty reply of the matching kind. It is no usable ext_proc server (no
 // deadlines, no message size limit, no health service); it shows how much
 // of a transaction's cost Node's HTTP/2 sets and how much grpc-js adds.

@@ -5,7 +5,7 @@
 //
 // Usage: node dist/bench/baseline/server.js <port>
 // It prints "listening <port>" once bound. When started with an IPC
-// channel, it answers each message with its event-loop delay since the
+// channel, it replies to each message with its event-loop delay since the
 // previous one, the figure ctxproc exposes on its admin /metrics.
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -29,7 +29,7 @@ const service = loaded.envoy.service.ext_proc.v3.ExternalProcessor.service as gr
 
 function process_(call: grpc.ServerDuplexStream<any, any>): void {
   call.on('data', (request: any) => {
-    // Every phase is answered with an empty reply of the matching kind: CONTINUE.
+    // Every phase gets an empty reply of the matching kind, which means CONTINUE.
     call.write({ [request.request]: {} });
   });
   call.on('end', () => call.end());

@@ -1,6 +1,6 @@
 // Load loops that play Envoy's ext_proc filter: one HTTP/2 stream per
 // transaction over a few long-lived connections, each message sent only
-// after the previous one was answered, and every stream ended with
+// after the reply to the previous one, and every stream ended with
 // RST_STREAM (CANCEL), as Envoy ends them unless its graceful-close runtime
 // guard is on.
 import http2 from 'node:http2';

@@ -1,6 +1,6 @@
 // The load driver process. The benchmark runner starts it with an IPC
-// channel and pins it to its own core; each command message runs one step
-// and is answered with one result message.
+// channel and pins it to its own core. Each command message runs one step
+// and gets one result message back.
 import { buildTransactions, type TrafficShape } from './traffic.js';
 import { holdOpen, LoadTarget, runClosedLoop, runOpenLoop, type LoadResult } from './load.js';
 

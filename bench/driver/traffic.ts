@@ -9,7 +9,7 @@ import { BodySendMode, type HeaderValue, type ProcessingRequest } from '../../sr
 /** The ext_proc processing mode of a scenario, as Envoy's filter config sets it. */
 export type TrafficShape = 'headers' | 'buffered_body';
 
-/** One transaction: the framed messages Envoy sends, in order, each answered before the next. */
+/** One transaction: the framed messages Envoy sends, in order, each after the reply to the one before. */
 export interface Transaction {
   messages: Buffer[];
 }
@@ -105,7 +105,7 @@ function rawHeader([key, value]: [string, string]): HeaderValue {
   return { key, raw_value: Buffer.from(value, 'utf8') };
 }
 
-/** A JSON order document of exactly `bytes` bytes, shaped like an API payload. */
+/** Builds a JSON order document of exactly `bytes` bytes, shaped like an API payload. */
 function jsonBody(bytes: number): Buffer {
   const items = [];
   for (let index = 0; JSON.stringify({ items }).length < bytes - 200; index += 1) {
