@@ -81,7 +81,7 @@ function startServer(scenario: Scenario, workDirectory: string, core: number | n
     return startBaseline(REPOSITORY_ROOT, core, nodeArgs, scenario.server);
   }
   const rules = writeRuleSet(path.join(workDirectory, scenario.name), REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
-  return startCtxproc(REPOSITORY_ROOT, rules, core, nodeArgs);
+  return startCtxproc(REPOSITORY_ROOT, rules, core, nodeArgs, scenario.serveArgs ?? []);
 }
 
 /** True when taskset exists and the machine has the two cores the driver and server need. */

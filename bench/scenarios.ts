@@ -18,6 +18,8 @@ export type LoadKind = 'throughput' | 'resets' | 'hold';
 export interface Scenario {
   name: string;
   server: 'ctxproc' | ReferenceServer;
+  /** Flags for `ctxproc serve`; ctxproc scenarios only. */
+  serveArgs?: string[];
   /** Rules besides the default ones; ctxproc scenarios only. */
   rules?: RuleSetSpec;
   shape: TrafficShape;
@@ -35,6 +37,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'baseline_headers', server: 'baseline', shape: 'headers', load: 'throughput', concurrency: IN_FLIGHT },
   { name: 'floor_headers', server: 'http2_floor', shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'headers_default', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'headers_http2', server: 'ctxproc', serveArgs: ['--transport', 'http2'], rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'rules_10', server: 'ctxproc', rules: { generated: 10 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'rules_100', server: 'ctxproc', rules: { generated: 100 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'rules_1000', server: 'ctxproc', rules: { generated: 1000 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },

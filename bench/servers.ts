@@ -32,9 +32,10 @@ export function pinPrefix(core: number | null): string[] {
 
 /**
  * Starts `ctxproc serve` on loopback with the given rules; security events go
- * to /dev/null. `nodeArgs` go to Node itself, such as --cpu-prof.
+ * to /dev/null. `nodeArgs` go to Node itself, such as --cpu-prof, and
+ * `serveArgs` to `ctxproc serve`.
  */
-export async function startCtxproc(repositoryRoot: string, rules: string, core: number | null, nodeArgs: string[] = []): Promise<ServerUnderTest> {
+export async function startCtxproc(repositoryRoot: string, rules: string, core: number | null, nodeArgs: string[] = [], serveArgs: string[] = []): Promise<ServerUnderTest> {
   const port = await freePort();
   const adminPort = await freePort();
   const command = [
@@ -47,6 +48,7 @@ export async function startCtxproc(repositoryRoot: string, rules: string, core: 
     '--admin', `127.0.0.1:${adminPort}`,
     '--rules', rules,
     '--log-level', 'warn',
+    ...serveArgs,
   ];
   const devNull = openSync('/dev/null', 'w');
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', devNull, 'inherit'] });

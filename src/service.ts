@@ -12,7 +12,7 @@ import { RuleEngine } from './rules/engine.js';
 import { loadRuleSet, type RuleSet } from './rules/load.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
-import { setServing, startGrpcServer } from './transport/grpc-server.js';
+import { startTransport, type RunningTransport } from './transport/transport.js';
 
 export interface ServiceOptions {
   settings: Settings;
@@ -80,7 +80,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
 
-  const grpc = await startGrpcServer({
+  const grpc = await startTransport(settings.transport, {
     address: settings.listen,
     maxMessageBytes: settings.maxMessageBytes,
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
@@ -93,7 +93,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     rules: () => ({ version: ruleSet.version, loadedAt: ruleSet.loadedAt.toISOString(), ruleCount: ruleSet.rules.length, files: ruleSet.files }),
   });
 
-  setServing(grpc.health, true);
+  grpc.setServing(true);
   ready = true;
   logger.info(
     {
@@ -116,10 +116,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
-      setServing(grpc.health, false);
+      grpc.setServing(false);
       logger.info({ open_streams: open.size, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
 
-      await drain(grpc.server, settings.shutdownGraceMs, logger);
+      await drain(grpc, settings.shutdownGraceMs, logger);
       for (const transaction of open) {
         emitEvent(transaction, 'completed');
       }
@@ -159,7 +159,7 @@ async function flushWithin(emitter: { flush(): Promise<void>; failed: boolean },
 }
 
 /** Waits for open calls to end, then cancels what is left after the grace period. */
-function drain(server: import('@grpc/grpc-js').Server, graceMs: number, logger: Logger): Promise<void> {
+function drain(server: RunningTransport, graceMs: number, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');

@@ -1,6 +1,7 @@
 // Every runtime setting, with its flag, environment variable and default, in
 // one table, so that `serve --help`, the README and the code cannot drift.
 import { CtxprocError } from '../errors/codes.js';
+import { TRANSPORTS, type TransportName } from '../transport/transport-names.js';
 
 export interface Settings {
   listen: string;
@@ -16,6 +17,7 @@ export interface Settings {
   resetBurst: number;
   resetRate: number;
   workers: number;
+  transport: TransportName;
 }
 
 export interface SettingDefinition {
@@ -24,7 +26,7 @@ export interface SettingDefinition {
   env: string;
   description: string;
   defaultValue: string | number | null;
-  kind: 'string' | 'integer' | 'address' | 'level';
+  kind: 'string' | 'integer' | 'address' | 'level' | 'transport';
   /** Largest value accepted, for integers. */
   max?: number;
 }
@@ -64,6 +66,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
   { key: 'workers', flag: '--workers <count>', env: 'CTXPROC_WORKERS', kind: 'integer', defaultValue: 1, max: MAX_WORKERS,
     description: 'processes serving the gRPC port (Node cluster); the admin server aggregates their health and metrics. One per core is the useful maximum' },
+  { key: 'transport', flag: '--transport <name>', env: 'CTXPROC_TRANSPORT', kind: 'transport', defaultValue: 'grpc-js',
+    description: `gRPC server implementation: ${TRANSPORTS.join(' or ')}; http2 frames gRPC on node:http2 itself and costs less CPU per transaction (docs/benchmarks.md)` },
 ];
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
@@ -108,6 +112,11 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
       return parsePositiveInteger(text, origin, definition.max ?? Number.MAX_SAFE_INTEGER);
     case 'address':
       parseAddress(text, origin);
+      return text;
+    case 'transport':
+      if (!(TRANSPORTS as readonly string[]).includes(text)) {
+        throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${TRANSPORTS.join(', ')}`);
+      }
       return text;
     case 'level':
       if (!LOG_LEVELS.includes(text)) {

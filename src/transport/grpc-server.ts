@@ -1,9 +1,10 @@
 // The gRPC server that Envoy connects to: ExternalProcessor/Process and
 // grpc.health.v1.Health on one port.
-import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { CtxprocError } from '../errors/codes.js';
 import { rawProcessService } from '../protocol/codec.js';
+import type { ProcessCall } from './process-call.js';
 import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
 
 /** The service name Envoy's gRPC health check can ask for. */
@@ -13,7 +14,7 @@ export interface GrpcServerOptions {
   address: string;
   maxMessageBytes: number;
   resetLimit: ResetLimit;
-  handler: (call: ServerDuplexStream<Buffer, Buffer>) => void;
+  handler: (call: ProcessCall) => void;
 }
 
 export interface RunningGrpcServer {
