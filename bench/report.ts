@@ -89,6 +89,7 @@ export function checkTargets(reports: Record<string, ScenarioReport>): Record<st
     p99_at_half_saturation_ms: target('p99 transaction latency in ms at half the maximum rate, default rules (driver included)', reports.headers_default?.p99_ms ?? null, 1.0),
     body_vs_headers: target('server CPU per transaction with a 16 KB JSON body inspected over headers only', ratio(cpu('body_16k'), cpu('headers_default')), 2.0),
     hold_10k_rss_mb: target('resident memory in MiB with 10,000 transactions open', reports.hold_10k?.held_rss_mb ?? null, 300),
+    hold_10k_http2_rss_mb: target('the same with --transport http2', reports.hold_10k_http2?.held_rss_mb ?? null, 300),
   };
 }
 

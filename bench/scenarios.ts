@@ -48,6 +48,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'baseline_hold', server: 'baseline', shape: 'headers', load: 'hold', concurrency: 10_000 },
   { name: 'floor_hold', server: 'http2_floor', shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
   { name: 'hold_10k', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
+  { name: 'hold_10k_http2', server: 'ctxproc', serveArgs: ['--transport', 'http2'], rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
 ];
 
 /** Returns the scenarios named in `names` and the baselines they compare with, in table order. */
