@@ -15,7 +15,7 @@ export interface Profile {
   openLoopMs: number;
 }
 
-export const QUICK_PROFILE: Profile = { warmupMs: 800, windows: 3, windowMs: 1000, openLoopMs: 1500 };
+export const QUICK_PROFILE: Profile = { warmupMs: 600, windows: 3, windowMs: 1000, openLoopMs: 1000 };
 export const FULL_PROFILE: Profile = { warmupMs: 3000, windows: 5, windowMs: 5000, openLoopMs: 10_000 };
 
 /** Upper bound on transactions in one window, far above what one core serves, so every loop ends. */

@@ -43,6 +43,8 @@ export async function startPrimary(settings: Settings, logger: Logger, onFatal: 
     const worker = cluster.fork({ [WORKER_INDEX_ENV]: String(slot.index) });
     const filled: WorkerSlot = { ...slot, worker, ready: null };
     worker.on('message', (message: unknown) => {
+      // TODO: a worker reports its rules once, at start. Rule reload must
+      // send the new version the same way, or /rules shows the old one.
       if (isWorkerMessage(message)) {
         filled.ready = message;
       }
