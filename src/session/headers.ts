@@ -22,8 +22,9 @@ export function readHeaderMap(map: HeaderMap | null | undefined): HeaderList {
 
 /**
  * Decodes bytes as UTF-8. protobufjs hands out bytes fields as Buffers in
- * Node, which decode in place; wrapping them in a new Buffer view first made
- * readHeaderMap about a third slower (1.19 against 0.74 µs per 12-header map, one pinned core).
+ * Node, which decode in place. Wrapping them in a new Buffer view first made
+ * readHeaderMap about a third slower: 1.19 against 0.74 µs per 12-header
+ * map, on one pinned core.
  */
 function utf8Of(raw: Buffer | Uint8Array | undefined): string {
   if (!raw || raw.length === 0) {
