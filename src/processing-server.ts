@@ -2,7 +2,6 @@
 // ctxproc and the rule-test runner share, so that rule tests exercise the
 // same stream handler, transaction and event code as production traffic.
 import './runtime/linear-regexp.js';
-import type { Server } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Settings } from './config/settings.js';
 import { buildSecurityEvent } from './events/builder.js';
@@ -14,7 +13,7 @@ import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
 import { defaultSinksConfig, type SinksConfig } from './sinks/config.js';
 import { SinkSet } from './sinks/sink-set.js';
-import { setServing, startGrpcServer } from './transport/grpc-server.js';
+import { startTransport, type RunningTransport } from './transport/transport.js';
 
 export interface ProcessingServerOptions {
   settings: Settings;
@@ -87,7 +86,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     },
   });
 
-  const grpc = await startGrpcServer({
+  const grpc = await startTransport(settings.transport, {
     address: settings.listen,
     maxMessageBytes: settings.maxMessageBytes,
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
@@ -98,8 +97,8 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const startedAt = Date.now();
-      setServing(grpc.health, false);
-      await drain(grpc.server, settings.shutdownGraceMs, logger);
+      grpc.setServing(false);
+      await drain(grpc, settings.shutdownGraceMs, logger);
       for (const transaction of open) {
         emitEvent(transaction, 'completed');
       }
@@ -112,7 +111,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
 
   return {
     port: grpc.port,
-    setServing: (serving) => setServing(grpc.health, serving),
+    setServing: (serving) => grpc.setServing(serving),
     openStreams: () => open.size,
     eventsEmitted: () => eventCount,
     stop,
@@ -148,7 +147,7 @@ function deliver(sinks: SinkSet, event: SecurityEvent, transaction: Transaction)
 }
 
 /** Waits for open calls to end, then cancels what is left after the grace period. */
-function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
+function drain(server: RunningTransport, graceMs: number, logger: Logger): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');

@@ -33,6 +33,8 @@ export interface ServiceOptions {
   rulesPollIntervalMs?: number;
   /** Called once per ended transaction, with the event written for it or null. */
   onTransactionEnd?: (transaction: Transaction, event: SecurityEvent | null) => void;
+  /** Index of this process under `serve --workers`; it goes into the start line. */
+  workerIndex?: number;
 }
 
 export interface RunningService {
@@ -82,7 +84,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   processing.setServing(true);
   ready = true;
-  logStart(logger, settings, processing.port, admin, live.ruleSet);
+  logStart(logger, settings, processing.port, admin, live.ruleSet, options.workerIndex);
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -132,7 +134,7 @@ async function testFailures(ruleSet: RuleSet): Promise<RuleProblem[]> {
   return failuresAsProblems(await runRuleTests(ruleSet));
 }
 
-function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet): void {
+function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet, workerIndex: number | undefined): void {
   logger.info(
     {
       listen: settings.listen,
@@ -146,7 +148,10 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
       dry_run: settings.dryRun,
+      transport: settings.transport,
+      ...(workerIndex === undefined ? {} : { worker: workerIndex, pid: process.pid }),
     },
-    'ctxproc started',
+    // Under --workers the primary writes the one 'ctxproc started' line, once every worker serves.
+    workerIndex === undefined ? 'ctxproc started' : 'ctxproc worker started',
   );
 }

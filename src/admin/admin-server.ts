@@ -3,18 +3,25 @@
 // default and shows no traffic: rule files, counts, hashes and the problems
 // of a rejected set, whose messages quote rule text but never requests.
 import http from 'node:http';
-import type { Registry } from 'prom-client';
 import { CtxprocError } from '../errors/codes.js';
 import { parseAddress } from '../config/settings.js';
 import type { RulesStatus } from '../rules/reload/live-rules.js';
 
 export type { RulesStatus } from '../rules/reload/live-rules.js';
 
+/** A prom-client Registry, or the primary's aggregate of its workers' registries. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
 export interface AdminState {
-  registry: Registry;
+  registry: MetricsSource;
   /** False until the gRPC server serves, and again once shutdown starts. */
   isReady(): boolean;
   rules(): RulesStatus;
+  /** The state of each worker process, served on /workers; only `serve --workers` sets it. */
+  workers?(): unknown;
 }
 
 export interface RunningAdminServer {
@@ -69,6 +76,13 @@ async function route(state: AdminState, request: http.IncomingMessage, response:
     }
     case '/rules':
       response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(state.rules())}\n`);
+      return;
+    case '/workers':
+      if (state.workers) {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(state.workers())}\n`);
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: /workers exists only with serve --workers\n');
       return;
     default:
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /healthz, /readyz, /metrics or /rules\n');

@@ -1,5 +1,8 @@
 // `ctxproc serve`: runs the service until SIGTERM or SIGINT.
+import cluster from 'node:cluster';
 import { Command, Option } from 'commander';
+import { startPrimary } from '../cluster/primary.js';
+import { announceWorker, workerIndex } from '../cluster/worker.js';
 import { resolveSettings, SETTINGS, type Settings } from '../config/settings.js';
 import { CtxprocError } from '../errors/codes.js';
 import { createLogger, stdoutDestination } from '../log/logger.js';
@@ -60,7 +63,7 @@ async function runServe(command: Command): Promise<void> {
 
   // Handlers go in before the service starts: a signal that arrives while
   // it starts must still stop it gracefully, not end the process at once.
-  let started: Promise<RunningService | null> = Promise.resolve(null);
+  let started: Promise<Pick<RunningService, 'stop'> | null> = Promise.resolve(null);
   let stopping = false;
   const shutdown = (signal: string): void => {
     // Kubernetes and process managers may repeat the signal; only SIGKILL
@@ -84,12 +87,37 @@ async function runServe(command: Command): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
-  started = startService({ settings, logger }).catch((error: unknown) => {
+  started = start(settings, logger, (error) => {
+    logger.fatal({ error_code: error.code }, `ctxproc is stopping: ${error.message}`);
+    shutdown('worker failure');
+  }).catch((error: unknown) => {
     reportStartupError(logger, error);
     exitAfterFlush(1);
     return null;
   });
   await started;
+}
+
+/**
+ * Starts the service in this process, or, with --workers above 1, the
+ * primary that forks the workers. A worker runs this same command again,
+ * started by the cluster module with its index in the environment.
+ */
+async function start(settings: Settings, logger: ReturnType<typeof createLogger>, onFatal: (error: CtxprocError) => void): Promise<Pick<RunningService, 'stop'>> {
+  if (settings.workers > 1 && cluster.isPrimary) {
+    return startPrimary(settings, logger, onFatal);
+  }
+
+  const index = workerIndex();
+  if (index === undefined) {
+    return startService({ settings, logger });
+  }
+  // The primary runs the only admin server and aggregates the workers' state.
+  const service = await startService({ settings, logger, admin: false, workerIndex: index });
+  announceWorker(service);
+  // A worker whose primary is gone would serve on without health checks or restarts.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+  return service;
 }
 
 /** Resolves settings or exits with status 2 and the reason on stderr. */

@@ -1,6 +1,7 @@
 // Every runtime setting, with its flag, environment variable and default, in
 // one table, so that `serve --help`, the README and the code cannot drift.
 import { CtxprocError } from '../errors/codes.js';
+import { TRANSPORTS, type TransportName } from '../transport/transport-names.js';
 
 export interface Settings {
   listen: string;
@@ -19,6 +20,8 @@ export interface Settings {
   sinks: string | null;
   ddSite: string;
   ddApiKeyFile: string | null;
+  workers: number;
+  transport: TransportName;
 }
 
 export interface SettingDefinition {
@@ -27,13 +30,16 @@ export interface SettingDefinition {
   env: string;
   description: string;
   defaultValue: string | number | null;
-  kind: 'string' | 'integer' | 'address' | 'level' | 'boolean';
+  kind: 'string' | 'integer' | 'address' | 'level' | 'boolean' | 'transport';
   /** Largest value accepted, for integers. */
   max?: number;
 }
 
 /** Node's timers take at most 2^31 - 1 milliseconds; a larger delay fires after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** Upper bound on --workers, which catches a mistyped count before it forks that many processes. */
+const MAX_WORKERS = 64;
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -70,6 +76,10 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'Datadog site of datadog sinks that set neither site nor url, such as datadoghq.eu or us5.datadoghq.com' },
   { key: 'ddApiKeyFile', flag: '--dd-api-key-file <path>', env: 'DD_API_KEY_FILE', kind: 'string', defaultValue: null,
     description: 'file that contains the Datadog API key of datadog sinks that set no api_key_file; without it, the DD_API_KEY variable is read (there is no flag for the key itself, so it never shows in the process list)' },
+  { key: 'workers', flag: '--workers <count>', env: 'CTXPROC_WORKERS', kind: 'integer', defaultValue: 1, max: MAX_WORKERS,
+    description: 'processes serving the gRPC port (Node cluster); the admin server aggregates their health and metrics. One per core is the useful maximum' },
+  { key: 'transport', flag: '--transport <name>', env: 'CTXPROC_TRANSPORT', kind: 'transport', defaultValue: 'grpc-js',
+    description: `gRPC server implementation: ${TRANSPORTS.join(' or ')}; http2 frames gRPC on node:http2 itself and costs less CPU per transaction (docs/benchmarks.md)` },
 ];
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
@@ -117,6 +127,11 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
       return text;
     case 'boolean':
       return parseBoolean(text, origin);
+    case 'transport':
+      if (!(TRANSPORTS as readonly string[]).includes(text)) {
+        throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${TRANSPORTS.join(', ')}`);
+      }
+      return text;
     case 'level':
       if (!LOG_LEVELS.includes(text)) {
         throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${LOG_LEVELS.join(', ')}`);

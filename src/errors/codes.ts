@@ -55,6 +55,10 @@ export const ERROR_CODES = {
     grpcStatus: GrpcStatus.FAILED_PRECONDITION,
     hint: 'ctxproc needs Node.js 24 or newer; `npm ci` installs it as node_modules/.bin/node',
   },
+  CTXPROC_WORKER_FAILED: {
+    grpcStatus: GrpcStatus.UNAVAILABLE,
+    hint: 'a serve --workers worker exited before it served, or kept exiting; its own log lines give the reason',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

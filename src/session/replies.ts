@@ -1,6 +1,6 @@
 // Builders for the ProcessingResponse that replies to each phase. Replies that
 // carry nothing are encoded once at load time and reused.
-import { encodeResponse } from '../protocol/codec.js';
+import { encodeResponse, encodeTypedResponse } from '../protocol/codec.js';
 import type { HeaderMutation, ProcessingMode, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';
 import type { BlockDecision } from '../model/record.js';
 
@@ -37,7 +37,9 @@ export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, m
   if (modeOverride) {
     message.mode_override = modeOverride;
   }
-  return encodeResponse(message);
+  // The mutation and metadata builders produce protobufjs's types (Buffers for
+  // raw_value, Struct from jsonToStruct), so no conversion is needed.
+  return encodeTypedResponse(message);
 }
 
 /**

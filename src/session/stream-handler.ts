@@ -2,12 +2,13 @@
 // sends the reply, ends the stream on a protocol violation, and writes the
 // security event once, however the stream ends. A cancel (HTTP/2 reset) is
 // how Envoy ends streams by default, so it is a normal end, not an error.
-import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeRequest } from '../protocol/codec.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
+import type { ProcessCall } from '../transport/process-call.js';
 import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
 
 /** Services the handler uses from the rest of ctxproc. */
@@ -29,7 +30,7 @@ export interface StreamContext {
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
 
-  return function handleProcess(call: ServerDuplexStream<Buffer, Buffer>): void {
+  return function handleProcess(call: ProcessCall): void {
     const { runner, rulesVersion } = context.startRules();
     const options: TransactionOptions = {
       bodyLimitBytes: context.bodyLimitBytes,
@@ -101,7 +102,7 @@ export function createProcessHandler(context: StreamContext) {
 /** Processes one raw message; returns a protocol failure, or null when the stream goes on. */
 function handleMessage(
   context: StreamContext,
-  call: ServerDuplexStream<Buffer, Buffer>,
+  call: ProcessCall,
   transaction: Transaction,
   bytes: Buffer,
 ): { code: ErrorCode; message: string } | null {

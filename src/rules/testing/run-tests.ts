@@ -4,6 +4,9 @@
 // serve Envoy, so a test cannot pass on semantics that production lacks.
 // The engine runs without the global dry-run switch, because tests state
 // what the rules do when they are enforced.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { EnvoyClient, type ClientOptions, type HttpRequestSpec, type HttpResponseSpec } from '../../client/envoy-client.js';
@@ -56,8 +59,14 @@ export async function runRuleTests(ruleSet: RuleSet, options: RuleTestOptions = 
   // A limiter and debug registry of their own, so that tests neither use up
   // the rate limits of the serving process nor switch its traces on.
   const engine = new RuleEngine(ruleSet, { logLimiter: new LogLimiter(), debugRegistry: new DebugRegistry() });
+  // A Unix socket of this process's own, not 127.0.0.1:0: under `serve
+  // --workers`, Node's cluster module hands every worker's first listen on
+  // port 0 the same shared port, so one worker's test client would reach
+  // another worker's test server.
+  const socketDirectory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rule-tests-'));
+  const address = `unix:${path.join(socketDirectory, 'grpc.sock')}`;
   const server = await startProcessingServer({
-    settings: { ...defaultSettings(), listen: '127.0.0.1:0', shutdownGraceMs: 1000 },
+    settings: { ...defaultSettings(), listen: address, shutdownGraceMs: 1000 },
     logger: pino({ level: 'silent' }),
     metrics: new Metrics({ processMetrics: false }),
     activeEngine: () => engine,
@@ -65,7 +74,7 @@ export async function runRuleTests(ruleSet: RuleSet, options: RuleTestOptions = 
     onTransactionEnd: (transaction, event) => ends.add(transaction, event),
   });
 
-  const clients = new ClientPool(`127.0.0.1:${server.port}`, options);
+  const clients = new ClientPool(address, options);
   const results: TestResult[] = [];
   try {
     for (const test of ruleSet.tests) {
@@ -74,6 +83,7 @@ export async function runRuleTests(ruleSet: RuleSet, options: RuleTestOptions = 
   } finally {
     clients.close();
     await server.stop();
+    rmSync(socketDirectory, { recursive: true, force: true });
   }
 
   const failed = results.filter((result) => result.failures.length > 0).length;

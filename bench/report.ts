@@ -1,0 +1,127 @@
+// Turns the measured figures into the JSON report and the target checks.
+// Ratios compare scenarios of the same run only, because figures from
+// different runs on a shared machine are not comparable.
+import os from 'node:os';
+import { median, type ScenarioFigures } from './measure.js';
+import type { Scenario } from './scenarios.js';
+
+export interface ScenarioReport {
+  cpu_us_per_tx: number;
+  cpu_us_per_tx_min: number;
+  cpu_us_per_tx_max: number;
+  ratio_to_baseline: number | null;
+  throughput_tx_per_s: number;
+  /** Latency of the open loop at half the maximum rate. `resets` reports its closed loop and `hold` its whole run. */
+  p50_ms: number;
+  p99_ms: number;
+  p999_ms: number | null;
+  open_loop_rate_tx_per_s: number | null;
+  closed_loop_p99_ms: number;
+  rss_mb: number;
+  held_rss_mb: number | null;
+  rss_ratio_to_baseline: number | null;
+  event_loop_delay_p99_ms: number;
+  event_loop_delay_max_ms: number;
+  completed: number;
+  failed: number;
+}
+
+export interface Target {
+  description: string;
+  value: number | null;
+  limit: number;
+  met: boolean | null;
+}
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+export function scenarioReport(figures: ScenarioFigures): Omit<ScenarioReport, 'ratio_to_baseline' | 'rss_ratio_to_baseline'> {
+  const cpu = figures.windows.map((window) => window.cpuUsPerTx);
+  const open = figures.openLoop;
+  const closedP99 = median(figures.windows.map((window) => window.p99Ms));
+  return {
+    cpu_us_per_tx: round(median(cpu), 1),
+    cpu_us_per_tx_min: round(Math.min(...cpu), 1),
+    cpu_us_per_tx_max: round(Math.max(...cpu), 1),
+    throughput_tx_per_s: Math.round(median(figures.windows.map((window) => window.throughputTxPerS))),
+    p50_ms: round(open?.p50Ms ?? median(figures.windows.map((window) => window.p50Ms))),
+    p99_ms: round(open?.p99Ms ?? closedP99),
+    p999_ms: open ? round(open.p999Ms) : null,
+    open_loop_rate_tx_per_s: open?.ratePerSecond ?? null,
+    closed_loop_p99_ms: round(closedP99),
+    rss_mb: round(figures.peakRssMb, 1),
+    held_rss_mb: figures.heldRssMb === null ? null : round(figures.heldRssMb, 1),
+    event_loop_delay_p99_ms: round(figures.eventLoopDelay.p99Ms),
+    event_loop_delay_max_ms: round(figures.eventLoopDelay.maxMs),
+    completed: figures.windows.reduce((sum, window) => sum + window.completed, 0) + (open?.completed ?? 0),
+    failed: figures.windows.reduce((sum, window) => sum + window.failed, 0) + (open?.failed ?? 0),
+  };
+}
+
+/** Adds each scenario's ratios to its baseline. */
+export function withRatios(scenarios: Scenario[], reports: Map<string, ReturnType<typeof scenarioReport>>): Record<string, ScenarioReport> {
+  const result: Record<string, ScenarioReport> = {};
+  for (const scenario of scenarios) {
+    const report = reports.get(scenario.name);
+    if (!report) {
+      continue;
+    }
+    const baseline = scenario.baseline ? reports.get(scenario.baseline) : undefined;
+    result[scenario.name] = {
+      ...report,
+      ratio_to_baseline: baseline ? round(report.cpu_us_per_tx / baseline.cpu_us_per_tx, 2) : null,
+      rss_ratio_to_baseline: baseline ? round((report.held_rss_mb ?? report.rss_mb) / (baseline.held_rss_mb ?? baseline.rss_mb), 2) : null,
+    };
+  }
+  return result;
+}
+
+/** Checks the performance targets that the measured scenarios allow; a target whose scenarios did not run has `met: null`. */
+export function checkTargets(reports: Record<string, ScenarioReport>): Record<string, Target> {
+  const cpu = (name: string): number | null => reports[name]?.cpu_us_per_tx ?? null;
+  const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : round(a / b, 2));
+  const target = (description: string, value: number | null, limit: number): Target => ({ description, value, limit, met: value === null ? null : value <= limit });
+
+  return {
+    headers_cpu_vs_baseline: target('server CPU per headers-only transaction, default rules, over the baseline', reports.headers_default?.ratio_to_baseline ?? null, 1.0),
+    headers_http2_cpu_vs_baseline: target('the same with --transport http2', reports.headers_http2?.ratio_to_baseline ?? null, 1.0),
+    rules_1000_vs_10: target('server CPU per transaction with 1,000 rules over 10 rules', ratio(cpu('rules_1000'), cpu('rules_10')), 1.5),
+    p99_at_half_saturation_ms: target('p99 transaction latency in ms at half the maximum rate, default rules (driver included)', reports.headers_default?.p99_ms ?? null, 1.0),
+    body_vs_headers: target('server CPU per transaction with a 16 KB JSON body inspected over headers only', ratio(cpu('body_16k'), cpu('headers_default')), 2.0),
+    hold_10k_rss_mb: target('resident memory in MiB with 10,000 transactions open', reports.hold_10k?.held_rss_mb ?? null, 300),
+    hold_10k_http2_rss_mb: target('the same with --transport http2', reports.hold_10k_http2?.held_rss_mb ?? null, 300),
+  };
+}
+
+/** Describes the machine, so a reader can tell a quiet run from a shared one. */
+export function machineReport(pinned: boolean): Record<string, unknown> {
+  const cpus = os.cpus();
+  return {
+    cpu_model: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    load_average_1m: round(os.loadavg()[0] ?? 0, 2),
+    node: process.versions.node,
+    pinned,
+  };
+}
+
+/** Formats the scenario figures as an aligned text table. */
+export function formatTable(reports: Record<string, ScenarioReport>): string {
+  const columns: Array<[string, (report: ScenarioReport) => string]> = [
+    ['cpu µs/tx', (r) => `${r.cpu_us_per_tx} (${r.cpu_us_per_tx_min}–${r.cpu_us_per_tx_max})`],
+    ['× base', (r) => (r.ratio_to_baseline === null ? '' : String(r.ratio_to_baseline))],
+    ['max tx/s', (r) => String(r.throughput_tx_per_s)],
+    ['p50 ms', (r) => String(r.p50_ms)],
+    ['p99 ms', (r) => String(r.p99_ms)],
+    ['p99.9 ms', (r) => String(r.p999_ms ?? '')],
+    ['rss MiB', (r) => String(r.held_rss_mb ?? r.rss_mb)],
+    ['loop p99 ms', (r) => String(r.event_loop_delay_p99_ms)],
+    ['failed', (r) => String(r.failed)],
+  ];
+  const rows = [['scenario', ...columns.map(([title]) => title)]];
+  for (const [name, report] of Object.entries(reports)) {
+    rows.push([name, ...columns.map(([, cell]) => cell(report))]);
+  }
+  const widths = rows[0]!.map((_title, index) => Math.max(...rows.map((row) => row[index]!.length)));
+  return rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index]!)).join('  ').trimEnd()).join('\n');
+}

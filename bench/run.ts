@@ -1,0 +1,115 @@
+// `npm run bench`: starts each scenario's server pinned to one core and the
+// load driver pinned to the other, measures, and prints a table and, with
+// --json, one JSON object on the last line.
+//
+// Options: --quick (short windows, under two minutes), --json,
+// --scenarios a,b (those and their baselines), --no-pin, --cpu-prof DIR
+// (writes a V8 CPU profile of each server into DIR, named after its scenario).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DriverProcess } from './driver-process.js';
+import { FULL_PROFILE, measureScenario, QUICK_PROFILE, type Profile } from './measure.js';
+import { checkTargets, formatTable, machineReport, scenarioReport, withRatios } from './report.js';
+import { writeRuleSet } from './rule-sets.js';
+import { selectScenarios, type Scenario } from './scenarios.js';
+import { startBaseline, startCtxproc, type ServerUnderTest } from './servers.js';
+
+const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The driver takes core 0 and the server core 1, when the machine has two cores and taskset. */
+const DRIVER_CORE = 0;
+const SERVER_CORE = 1;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      scenarios: { type: 'string' },
+      'no-pin': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+    },
+  });
+  const profile: Profile = values.quick ? QUICK_PROFILE : FULL_PROFILE;
+  const scenarios = selectScenarios(values.scenarios ? values.scenarios.split(',').map((name) => name.trim()) : null);
+  const pinned = !values['no-pin'] && canPin();
+  const startedAt = Date.now();
+
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-bench-'));
+  const driver = DriverProcess.start(REPOSITORY_ROOT, pinned ? DRIVER_CORE : null);
+  const reports = new Map<string, ReturnType<typeof scenarioReport>>();
+  try {
+    for (const scenario of scenarios) {
+      progress(`${scenario.name}: running`);
+      const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`, `--cpu-prof-name=${scenario.name}.cpuprofile`] : [];
+      const server = await startServer(scenario, workDirectory, pinned ? SERVER_CORE : null, nodeArgs);
+      try {
+        reports.set(scenario.name, scenarioReport(await measureScenario(scenario, server, driver, profile)));
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    driver.stop();
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+
+  const scenarioReports = withRatios(scenarios, reports);
+  process.stdout.write(`${formatTable(scenarioReports)}\n`);
+  const summary = {
+    scenarios: scenarioReports,
+    targets: checkTargets(scenarioReports),
+    machine: machineReport(pinned),
+    profile: values.quick ? 'quick' : 'full',
+    window_ms: profile.windowMs,
+    windows: profile.windows,
+    duration_s: Math.round((Date.now() - startedAt) / 1000),
+  };
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+  } else {
+    process.stdout.write(`${formatTargets(summary.targets)}\n`);
+  }
+}
+
+function startServer(scenario: Scenario, workDirectory: string, core: number | null, nodeArgs: string[]): Promise<ServerUnderTest> {
+  if (scenario.server !== 'ctxproc') {
+    return startBaseline(REPOSITORY_ROOT, core, nodeArgs, scenario.server);
+  }
+  const rules = writeRuleSet(path.join(workDirectory, scenario.name), REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
+  return startCtxproc(REPOSITORY_ROOT, rules, core, nodeArgs, scenario.serveArgs ?? []);
+}
+
+/** True when taskset exists and the machine has the two cores the driver and server need. */
+function canPin(): boolean {
+  if (os.availableParallelism() < 2) {
+    progress('one core only: the driver and the server share it, so figures include their contention');
+    return false;
+  }
+  try {
+    execFileSync('taskset', ['-c', String(SERVER_CORE), 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    progress('taskset is missing or failed: processes are not pinned to cores');
+    return false;
+  }
+}
+
+function formatTargets(targets: ReturnType<typeof checkTargets>): string {
+  return Object.entries(targets)
+    .map(([name, target]) => `${target.met === null ? 'not run' : target.met ? 'met    ' : 'MISSED '} ${name}: ${target.value} (limit ${target.limit}) ${target.description}`)
+    .join('\n');
+}
+
+function progress(line: string): void {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

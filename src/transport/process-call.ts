@@ -1,0 +1,22 @@
+// The part of an ExternalProcessor/Process call that the stream handler
+// uses. A grpc-js ServerDuplexStream has it, and so does the lean
+// transport's Http2ProcessCall, so one handler serves both transports.
+
+/** The gRPC status that ends a call, as grpc-js takes it on an 'error' event. */
+export interface CallStatus {
+  code: number;
+  details: string;
+}
+
+export interface ProcessCall {
+  /** One request message, as raw bytes. */
+  on(event: 'data', listener: (bytes: Buffer) => void): unknown;
+  /** 'end': the client half-closed. 'cancelled': the client reset the stream. */
+  on(event: 'end' | 'cancelled', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
+  write(bytes: Buffer): unknown;
+  /** Ends the call with status OK. */
+  end(): unknown;
+  /** Ends the call with the given status. */
+  emit(event: 'error', status: CallStatus): unknown;
+}

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { holdOpen, LoadTarget, runClosedLoop, runOpenLoop } from '../../../bench/driver/load.js';
+import { buildTransactions } from '../../../bench/driver/traffic.js';
+import { startTestService, waitFor, type TestService } from '../../helpers/service-harness.js';
+
+async function gaugeValue(service: TestService, name: 'streamsActive'): Promise<number> {
+  return (await service.service.metrics[name].get()).values[0]?.value ?? 0;
+}
+
+async function completedStreams(service: TestService): Promise<number> {
+  const values = (await service.service.metrics.streamsTotal.get()).values;
+  return values.find((value) => value.labels.end === 'completed')?.value ?? 0;
+}
+
+/**
+ * Waits until the service has counted `count` completed streams. The
+ * response headers carry end_of_stream false (a body follows that the
+ * processing mode does not send), so a stream ends only when the driver's
+ * reset reaches the server, after the driver has seen its last reply.
+ */
+async function waitForCompletedStreams(service: TestService, count: number): Promise<number> {
+  const deadline = Date.now() + 2000;
+  let completed = await completedStreams(service);
+  while (completed < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    completed = await completedStreams(service);
+  }
+  return completed;
+}
+
+test('closed loop completes every transaction', async (context) => {
+  const service = await startTestService();
+  const target = await LoadTarget.connect(service.service.grpcPort, 2, buildTransactions('headers'));
+  context.after(async () => {
+    target.close();
+    await service.stop();
+  });
+
+  const result = await runClosedLoop(target, 8, { durationMs: 60_000, maxTransactions: 200 });
+
+  assert.equal(result.completed, 200);
+  assert.equal(result.failed, 0);
+  assert.ok(result.p50Ms > 0);
+  await waitFor(() => service.events.length === 3);
+  assert.equal(await waitForCompletedStreams(service, 200), 200);
+});
+
+test('closed loop resets after the first reply', async (context) => {
+  const service = await startTestService();
+  const target = await LoadTarget.connect(service.service.grpcPort, 2, buildTransactions('headers'));
+  context.after(async () => {
+    target.close();
+    await service.stop();
+  });
+
+  const result = await runClosedLoop(target, 10, { durationMs: 60_000, maxTransactions: 50, resetAfterReplies: 1 });
+
+  assert.equal(result.completed, 50);
+  // With no response, the default rules log every transaction.
+  await waitFor(() => service.events.length === 50);
+  assert.equal(service.events.filter((event) => event.http?.status_code !== undefined).length, 0);
+});
+
+test('open loop starts the transactions due', async (context) => {
+  const service = await startTestService();
+  const target = await LoadTarget.connect(service.service.grpcPort, 1, buildTransactions('buffered_body'));
+  context.after(async () => {
+    target.close();
+    await service.stop();
+  });
+
+  const result = await runOpenLoop(target, 200, 1000, { durationMs: 250, maxTransactions: 1000 });
+
+  assert.equal(result.completed + result.skipped, 50);
+  assert.equal(result.failed, 0);
+});
+
+test('holdOpen keeps transactions open until release', async (context) => {
+  const service = await startTestService();
+  const target = await LoadTarget.connect(service.service.grpcPort, 2, buildTransactions('headers'));
+  context.after(async () => {
+    target.close();
+    await service.stop();
+  });
+
+  const holding = holdOpen(target, 30);
+  assert.equal(await holding.allHeld, 30);
+  assert.equal(await gaugeValue(service, 'streamsActive'), 30);
+
+  const result = await holding.release();
+  assert.equal(result.completed, 30);
+  assert.equal(await waitForCompletedStreams(service, 30), 30);
+});

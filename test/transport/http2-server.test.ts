@@ -1,0 +1,140 @@
+// The lean transport must look like grpc-js to Envoy: the same replies,
+// statuses, health check and reset handling.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
+import { buildTransactions } from '../../bench/driver/traffic.js';
+import { EnvoyClient } from '../../src/client/envoy-client.js';
+import { transportMessageCap } from '../../src/transport/grpc-server.js';
+import { startTransport } from '../../src/transport/transport.js';
+import { openClient, openRawStream } from '../helpers/raw-stream.js';
+import { startTestService, waitFor, type TestService } from '../helpers/service-harness.js';
+
+const LIMIT = 64 * 1024;
+
+function unary(client: Client, path: string, request: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    client.makeUnaryRequest(path, (value: Buffer) => value, (bytes: Buffer) => bytes, request, new Metadata(), (error: ServiceError | null, response?: Buffer) => {
+      if (error) {
+        reject(error);
+      } else {
+        resolve(response!);
+      }
+    });
+  });
+}
+
+async function startHttp2Service(t: { after(fn: () => unknown): void }, maxMessageBytes?: number): Promise<TestService> {
+  const ctxproc = await startTestService({ transport: 'http2', ...(maxMessageBytes ? { maxMessageBytes } : {}) });
+  t.after(() => ctxproc.stop());
+  return ctxproc;
+}
+
+test('http2 transport runs a whole transaction', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const client = new EnvoyClient({ target: ctxproc.target, closeMode: 'reset' });
+  t.after(() => client.close());
+
+  const result = await client.run({ method: 'GET', path: '/missing', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 404, headers: [] }));
+
+  assert.deepEqual(result.protocolErrors, []);
+  assert.equal(result.timedOut, false);
+  assert.equal(result.downstreamResponse.status, 404);
+  assert.ok(result.upstreamRequest?.headers.some(([name]) => name === 'x-request-id'), 'the add-request-id mutation reached the upstream');
+  await waitFor(() => ctxproc.events.length === 1);
+  assert.equal(ctxproc.events[0]!.http.status_code, 404);
+});
+
+test('http2 transport ends a bad stream with its status', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const client = openClient(ctxproc.target);
+  t.after(() => client.close());
+  const stream = openRawStream(client);
+
+  stream.sendBytes(Buffer.from([0xff, 0xff, 0xff]));
+  const status = await stream.status;
+
+  assert.equal(status.code, 3, 'INVALID_ARGUMENT');
+  assert.match(status.details, /^CTXPROC_PROTO_UNDECODABLE: /);
+});
+
+test('http2 transport ends half-closed streams OK', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const client = openClient(ctxproc.target);
+  t.after(() => client.close());
+  const stream = openRawStream(client);
+
+  stream.send({ request_headers: { headers: { headers: [{ key: ':path', raw_value: Buffer.from('/') }] }, end_of_stream: true } });
+  const reply = await stream.nextReply();
+  stream.halfClose();
+
+  assert.ok(reply.request_headers, 'the reply matches the request_headers phase');
+  assert.equal((await stream.status).code, 0);
+});
+
+for (const size of [LIMIT + 1024, transportMessageCap(LIMIT) + 1024]) {
+  test(`http2 transport rejects ${size}-byte message`, async (t) => {
+    const ctxproc = await startHttp2Service(t, LIMIT);
+    const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024 });
+    t.after(() => client.close());
+
+    const result = await client.run(
+      { method: 'POST', path: '/upload', scheme: 'http', authority: 'shop.example', headers: [['content-type', 'application/octet-stream']], body: Buffer.alloc(size, 7) },
+      () => ({ status: 200, headers: [] }),
+    );
+    const healthy = await client.run({ method: 'GET', path: '/after', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
+
+    assert.equal(result.grpcStatus?.code, 8, 'RESOURCE_EXHAUSTED');
+    assert.equal(result.downstreamResponse.status, 500);
+    assert.deepEqual(healthy.protocolErrors, []);
+    assert.equal(healthy.downstreamResponse.status, 200);
+  });
+}
+
+test('http2 transport rejects unknown methods', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const client = new Client(ctxproc.target, credentials.createInsecure());
+  t.after(() => client.close());
+
+  await assert.rejects(unary(client, '/shop.Orders/List', Buffer.alloc(0)), (error: ServiceError) => {
+    assert.equal(error.code, 12, 'UNIMPLEMENTED');
+    return true;
+  });
+});
+
+test('http2 transport serves the health check', async (t) => {
+  const transport = await startTransport('http2', {
+    address: '127.0.0.1:0',
+    maxMessageBytes: LIMIT,
+    resetLimit: { burst: 1000, ratePerSecond: 1000 },
+    handler: () => {},
+  });
+  t.after(() => new Promise<void>((resolve) => transport.tryShutdown(resolve)));
+  const client = new Client(`127.0.0.1:${transport.port}`, credentials.createInsecure());
+  t.after(() => client.close());
+  const check = (service: string) => unary(client, '/grpc.health.v1.Health/Check', service === '' ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, service.length]), Buffer.from(service)]));
+
+  // HealthCheckResponse { status: NOT_SERVING (2) }, then SERVING (1).
+  assert.deepEqual([...await check('')], [0x08, 2]);
+  transport.setServing(true);
+  assert.deepEqual([...await check('')], [0x08, 1]);
+  assert.deepEqual([...await check('envoy.service.ext_proc.v3.ExternalProcessor')], [0x08, 1]);
+  await assert.rejects(check('shop.Orders'), (error: ServiceError) => {
+    assert.equal(error.code, 5, 'NOT_FOUND');
+    return true;
+  });
+});
+
+test('http2 transport completes reset streams', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const target = await LoadTarget.connect(ctxproc.service.grpcPort, 2, buildTransactions('headers'));
+  t.after(() => target.close());
+
+  const result = await runClosedLoop(target, 16, { durationMs: 60_000, maxTransactions: 2000, resetAfterReplies: 1 });
+
+  assert.equal(result.completed, 2000);
+  assert.equal(result.failed, 0);
+  // Reset before the response, every transaction is logged.
+  await waitFor(() => ctxproc.events.length === 2000, 10_000);
+});
