@@ -3,7 +3,9 @@
 // tests all start ctxproc through `startService`.
 import './runtime/linear-regexp.js';
 import type { Logger } from 'pino';
+import { resolveAdminAccess } from './admin/admin-access.js';
 import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
+import { parseAddress } from './config/settings.js';
 import type { Settings } from './config/settings.js';
 import { buildSecurityEvent } from './events/builder.js';
 import { createEventEmitter, type EventEmitterOptions } from './events/emitter.js';
@@ -37,6 +39,8 @@ export interface RunningService {
 /** Loads the rules and starts serving; throws CtxprocError on bad rules or settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
+  // Checked before anything binds, so a wide admin address without a token stops startup cleanly.
+  const adminAccess = options.admin === false ? null : resolveAdminAccess(parseAddress(settings.admin, '--admin').host, settings.adminTokenFile, settings.adminAllowOpen);
   const ruleSet = loadRuleSet(settings.rules);
   const engine = new RuleEngine(ruleSet);
   const metrics = new Metrics({ processMetrics: options.processMetrics });
@@ -85,11 +89,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     handler,
   });
 
-  const admin: RunningAdminServer | null = options.admin === false ? null : await startAdminServer(settings.admin, {
+  const admin: RunningAdminServer | null = adminAccess === null ? null : await startAdminServer(settings.admin, {
     registry: metrics.registry,
     isReady: () => ready,
     rules: () => ({ version: ruleSet.version, loadedAt: ruleSet.loadedAt.toISOString(), ruleCount: ruleSet.rules.length, files: ruleSet.files }),
-  });
+  }, adminAccess);
 
   setServing(grpc.health, true);
   ready = true;
@@ -98,6 +102,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       listen: settings.listen,
       grpc_port: grpc.port,
       admin_port: admin?.port ?? null,
+      admin_token_required: adminAccess?.tokenDigest != null,
       rules_version: ruleSet.version,
       rule_count: ruleSet.rules.length,
       rules_files: ruleSet.files,

@@ -15,6 +15,8 @@ export interface Settings {
   shutdownGraceMs: number;
   resetBurst: number;
   resetRate: number;
+  adminTokenFile: string | null;
+  adminAllowOpen: boolean;
 }
 
 export interface SettingDefinition {
@@ -22,8 +24,8 @@ export interface SettingDefinition {
   flag: string;
   env: string;
   description: string;
-  defaultValue: string | number | null;
-  kind: 'string' | 'integer' | 'address' | 'level';
+  defaultValue: string | number | boolean | null;
+  kind: 'string' | 'integer' | 'address' | 'level' | 'boolean';
   /** Largest value accepted, for integers. */
   max?: number;
 }
@@ -58,7 +60,13 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
+  { key: 'adminTokenFile', flag: '--admin-token-file <path>', env: 'CTXPROC_ADMIN_TOKEN_FILE', kind: 'string', defaultValue: null,
+    description: 'file whose content (at least 16 characters) is the bearer token that /metrics and /rules require; needed when --admin is not a loopback address' },
+  { key: 'adminAllowOpen', flag: '--admin-allow-open [true|false]', env: 'CTXPROC_ADMIN_ALLOW_OPEN', kind: 'boolean', defaultValue: false,
+    description: 'serve /metrics and /rules without a token on a non-loopback --admin address (anyone who reaches it can read them)' },
 ];
+
+const BOOLEAN_VALUES: Record<string, boolean> = { true: true, yes: true, 1: true, false: false, no: false, 0: false };
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
 export function defaultSettings(): Settings {
@@ -103,6 +111,13 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
     case 'address':
       parseAddress(text, origin);
       return text;
+    case 'boolean': {
+      const value = BOOLEAN_VALUES[text.toLowerCase()];
+      if (value === undefined) {
+        throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected true or false`);
+      }
+      return value;
+    }
     case 'level':
       if (!LOG_LEVELS.includes(text)) {
         throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${LOG_LEVELS.join(', ')}`);
