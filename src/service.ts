@@ -76,6 +76,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
     maxMessageBytes: settings.maxMessageBytes,
+    streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     track: (transaction) => {
       open.add(transaction);
       return () => open.delete(transaction);
@@ -85,6 +86,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const grpc = await startGrpcServer({
     address: settings.listen,
     maxMessageBytes: settings.maxMessageBytes,
+    maxStreamsPerConnection: settings.maxStreamsPerConnection,
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
     handler,
   });
@@ -109,6 +111,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       body_limit_bytes: settings.bodyLimitBytes,
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
+      max_streams_per_connection: settings.maxStreamsPerConnection,
+      stream_idle_timeout_ms: settings.streamIdleTimeoutMs,
     },
     'ctxproc started',
   );

@@ -17,6 +17,8 @@ export interface Settings {
   resetRate: number;
   adminTokenFile: string | null;
   adminAllowOpen: boolean;
+  maxStreamsPerConnection: number;
+  streamIdleTimeoutMs: number;
 }
 
 export interface SettingDefinition {
@@ -60,6 +62,10 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
+  { key: 'maxStreamsPerConnection', flag: '--max-streams-per-connection <count>', env: 'CTXPROC_MAX_STREAMS_PER_CONNECTION', kind: 'integer', defaultValue: 2000, max: 4294967295,
+    description: 'ext_proc streams one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); Envoy opens another connection when it reaches it' },
+  { key: 'streamIdleTimeoutMs', flag: '--stream-idle-timeout <ms>', env: 'CTXPROC_STREAM_IDLE_TIMEOUT_MS', kind: 'integer', defaultValue: 300000, max: MAX_TIMER_MS,
+    description: 'milliseconds a stream may carry no message before ctxproc ends it with OK and writes its event; keep it above the slowest upstream response' },
   { key: 'adminTokenFile', flag: '--admin-token-file <path>', env: 'CTXPROC_ADMIN_TOKEN_FILE', kind: 'string', defaultValue: null,
     description: 'file whose content (at least 16 characters) is the bearer token that /metrics and /rules require; needed when --admin is not a loopback address' },
   { key: 'adminAllowOpen', flag: '--admin-allow-open [true|false]', env: 'CTXPROC_ADMIN_ALLOW_OPEN', kind: 'boolean', defaultValue: false,

@@ -5,7 +5,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { Phase, PHASE_NAMES } from '../model/phase.js';
 
 /** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
-export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error';
+export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error' | 'idle_timeout';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -94,6 +94,7 @@ export class Metrics {
       completed: this.streamsTotal.labels('completed'),
       protocol_error: this.streamsTotal.labels('protocol_error'),
       internal_error: this.streamsTotal.labels('internal_error'),
+      idle_timeout: this.streamsTotal.labels('idle_timeout'),
     };
   }
 

@@ -12,6 +12,8 @@ export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcesso
 export interface GrpcServerOptions {
   address: string;
   maxMessageBytes: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS sent to every client connection. */
+  maxStreamsPerConnection: number;
   resetLimit: ResetLimit;
   handler: (call: ServerDuplexStream<Buffer, Buffer>) => void;
 }
@@ -33,6 +35,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // Envoy keeps few long-lived HTTP/2 connections; let its keepalive pings
     // through even between streams.
     'grpc.keepalive_permit_without_calls': 1,
+    // A client that opens streams and never reads their replies keeps server
+    // memory per stream, so the cap bounds that per connection.
+    'grpc.max_concurrent_streams': options.maxStreamsPerConnection,
   });
   applyResetLimit(server, options.resetLimit);
 
