@@ -122,8 +122,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     stopping ??= (async () => {
       ready = false;
       setServing(grpc.health, false);
-      logger.info({ open_streams: open.size, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
+      logger.info({ open_streams: open.size, delay_ms: settings.shutdownDelayMs, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: reporting not ready, then taking no new streams and waiting for open ones');
 
+      // Envoy's health checker and Kubernetes need time to see NOT_SERVING
+      // and move new streams elsewhere; until then ctxproc still serves them.
+      await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
       await drain(grpc.server, settings.shutdownGraceMs, logger);
       for (const transaction of open) {
         emitEvent(transaction, 'completed');

@@ -13,6 +13,7 @@ export interface Settings {
   bodyLimitBytes: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
+  shutdownDelayMs: number;
   resetBurst: number;
   resetRate: number;
   adminTokenFile: string | null;
@@ -30,6 +31,8 @@ export interface SettingDefinition {
   kind: 'string' | 'integer' | 'address' | 'level' | 'boolean';
   /** Largest value accepted, for integers. */
   max?: number;
+  /** True when 0 is a valid value, for integers; otherwise they must be positive. */
+  allowZero?: boolean;
 }
 
 /** Node's timers take at most 2^31 - 1 milliseconds; a larger delay fires after 1 ms. */
@@ -58,6 +61,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000, max: MAX_TIMER_MS,
     description: 'on SIGTERM or SIGINT, how long open streams may take to finish before they are cancelled' },
+  { key: 'shutdownDelayMs', flag: '--shutdown-delay <ms>', env: 'CTXPROC_SHUTDOWN_DELAY_MS', kind: 'integer', defaultValue: 5000, max: MAX_TIMER_MS, allowZero: true,
+    description: 'on SIGTERM or SIGINT, how long ctxproc reports not ready while still accepting streams, so Envoy\'s health checks and Kubernetes move new streams elsewhere first; 0 stops accepting at once' },
   { key: 'resetBurst', flag: '--reset-burst <count>', env: 'CTXPROC_RESET_BURST', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
@@ -113,7 +118,7 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
 
   switch (definition.kind) {
     case 'integer':
-      return parsePositiveInteger(text, origin, definition.max ?? Number.MAX_SAFE_INTEGER);
+      return parseWholeNumber(text, origin, definition.allowZero === true, definition.max ?? Number.MAX_SAFE_INTEGER);
     case 'address':
       parseAddress(text, origin);
       return text;
@@ -134,10 +139,10 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
   }
 }
 
-function parsePositiveInteger(text: string, origin: string, max: number): number {
+function parseWholeNumber(text: string, origin: string, allowZero: boolean, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a positive whole number`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a ${allowZero ? 'non-negative' : 'positive'} whole number`);
   }
   if (value > max) {
     throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is ${value}; the maximum is ${max}`);
