@@ -75,6 +75,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
+    maxHeaders: settings.maxHeaders,
     maxMessageBytes: settings.maxMessageBytes,
     streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     track: (transaction) => {

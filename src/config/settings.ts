@@ -11,6 +11,7 @@ export interface Settings {
   env: string | null;
   version: string | null;
   bodyLimitBytes: number;
+  maxHeaders: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
   shutdownDelayMs: number;
@@ -57,6 +58,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'dd.version of every security event, when set (Datadog unified service tagging)' },
   { key: 'bodyLimitBytes', flag: '--body-limit <bytes>', env: 'CTXPROC_BODY_LIMIT', kind: 'integer', defaultValue: 65536,
     description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event notes it' },
+  { key: 'maxHeaders', flag: '--max-headers <count>', env: 'CTXPROC_MAX_HEADERS', kind: 'integer', defaultValue: 1000,
+    description: 'headers (or trailers) of one message kept for rules and events; the rest are skipped, counted and noted on the event (Envoy sends at most 100 by default)' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 16777216,
     description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000, max: MAX_TIMER_MS,

@@ -73,6 +73,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly headerSkips = new Counter({
+    name: 'ctxproc_header_skips_total',
+    help: 'header or trailer messages with more entries than --max-headers, whose extra entries rules and events did not see',
+    labelNames: ['section'],
+    registers: [this.registry],
+  });
+
   readonly unappliedActions = new Counter({
     name: 'ctxproc_unapplied_actions_total',
     help: 'header changes or blocks decided too late in the transaction to reach Envoy',

@@ -19,6 +19,8 @@ export interface StreamContext {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Headers of one message kept for rules and events. */
+  maxHeaders: number;
   /** Largest ProcessingRequest accepted, in bytes. */
   maxMessageBytes: number;
   /** Milliseconds a stream may carry no message before ctxproc ends it with OK. */
@@ -37,6 +39,8 @@ export function createProcessHandler(context: StreamContext) {
       bodyLimitBytes: context.bodyLimitBytes,
       rulesVersion,
       onBodyTruncated: (direction) => context.metrics.bodyTruncations.labels(direction).inc(),
+      maxHeaders: context.maxHeaders,
+      onHeadersSkipped: (section) => context.metrics.headerSkips.labels(section).inc(),
     };
     const transaction = new Transaction(runner, options);
     const untrack = context.track(transaction);
