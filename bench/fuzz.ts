@@ -11,7 +11,7 @@ import { playCase, type Verdict } from '../test/fuzz/play.js';
 import { caseSeed } from '../test/fuzz/random.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
 
-const USAGE = 'usage: npm run fuzz -- [--count N] [--seconds N] [--seed N] [--concurrency N] [--max-message-bytes N] [--hang-ms N] [--max-rss-mib N] [--save FILE] [--replay SEED]';
+const USAGE = 'usage: npm run fuzz -- [--count N] [--seconds N] [--seed N] [--concurrency N] [--max-message-bytes N] [--hang-ms N] [--max-rss-mib N] [--cases-per-connection N] [--save FILE] [--replay SEED]';
 
 const { values: options } = parseArgs({
   options: {
@@ -22,6 +22,7 @@ const { values: options } = parseArgs({
     'max-message-bytes': { type: 'string', default: '1048576' },
     'hang-ms': { type: 'string', default: '10000' },
     'max-rss-mib': { type: 'string', default: '1024' },
+    'cases-per-connection': { type: 'string', default: '10000' },
     save: { type: 'string' },
     replay: { type: 'string' },
   },
@@ -43,6 +44,7 @@ const concurrency = Math.max(1, integer('concurrency', options.concurrency));
 const limits: CaseLimits = { maxMessageBytes: integer('max-message-bytes', options['max-message-bytes']) };
 const hangMs = integer('hang-ms', options['hang-ms']);
 const maxRssMib = integer('max-rss-mib', options['max-rss-mib']);
+const casesPerConnection = Math.max(1, integer('cases-per-connection', options['cases-per-connection']));
 
 /** Findings kept in memory and printed; past this many the run stops. */
 const MAX_FINDINGS = 50;
@@ -51,7 +53,13 @@ const SAMPLE_INTERVAL_MS = 10_000;
 
 async function main(): Promise<void> {
   const ctxproc = await startCtxproc(['--max-message-bytes', String(limits.maxMessageBytes)]);
-  const client = new Client(ctxproc.grpcTarget, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
+  const connect = (): Client => new Client(ctxproc.grpcTarget, credentials.createInsecure(), {
+    'grpc.max_send_message_length': -1,
+    'grpc.max_receive_message_length': -1,
+    // A Client of its own per connection: the global subchannel pool would hand back the old connection.
+    'grpc.use_local_subchannel_pool': 1,
+  });
+  let client = connect();
 
   if (options.replay !== undefined) {
     const seed = integer('replay', options.replay);
@@ -92,6 +100,16 @@ async function main(): Promise<void> {
     while (next < count && Date.now() < deadline && crashed === null && findings.length < MAX_FINDINGS) {
       const index = next;
       next += 1;
+      // NOTE: on one connection, after about 17,000 cases the grpc-js client
+      // closed its own HTTP/2 session (client-side GOAWAY, ctxproc sent none)
+      // and the ~50 streams in flight ended with RESOURCE_EXHAUSTED. The cause
+      // is not found yet, so the fuzzer moves to a new connection every
+      // --cases-per-connection cases; set it high to reproduce.
+      if (index > 0 && index % casesPerConnection === 0) {
+        const old = client;
+        client = connect();
+        setTimeout(() => old.close(), hangMs).unref();
+      }
       const fuzzCase = buildCase(caseSeed(runSeed, index), limits);
       const verdict = await playCase(client, fuzzCase, hangMs);
       played += 1;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Client, credentials } from '@grpc/grpc-js';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
-import { startTestService, REPO_ROOT } from '../helpers/service-harness.js';
+import { startTestService, REPO_ROOT, type TestService } from '../helpers/service-harness.js';
 import { buildCase, type CaseLimits } from './cases.js';
 import { playCase, type Verdict } from './play.js';
 import { caseSeed } from './random.js';
@@ -15,6 +15,7 @@ const SLICE_CASES = 400;
 const SLICE_SEED = 20261204;
 const CONCURRENCY = 32;
 const HANG_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 2000;
 
 interface Regressions {
   maxMessageBytes: number;
@@ -40,18 +41,34 @@ async function playAll(target: string, seeds: number[]): Promise<Verdict[]> {
   return verdicts;
 }
 
+async function openStreams(ctxproc: TestService): Promise<number> {
+  return (await ctxproc.service.metrics.streamsActive.get()).values[0]?.value ?? 0;
+}
+
+/** Waits until ctxproc has ended every stream, for at most the idle timeout and 3 s; returns how many are still open. */
+async function settledStreams(ctxproc: TestService): Promise<number> {
+  const deadline = Date.now() + IDLE_TIMEOUT_MS + 3000;
+  while ((await openStreams(ctxproc)) > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return openStreams(ctxproc);
+}
+
 test('fuzz cases end cleanly, server survives', async (t) => {
-  const ctxproc = await startTestService({ maxMessageBytes: limits.maxMessageBytes });
+  // The idle timeout is short so that a stream whose reset grpc-js lost ends within the test.
+  const ctxproc = await startTestService({ maxMessageBytes: limits.maxMessageBytes, streamIdleTimeoutMs: IDLE_TIMEOUT_MS });
   t.after(() => ctxproc.stop());
   const seeds = [...regressions.cases.map((entry) => entry.seed), ...Array.from({ length: SLICE_CASES }, (_, i) => caseSeed(SLICE_SEED, i))];
 
   const verdicts = await playAll(ctxproc.target, seeds);
+  const stillOpen = await settledStreams(ctxproc);
   const envoy = new EnvoyClient({ target: ctxproc.target });
   const after = await envoy.run({ method: 'GET', path: '/after-fuzz', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
   envoy.close();
 
   assert.equal(verdicts.length, seeds.length);
   assert.deepEqual(verdicts.filter((verdict) => !verdict.clean), []);
+  assert.equal(stillOpen, 0, 'every stream the cases opened has ended on the server');
   assert.ok(verdicts.some((verdict) => verdict.outcome === 'ok'), 'some cases end with OK');
   assert.ok(verdicts.some((verdict) => verdict.outcome.startsWith('CTXPROC_PROTO_')), 'some cases break the protocol');
   assert.deepEqual(after.protocolErrors, []);
