@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       // NOTE: on one connection, after about 17,000 cases the grpc-js client
       // closed its own HTTP/2 session (client-side GOAWAY, ctxproc sent none)
       // and the ~50 streams in flight ended with RESOURCE_EXHAUSTED. The cause
-      // is not found yet, so the fuzzer moves to a new connection every
+      // is not found, so the fuzzer moves to a new connection every
       // --cases-per-connection cases; set it high to reproduce.
       if (index > 0 && index % casesPerConnection === 0) {
         const old = client;

@@ -98,10 +98,6 @@ export function createProcessHandler(context: StreamContext) {
       end('completed');
       call.end();
     });
-    // NOTE: for some streams that a client resets right after opening them,
-    // grpc-js 1.14 never emits 'cancelled'. The fuzzer hits this, and the
-    // cause is not found. Only the idle timer ends such a stream, so the
-    // memory it holds is bounded by --stream-idle-timeout.
     call.on('cancelled', () => end('completed'));
     call.on('error', (error: Error & { code?: number }) => {
       // grpc-js delivers the status that ends a protocol violation as an
