@@ -79,7 +79,9 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     metrics,
     logger,
     bodyLimitBytes: settings.bodyLimitBytes,
+    maxHeaders: settings.maxHeaders,
     maxMessageBytes: settings.maxMessageBytes,
+    streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     track: (transaction) => {
       open.add(transaction);
       return () => open.delete(transaction);
@@ -89,6 +91,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
   const grpc = await startTransport(settings.transport, {
     address: settings.listen,
     maxMessageBytes: settings.maxMessageBytes,
+    maxStreamsPerConnection: settings.maxStreamsPerConnection,
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
     handler,
   });

@@ -5,7 +5,8 @@
 import './runtime/linear-regexp.js';
 import type { Logger } from 'pino';
 import { startAdminServer, type RunningAdminServer } from './admin/admin-server.js';
-import type { Settings } from './config/settings.js';
+import { resolveAdminAccess } from './admin/admin-access.js';
+import { parseAddress, type Settings } from './config/settings.js';
 import type { EventEmitterOptions } from './events/emitter.js';
 import type { SecurityEvent } from './events/security-event.js';
 import { Metrics } from './metrics/metrics.js';
@@ -54,6 +55,8 @@ export interface RunningService {
 /** Loads and tests the rules and starts serving; throws RuleLoadError on bad or failing rules, CtxprocError on bad settings. */
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const { settings, logger } = options;
+  // Checked before anything binds, so a wide admin address without a token stops startup cleanly.
+  const adminAccess = options.admin === false ? null : resolveAdminAccess(parseAddress(settings.admin, '--admin').host, settings.adminTokenFile, settings.adminAllowOpen);
   const sinksConfig = sinksConfigOf(settings, process.env);
   const sinkNames = new Set(sinksConfig.sinks.map((sink) => sink.name));
   const live = new LiveRules(await loadTestedRuleSet(settings.rules, sinkNames), { dryRun: settings.dryRun });
@@ -75,7 +78,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     registry: metrics.registry,
     isReady: () => ready,
     rules: () => live.status(),
-  });
+  }, adminAccess ?? undefined);
 
   const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, loadOptions: { sinkNames }, pollIntervalMs: options.rulesPollIntervalMs });
   if (options.watchRules !== false) {
@@ -84,15 +87,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   processing.setServing(true);
   ready = true;
-  logStart(logger, settings, processing.port, admin, live.ruleSet, options.workerIndex);
+  logStart(logger, settings, processing.port, admin, live.ruleSet, { workerIndex: options.workerIndex, adminTokenRequired: adminAccess?.tokenDigest != null });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
       reloader.close();
-      logger.info({ open_streams: processing.openStreams(), grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: no new streams, waiting for open ones');
+      processing.setServing(false);
+      logger.info({ open_streams: processing.openStreams(), delay_ms: settings.shutdownDelayMs, grace_ms: settings.shutdownGraceMs }, 'ctxproc stopping: reporting not ready, then taking no new streams and waiting for open ones');
 
+      // Envoy's health checker and Kubernetes need time to see NOT_SERVING
+      // and move new streams elsewhere; until then ctxproc still serves them.
+      await new Promise((resolve) => setTimeout(resolve, settings.shutdownDelayMs));
       await processing.stop();
       await admin?.close();
       logger.info({ events_emitted: processing.eventsEmitted() }, 'ctxproc stopped');
@@ -134,7 +141,14 @@ async function testFailures(ruleSet: RuleSet): Promise<RuleProblem[]> {
   return failuresAsProblems(await runRuleTests(ruleSet));
 }
 
-function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet, workerIndex: number | undefined): void {
+/** Facts for the start line that the settings do not hold. */
+interface StartFacts {
+  workerIndex: number | undefined;
+  adminTokenRequired: boolean;
+}
+
+function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet, facts: StartFacts): void {
+  const { workerIndex } = facts;
   logger.info(
     {
       listen: settings.listen,
@@ -147,6 +161,9 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
       body_limit_bytes: settings.bodyLimitBytes,
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
+      max_streams_per_connection: settings.maxStreamsPerConnection,
+      stream_idle_timeout_ms: settings.streamIdleTimeoutMs,
+      admin_token_required: facts.adminTokenRequired,
       dry_run: settings.dryRun,
       transport: settings.transport,
       ...(workerIndex === undefined ? {} : { worker: workerIndex, pid: process.pid }),

@@ -6,6 +6,7 @@ import http from 'node:http';
 import { CtxprocError } from '../errors/codes.js';
 import { parseAddress } from '../config/settings.js';
 import type { RulesStatus } from '../rules/reload/live-rules.js';
+import { isAuthorized, type AdminAccess } from './admin-access.js';
 
 export type { RulesStatus } from '../rules/reload/live-rules.js';
 
@@ -29,11 +30,11 @@ export interface RunningAdminServer {
   close(): Promise<void>;
 }
 
-/** Starts the admin server on `address` ("host:port"). */
-export async function startAdminServer(address: string, state: AdminState): Promise<RunningAdminServer> {
+/** Starts the admin server on `address` ("host:port"); `access` comes from resolveAdminAccess. */
+export async function startAdminServer(address: string, state: AdminState, access: AdminAccess = { tokenDigest: null }): Promise<RunningAdminServer> {
   const { host, port } = parseAddress(address, '--admin');
   const server = http.createServer((request, response) => {
-    route(state, request, response).catch(() => {
+    route(state, access, request, response).catch(() => {
       response.writeHead(500, { 'content-type': 'text/plain' }).end('admin request failed\n');
     });
   });
@@ -53,13 +54,17 @@ export async function startAdminServer(address: string, state: AdminState): Prom
   };
 }
 
-async function route(state: AdminState, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function route(state: AdminState, access: AdminAccess, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
     return;
   }
 
-  const path = (request.url ?? '/').split('?')[0];
+  const path = (request.url ?? '/').split('?')[0] ?? '/';
+  if (!isAuthorized(access, path, request)) {
+    response.writeHead(401, { 'www-authenticate': 'Bearer realm="ctxproc-admin"', 'content-type': 'text/plain' }).end('unauthorized: send Authorization: Bearer <token from --admin-token-file>\n');
+    return;
+  }
   switch (path) {
     case '/healthz':
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

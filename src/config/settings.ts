@@ -12,8 +12,10 @@ export interface Settings {
   env: string | null;
   version: string | null;
   bodyLimitBytes: number;
+  maxHeaders: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
+  shutdownDelayMs: number;
   resetBurst: number;
   resetRate: number;
   dryRun: boolean;
@@ -22,6 +24,10 @@ export interface Settings {
   ddApiKeyFile: string | null;
   workers: number;
   transport: TransportName;
+  adminTokenFile: string | null;
+  adminAllowOpen: boolean;
+  maxStreamsPerConnection: number;
+  streamIdleTimeoutMs: number;
 }
 
 export interface SettingDefinition {
@@ -29,10 +35,12 @@ export interface SettingDefinition {
   flag: string;
   env: string;
   description: string;
-  defaultValue: string | number | null;
+  defaultValue: string | number | boolean | null;
   kind: 'string' | 'integer' | 'address' | 'level' | 'boolean' | 'transport';
   /** Largest value accepted, for integers. */
   max?: number;
+  /** True when 0 is a valid value, for integers; otherwise they must be positive. */
+  allowZero?: boolean;
 }
 
 /** Node's timers take at most 2^31 - 1 milliseconds; a larger delay fires after 1 ms. */
@@ -60,15 +68,19 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'dd.version of every security event, when set (Datadog unified service tagging)' },
   { key: 'bodyLimitBytes', flag: '--body-limit <bytes>', env: 'CTXPROC_BODY_LIMIT', kind: 'integer', defaultValue: 65536,
     description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event notes it' },
-  { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 16777216,
-    description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message)' },
+  { key: 'maxHeaders', flag: '--max-headers <count>', env: 'CTXPROC_MAX_HEADERS', kind: 'integer', defaultValue: 1000,
+    description: 'headers (or trailers) of one message kept for rules and events; the rest are skipped, counted and noted on the event (Envoy sends at most 100 by default)' },
+  { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 4194304,
+    description: 'largest gRPC message accepted from Envoy (a buffered body arrives as one message); grpc-js copies a message whole before ctxproc sees it, so a larger one stalls the event loop longer' },
   { key: 'shutdownGraceMs', flag: '--shutdown-grace <ms>', env: 'CTXPROC_SHUTDOWN_GRACE_MS', kind: 'integer', defaultValue: 20000, max: MAX_TIMER_MS,
     description: 'on SIGTERM or SIGINT, how long open streams may take to finish before they are cancelled' },
+  { key: 'shutdownDelayMs', flag: '--shutdown-delay <ms>', env: 'CTXPROC_SHUTDOWN_DELAY_MS', kind: 'integer', defaultValue: 5000, max: MAX_TIMER_MS, allowZero: true,
+    description: 'on SIGTERM or SIGINT, how long ctxproc reports not ready while still accepting streams, so Envoy\'s health checks and Kubernetes move new streams elsewhere first; 0 stops accepting at once' },
   { key: 'resetBurst', flag: '--reset-burst <count>', env: 'CTXPROC_RESET_BURST', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets a connection may send in a burst; Envoy resets every ext_proc stream, so Node\'s default of 1000 is far too low' },
   { key: 'resetRate', flag: '--reset-rate <per-second>', env: 'CTXPROC_RESET_RATE', kind: 'integer', defaultValue: 100000,
     description: 'HTTP/2 stream resets per second a connection may sustain after the burst (Node\'s default is 33); each reset ends one Envoy request, so set it above the request rate of one Envoy worker' },
-  { key: 'dryRun', flag: '--dry-run [bool]', env: 'CTXPROC_DRY_RUN', kind: 'boolean', defaultValue: 'false',
+  { key: 'dryRun', flag: '--dry-run [bool]', env: 'CTXPROC_DRY_RUN', kind: 'boolean', defaultValue: false,
     description: 'every rule simulates: blocks, header changes and metadata are listed in the event as simulated instead of applied (true or false)' },
   { key: 'sinks', flag: '--sinks <path>', env: 'CTXPROC_SINKS', kind: 'string', defaultValue: null,
     description: 'YAML file that declares the event sinks (stdout, file, datadog), see docs/siem.md; without it, events go to stdout' },
@@ -80,7 +92,17 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'processes serving the gRPC port (Node cluster); the admin server aggregates their health and metrics. One per core is the useful maximum' },
   { key: 'transport', flag: '--transport <name>', env: 'CTXPROC_TRANSPORT', kind: 'transport', defaultValue: 'grpc-js',
     description: `gRPC server implementation: ${TRANSPORTS.join(' or ')}; http2 frames gRPC on node:http2 itself and costs less CPU per transaction (docs/benchmarks.md)` },
+  { key: 'maxStreamsPerConnection', flag: '--max-streams-per-connection <count>', env: 'CTXPROC_MAX_STREAMS_PER_CONNECTION', kind: 'integer', defaultValue: 2000, max: 4294967295,
+    description: 'ext_proc streams one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); Envoy opens another connection when it reaches it' },
+  { key: 'streamIdleTimeoutMs', flag: '--stream-idle-timeout <ms>', env: 'CTXPROC_STREAM_IDLE_TIMEOUT_MS', kind: 'integer', defaultValue: 300000, max: MAX_TIMER_MS,
+    description: 'milliseconds a stream may carry no message before ctxproc ends it with OK and writes its event; keep it above the slowest upstream response' },
+  { key: 'adminTokenFile', flag: '--admin-token-file <path>', env: 'CTXPROC_ADMIN_TOKEN_FILE', kind: 'string', defaultValue: null,
+    description: 'file whose content (at least 16 characters) is the bearer token that /metrics and /rules require; needed when --admin is not a loopback address' },
+  { key: 'adminAllowOpen', flag: '--admin-allow-open [true|false]', env: 'CTXPROC_ADMIN_ALLOW_OPEN', kind: 'boolean', defaultValue: false,
+    description: 'serve /metrics and /rules without a token on a non-loopback --admin address (anyone who reaches it can read them)' },
 ];
+
+const BOOLEAN_VALUES: Record<string, boolean> = { true: true, yes: true, 1: true, false: false, no: false, 0: false };
 
 /** Returns the settings with defaults only, for tests and in-process servers. */
 export function defaultSettings(): Settings {
@@ -121,12 +143,17 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
 
   switch (definition.kind) {
     case 'integer':
-      return parsePositiveInteger(text, origin, definition.max ?? Number.MAX_SAFE_INTEGER);
+      return parseWholeNumber(text, origin, definition.allowZero === true, definition.max ?? Number.MAX_SAFE_INTEGER);
     case 'address':
       parseAddress(text, origin);
       return text;
-    case 'boolean':
-      return parseBoolean(text, origin);
+    case 'boolean': {
+      const value = BOOLEAN_VALUES[text.toLowerCase()];
+      if (value === undefined) {
+        throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected true or false`);
+      }
+      return value;
+    }
     case 'transport':
       if (!(TRANSPORTS as readonly string[]).includes(text)) {
         throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected one of ${TRANSPORTS.join(', ')}`);
@@ -142,21 +169,10 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
   }
 }
 
-/** Commander passes true for a bare --dry-run, and the text otherwise. */
-function parseBoolean(text: string, origin: string): boolean {
-  if (text === 'true' || text === '1') {
-    return true;
-  }
-  if (text === 'false' || text === '0') {
-    return false;
-  }
-  throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected true or false`);
-}
-
-function parsePositiveInteger(text: string, origin: string, max: number): number {
+function parseWholeNumber(text: string, origin: string, allowZero: boolean, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value <= 0) {
-    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a positive whole number`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a ${allowZero ? 'non-negative' : 'positive'} whole number`);
   }
   if (value > max) {
     throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is ${value}; the maximum is ${max}`);

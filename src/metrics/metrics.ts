@@ -6,7 +6,7 @@ import { Phase, PHASE_NAMES } from '../model/phase.js';
 import { interpretedExpressionCount } from '../rules/cel.js';
 
 /** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
-export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error';
+export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error' | 'idle_timeout';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -71,6 +71,13 @@ export class Metrics {
     name: 'ctxproc_body_truncations_total',
     help: 'bodies longer than the body limit, kept only up to it',
     labelNames: ['direction'],
+    registers: [this.registry],
+  });
+
+  readonly headerSkips = new Counter({
+    name: 'ctxproc_header_skips_total',
+    help: 'header or trailer messages with more entries than --max-headers, whose extra entries rules and events did not see',
+    labelNames: ['section'],
     registers: [this.registry],
   });
 
@@ -166,6 +173,7 @@ export class Metrics {
       completed: this.streamsTotal.labels('completed'),
       protocol_error: this.streamsTotal.labels('protocol_error'),
       internal_error: this.streamsTotal.labels('internal_error'),
+      idle_timeout: this.streamsTotal.labels('idle_timeout'),
     };
   }
 

@@ -13,7 +13,11 @@ export function structToJson(struct: Struct | null | undefined): Record<string, 
   return result;
 }
 
-function valueToJson(value: StructValue): JsonValue {
+/** A map entry without a value decodes as null; proto3 reads it as an empty Value, which is JSON null. */
+function valueToJson(value: StructValue | null | undefined): JsonValue {
+  if (!value) {
+    return null;
+  }
   switch (value.kind) {
     case 'numberValue':
       return value.numberValue ?? 0;

@@ -5,15 +5,16 @@ import type { HeaderList, RequestFacts } from '../model/exchange.js';
 import type { HeaderChange } from '../model/record.js';
 import type { HeaderMap, HeaderMutation, HeaderValueOption } from '../protocol/messages.js';
 
-/** Decodes a HeaderMap into [name, value] pairs; values are read as UTF-8. */
-export function readHeaderMap(map: HeaderMap | null | undefined): HeaderList {
+/** Decodes the first `limit` headers of a HeaderMap into [name, value] pairs; values are read as UTF-8. */
+export function readHeaderMap(map: HeaderMap | null | undefined, limit = Number.POSITIVE_INFINITY): HeaderList {
   const headers = map?.headers;
   if (!headers) {
     return [];
   }
 
-  const list: HeaderList = new Array(headers.length);
-  for (let index = 0; index < headers.length; index += 1) {
+  const count = Math.min(headers.length, limit);
+  const list: HeaderList = new Array(count);
+  for (let index = 0; index < count; index += 1) {
     const header = headers[index]!;
     list[index] = [header.key, utf8Of(header.raw_value)];
   }

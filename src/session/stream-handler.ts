@@ -20,8 +20,12 @@ export interface StreamContext {
   metrics: Metrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** Headers of one message kept for rules and events. */
+  maxHeaders: number;
   /** Largest ProcessingRequest accepted, in bytes. */
   maxMessageBytes: number;
+  /** Milliseconds a stream may carry no message before ctxproc ends it with OK. */
+  streamIdleTimeoutMs: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
 }
@@ -36,17 +40,29 @@ export function createProcessHandler(context: StreamContext) {
       bodyLimitBytes: context.bodyLimitBytes,
       rulesVersion,
       onBodyTruncated: (direction) => context.metrics.bodyTruncations.labels(direction).inc(),
+      maxHeaders: context.maxHeaders,
+      onHeadersSkipped: (section) => context.metrics.headerSkips.labels(section).inc(),
     };
     const transaction = new Transaction(runner, options);
     const untrack = context.track(transaction);
     context.metrics.streamsActive.inc();
 
     let ended = false;
+    // Envoy treats a stream that the server ends with OK as processing
+    // complete and lets the request go on, so an idle end fails no request.
+    const idleTimer = setTimeout(() => {
+      transaction.notes.push(`the stream carried no message for ${context.streamIdleTimeoutMs} ms, so ctxproc ended it (--stream-idle-timeout)`);
+      end('idle_timeout');
+      call.end();
+    }, context.streamIdleTimeoutMs);
+    idleTimer.unref();
+
     const end = (how: StreamEnd): void => {
       if (ended) {
         return;
       }
       ended = true;
+      clearTimeout(idleTimer);
       untrack();
       context.metrics.countStreamEnd(how);
       finishTransaction(context, transaction, how);
@@ -57,6 +73,7 @@ export function createProcessHandler(context: StreamContext) {
       if (failed) {
         return;
       }
+      idleTimer.refresh();
       const failure = handleMessage(context, call, transaction, bytes);
       if (failure) {
         context.metrics.protocolErrors.labels(failure.code).inc();

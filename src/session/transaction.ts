@@ -4,10 +4,10 @@
 // send. It uses no gRPC types, because the stream handler moves the bytes.
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
-import type { Exchange, RequestFacts } from '../model/exchange.js';
+import type { Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
-import type { HttpBody, ProcessingMode, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
+import type { HeaderMap, HttpBody, ProcessingMode, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
 import { BodySendMode } from '../protocol/messages.js';
 import { jsonToStruct, structToJson } from '../protocol/struct.js';
 import { redactedMetadata } from '../redaction/metadata-values.js';
@@ -46,9 +46,14 @@ export type ReceiveResult =
 
 export interface TransactionOptions {
   bodyLimitBytes: number;
+  /** Headers (or trailers) of one message kept for rules and events; the rest are skipped and noted. */
+  maxHeaders?: number;
   rulesVersion: string;
   onBodyTruncated?: (direction: 'request' | 'response') => void;
+  onHeadersSkipped?: (kind: HeaderSection) => void;
 }
+
+export type HeaderSection = 'request_headers' | 'request_trailers' | 'response_headers' | 'response_trailers';
 
 /** The attribute namespace Envoy uses for request_attributes and response_attributes. */
 const ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
@@ -223,7 +228,7 @@ export class Transaction {
       case 'request_body':
         return this.receiveBody(kind, 'request', message.request_body);
       case 'request_trailers':
-        this.ensureRequest().trailers = readHeaderMap(message.request_trailers?.trailers);
+        this.ensureRequest().trailers = this.readHeaders('request_trailers', message.request_trailers?.trailers);
         return this.runAndReply(kind, Phase.RequestTrailers, null);
       case 'response_headers':
         this.readResponseHeaders(message);
@@ -231,13 +236,13 @@ export class Transaction {
       case 'response_body':
         return this.receiveBody(kind, 'response', message.response_body);
       case 'response_trailers':
-        this.ensureResponse().trailers = readHeaderMap(message.response_trailers?.trailers);
+        this.ensureResponse().trailers = this.readHeaders('response_trailers', message.response_trailers?.trailers);
         return this.runAndReply(kind, Phase.ResponseTrailers, null);
     }
   }
 
   private readRequestHeaders(message: ProcessingRequest): void {
-    const headers = readHeaderMap(message.request_headers?.headers);
+    const headers = this.readHeaders('request_headers', message.request_headers?.headers);
     this.exchange.request = requestFactsFromHeaders(headers);
     if (!this.exchange.source) {
       this.exchange.source = sourceFromHeaders(headers);
@@ -245,9 +250,26 @@ export class Transaction {
   }
 
   private readResponseHeaders(message: ProcessingRequest): void {
-    const headers = readHeaderMap(message.response_headers?.headers);
+    const headers = this.readHeaders('response_headers', message.response_headers?.headers);
     const status = Number(headerValue(headers, ':status'));
     this.exchange.response = { code: Number.isInteger(status) ? status : 0, headers, body: null, trailers: null };
+  }
+
+  /**
+   * Reads at most maxHeaders headers. Rules, redaction and the event each
+   * walk the header list, so a message with 10,000 headers would stall the
+   * event loop for tens of milliseconds; Envoy sends them in order, with
+   * pseudo-headers first, so the skipped ones are the last.
+   */
+  private readHeaders(section: HeaderSection, map: HeaderMap | null | undefined): HeaderList {
+    const limit = this.options.maxHeaders ?? Number.POSITIVE_INFINITY;
+    const total = map?.headers?.length ?? 0;
+
+    if (total > limit) {
+      this.notes.push(`${section} carried ${total} headers; rules and the event saw only the first ${limit} (--max-headers)`);
+      this.options.onHeadersSkipped?.(section);
+    }
+    return readHeaderMap(map, limit);
   }
 
   private receiveBody(kind: 'request_body' | 'response_body', direction: 'request' | 'response', body: HttpBody | null | undefined): ReceiveResult {

@@ -13,6 +13,8 @@ export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcesso
 export interface GrpcServerOptions {
   address: string;
   maxMessageBytes: number;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS sent to every client connection. */
+  maxStreamsPerConnection: number;
   resetLimit: ResetLimit;
   handler: (call: ProcessCall) => void;
 }
@@ -38,6 +40,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // tracking cost about 6% of the server's busy time per headers-only
     // transaction in a --cpu-prof profile (docs/benchmarks.md).
     'grpc.enable_channelz': 0,
+    // A client that opens streams and never reads their replies keeps server
+    // memory per stream, so the cap bounds that per connection.
+    'grpc.max_concurrent_streams': options.maxStreamsPerConnection,
   });
   applyResetLimit(server, options.resetLimit);
 

@@ -33,6 +33,9 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
     // default of 10 MB per connection, which a few thousand open streams
     // on one Envoy connection would exceed.
     maxSessionMemory: Number.MAX_SAFE_INTEGER,
+    // A client that opens streams and never reads their replies keeps server
+    // memory per stream, so the cap bounds that per connection.
+    settings: { maxConcurrentStreams: options.maxStreamsPerConnection },
   } as http2.ServerOptions);
 
   server.on('session', (session) => {

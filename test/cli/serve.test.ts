@@ -63,7 +63,7 @@ test('flags win over environment variables', async (t) => {
 
   assert.equal(started.shutdown_grace_ms, 1234);
   assert.equal(started.body_limit_bytes, 2048);
-  assert.equal(started.max_message_bytes, 16777216, 'an empty variable counts as unset');
+  assert.equal(started.max_message_bytes, 4194304, 'an empty variable counts as unset');
   assert.equal(await cli.stop('SIGTERM'), 0);
 });
 

@@ -52,6 +52,7 @@ export async function startTestService(overrides: Partial<Settings> = {}): Promi
     listen: '127.0.0.1:0',
     admin: '127.0.0.1:0',
     shutdownGraceMs: 2000,
+    shutdownDelayMs: 0,
     ...overrides,
   };
   const logger = createLogger({ level: 'info', destination: capture(logLines, logs) });

@@ -41,9 +41,9 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 
   });
 }
 
-/** Starts `ctxproc serve` on loopback ports chosen by the system and waits for its start line. */
+/** Starts `ctxproc serve` on loopback ports chosen by the system, with no shutdown delay unless `args` sets one, and waits for its start line. */
 export function startCli(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--shutdown-delay', '0', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -221,3 +221,11 @@ for (const entry of UNDECODABLE) {
     assert.throws(() => decodeResponse(entry.bytes), entry.error);
   });
 }
+
+test('Struct entry without a value reads as null', () => {
+  // The wire form of attributes {"a": <entry with a key and no value>}.
+  const bytes = Buffer.from([0x4a, 0x0d, 0x0a, 0x04, 0x74, 0x65, 0x73, 0x74, 0x12, 0x05, 0x0a, 0x03, 0x0a, 0x01, 0x61]);
+  const message = decodeRequest(bytes);
+
+  assert.deepEqual(structToJson(message.attributes?.test), { a: null });
+});

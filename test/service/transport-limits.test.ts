@@ -41,3 +41,21 @@ test('message over the limit is counted and logged', async (t) => {
 
   assert.equal(metric.values.find((value) => value.labels.code === 'CTXPROC_PROTO_TOO_LARGE')?.value, 1);
 });
+
+test('headers over the limit are skipped and noted', async (t) => {
+  const ctxproc = await startTestService({ maxHeaders: 50 });
+  t.after(() => ctxproc.stop());
+  const client = new EnvoyClient({ target: ctxproc.target, maxHeadersCount: 20_000, maxHeadersKb: 8192 });
+  t.after(() => client.close());
+  const headers = Array.from({ length: 10_000 }, (_, i) => [`x-h${i}`, `v${i}`] as [string, string]);
+
+  const result = await client.run({ method: 'GET', path: '/many', scheme: 'http', authority: 'shop.example', headers }, () => ({ status: 404, headers: [] }));
+  await waitFor(() => ctxproc.events.length === 1);
+  const skips = await ctxproc.service.metrics.headerSkips.get();
+
+  assert.deepEqual(result.protocolErrors, []);
+  assert.equal(result.downstreamResponse.status, 404);
+  assert.ok(ctxproc.events[0]!.ctxproc.notes.includes('request_headers carried 10004 headers; rules and the event saw only the first 50 (--max-headers)'), JSON.stringify(ctxproc.events[0]!.ctxproc.notes));
+  assert.equal(skips.values.find((value) => value.labels.section === 'request_headers')?.value, 1);
+  assert.equal(skips.values.find((value) => value.labels.section === 'response_headers'), undefined);
+});

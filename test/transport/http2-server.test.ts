@@ -107,6 +107,7 @@ test('http2 transport serves the health check', async (t) => {
   const transport = await startTransport('http2', {
     address: '127.0.0.1:0',
     maxMessageBytes: LIMIT,
+    maxStreamsPerConnection: 2000,
     resetLimit: { burst: 1000, ratePerSecond: 1000 },
     handler: () => {},
   });

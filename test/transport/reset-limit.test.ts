@@ -11,11 +11,29 @@ import { emptyReply } from '../../src/session/replies.js';
 import { applyResetLimit } from '../../src/transport/reset-limit.js';
 import { startTestService } from '../helpers/service-harness.js';
 
-const TRANSACTIONS = 4000;
-const IN_FLIGHT = 64;
+// `npm test` runs a bounded count; `npm run stress:resets` sets
+// CTXPROC_RESET_TRANSACTIONS=50000 for the full run.
+const TRANSACTIONS = transactionCount(process.env.CTXPROC_RESET_TRANSACTIONS);
 
-async function drive(target: string): Promise<TransactionResult[]> {
-  const client = new EnvoyClient({ target, closeMode: 'reset', connections: 1 });
+/** One Envoy worker keeps 64 streams in flight at moderate load and 500 under a burst. */
+const IN_FLIGHT_LEVELS = [64, 500];
+
+function transactionCount(text: string | undefined): number {
+  if (text === undefined || text === '') {
+    return 4000;
+  }
+  const count = Number(text);
+  if (!Number.isSafeInteger(count) || count <= 0) {
+    throw new Error(`CTXPROC_RESET_TRANSACTIONS is "${text}"; expected a positive whole number`);
+  }
+  return count;
+}
+
+async function drive(target: string, inFlight = 64, closeMode: 'reset' | 'graceful' = 'reset'): Promise<TransactionResult[]> {
+  // Envoy's 200 ms message timeout would make this a latency test on a
+  // shared CPU: 500 streams in flight queue for longer than that. These tests
+  // count resets, so the timeout only catches a stream that never gets a reply.
+  const client = new EnvoyClient({ target, closeMode, connections: 1, messageTimeoutMs: 10_000 });
   const request = { method: 'GET', path: '/item', scheme: 'http', authority: 'shop.example', headers: [['x-request-id', 'r']] as Array<[string, string]> };
   const upstream = () => ({ status: 200, headers: [] as Array<[string, string]> });
   const results: TransactionResult[] = [];
@@ -27,13 +45,34 @@ async function drive(target: string): Promise<TransactionResult[]> {
       results.push(await client.run(request, upstream));
     }
   };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  await Promise.all(Array.from({ length: inFlight }, worker));
   client.close();
   return results;
 }
 
 function failures(results: TransactionResult[]): number {
   return results.filter((result) => result.protocolErrors.length > 0 || result.timedOut || result.localReply).length;
+}
+
+/** Counts failed transactions by cause, so a failing run shows whether resets, timeouts or statuses failed it. */
+function failureCauses(results: TransactionResult[]): string {
+  const causes = new Map<string, number>();
+  for (const result of results) {
+    let cause: string | null = null;
+    if (result.timedOut) {
+      cause = 'message timeout';
+    } else if (result.grpcStatus) {
+      cause = `gRPC status ${result.grpcStatus.code}: ${result.grpcStatus.details}`;
+    } else if (result.protocolErrors.length > 0) {
+      cause = result.protocolErrors[0]!;
+    } else if (result.localReply) {
+      cause = `local reply: ${result.responseCodeDetails}`;
+    }
+    if (cause !== null) {
+      causes.set(cause, (causes.get(cause) ?? 0) + 1);
+    }
+  }
+  return JSON.stringify(Object.fromEntries(causes));
 }
 
 /** Starts a grpc-js server that replies to every message with an empty reply, optionally with the raised limit. */
@@ -55,13 +94,29 @@ async function startBareServer(raiseLimit: boolean): Promise<{ server: Server; t
   return { server, target: `127.0.0.1:${port}` };
 }
 
-test('ctxproc loses no transaction to stream resets', async () => {
+for (const inFlight of IN_FLIGHT_LEVELS) {
+  test(`ctxproc survives ${TRANSACTIONS} resets at ${inFlight} in flight`, async () => {
+    const ctxproc = await startTestService();
+    const results = await drive(ctxproc.target, inFlight);
+    const ends = await ctxproc.service.metrics.streamsTotal.get();
+    await ctxproc.stop();
+
+    assert.equal(results.length, TRANSACTIONS);
+    assert.equal(failures(results), 0, failureCauses(results));
+    assert.equal(results.filter((result) => result.streamEnd.how !== 'reset').length, 0, 'every stream ended with a reset');
+    assert.equal(ends.values.find((value) => value.labels.end === 'completed')?.value, TRANSACTIONS, 'ctxproc counted every stream end as completed');
+  });
+}
+
+test('half-closed streams all end with OK', async () => {
   const ctxproc = await startTestService();
-  const results = await drive(ctxproc.target);
+  const results = await drive(ctxproc.target, 64, 'graceful');
   await ctxproc.stop();
 
   assert.equal(results.length, TRANSACTIONS);
-  assert.equal(failures(results), 0);
+  assert.equal(failures(results), 0, failureCauses(results));
+  assert.equal(results.filter((result) => result.streamEnd.how !== 'half_close').length, 0, 'every stream ended with a half-close');
+  assert.equal(results.filter((result) => result.streamEnd.status?.code !== 0).length, 0, 'every half-close got status OK');
 });
 
 test('without the raised limit resets drop transactions', async () => {
@@ -79,5 +134,5 @@ test('bare server with the raised limit loses nothing', async () => {
   const results = await drive(bare.target);
   bare.server.forceShutdown();
 
-  assert.equal(failures(results), 0);
+  assert.equal(failures(results), 0, failureCauses(results));
 });

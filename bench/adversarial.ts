@@ -1,0 +1,133 @@
+// `npm run bench:adversarial`: sends each adversarial input to a spawned
+// ctxproc and reports the longest event-loop stall it caused there, read
+// from ctxproc's own monitorEventLoopDelay histogram (prom-client's
+// ctxproc_nodejs_eventloop_lag_max_seconds, reset on every /metrics read).
+// Each input runs several times beside an idle baseline, because on a shared
+// CPU the scheduler alone delays the loop by a few milliseconds.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
+import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
+
+const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' } } });
+const TRIALS = Number(options.trials);
+
+/** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
+const DELAY_RESOLUTION_MS = 10;
+
+interface InputCase {
+  name: string;
+  request: HttpRequestSpec;
+  /** Request body mode; BUFFERED sends the whole body as one message. */
+  bodyMode?: 'BUFFERED';
+}
+
+const MIB = 1024 * 1024;
+
+function get(pathname: string, headers: Array<[string, string]> = []): HttpRequestSpec {
+  return { method: 'GET', path: pathname, scheme: 'https', authority: 'shop.example', headers };
+}
+
+function post(body: Buffer, contentType: string): HttpRequestSpec {
+  return { method: 'POST', path: '/upload', scheme: 'https', authority: 'shop.example', headers: [['content-type', contentType]], body };
+}
+
+const INPUTS: InputCase[] = [
+  { name: 'plain GET', request: get('/items/7') },
+  { name: 'JSON body nested 100,000 deep, 200 kB', request: post(Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 'application/json'), bodyMode: 'BUFFERED' },
+  { name: 'JSON body of 15 MiB', request: post(Buffer.from(JSON.stringify({ items: Array.from({ length: 300_000 }, (_, i) => ({ id: i, password: `p${i}`, note: 'x'.repeat(20) })) }).slice(0, 15 * MIB)), 'application/json'), bodyMode: 'BUFFERED' },
+  { name: 'binary body of 1 MiB', request: post(Buffer.alloc(MIB, 0x5a), 'application/octet-stream'), bodyMode: 'BUFFERED' },
+  { name: 'binary body of 4 MiB', request: post(Buffer.alloc(4 * MIB, 0x5a), 'application/octet-stream'), bodyMode: 'BUFFERED' },
+  { name: 'binary body of 15 MiB', request: post(Buffer.alloc(15 * MIB, 0x5a), 'application/octet-stream'), bodyMode: 'BUFFERED' },
+  { name: '100 request headers (Envoy\'s default max_headers_count)', request: get('/hundred', Array.from({ length: 100 }, (_, i) => [`x-h${i}`, `value-${i}`] as [string, string])) },
+  { name: '1,000 request headers', request: get('/thousand', Array.from({ length: 1000 }, (_, i) => [`x-h${i}`, `value-${i}`] as [string, string])) },
+  { name: '10,000 request headers', request: get('/many', Array.from({ length: 10_000 }, (_, i) => [`x-h${i}`, `value-${i}`] as [string, string])) },
+  { name: 'header value of 4 MiB', request: get('/big', [['x-big', 'a'.repeat(4 * MIB)]]) },
+  { name: 'cookie header of 1 MiB, 50,000 pairs', request: get('/cookies', [['cookie', Array.from({ length: 50_000 }, (_, i) => `c${i}=v${i}`).join('; ')]]) },
+];
+
+async function lagMaxMs(ctxproc: CtxprocProcess): Promise<number> {
+  const metrics = parsePrometheus((await adminGet(ctxproc.adminPort, '/metrics')).body);
+  return (metrics.get('ctxproc_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
+}
+
+/** Runs `action` TRIALS times and returns the stall it caused each time, in milliseconds, beyond the timer period. */
+async function measure(ctxproc: CtxprocProcess, action: () => Promise<unknown>): Promise<number[]> {
+  const stalls: number[] = [];
+  for (let i = 0; i < TRIALS; i += 1) {
+    await lagMaxMs(ctxproc);
+    await action();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stalls.push(Math.max(0, Math.round((await lagMaxMs(ctxproc) - DELAY_RESOLUTION_MS) * 10) / 10));
+  }
+  return stalls;
+}
+
+function outcome(result: TransactionResult): string {
+  if (result.grpcStatus) {
+    return `gRPC ${result.grpcStatus.code}: ${result.grpcStatus.details.slice(0, 80)}`;
+  }
+  return `HTTP ${result.downstreamResponse.status}${result.protocolErrors.length > 0 ? ` (${result.protocolErrors[0]})` : ''}`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function runInputs(): Promise<void> {
+  const ctxproc = await startCtxproc(['--shutdown-delay', '0']);
+  const clients = {
+    headers: new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000, maxHeadersCount: 20_000, maxHeadersKb: 8192 }),
+    buffered: new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 32 * MIB }),
+  };
+
+  console.log(`| input | outcome | stall median ms | stall max ms |`);
+  console.log(`|---|---|---|---|`);
+  const idle = await measure(ctxproc, () => Promise.resolve());
+  console.log(`| nothing (idle baseline) | - | ${median(idle)} | ${Math.max(...idle)} |`);
+  for (const input of INPUTS) {
+    const client = input.bodyMode ? clients.buffered : clients.headers;
+    let last: TransactionResult | null = null;
+    const stalls = await measure(ctxproc, async () => {
+      last = await client.run(input.request, () => ({ status: 200, headers: [] }));
+    });
+    console.log(`| ${input.name} | ${last ? outcome(last) : '-'} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+  }
+
+  clients.headers.close();
+  clients.buffered.close();
+  await ctxproc.stop();
+}
+
+/** Writes a rule set of `count` rules, each a CEL condition on a header and a tag. */
+function writeRules(count: number): string {
+  const lines = ['apiVersion: ctxproc.dev/v1', 'kind: RuleSet', `metadata: { name: many-${count} }`, 'rules:'];
+  for (let i = 0; i < count; i += 1) {
+    lines.push(`  - id: rule-${i}`, `    description: Tags requests of tenant ${i}.`, `    when: "request.headers['x-tenant'] == 'tenant-${i}' && request.url_path.startsWith('/t${i}/')"`, `    actions:`, `      - tag: { tenant: t${i} }`);
+  }
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-')), 'rules.yaml');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function runRuleCounts(): Promise<void> {
+  console.log(`\n| rules | startup ms | stall median ms | stall max ms |`);
+  console.log(`|---|---|---|---|`);
+  for (const count of (options.rules ?? '').split(',').filter(Boolean).map(Number)) {
+    const file = writeRules(count);
+    const started = Date.now();
+    const ctxproc = await startCtxproc(['--rules', file, '--shutdown-delay', '0']);
+    const startupMs = Date.now() - started;
+    const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
+    const stalls = await measure(ctxproc, () => client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] })));
+    console.log(`| ${count} | ${startupMs} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    client.close();
+    await ctxproc.stop();
+  }
+}
+
+await runInputs();
+await runRuleCounts();

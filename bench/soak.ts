@@ -1,0 +1,180 @@
+// `npm run soak -- --minutes N`: steady ext_proc load on a spawned ctxproc,
+// sampling its RSS, heap and event-loop delay, to show that memory stays
+// flat over time. The load is moderate on purpose: the soak looks for
+// leaks, not for throughput.
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { EnvoyClient, type HttpRequestSpec, type TransactionResult, type Upstream } from '../src/client/envoy-client.js';
+import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
+
+interface Sample {
+  elapsed_s: number;
+  transactions: number;
+  failed: number;
+  rss_mib: number;
+  heap_used_mib: number;
+  event_loop_stall_p99_ms: number;
+  event_loop_stall_max_ms: number;
+  client_in_flight: number;
+}
+
+const USAGE = `usage: npm run soak -- [--minutes N] [--rate PER_SECOND] [--in-flight N] [--sample-seconds N] [--warmup-fraction F] [--out FILE]`;
+
+const { values: options } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '100' },
+    'in-flight': { type: 'string', default: '16' },
+    'sample-seconds': { type: 'string', default: '30' },
+    'warmup-fraction': { type: 'string', default: '0.2' },
+    out: { type: 'string' },
+  },
+});
+
+function positive(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) {
+    console.error(`soak: --${name} is "${text}"; expected a positive number\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const minutes = positive('minutes', options.minutes);
+const ratePerSecond = positive('rate', options.rate);
+const inFlightMax = Math.floor(positive('in-flight', options['in-flight']));
+const sampleSeconds = positive('sample-seconds', options['sample-seconds']);
+const warmupFraction = positive('warmup-fraction', options['warmup-fraction']);
+
+/** The traffic mix: plain reads, a not-found that the shipped rules log, credentials to redact, and a buffered POST body. */
+const REQUESTS: Array<{ request: HttpRequestSpec; status: number }> = [
+  { request: { method: 'GET', path: '/items/7', scheme: 'https', authority: 'shop.example', headers: [['user-agent', 'soak'], ['x-request-id', 'soak-1']] }, status: 200 },
+  { request: { method: 'GET', path: '/missing?token=abc123', scheme: 'https', authority: 'shop.example', headers: [['user-agent', 'soak'], ['authorization', 'Bearer soak-token-value']] }, status: 404 },
+  { request: { method: 'GET', path: '/account', scheme: 'https', authority: 'shop.example', headers: [['cookie', 'session=abcdef; theme=dark']] }, status: 500 },
+  {
+    request: { method: 'POST', path: '/orders', scheme: 'https', authority: 'shop.example', headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify({ card: '4111 1111 1111 1111', items: Array.from({ length: 50 }, (_, i) => ({ sku: i })) })) },
+    status: 201,
+  },
+];
+
+/** prom-client's default eventLoopMonitoringPrecision, in milliseconds. */
+const PROM_CLIENT_DELAY_RESOLUTION_MS = 10;
+
+function upstreamFor(status: number): Upstream {
+  return () => ({ status, headers: [['content-type', 'application/json']], body: Buffer.from('{"ok":true}') });
+}
+
+function failed(result: TransactionResult): boolean {
+  return result.protocolErrors.length > 0 || result.timedOut || result.localReply;
+}
+
+async function sample(adminPort: number, started: number, transactions: number, failures: number, inFlight: number): Promise<Sample> {
+  const metrics = parsePrometheus((await adminGet(adminPort, '/metrics')).body);
+  const mib = (name: string) => Math.round(((metrics.get(name) ?? NaN) / 1048576) * 10) / 10;
+  // prom-client samples the delay with a 10 ms timer and reports the timer's
+  // whole period, so an idle loop reads 10 ms. The stall is the excess.
+  const stallMs = (name: string) => Math.max(0, Math.round(((metrics.get(name) ?? NaN) * 1000 - PROM_CLIENT_DELAY_RESOLUTION_MS) * 10) / 10);
+  return {
+    elapsed_s: Math.round((Date.now() - started) / 1000),
+    transactions,
+    failed: failures,
+    rss_mib: mib('ctxproc_process_resident_memory_bytes'),
+    heap_used_mib: mib('ctxproc_nodejs_heap_size_used_bytes'),
+    event_loop_stall_p99_ms: stallMs('ctxproc_nodejs_eventloop_lag_p99_seconds'),
+    event_loop_stall_max_ms: stallMs('ctxproc_nodejs_eventloop_lag_max_seconds'),
+    client_in_flight: inFlight,
+  };
+}
+
+async function main(): Promise<void> {
+  const ctxproc = await startCtxproc();
+  // Envoy's processing mode for the body-carrying route: request body BUFFERED.
+  const client = new EnvoyClient({ target: ctxproc.grpcTarget, processingMode: { request_body_mode: 'BUFFERED' }, messageTimeoutMs: 2000 });
+  const durationMs = minutes * 60_000;
+  const started = Date.now();
+  const samples: Sample[] = [];
+  let transactions = 0;
+  let failures = 0;
+  let inFlight = 0;
+  let credit = 0;
+
+  console.log(`soak: ${minutes} min at ${ratePerSecond}/s, at most ${inFlightMax} in flight, against ctxproc pid ${ctxproc.child.pid}`);
+
+  const launch = (): void => {
+    const { request, status } = REQUESTS[transactions % REQUESTS.length]!;
+    inFlight += 1;
+    void client.run(request, upstreamFor(status)).then((result) => {
+      inFlight -= 1;
+      transactions += 1;
+      failures += failed(result) ? 1 : 0;
+    });
+  };
+
+  // Pacing: every 100 ms a tenth of the rate joins the credit, which is spent while the in-flight cap allows.
+  const pacer = setInterval(() => {
+    credit = Math.min(credit + ratePerSecond / 10, ratePerSecond);
+    while (credit >= 1 && inFlight < inFlightMax) {
+      credit -= 1;
+      launch();
+    }
+  }, 100);
+
+  const sampler = setInterval(() => {
+    void sample(ctxproc.adminPort, started, transactions, failures, inFlight).then((entry) => {
+      samples.push(entry);
+      console.log(JSON.stringify(entry));
+    }, (error: Error) => console.error(`soak: sampling /metrics failed: ${error.message}`));
+  }, sampleSeconds * 1000);
+
+  await Promise.race([new Promise((resolve) => setTimeout(resolve, durationMs)), ctxproc.exited]);
+  clearInterval(pacer);
+  clearInterval(sampler);
+  const drainDeadline = Date.now() + 10_000;
+  while (inFlight > 0 && Date.now() < drainDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  client.close();
+  const exit = await ctxproc.stop();
+
+  const summary = summarize(samples, warmupFraction, { transactions, failures, exit, stdoutLines: ctxproc.stdoutLines(), warnings: ctxproc.warnings.length, elapsedS: Math.round((Date.now() - started) / 1000) });
+  console.log(JSON.stringify(summary));
+  if (options.out) {
+    writeFileSync(options.out, `${JSON.stringify({ options: { minutes, ratePerSecond, inFlightMax, sampleSeconds, warmupFraction }, samples, summary }, null, 2)}\n`);
+  }
+  process.exitCode = summary.pass ? 0 : 1;
+}
+
+/** RSS spread after warm-up: (max - min) / min over the samples past the warm-up fraction of the run. */
+function summarize(samples: Sample[], warmup: number, totals: { transactions: number; failures: number; exit: number | string; stdoutLines: number; warnings: number; elapsedS: number }) {
+  const steady = samples.slice(Math.floor(samples.length * warmup));
+  const rss = steady.map((entry) => entry.rss_mib);
+  const heap = steady.map((entry) => entry.heap_used_mib);
+  const rssMin = Math.min(...rss);
+  const rssMax = Math.max(...rss);
+  const spread = rss.length > 0 ? Math.round(((rssMax - rssMin) / rssMin) * 1000) / 10 : NaN;
+  const first = steady[0]?.rss_mib ?? NaN;
+  const last = steady.at(-1)?.rss_mib ?? NaN;
+  return {
+    summary: true,
+    elapsed_s: totals.elapsedS,
+    transactions: totals.transactions,
+    rate_per_s: Math.round(totals.transactions / Math.max(totals.elapsedS, 1)),
+    failed: totals.failures,
+    samples_after_warmup: steady.length,
+    rss_min_mib: rssMin,
+    rss_max_mib: rssMax,
+    rss_spread_percent: spread,
+    rss_first_after_warmup_mib: first,
+    rss_last_mib: last,
+    heap_used_min_mib: Math.min(...heap),
+    heap_used_max_mib: Math.max(...heap),
+    event_loop_stall_p99_worst_ms: Math.max(...steady.map((entry) => entry.event_loop_stall_p99_ms)),
+    event_loop_stall_max_ms: Math.max(...steady.map((entry) => entry.event_loop_stall_max_ms)),
+    ctxproc_exit: totals.exit,
+    ctxproc_stdout_lines: totals.stdoutLines,
+    ctxproc_warnings: totals.warnings,
+    pass: totals.failures === 0 && totals.exit === 0 && steady.length >= 2 && spread <= 10,
+  };
+}
+
+await main();
