@@ -161,6 +161,10 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger): Promi
 
     server.tryShutdown(() => {
       clearTimeout(timer);
+      // grpc-js calls back once its calls have ended, but can leave the
+      // HTTP/2 session of a client that cancelled calls without a reset
+      // open; nothing is left to cancel, so this only closes such sessions.
+      server.forceShutdown();
       resolve();
     });
   });

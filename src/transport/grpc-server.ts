@@ -36,10 +36,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     // Envoy keeps few long-lived HTTP/2 connections; let its keepalive pings
     // through even between streams.
     'grpc.keepalive_permit_without_calls': 1,
-    // ctxproc exposes no channelz service, and grpc-js's channelz call
-    // tracking cost about 6% of the server's busy time per headers-only
-    // transaction in a --cpu-prof profile (docs/benchmarks.md).
-    'grpc.enable_channelz': 0,
+    // channelz stays on although ctxproc serves no channelz service and its
+    // tracking costs about 4% CPU: with grpc.enable_channelz set to 0,
+    // grpc-js 1.14.7 leaves client sessions open after forceShutdown
+    // (docs/benchmarks.md, "Optimisations and their effect").
     // A client that opens streams and never reads their replies keeps server
     // memory per stream, so the cap bounds that per connection.
     'grpc.max_concurrent_streams': options.maxStreamsPerConnection,
