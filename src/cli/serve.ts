@@ -74,6 +74,13 @@ async function runServe(command: Command): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutdown signal received');
+    // Stopping waits for startup to finish; a startup that hangs (a worker
+    // stuck before it serves) must not keep the process alive past the grace period.
+    const startupDeadline = setTimeout(() => {
+      logger.error({ grace_ms: settings.shutdownGraceMs }, 'ctxproc had not finished starting when the shutdown grace period ended; exiting now');
+      exitAfterFlush(1);
+    }, settings.shutdownGraceMs);
+    startupDeadline.unref();
     started
       .then((service) => service?.stop())
       .then(
@@ -91,6 +98,13 @@ async function runServe(command: Command): Promise<void> {
     logger.fatal({ error_code: error.code }, `ctxproc is stopping: ${error.message}`);
     shutdown('worker failure');
   }).catch((error: unknown) => {
+    // A signal during startup stops the workers too, which then fail the
+    // start: that is the requested stop, not a startup error.
+    if (stopping) {
+      logger.info({ reason: error instanceof Error ? error.message : String(error) }, 'ctxproc stopped before it finished starting');
+      exitAfterFlush(0);
+      return null;
+    }
     reportStartupError(logger, error);
     exitAfterFlush(1);
     return null;

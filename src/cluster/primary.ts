@@ -71,6 +71,14 @@ export async function startPrimary(settings: Settings, logger: Logger, onFatal: 
     fork({ index: slot.index, restarts: recent });
   };
 
+  // Workers get the same signal from a process manager or a terminal, and
+  // one that exits because of it must not be restarted.
+  const markStopping = (): void => {
+    stopping = true;
+  };
+  process.once('SIGTERM', markStopping);
+  process.once('SIGINT', markStopping);
+
   for (let index = 0; index < settings.workers; index += 1) {
     fork({ index, restarts: [] });
   }

@@ -1,7 +1,10 @@
 // The `stdout` and `file` sinks: one JSON line per event on an asynchronous
 // pino destination (SonicBoom). stdout is shared with the operational log so
 // that two writers never interleave pieces of a line on one pipe.
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { CtxprocError } from '../errors/codes.js';
 import { createEventEmitter } from '../events/emitter.js';
 import { createFormatter, type EventFormat } from '../events/formats/index.js';
 import { openDestination, type LogDestination } from '../log/logger.js';
@@ -30,6 +33,9 @@ export interface StreamSinkOptions {
  * bound, and a full file buffer drops the newest line, not the oldest.
  */
 export function createStreamSink(options: StreamSinkOptions): Sink {
+  if (typeof options.destination === 'string') {
+    checkWritable(options.name, options.destination);
+  }
   const destination = typeof options.destination === 'string'
     ? pino.destination({ dest: options.destination, sync: false, mkdir: true, maxLength: options.maxBufferBytes })
     : openDestination(options.destination);
@@ -76,7 +82,7 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
       counters.dropped('write_failed').inc();
       if (!failureLogged && options.type === 'file') {
         failureLogged = true;
-        options.logger.error({ sink: options.name }, 'the file sink\'s destination failed, so its events are dropped and counted; check the path and the disk');
+        options.logger.error({ sink: options.name, path: typeof options.destination === 'string' ? options.destination : undefined }, 'the file sink\'s destination failed, so its events are dropped and counted; check the path and the disk');
       }
     },
 
@@ -100,4 +106,19 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
       }
     },
   };
+}
+
+/**
+ * Opens a file sink's path for appending once, at startup. SonicBoom opens
+ * it asynchronously, so a path that cannot be created would otherwise fail
+ * after the service reports ready, and its events would be lost.
+ */
+function checkWritable(sink: string, file: string): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `file sink "${sink}" cannot open ${file} for appending (${code}); choose a writable path, such as one on a mounted volume`);
+  }
 }

@@ -77,3 +77,14 @@ test('invalid sinks file stops startup', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /sink "datadog" has no API key/);
 });
+
+test('unwritable file sink stops startup', async () => {
+  // A regular file where the sink's directory should be: creating the directory fails, as it does under a read-only root.
+  const directory = workspace({ 'not-a-directory': 'x', 'sinks.yaml': '' });
+  const target = path.join(directory, 'not-a-directory', 'events.jsonl');
+  writeFileSync(path.join(directory, 'sinks.yaml'), `sinks:\n  - { name: archive, type: file, path: "${target}" }\n`);
+  const result = await runCli(['serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--sinks', path.join(directory, 'sinks.yaml')]);
+
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stderr, /file sink "archive" cannot open .*events\.jsonl for appending \((EEXIST|ENOTDIR)\); choose a writable path/);
+});

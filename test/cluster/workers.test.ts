@@ -1,11 +1,13 @@
 import { test } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
 import { buildTransactions } from '../../bench/driver/traffic.js';
-import { startCli } from '../helpers/spawn-ctxproc.js';
+import { CLI, startCli } from '../helpers/spawn-ctxproc.js';
+import { REPO_ROOT } from '../helpers/service-harness.js';
 
 interface WorkerState {
   worker: number;
@@ -108,3 +110,37 @@ test('serve --workers reports each worker rule reload', async (context) => {
   assert.notEqual(rejected.lastRejected, null, 'the primary never saw the rejected reload');
   assert.equal(rejected.version, after.version, 'a rejected set must not replace the active one');
 });
+
+test('serve --workers stops cleanly when signalled while starting', async () => {
+  const child = spawn(process.execPath, [CLI, 'serve', '--workers', '2', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--shutdown-delay', '0'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  // Signal once the primary has forked its workers (its signal handlers are
+  // in place by then) and before they serve: workers run their rule tests first.
+  const deadline = Date.now() + 10_000;
+  while (forkedWorkers(child.pid!) === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  assert.ok(forkedWorkers(child.pid!) > 0, 'the primary forked no worker within 10 s');
+  assert.doesNotMatch(output, /ctxproc started/, 'the service started before the test could signal it');
+  child.kill('SIGTERM');
+  const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))]);
+  if (code === 'hung') {
+    child.kill('SIGKILL');
+  }
+
+  assert.equal(code, 0, output);
+  assert.doesNotMatch(output, /starting a new one/, 'a worker stopped by the signal was restarted');
+});
+
+/** Counts the child processes of pid, from Linux's /proc. */
+function forkedWorkers(pid: number): number {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
