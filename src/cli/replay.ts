@@ -50,23 +50,33 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   const logger = createLogger({ level: 'warn', destination: 2 });
   let service: RunningService | null = null;
   if (!options.server) {
-    const settings = { ...resolveSettings({ rules: options.rules }, process.env), listen: '127.0.0.1:0' };
+    // The in-process server has no Envoy or Kubernetes to warn before it stops.
+    const settings = { ...resolveSettings({ rules: options.rules }, process.env), listen: '127.0.0.1:0', shutdownDelayMs: 0 };
     service = await startService({ settings, logger, admin: false, processMetrics: false });
   }
   const target = options.server ?? `127.0.0.1:${service!.grpcPort}`;
 
-  const summary = await replayFiles(paths, {
-    target,
-    concurrency,
-    clientOptions: {
-      closeMode: options.closeMode,
-      messageTimeoutMs,
-      processingMode: {
-        request_body_mode: options.requestBodyMode as 'BUFFERED',
-        response_body_mode: options.responseBodyMode as 'NONE',
+  let summary: Awaited<ReturnType<typeof replayFiles>>;
+  try {
+    summary = await replayFiles(paths, {
+      target,
+      concurrency,
+      clientOptions: {
+        closeMode: options.closeMode,
+        messageTimeoutMs,
+        processingMode: {
+          request_body_mode: options.requestBodyMode as 'BUFFERED',
+          response_body_mode: options.responseBodyMode as 'NONE',
+        },
       },
-    },
-  });
+    });
+  } catch (error) {
+    // A missing or unreadable input path: say which, without a stack trace.
+    await service?.stop();
+    process.stderr.write(`ctxproc: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+    return;
+  }
 
   await service?.stop();
   process.stdout.write(`${formatSummary(summary)}\n`);

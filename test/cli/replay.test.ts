@@ -89,3 +89,12 @@ test('replay command fails on an unreachable server', async () => {
   assert.equal(result.code, 1);
   assert.ok(summary.protocol_errors! > 0 || summary.failed! > 0);
 });
+
+test('replay command names a missing input', async () => {
+  const missing = path.join(REPO_ROOT, 'test/fixtures/no-such-recording.har');
+  const result = await runCli(['replay', missing, '--json']);
+
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim(), `ctxproc: replay input ${missing} cannot be read (ENOENT); pass existing HAR or go-ftw YAML files or folders`);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'a stack trace was printed');
+});
