@@ -6,6 +6,7 @@ import type { Exchange } from '../model/exchange.js';
 import type { FieldValue, LogDecision, TransactionRecord } from '../model/record.js';
 import { withBaseline } from '../redaction/baseline.js';
 import { rememberKnownSecrets } from '../redaction/known-secrets.js';
+import { maskDerivedValue } from '../redaction/derived-values.js';
 import { Redactor, type RedactorOptions } from '../redaction/redactor.js';
 import { bodyExcerpt } from './body-excerpt.js';
 import { headerSection } from './headers-section.js';
@@ -189,18 +190,13 @@ function eventFields(redactor: Redactor, record: TransactionRecord): Record<stri
 
 /**
  * Redacts the rules' fields. A field whose expression read a redacted
- * header is masked whole: after substring(), base64 or hex its value no
- * longer looks like the header, so no later pass could recognise it.
+ * header, or a body while JSON-path redaction applies, is masked whole
+ * (see maskDerivedValue).
  */
 function redactFields(redactor: Redactor, log: Pick<LogDecision, 'fields' | 'fieldHeaders'>): Record<string, FieldValue> {
   const fields: Record<string, FieldValue> = {};
   for (const [name, value] of Object.entries(log.fields)) {
-    const header = (log.fieldHeaders?.[name] ?? []).find((key) => redactor.isTarget('header', key));
-    if (header === undefined) {
-      fields[name] = value;
-      continue;
-    }
-    fields[name] = redactor.maskTarget('header', header, `ctxproc.fields.${name}`, JSON.stringify(value)) ?? '[REDACTED:header]';
+    fields[name] = maskDerivedValue(redactor, log.fieldHeaders?.[name] ?? [], `ctxproc.fields.${name}`, value) ?? value;
   }
   return redactor.fieldValue('ctxproc.fields', fields) as Record<string, FieldValue>;
 }

@@ -59,6 +59,14 @@ export interface SuppressedCount {
   count: number;
 }
 
+/**
+ * Marks, among the header names a field's expression read, that it read a
+ * request or response body. A value derived from a body can no longer be
+ * matched to a redacted JSON path, so such a field is masked whole when
+ * JSON-path redaction applies. ':' never starts a header name in a header map.
+ */
+export const BODY_SOURCE_KEY = ':body';
+
 /** Names of the built-in value detectors. */
 export type DetectorName =
   | 'card_number'

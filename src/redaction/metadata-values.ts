@@ -2,6 +2,7 @@
 // prints dynamic metadata as it is, so each value gets the event's redaction:
 // a value whose expression read a redacted header is masked whole, and every
 // string is scanned by the detectors and for known secrets.
+import { maskDerivedValue } from './derived-values.js';
 import type { Exchange } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
 import { withBaseline } from './baseline.js';
@@ -23,12 +24,8 @@ export function redactedMetadata(exchange: Exchange, record: TransactionRecord):
   const redacted: Record<string, MetadataValue> = {};
   for (const [key, value] of entries) {
     const field = `metadata.${key}`;
-    const header = (record.metadataHeaders[key] ?? []).find((name) => redactor.isTarget('header', name));
-    if (header !== undefined) {
-      redacted[key] = redactor.maskTarget('header', header, field, String(value)) ?? '[REDACTED:header]';
-    } else {
-      redacted[key] = redactor.fieldValue(field, value) as MetadataValue;
-    }
+    const masked = maskDerivedValue(redactor, record.metadataHeaders[key] ?? [], field, value);
+    redacted[key] = masked ?? (redactor.fieldValue(field, value) as MetadataValue);
   }
   return redacted;
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Environment } from '@marcbachmann/cel-js';
 import type { ParseResult } from '@marcbachmann/cel-js';
 import { Phase } from '../model/phase.js';
+import { BODY_SOURCE_KEY } from '../model/record.js';
 import { Activation, ConnectionAttributes, CtxprocAttributes, PeerAttributes, RequestAttributes, ResponseAttributes } from './activation.js';
 import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
 import { regexCallProblems } from './regex-calls.js';
@@ -158,13 +159,14 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
   }
 
   const need = phaseOfReads(reads);
+  const attributes = [...new Set(reads.map((read) => (read.field === null ? read.root : `${read.root}.${read.field}`)))];
   const expression: CompiledExpression = {
     source,
     type,
     phase: need.phase,
     phaseAttribute: need.attribute,
-    headerKeys: headerKeysRead(parsed.ast),
-    attributes: [...new Set(reads.map((read) => (read.field === null ? read.root : `${read.root}.${read.field}`)))],
+    headerKeys: sourceKeys(parsed.ast, attributes),
+    attributes,
     ...evaluator,
   };
   return { expression, problems: [] };
@@ -245,4 +247,13 @@ export function needOfExpressions(expressions: readonly CompiledExpression[]): P
     need = laterNeed(need, { phase: expression.phase, attribute: expression.phaseAttribute });
   }
   return need;
+}
+
+/** Attributes whose values come from a body, whole or parsed. */
+const BODY_ATTRIBUTES = new Set(['request', 'request.body', 'request.json', 'request.form', 'response', 'response.body', 'response.json']);
+
+/** Returns the header names an expression reads, and BODY_SOURCE_KEY when it reads a body. */
+function sourceKeys(ast: ParseResult['ast'], attributes: readonly string[]): readonly string[] {
+  const headers = headerKeysRead(ast);
+  return attributes.some((name) => BODY_ATTRIBUTES.has(name)) ? [...headers, BODY_SOURCE_KEY] : headers;
 }

@@ -47,7 +47,12 @@ rules:
     actions:
       - log:
           include: { headers: all, request_body: 8192, response_body: 8192 }
-          fields: { customer: "request.headers['x-customer']", query: request.query, body: request.body }
+          fields:
+            customer: "request.headers['x-customer']"
+            query: request.query
+            body: request.body
+            answer_tail: "request.json.profile.secret_answer.substring(3)"
+            answer_upper: "string(request.json.profile.secret_answer).upper()"
       - set_field: { name: customer_copy, expression: "request.headers['x-customer'] + '/' + request.headers['cookie']" }
       - set_metadata: { key: customer, expression: "request.headers['x-customer']" }
       - set_metadata: { key: query, expression: request.query }
@@ -142,6 +147,21 @@ test('no canary in dynamic metadata', () => {
   }
   const metadata = results[0]!.dynamicMetadata.ctxproc as Record<string, string>;
   assert.match(metadata.customer ?? '', /^\[REDACTED:header:hmac=[0-9a-f]{16}\]$/);
+});
+
+test('no value derived from a JSON-path secret', () => {
+  const derived = [SECRET_ANSWER.substring(3), SECRET_ANSWER.toUpperCase()];
+  const output = [...ctxproc.eventLines, JSON.stringify(results.map((result) => result.dynamicMetadata))].join('\n');
+  for (const value of derived) {
+    for (const form of forms(value)) {
+      assert.ok(!output.includes(form), `a value derived from a redacted JSON path leaked (${form.slice(0, 6)}...)`);
+    }
+  }
+});
+
+test('a copied header keeps its hmac fingerprint', () => {
+  const event = ctxproc.events[0]!;
+  assert.equal(JSON.stringify(event.ctxproc.fields.customer), JSON.stringify(event.ctxproc.headers.request['x-customer']));
 });
 
 test('hmac fingerprints correlate across events', () => {
