@@ -1,7 +1,7 @@
 // The `stdout` and `file` sinks: one JSON line per event on an asynchronous
 // pino destination (SonicBoom). stdout is shared with the operational log so
 // that two writers never interleave pieces of a line on one pipe.
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { CtxprocError } from '../errors/codes.js';
@@ -116,6 +116,13 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
 function checkWritable(sink: string, file: string): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true });
+    // Opening a FIFO or a device would block until a reader comes, so an
+    // existing path that is not a regular file is only checked for access.
+    const existing = statSync(file, { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isFile()) {
+      accessSync(file, constants.W_OK);
+      return;
+    }
     closeSync(openSync(file, 'a'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
