@@ -9,19 +9,7 @@ import { celEquals, comparable, kindOf, mapGet, toArray } from './values.js';
 import type { MapValue } from './values.js';
 
 export function compileEquality(op: '==' | '!=', left: Closure, right: Closure): Closure {
-  if (op === '==') {
-    return (frame) => {
-      const a = left(frame);
-      if (isError(a)) {
-        return a;
-      }
-      const b = right(frame);
-      if (isError(b)) {
-        return b;
-      }
-      return a === b || celEquals(a, b);
-    };
-  }
+  const equal = op === '==';
   return (frame) => {
     const a = left(frame);
     if (isError(a)) {
@@ -31,7 +19,7 @@ export function compileEquality(op: '==' | '!=', left: Closure, right: Closure):
     if (isError(b)) {
       return b;
     }
-    return a !== b && !celEquals(a, b);
+    return (a === b || celEquals(a, b)) === equal;
   };
 }
 
