@@ -161,9 +161,8 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger): Promi
 
     server.tryShutdown(() => {
       clearTimeout(timer);
-      // grpc-js calls back once its calls have ended, but can leave the
-      // HTTP/2 session of a client that cancelled calls without a reset
-      // open; nothing is left to cancel, so this only closes such sessions.
+      // No call is left after a graceful drain, so this only closes HTTP/2
+      // sessions that grpc-js may still hold. It held them with channelz off.
       server.forceShutdown();
       resolve();
     });

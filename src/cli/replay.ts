@@ -71,7 +71,7 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
       },
     });
   } catch (error) {
-    // A missing or unreadable input path: say which, without a stack trace.
+    // A missing or unreadable input path: print which one, without a stack trace.
     await service?.stop();
     process.stderr.write(`ctxproc: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 2;

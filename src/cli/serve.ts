@@ -74,8 +74,8 @@ async function runServe(command: Command): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutdown signal received');
-    // Stopping waits for startup to finish; a startup that hangs (a worker
-    // stuck before it serves) must not keep the process alive past the grace period.
+    // Stopping waits for startup to finish. A startup that hangs, such as a
+    // worker stuck before it serves, ends the process after the grace period.
     const startupDeadline = setTimeout(() => {
       logger.error({ grace_ms: settings.shutdownGraceMs }, 'ctxproc had not finished starting when the shutdown grace period ended; exiting now');
       exitAfterFlush(1);

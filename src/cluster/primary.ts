@@ -161,7 +161,7 @@ function rulesStatus(slots: WorkerSlot[]) {
   };
 }
 
-/** The most recent rejected reload among the workers; each worker checks the same files, so they reject the same set. */
+/** Returns the most recent rejected reload among the workers. Each worker checks the same files, so they reject the same set. */
 function latestRejection(ready: readonly WorkerReady[]): RulesStatus['lastRejected'] {
   let latest: RulesStatus['lastRejected'] = null;
   for (const state of ready) {

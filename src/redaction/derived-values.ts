@@ -6,11 +6,11 @@ import { BODY_SOURCE_KEY } from '../model/record.js';
 import type { Redactor } from './redactor.js';
 
 /**
- * Returns the masked value when `sources` (the header names the expression
- * read, and BODY_SOURCE_KEY for a body) include a redacted header, or a
- * body while JSON-path redaction applies; null when nothing it read is
- * redacted. A string value is masked as it is, so that an hmac fingerprint
- * of a copied header equals the header's own.
+ * Returns the masked value, or null when nothing the expression read is
+ * redacted. `sources` lists the header names it read, and BODY_SOURCE_KEY
+ * when it read a body. A redacted header masks the value, and so does a body
+ * while JSON-path redaction applies. A string is masked as it is, so that
+ * the hmac fingerprint of a copied header equals the header's own.
  */
 export function maskDerivedValue(redactor: Redactor, sources: readonly string[], field: string, value: unknown): string | null {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';

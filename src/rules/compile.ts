@@ -112,7 +112,7 @@ interface PlacedAction {
   action: CompiledAction;
 }
 
-/** What the compilation of one rule's actions shares: the attributes they read, the file's named lists, the declared sinks. */
+/** Values shared while one rule's actions compile: the attributes they read, the file's named lists and the declared sinks. */
 interface ActionScope {
   attributes: Set<string>;
   lists: NamedLists;

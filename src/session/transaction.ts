@@ -62,7 +62,7 @@ const ATTRIBUTES_KEY = 'envoy.filters.http.ext_proc';
 export const METADATA_NAMESPACE = 'ctxproc';
 
 /**
- * Envoy's shared metadata namespace and its key that asks access loggers to
+ * Envoy's shared metadata namespace and its key that requests access loggers to
  * log the request (Envoy docs, "Well Known Dynamic Metadata"). A filter may
  * set it to true but must not overwrite a true with false, so ctxproc only
  * ever sets true. An access log filter (`metadata_filter`) reads it.

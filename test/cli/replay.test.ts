@@ -19,8 +19,8 @@ async function replayAgainstServer(paths: string[]) {
   const cli = await startCli(['--rules', DEFAULT_RULES]);
   const results: TransactionResult[] = [];
   try {
-    // These tests check that every message gets an answer, not how fast: a
-    // 2 s message timeout keeps a loaded CI machine from failing them, where
+    // These tests check that every message gets a reply, not how fast. A 2 s
+    // message timeout keeps a loaded CI machine from failing them, which
     // Envoy's default of 200 ms would.
     const clientOptions = { messageTimeoutMs: 2000 };
     const summary = await replayFiles(paths, { target: `127.0.0.1:${cli.grpcPort}`, concurrency: 64, clientOptions, onResult: (_item, result) => results.push(result) });
