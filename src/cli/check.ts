@@ -6,8 +6,9 @@ import { loadRuleSet } from '../rules/load.js';
 import { formatProblem, RuleLoadError, type RuleProblem } from '../rules/problems.js';
 import { failuresAsProblems, runRuleTests } from '../rules/testing/run-tests.js';
 import type { RuleSet } from '../rules/types.js';
+import { sinkNamesOption, type SinksOption } from './sinks-option.js';
 
-interface CheckOptions {
+interface CheckOptions extends SinksOption {
   json?: boolean;
 }
 
@@ -17,11 +18,12 @@ export function registerCheckCommand(program: Command): void {
     .description('Validate a rule file or directory and run its rule tests, without Envoy; exit 1 on any problem.')
     .argument('<path>', 'rule file, or directory of *.yaml and *.yml files (a ConfigMap mount works)')
     .option('--json', 'print the result as one JSON object instead of text')
+    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)')
     .action((target: string, options: CheckOptions) => runCheck(target, options));
 }
 
 async function runCheck(target: string, options: CheckOptions): Promise<void> {
-  const { ruleSet, problems } = await checkRuleSet(target);
+  const { ruleSet, problems } = await checkRuleSet(target, sinkNamesOption(options));
 
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, version: ruleSet?.version ?? null, rule_count: ruleSet?.rules.length ?? null, test_count: ruleSet?.tests.length ?? null, problems })}\n`);
@@ -35,10 +37,10 @@ async function runCheck(target: string, options: CheckOptions): Promise<void> {
 }
 
 /** Loads target and runs its tests; returns the set when it loaded, and every problem found. */
-export async function checkRuleSet(target: string): Promise<{ ruleSet: RuleSet | null; problems: RuleProblem[] }> {
+export async function checkRuleSet(target: string, sinkNames?: ReadonlySet<string>): Promise<{ ruleSet: RuleSet | null; problems: RuleProblem[] }> {
   let ruleSet: RuleSet;
   try {
-    ruleSet = loadRuleSet(target);
+    ruleSet = loadRuleSet(target, { sinkNames });
   } catch (error) {
     if (error instanceof RuleLoadError) {
       return { ruleSet: null, problems: [...error.problems] };

@@ -7,19 +7,21 @@ import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { formatTestReport } from '../rules/testing/report.js';
 import { runRuleTests } from '../rules/testing/run-tests.js';
 import type { RuleSet } from '../rules/types.js';
+import { sinkNamesOption, type SinksOption } from './sinks-option.js';
 
 export function registerTestCommand(program: Command): void {
   program
     .command('test')
     .description('Run the rule tests (the tests: lists) of a rule file or directory through a local ctxproc server; exit 1 when one fails.')
     .argument('<path>', 'rule file, or directory of *.yaml and *.yml files (a ConfigMap mount works)')
-    .action((target: string) => runTest(target));
+    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)')
+    .action((target: string, options: SinksOption) => runTest(target, options));
 }
 
-async function runTest(target: string): Promise<void> {
+async function runTest(target: string, options: SinksOption): Promise<void> {
   let ruleSet: RuleSet;
   try {
-    ruleSet = loadRuleSet(target);
+    ruleSet = loadRuleSet(target, { sinkNames: sinkNamesOption(options) });
   } catch (error) {
     if (!(error instanceof RuleLoadError)) {
       throw error;

@@ -104,6 +104,11 @@ export function loadSinksConfig(file: string, defaults: SinkDefaults): SinksConf
   return { sinks, defaultSinks };
 }
 
+/** Names the sinks file declares, checked against the schema, without resolving keys or paths: what `ctxproc check` needs. */
+export function declaredSinkNames(file: string): Set<string> {
+  return new Set(parseFile(file).sinks.map((sink) => sink.name));
+}
+
 function parseFile(file: string): { sinks: RawSink[]; default_sinks?: string[] } {
   let document: unknown;
   try {
@@ -118,7 +123,8 @@ function parseFile(file: string): { sinks: RawSink[]; default_sinks?: string[] }
     const problems = (validate.errors ?? [])
       .filter((error) => error.keyword !== 'if')
       .map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}${error.params && 'additionalProperty' in error.params ? ` (${String(error.params.additionalProperty)})` : ''}`);
-    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `sinks file ${file} does not match schema/sinks.schema.json: ${problems.join('; ')}`);
+    // Each branch of the schema's oneOf reports the same stray field; name it once.
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `sinks file ${file} does not match schema/sinks.schema.json: ${[...new Set(problems)].join('; ')}`);
   }
   return document as { sinks: RawSink[]; default_sinks?: string[] };
 }
