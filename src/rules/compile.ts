@@ -37,6 +37,11 @@ export class CompileState {
     }
     return earlier;
   }
+
+  /** Ids of every rule written in the files, compiled or rejected. */
+  get writtenIds(): ReadonlySet<string> {
+    return new Set(this.#definitions.keys());
+  }
 }
 
 /** Compiles every rule of file whose own values passed the schema; problems go to file. */

@@ -67,8 +67,9 @@ export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOp
     }
   }
 
-  // Tests may name rules of any file, so their ids are checked once all are known.
-  const ruleIds = new Set(state.rules.map((rule) => rule.id));
+  // Tests may name rules of any file, so their ids are checked once all are
+  // known. A rejected rule's id counts, so its own problem is reported once.
+  const ruleIds = state.writtenIds;
   for (const source of sources) {
     if (source.data !== undefined) {
       checkTestRuleIds(source, ruleIds);

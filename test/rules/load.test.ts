@@ -128,6 +128,15 @@ test('duplicate id across files', () => {
   assert.match(problems[0]?.message ?? '', new RegExp(`already defined at ${path.join(directory, 'a.yaml')}:5:9`));
 });
 
+test('rejected rule named by a test', () => {
+  const broken = `  - id: rule-c\n    description: Broken condition.\n    when: "request.method =="\n    actions:\n      - log: {}\n`;
+  const tests = `tests:\n  - name: rule-c matches\n    request: { path: /x }\n    expect:\n      matched: [rule-c]\n`;
+  const problems = loadProblems(writeRuleFile(broken + tests));
+
+  assert.equal(problems.length, 1, problems.map((problem) => problem.message).join('\n'));
+  assert.equal(problems[0]?.code, 'cel_syntax');
+});
+
 test('every problem of every file is listed', () => {
   const directory = temporaryDirectory();
   fs.copyFileSync(path.join(FIXTURES, 'broken/bad-status.yaml'), path.join(directory, 'a.yaml'));
