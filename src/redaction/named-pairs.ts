@@ -12,7 +12,8 @@
 //
 // NOTE: JSON escaped inside a JSON string (`{\"token\": \"x\"}`) and
 // single-quoted keys (`'token': 'x'`) are not recognised as pairs; the
-// detectors and known secrets still apply to them.
+// detectors and known secrets still apply to them. Keys with escapes
+// (`"pass\u0077ord"`) are decoded first and do count.
 import type { Span } from './detector.js';
 import { MAX_COMPARED_NAME_CHARS, type TargetMatch } from './target-names.js';
 
@@ -27,7 +28,10 @@ export type TargetLookup = (name: string) => TargetMatch | null;
 // name is at most 128 characters, so a failed start costs at most 128 steps.
 const EQUALS_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*=[ \\t]*`, 'g');
 const COLON_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*:[ \\t]*`, 'g');
-const JSON_KEY = new RegExp(`"([^"\\\\\\n]{1,${MAX_COMPARED_NAME_CHARS}})"[ \\t\\r\\n]*:[ \\t\\r\\n]*`, 'g');
+// A JSON key may spell its letters as escapes (`"pass\u0077ord"`). A
+// backslash always starts a two-character unit, so the two branches never
+// overlap and matching stays linear.
+const JSON_KEY = new RegExp(`"((?:[^"\\\\\\n]|\\\\[^\\n]){1,${MAX_COMPARED_NAME_CHARS}})"[ \\t\\r\\n]*:[ \\t\\r\\n]*`, 'g');
 
 // A part's Content-Disposition name, quoted or a plain token (RFC 2183
 // allows both), the rest of that line, up to 16 more part headers, and the
@@ -58,10 +62,20 @@ export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: n
   };
   const equalsStop = collectPairs(EQUALS_KEY, text, lookup, maxMatches, spans, equalsValueEnd);
   const colonStop = collectPairs(COLON_KEY, text, headerLookup, maxMatches, spans, lineValueEnd);
-  const jsonStop = collectPairs(JSON_KEY, text, lookup, maxMatches, spans, jsonValueEnd);
+  const jsonLookup: TargetLookup = (name) => lookup(name.includes('\\') ? unescapeJsonKey(name) : name);
+  const jsonStop = collectPairs(JSON_KEY, text, jsonLookup, maxMatches, spans, jsonValueEnd);
   const multipartStop = collectPairs(MULTIPART_NAME, text, lookup, maxMatches, spans, lineValueEnd);
   const xmlStop = collectPairs(XML_START_TAG, text, lookup, maxMatches, spans, xmlValueEnd);
   return { spans, unscannedFrom: Math.min(equalsStop, colonStop, jsonStop, multipartStop, xmlStop) };
+}
+
+/** Returns a JSON key with its escapes decoded, or as written when they are malformed (a cut or invalid body). */
+function unescapeJsonKey(key: string): string {
+  try {
+    return JSON.parse(`"${key}"`) as string;
+  } catch {
+    return key;
+  }
 }
 
 type ValueEnd = (text: string, start: number) => Span;

@@ -70,6 +70,11 @@ describe('named pairs in text', () => {
     assert.equal(redact(json), '{"user":"ada","Password": "[REDACTED:query_param]","card":{"token":[REDACTED:query_param]},"tokens":"keep"}');
   });
 
+  it('masks JSON keys written with escapes', () => {
+    const json = '{"pass\\u0077ord":"hunter2","to\\u006ben":"t-1","note":"say \\"hi\\"","bad\\u00":"keep"}';
+    assert.equal(redact(json), '{"pass\\u0077ord":"[REDACTED:query_param]","to\\u006ben":"[REDACTED:query_param]","note":"say \\"hi\\"","bad\\u00":"keep"}');
+  });
+
   it('masks a JSON value cut short', () => {
     assert.equal(redact('{"password": "hunter2-and-mo'), '{"password": "[REDACTED:query_param]');
   });
