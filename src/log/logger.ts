@@ -26,17 +26,26 @@ const LEVELS = new Set([...Object.keys(pino.levels.values), 'silent']);
 /** Header keys that must never reach a log line, wherever a caller puts a header map. */
 const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
 
-let stdout: pino.DestinationStream | null = null;
+/** Default bound of the stdout buffer: 64 MiB, about 30,000 events of 2 KB, the same as a file sink's. */
+export const DEFAULT_STDOUT_BUFFER_BYTES = 64 * 1024 * 1024;
+
+let stdout: (pino.DestinationStream & { maxLength?: number }) | null = null;
+let droppedLogLines = 0;
+let lastDropReport = 0;
 
 /**
  * Returns the process's single asynchronous stdout stream. Operational logs
  * and security events share it, because two writers on one pipe can
  * interleave the pieces of a line longer than the pipe's atomic write size
- * (4096 bytes on Linux).
+ * (4096 bytes on Linux). Its buffer is bounded, so a log collector that
+ * stops reading cannot grow ctxproc's memory without limit: a line that
+ * does not fit is dropped, and the stdout sink counts its events as
+ * `queue_full`.
  */
 export function stdoutDestination(): pino.DestinationStream {
   if (!stdout) {
-    const destination = pino.destination({ dest: 1, sync: false });
+    const destination = pino.destination({ dest: 1, sync: false, maxLength: DEFAULT_STDOUT_BUFFER_BYTES });
+    destination.on('drop', reportDroppedLine);
     // Without a listener, a write error such as EPIPE (the log collector
     // closed the pipe) would be thrown as an uncaught 'error' event and stop
     // the service. Report it on stderr instead, at most once a minute.
@@ -51,6 +60,23 @@ export function stdoutDestination(): pino.DestinationStream {
     stdout = destination;
   }
   return stdout;
+}
+
+/** Sets the stdout buffer's bound in bytes; SonicBoom compares each write with it, so a change applies to the next line. */
+export function setStdoutBufferBytes(maxBytes: number): void {
+  (stdoutDestination() as { maxLength?: number }).maxLength = maxBytes;
+}
+
+/** Reports dropped stdout lines on stderr, at most once a minute, because the lost lines may be the operational log itself. */
+function reportDroppedLine(): void {
+  droppedLogLines += 1;
+  const now = Date.now();
+  if (now - lastDropReport < 60_000) {
+    return;
+  }
+
+  lastDropReport = now;
+  process.stderr.write(`ctxproc: stdout's buffer is full because its reader is too slow, so lines are dropped (${droppedLogLines} so far); security events among them are counted in ctxproc_sink_events_dropped_total{reason="queue_full"}; check the log collector that reads ctxproc's stdout\n`);
 }
 
 /** Opens a destination: a stream as given, a file descriptor or a file path asynchronously. */

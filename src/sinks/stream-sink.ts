@@ -7,7 +7,7 @@ import pino, { type Logger } from 'pino';
 import { CtxprocError } from '../errors/codes.js';
 import { createEventEmitter } from '../events/emitter.js';
 import { createFormatter, type EventFormat } from '../events/formats/index.js';
-import { openDestination, type LogDestination } from '../log/logger.js';
+import { openDestination, setStdoutBufferBytes, type LogDestination } from '../log/logger.js';
 import { rateLimited, type SinkCounters, type Sink, type SinkType } from './sink.js';
 
 
@@ -26,11 +26,10 @@ export interface StreamSinkOptions {
 /**
  * Creates a stdout or file sink. Its queue is the destination's write
  * buffer: the line is handed over at once and written when the descriptor
- * takes it. A file sink's buffer is bounded, and SonicBoom drops the line
- * that would exceed the bound.
+ * takes it. The buffer is bounded, and SonicBoom drops the line that would
+ * exceed the bound. stdout's buffer is shared with the operational log.
  *
- * NOTE: the stdout buffer is shared with the operational log and has no
- * bound, and a full file buffer drops the newest line, not the oldest.
+ * NOTE: a full buffer drops the newest line, not the oldest.
  */
 export function createStreamSink(options: StreamSinkOptions): Sink {
   if (typeof options.destination === 'string') {
@@ -39,6 +38,9 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
   const destination = typeof options.destination === 'string'
     ? pino.destination({ dest: options.destination, sync: false, mkdir: true, maxLength: options.maxBufferBytes })
     : openDestination(options.destination);
+  if (options.destination === undefined) {
+    setStdoutBufferBytes(options.maxBufferBytes);
+  }
   let lineDropped = false;
   // SonicBoom emits 'drop' synchronously inside write(), so the flag belongs to the line just written.
   (destination as Partial<NodeJS.EventEmitter>).on?.('drop', () => {
@@ -71,7 +73,7 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
       if (written && lineDropped) {
         counters.dropped('queue_full').inc();
         logOnce('queue_full', (suppressed) => {
-          options.logger.warn({ sink: options.name, max_buffer_bytes: options.maxBufferBytes, suppressed_since_last: suppressed }, 'the file sink\'s write buffer is full, so events are dropped and counted; check the disk\'s speed and space');
+          options.logger.warn({ sink: options.name, max_buffer_bytes: options.maxBufferBytes, suppressed_since_last: suppressed }, options.type === 'file' ? 'the file sink\'s write buffer is full, so events are dropped and counted; check the disk\'s speed and space' : 'the stdout buffer is full because its reader is too slow, so events are dropped and counted; check the log collector that reads ctxproc\'s stdout');
         });
         return;
       }
