@@ -14,13 +14,13 @@ function compileLogical(node: ASTNode & { op: '||' | '&&' }, scope: Scope, decis
   const leftNotBool = siteError(node.args[0], 'invalid_logical_operand', 'Logical operator requires bool operands');
   const rightNotBool = siteError(node.args[1], 'invalid_logical_operand', 'Logical operator requires bool operands');
 
-  return (frame) => {
-    const first = left(frame);
+  return (root) => {
+    const first = left(root);
     if (first === decisive) {
       return decisive;
     }
 
-    const second = right(frame);
+    const second = right(root);
     if (second === decisive) {
       return decisive;
     }
@@ -46,8 +46,8 @@ export function compileAnd(node: ASTNode & { op: '&&' }, scope: Scope): Closure 
 export function compileNot(node: ASTNode & { op: '!_' }, scope: Scope): Closure {
   const operand = compileNode(node.args, scope);
   const notBool = siteError(node, 'no_such_overload', 'no such overload for ! on a value that is not bool');
-  return (frame) => {
-    const value = operand(frame);
+  return (root) => {
+    const value = operand(root);
     if (typeof value !== 'boolean') {
       return isError(value) ? value : notBool;
     }
@@ -63,13 +63,13 @@ export function compileConditional(node: ASTNode & { op: '?:' }, scope: Scope, l
   const whenFalse = compileNode(elseNode, scope);
   const notBool = siteError(conditionNode, 'invalid_condition_type', label);
 
-  return (frame) => {
-    const value = condition(frame);
+  return (root) => {
+    const value = condition(root);
     if (value === true) {
-      return whenTrue(frame);
+      return whenTrue(root);
     }
     if (value === false) {
-      return whenFalse(frame);
+      return whenFalse(root);
     }
     return isError(value) ? value : notBool;
   };

@@ -1,0 +1,152 @@
+// Recognises the shapes most conditions are made of and compiles each into
+// one closure instead of a closure per node: an operand compared with a
+// literal, a string test with a literal argument, membership in a literal
+// list or of a literal key in a map, and has() of an attribute, each
+// optionally negated. The operand is read directly (see operands.ts). On a
+// shared 2-CPU machine with Node 24 this took `source.address == '...'`
+// from about 11 ns to about 5 ns per evaluation (bench/cel). Any other
+// shape returns undefined and compiles node by node.
+import type { ASTNode } from '@marcbachmann/cel-js';
+import { isError } from './errors.js';
+import type { Closure, Scope } from './frame.js';
+import { fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, swappedOrdering } from './fused-relations.js';
+import type { OrderingOperator, PrimitiveLiteral } from './fused-relations.js';
+import { fusedStringMethod, FUSED_STRING_METHODS } from './fused-strings.js';
+import { attributeOperand, operandOf } from './operands.js';
+
+/** Operators whose nodes compileFused may fuse; compileNode skips the attempt for the rest. */
+export const FUSABLE_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=', 'in', 'rcall', 'call', '!_']);
+
+/** Returns one closure for node, or for !node when polarity is false; undefined when node has no fused shape. */
+export function compileFused(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+  switch (node.op) {
+    case '==':
+    case '!=':
+      return fuseEquality(node, scope, polarity);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return fuseOrdering(node, scope, polarity);
+    case 'in':
+      return fuseMembership(node, scope, polarity);
+    case 'rcall':
+      return fuseStringMethod(node, scope, polarity);
+    case 'call':
+      return fuseHas(node, scope, polarity);
+    case '!_':
+      return compileFused(node.args, scope, !polarity);
+    default:
+      return undefined;
+  }
+}
+
+/** Returns the value of a string, int, double or bool literal node, else undefined. */
+function primitiveLiteral(node: ASTNode): PrimitiveLiteral | undefined {
+  if (node.op !== 'value') {
+    return undefined;
+  }
+  const value: unknown = node.args;
+  switch (typeof value) {
+    case 'string':
+    case 'bigint':
+    case 'number':
+    case 'boolean':
+      return value;
+    default:
+      return undefined;
+  }
+}
+
+/** Splits a binary node into its non-literal operand and its literal, with the literal on either side. */
+function operandAndLiteral(node: ASTNode): { operandNode: ASTNode; literal: PrimitiveLiteral; literalFirst: boolean } | undefined {
+  const [left, right] = node.args as [ASTNode, ASTNode];
+  const rightLiteral = primitiveLiteral(right);
+  if (rightLiteral !== undefined) {
+    return { operandNode: left, literal: rightLiteral, literalFirst: false };
+  }
+  const leftLiteral = primitiveLiteral(left);
+  if (leftLiteral !== undefined) {
+    return { operandNode: right, literal: leftLiteral, literalFirst: true };
+  }
+  return undefined;
+}
+
+function fuseEquality(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+  const parts = operandAndLiteral(node);
+  if (parts === undefined) {
+    return undefined;
+  }
+  const equal = (node.op === '==') === polarity;
+  return fusedEquality(operandOf(parts.operandNode, scope), parts.literal, equal);
+}
+
+function fuseOrdering(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+  const parts = operandAndLiteral(node);
+  if (parts === undefined) {
+    return undefined;
+  }
+  const written = node.op as OrderingOperator;
+  const op = parts.literalFirst ? swappedOrdering(written) : written;
+  return fusedOrdering(node, op, operandOf(parts.operandNode, scope), parts.literal, polarity);
+}
+
+/** Fuses `operand in [literals]` and `literal in operand`. */
+function fuseMembership(node: ASTNode & { op: 'in' }, scope: Scope, polarity: boolean): Closure | undefined {
+  const [elementNode, containerNode] = node.args;
+  const elements = uniformLiterals(containerNode);
+  if (elements !== undefined) {
+    return fusedListMembership(operandOf(elementNode, scope), elements, polarity);
+  }
+
+  const key = primitiveLiteral(elementNode);
+  if (key !== undefined) {
+    return fusedKeyMembership(node, key, operandOf(containerNode, scope), polarity);
+  }
+  return undefined;
+}
+
+/** Returns the elements of a non-empty list literal whose elements are all literals of one JavaScript type. */
+function uniformLiterals(node: ASTNode): PrimitiveLiteral[] | undefined {
+  if (node.op !== 'list' || node.args.length === 0) {
+    return undefined;
+  }
+
+  const elements: PrimitiveLiteral[] = [];
+  for (const element of node.args) {
+    const literal = primitiveLiteral(element);
+    if (literal === undefined || typeof literal !== typeof elements[0] && elements.length > 0) {
+      return undefined;
+    }
+    elements.push(literal);
+  }
+  return elements;
+}
+
+function fuseStringMethod(node: ASTNode & { op: 'rcall' }, scope: Scope, polarity: boolean): Closure | undefined {
+  const [name, receiverNode, argumentNodes] = node.args;
+  const argument = argumentNodes.length === 1 ? primitiveLiteral(argumentNodes[0] as ASTNode) : undefined;
+  if (!FUSED_STRING_METHODS.has(name) || typeof argument !== 'string') {
+    return undefined;
+  }
+  return fusedStringMethod(node, name, operandOf(receiverNode, scope), argument, polarity);
+}
+
+/** Fuses has(root.field) for an attribute; other has() forms walk their fields in calls.ts. */
+function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean): Closure | undefined {
+  const [name, argumentNodes] = node.args;
+  const target = argumentNodes[0];
+  const operand = name === 'has' && argumentNodes.length === 1 && target !== undefined ? attributeOperand(target, scope) : undefined;
+  if (operand === undefined) {
+    return undefined;
+  }
+
+  const read = operand.read;
+  return (root) => {
+    const value = read(root);
+    if (value === undefined) {
+      return !polarity;
+    }
+    return isError(value) ? value : polarity;
+  };
+}

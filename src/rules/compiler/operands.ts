@@ -1,0 +1,84 @@
+// The value a fused closure tests, read with as few calls as possible. An
+// attribute such as request.method is read by its own reader, without the
+// selection closure around it, and a header such as
+// request.headers['user-agent'] by one Map.get on the reader's map. Any
+// other node is read through its ordinary closure.
+import type { ASTNode } from '@marcbachmann/cel-js';
+import { lookupFor } from './access.js';
+import { attributeReader, compileNode } from './compile-node.js';
+import { CompiledEvaluationError, fieldError, isError, siteError } from './errors.js';
+import { checkedTypeOf } from './frame.js';
+import type { Closure, Root, Scope } from './frame.js';
+
+export interface Operand {
+  /** Returns the value, an evaluation error, or undefined when the value is absent. */
+  readonly read: (root: Root) => unknown;
+  /** The error of an absent value, which CEL reports as a missing key or field. */
+  readonly missing: CompiledEvaluationError;
+}
+
+/** Returns the operand of node: an attribute, a header map read with a literal key, or any other compiled node. */
+export function operandOf(node: ASTNode, scope: Scope): Operand {
+  return attributeOperand(node, scope) ?? literalKeyOperand(node, scope) ?? { read: compileNode(node, scope), missing: absentValue(node) };
+}
+
+/** Returns a closure that reads operand and turns an absent value into its error. */
+export function closureOf(operand: Operand): Closure {
+  const { read, missing } = operand;
+  return (root) => {
+    const value = read(root);
+    return value === undefined ? missing : value;
+  };
+}
+
+/** Returns the operand of root.field, such as request.method, when node is one. */
+export function attributeOperand(node: ASTNode, scope: Scope): Operand | undefined {
+  if (node.op !== '.') {
+    return undefined;
+  }
+  const [targetNode, field] = node.args;
+  const reader = attributeReader(targetNode, field, scope);
+  if (reader === undefined) {
+    return undefined;
+  }
+  // Roots are Activations at run time; the reader reads its typed getters.
+  return { read: reader as unknown as (root: Root) => unknown, missing: fieldError(node, field) };
+}
+
+/**
+ * Returns the operand of map['key'] when map is typed map<string, string>,
+ * as header, cookie and form maps are. Those maps are JavaScript Maps, so
+ * the key is one Map.get. A missing map is the map's own error, and a
+ * missing key is this node's error, as in the unfused closures.
+ */
+export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefined {
+  if (node.op !== '[]') {
+    return undefined;
+  }
+  const [targetNode, keyNode] = node.args;
+  if (keyNode.op !== 'value' || typeof keyNode.args !== 'string' || checkedTypeOf(targetNode)?.name !== 'map<string, string>') {
+    return undefined;
+  }
+
+  const key = keyNode.args;
+  const container = operandOf(targetNode, scope);
+  const readContainer = container.read;
+  const containerMissing = container.missing;
+  const lookup = lookupFor(node);
+  const read = (root: Root): unknown => {
+    const map = readContainer(root);
+    if (map instanceof Map) {
+      return map.get(key);
+    }
+    if (map === undefined) {
+      return containerMissing;
+    }
+    return isError(map) ? map : lookup(map, key);
+  };
+  return { read, missing: siteError(node, 'no_such_key', `No such key: ${key}`) };
+}
+
+/** The error for an absent value from an ordinary closure, which returns errors itself and so never reports one. */
+function absentValue(node: ASTNode): CompiledEvaluationError {
+  return siteError(node, 'no_such_key', 'No such key');
+}
