@@ -9,6 +9,7 @@ import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError, siteError } from './errors.js';
 import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
+import { closureElementTest, ElementTest, StringTest } from './element-tests.js';
 import type { Operand } from './operands.js';
 import { COMPARATORS, listIncludes } from './relations.js';
 import { celEquals, comparable, kindOf, mapGet, toArray } from './values.js';
@@ -30,6 +31,17 @@ export function fusedEquality(operand: Operand, literal: PrimitiveLiteral, equal
     }
     return equalitySlowPath(value, literal, missing, equal);
   };
+}
+
+/** Builds element == literal, or element != literal, as a test of one macro element. */
+export function equalityElementTest(literal: PrimitiveLiteral, equal: boolean, missing: CompiledEvaluationError): ElementTest {
+  const slowPath = (value: unknown): unknown => equalitySlowPath(value, literal, missing, equal);
+  if (typeof literal === 'string') {
+    return new ElementTest(StringTest.Equals, literal, null, null, equal, slowPath);
+  }
+
+  const literalType = typeof literal;
+  return closureElementTest((value) => (typeof value === literalType ? (value === literal) === equal : slowPath(value)));
 }
 
 function equalitySlowPath(value: unknown, literal: PrimitiveLiteral, missing: CompiledEvaluationError, equal: boolean): unknown {
@@ -137,6 +149,21 @@ export function fusedListMembership(operand: Operand, elements: readonly Primiti
     }
     return listMembershipSlowPath(value, elements, missing, polarity);
   };
+}
+
+/** Builds element in [elements] as a test of one macro element. */
+export function listElementTest(elements: readonly PrimitiveLiteral[], polarity: boolean, missing: CompiledEvaluationError): ElementTest {
+  const slowPath = (value: unknown): unknown => listMembershipSlowPath(value, elements, missing, polarity);
+  const elementType = typeof elements[0];
+  if (elementType === 'string') {
+    return new ElementTest(StringTest.InSet, '', null, new Set<unknown>(elements), polarity, slowPath);
+  }
+  if (elementType === 'bigint') {
+    return closureElementTest((value) => (typeof value === 'bigint' ? containsInt(elements as readonly bigint[], value) === polarity : slowPath(value)));
+  }
+
+  const set = new Set<unknown>(elements);
+  return closureElementTest((value) => (typeof value === elementType ? set.has(value) === polarity : slowPath(value)));
 }
 
 /** Returns true when ints holds value; === compares bigints by value, and a loop avoids includes(), which measured slower. */

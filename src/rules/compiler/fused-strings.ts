@@ -8,6 +8,8 @@ import { noOverload } from './builtins.js';
 import { isError } from './errors.js';
 import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
+import { ElementTest, StringTest } from './element-tests.js';
+import type { StringTestKind } from './element-tests.js';
 import type { Operand } from './operands.js';
 
 export const FUSED_STRING_METHODS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches']);
@@ -45,6 +47,21 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
     }
   }
 }
+
+/** Builds element.name(argument) as a test of one macro element, for a predicate such as `name.startsWith('x-')`. */
+export function stringElementTest(node: ASTNode, name: string, argument: string, polarity: boolean, missing: CompiledEvaluationError): ElementTest {
+  const error = noOverload(node, name);
+  const otherwise = (value: unknown): unknown => notStringResult(value, missing, error);
+  const pattern = name === 'matches' ? new RegExp(argument) : null;
+  return new ElementTest(STRING_METHOD_TESTS[name] ?? StringTest.Matches, argument, pattern, null, polarity, otherwise);
+}
+
+const STRING_METHOD_TESTS: Readonly<Record<string, StringTestKind>> = {
+  startsWith: StringTest.StartsWith,
+  endsWith: StringTest.EndsWith,
+  contains: StringTest.Contains,
+  matches: StringTest.Matches,
+};
 
 function notStringResult(value: unknown, missing: CompiledEvaluationError, noOverloadError: CompiledEvaluationError): unknown {
   if (value === undefined) {

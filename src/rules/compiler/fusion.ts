@@ -9,10 +9,11 @@
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError } from './errors.js';
 import type { Closure, Scope } from './frame.js';
-import { fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, swappedOrdering } from './fused-relations.js';
+import type { ElementTest } from './element-tests.js';
+import { equalityElementTest, fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, listElementTest, swappedOrdering } from './fused-relations.js';
 import type { OrderingOperator, PrimitiveLiteral } from './fused-relations.js';
-import { fusedStringMethod, FUSED_STRING_METHODS } from './fused-strings.js';
-import { attributeOperand, operandOf } from './operands.js';
+import { fusedStringMethod, FUSED_STRING_METHODS, stringElementTest } from './fused-strings.js';
+import { absentValue, attributeOperand, operandOf } from './operands.js';
 
 /** Operators whose nodes compileFused may fuse; compileNode skips the attempt for the rest. */
 export const FUSABLE_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=', 'in', 'rcall', 'call', '!_']);
@@ -149,4 +150,44 @@ function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean
     }
     return isError(value) ? value : polarity;
   };
+}
+
+/**
+ * Returns a macro predicate as a test of the element itself when it is an
+ * equality, list membership or string test of the macro variable against
+ * literals, as in `name.startsWith('x-')`; undefined for other predicates.
+ */
+export function compileElementTest(node: ASTNode, variable: string, polarity = true): ElementTest | undefined {
+  const isVariable = (operand: ASTNode): boolean => operand.op === 'id' && operand.args === variable;
+
+  switch (node.op) {
+    case '!_':
+      return compileElementTest(node.args, variable, !polarity);
+    case '==':
+    case '!=': {
+      const parts = operandAndLiteral(node);
+      if (parts === undefined || !isVariable(parts.operandNode)) {
+        return undefined;
+      }
+      return equalityElementTest(parts.literal, (node.op === '==') === polarity, absentValue(parts.operandNode));
+    }
+    case 'in': {
+      const [elementNode, containerNode] = node.args;
+      const elements = uniformLiterals(containerNode);
+      if (elements === undefined || !isVariable(elementNode)) {
+        return undefined;
+      }
+      return listElementTest(elements, polarity, absentValue(elementNode));
+    }
+    case 'rcall': {
+      const [name, receiverNode, argumentNodes] = node.args;
+      const argument = argumentNodes.length === 1 ? primitiveLiteral(argumentNodes[0] as ASTNode) : undefined;
+      if (!FUSED_STRING_METHODS.has(name) || !isVariable(receiverNode) || typeof argument !== 'string') {
+        return undefined;
+      }
+      return stringElementTest(node, name, argument, polarity, absentValue(receiverNode));
+    }
+    default:
+      return undefined;
+  }
 }

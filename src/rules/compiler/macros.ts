@@ -1,13 +1,15 @@
 // The comprehension macros all, exists, exists_one, map and filter, as in
 // cel-js 8. all and exists keep the first error and return it only when no
 // element decides the result. exists_one, map and filter return the first
-// error at once. A list range is walked by index and other ranges through
-// their iterator, so the loop over a list sees one kind of value.
+// error at once.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { CompiledEvaluationError, isError, siteError } from './errors.js';
 import { newSlot } from './frame.js';
 import type { Closure, Root, Scope } from './frame.js';
+import { runElementTest } from './element-tests.js';
+import type { ElementTest } from './element-tests.js';
 import { compileNode } from './compile-node.js';
+import { compileElementTest } from './fusion.js';
 import { iterationRange } from './values.js';
 
 type MacroCompiler = (node: ASTNode & { op: 'rcall' }, scope: Scope) => Closure;
@@ -17,10 +19,11 @@ type Loop = (items: Iterable<unknown>, root: Root) => unknown;
 
 /**
  * Builds the closure of a macro: it evaluates the range, runs loop over its
- * items with the variable in slot, and then clears the slot, so the shared
- * slots array does not keep a request's values alive after the evaluation.
+ * items and then clears the slot of the macro variable, if it has one, so
+ * the shared slots array does not keep a request's values alive after the
+ * evaluation.
  */
-function macroClosure(node: ASTNode & { op: 'rcall' }, scope: Scope, slot: number, loop: Loop): Closure {
+function macroClosure(node: ASTNode & { op: 'rcall' }, scope: Scope, slot: number | null, loop: Loop): Closure {
   const receiverNode = node.args[1];
   const range = compileNode(receiverNode, scope);
   const badRange = siteError(receiverNode, 'invalid_comprehension_range', 'the range of a comprehension must be a list or a map');
@@ -37,7 +40,9 @@ function macroClosure(node: ASTNode & { op: 'rcall' }, scope: Scope, slot: numbe
     }
 
     const result = loop(items, root);
-    slots[slot] = undefined;
+    if (slot !== null) {
+      slots[slot] = undefined;
+    }
     return result;
   };
 }
@@ -59,12 +64,9 @@ function predicateError(node: ASTNode & { op: 'rcall' }, label: string, index = 
 /** all() (decisive false) or exists() (decisive true). */
 function quantifier(name: 'all' | 'exists', decisive: boolean): MacroCompiler {
   return (node, scope) => {
-    const { slot, args } = macroArguments(node, scope);
-    const [predicate] = args as [Closure];
     const notBool = predicateError(node, `${name}(var, predicate)`);
-    const slots = scope.slots;
 
-    /** Returns decisive at the first element that decides, else the first error, else !decisive. */
+    /** Returns the first error so far, or result when it is the first error; a non-bool result counts as notBool. */
     const settle = (result: unknown, firstError: CompiledEvaluationError | null): CompiledEvaluationError | null => {
       if (firstError !== null || result === !decisive) {
         return firstError;
@@ -72,20 +74,17 @@ function quantifier(name: 'all' | 'exists', decisive: boolean): MacroCompiler {
       return isError(result) ? result : notBool;
     };
 
+    const [variableNode, predicateNode] = node.args[2] as [ASTNode & { op: 'id' }, ASTNode];
+    const test = compileElementTest(predicateNode, variableNode.args);
+    if (test !== undefined) {
+      return macroClosure(node, scope, null, (items) => quantifyElements(items, test, decisive, settle));
+    }
+
+    const { slot, args } = macroArguments(node, scope);
+    const [predicate] = args as [Closure];
+    const slots = scope.slots;
     return macroClosure(node, scope, slot, (items, root) => {
       let firstError: CompiledEvaluationError | null = null;
-      if (Array.isArray(items)) {
-        for (let i = 0; i < items.length; i++) {
-          slots[slot] = items[i];
-          const result = predicate(root);
-          if (result === decisive) {
-            return decisive;
-          }
-          firstError = settle(result, firstError);
-        }
-        return firstError ?? !decisive;
-      }
-
       for (const item of items) {
         slots[slot] = item;
         const result = predicate(root);
@@ -97,6 +96,32 @@ function quantifier(name: 'all' | 'exists', decisive: boolean): MacroCompiler {
       return firstError ?? !decisive;
     });
   };
+}
+
+type Settle = (result: unknown, firstError: CompiledEvaluationError | null) => CompiledEvaluationError | null;
+
+/** Runs all() or exists() with a predicate compiled as an element test, so each element costs no closure call and no slot. */
+function quantifyElements(items: Iterable<unknown>, test: ElementTest, decisive: boolean, settle: Settle): unknown {
+  let firstError: CompiledEvaluationError | null = null;
+  if (Array.isArray(items)) {
+    for (let i = 0; i < items.length; i++) {
+      const result = runElementTest(test, items[i]);
+      if (result === decisive) {
+        return decisive;
+      }
+      firstError = settle(result, firstError);
+    }
+    return firstError ?? !decisive;
+  }
+
+  for (const item of items) {
+    const result = runElementTest(test, item);
+    if (result === decisive) {
+      return decisive;
+    }
+    firstError = settle(result, firstError);
+  }
+  return firstError ?? !decisive;
 }
 
 const existsOne: MacroCompiler = (node, scope) => {

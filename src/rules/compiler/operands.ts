@@ -78,7 +78,7 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
   return { read, missing: siteError(node, 'no_such_key', `No such key: ${key}`) };
 }
 
-/** The error for an absent value from an ordinary closure, which returns errors itself and so never reports one. */
-function absentValue(node: ASTNode): CompiledEvaluationError {
+/** The error for an absent value from an ordinary closure or a macro element, which are never absent in practice. */
+export function absentValue(node: ASTNode): CompiledEvaluationError {
   return siteError(node, 'no_such_key', 'No such key');
 }
