@@ -10,6 +10,7 @@ import { isError, siteError } from './errors.js';
 import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
 import { closureElementTest, ElementTest, StringTest } from './element-tests.js';
+import { readHotAttribute } from './attribute-readers.js';
 import type { Operand } from './operands.js';
 import { COMPARATORS, listIncludes } from './relations.js';
 import { celEquals, comparable, kindOf, mapGet, toArray } from './values.js';
@@ -22,10 +23,10 @@ export type OrderingOperator = '<' | '<=' | '>' | '>=';
 
 /** Builds operand == literal, or operand != literal when equal is false. */
 export function fusedEquality(operand: Operand, literal: PrimitiveLiteral, equal: boolean): Closure {
-  const { read, missing } = operand;
+  const { read, hot, missing } = operand;
   const literalType = typeof literal;
   return (root) => {
-    const value = read(root);
+    const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
     if (typeof value === literalType) {
       return (value === literal) === equal;
     }
@@ -59,7 +60,7 @@ function equalitySlowPath(value: unknown, literal: PrimitiveLiteral, missing: Co
  * around, and node is the comparison as written, for its error.
  */
 export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Operand, literal: PrimitiveLiteral, polarity: boolean): Closure {
-  const { read, missing } = operand;
+  const { read, hot, missing } = operand;
   const literalType = typeof literal;
   const noOverload = siteError(node, 'no_such_overload', `no such overload for ${node.op} on these operand types`);
   const slowPath = (value: unknown): unknown => orderingSlowPath(value, op, literal, missing, noOverload, polarity);
@@ -70,22 +71,22 @@ export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Oper
   switch (op) {
     case '<':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === literalType ? ((value as number) < bound) === polarity : slowPath(value);
       };
     case '<=':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === literalType ? ((value as number) <= bound) === polarity : slowPath(value);
       };
     case '>':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === literalType ? ((value as number) > bound) === polarity : slowPath(value);
       };
     case '>=':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === literalType ? ((value as number) >= bound) === polarity : slowPath(value);
       };
   }
@@ -129,11 +130,11 @@ export function swappedOrdering(op: OrderingOperator): OrderingOperator {
  * comparison.
  */
 export function fusedListMembership(operand: Operand, elements: readonly PrimitiveLiteral[], polarity: boolean): Closure {
-  const { read, missing } = operand;
+  const { read, hot, missing } = operand;
   const elementType = typeof elements[0];
   if (elementType === 'bigint') {
     return (root) => {
-      const value = read(root);
+      const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
       if (typeof value === 'bigint') {
         return containsInt(elements as readonly bigint[], value) === polarity;
       }
@@ -143,7 +144,7 @@ export function fusedListMembership(operand: Operand, elements: readonly Primiti
 
   const set = new Set<unknown>(elements);
   return (root) => {
-    const value = read(root);
+    const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
     if (typeof value === elementType) {
       return set.has(value) === polarity;
     }
@@ -188,10 +189,10 @@ function listMembershipSlowPath(value: unknown, elements: readonly PrimitiveLite
 
 /** Builds key in operand, where operand is usually a header, cookie or form Map. */
 export function fusedKeyMembership(node: ASTNode, key: PrimitiveLiteral, operand: Operand, polarity: boolean): Closure {
-  const { read, missing } = operand;
+  const { read, hot, missing } = operand;
   const noOverload = siteError(node, 'no_such_overload', "no such overload for 'in' on this right-hand operand type");
   return (root) => {
-    const container = read(root);
+    const container = hot >= 0 ? readHotAttribute(root, hot) : read(root);
     if (container instanceof Map) {
       return (container.get(key) !== undefined) === polarity;
     }

@@ -10,13 +10,14 @@ import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
 import { ElementTest, StringTest } from './element-tests.js';
 import type { StringTestKind } from './element-tests.js';
+import { readHotAttribute } from './attribute-readers.js';
 import type { Operand } from './operands.js';
 
 export const FUSED_STRING_METHODS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches']);
 
 /** Builds operand.name(argument), or its negation when polarity is false; name is one of FUSED_STRING_METHODS. */
 export function fusedStringMethod(node: ASTNode, name: string, operand: Operand, argument: string, polarity: boolean): Closure {
-  const { read, missing } = operand;
+  const { read, hot, missing } = operand;
   const error = noOverload(node, name);
   const slowPath = (value: unknown): unknown => notStringResult(value, missing, error);
 
@@ -25,23 +26,23 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
   switch (name) {
     case 'startsWith':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === 'string' ? value.startsWith(argument) === polarity : slowPath(value);
       };
     case 'endsWith':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === 'string' ? value.endsWith(argument) === polarity : slowPath(value);
       };
     case 'contains':
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === 'string' ? value.includes(argument) === polarity : slowPath(value);
       };
     default: {
       const pattern = new RegExp(argument);
       return (root) => {
-        const value = read(root);
+        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
         return typeof value === 'string' ? pattern.test(value) === polarity : slowPath(value);
       };
     }

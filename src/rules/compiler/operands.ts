@@ -8,19 +8,28 @@ import { lookupFor } from './access.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { CompiledEvaluationError, fieldError, isError, siteError } from './errors.js';
 import { checkedTypeOf } from './frame.js';
+import { HOT_ATTRIBUTES, readHotAttribute } from './attribute-readers.js';
 import type { Closure, Root, Scope } from './frame.js';
 
 export interface Operand {
   /** Returns the value, an evaluation error, or undefined when the value is absent. */
   readonly read: (root: Root) => unknown;
+  /**
+   * The attribute's number in HOT_ATTRIBUTES, or -1. Fused closures read a
+   * hot attribute with readHotAttribute(root, hot) instead of calling read.
+   * That test is written out in each closure, because V8 did not inline a
+   * helper function that held it, which cost a call per evaluation.
+   */
+  readonly hot: number;
   /** The error of an absent value, which CEL reports as a missing key or field. */
   readonly missing: CompiledEvaluationError;
 }
 
 /** Returns the operand of node: an attribute, a header map read with a literal key, or any other compiled node. */
 export function operandOf(node: ASTNode, scope: Scope): Operand {
-  return attributeOperand(node, scope) ?? literalKeyOperand(node, scope) ?? { read: compileNode(node, scope), missing: absentValue(node) };
+  return attributeOperand(node, scope) ?? literalKeyOperand(node, scope) ?? { read: compileNode(node, scope), hot: -1, missing: absentValue(node) };
 }
+
 
 /** Returns a closure that reads operand and turns an absent value into its error. */
 export function closureOf(operand: Operand): Closure {
@@ -42,7 +51,8 @@ export function attributeOperand(node: ASTNode, scope: Scope): Operand | undefin
     return undefined;
   }
   // Roots are Activations at run time; the reader reads its typed getters.
-  return { read: reader as unknown as (root: Root) => unknown, missing: fieldError(node, field) };
+  const hot = HOT_ATTRIBUTES.get(`${(targetNode as ASTNode & { op: 'id' }).args}.${field}`) ?? -1;
+  return { read: reader as unknown as (root: Root) => unknown, hot, missing: fieldError(node, field) };
 }
 
 /**
@@ -62,11 +72,10 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
 
   const key = keyNode.args;
   const container = operandOf(targetNode, scope);
-  const readContainer = container.read;
-  const containerMissing = container.missing;
+  const { read: readContainer, hot, missing: containerMissing } = container;
   const lookup = lookupFor(node);
   const read = (root: Root): unknown => {
-    const map = readContainer(root);
+    const map = hot >= 0 ? readHotAttribute(root, hot) : readContainer(root);
     if (map instanceof Map) {
       return map.get(key);
     }
@@ -75,7 +84,7 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
     }
     return isError(map) ? map : lookup(map, key);
   };
-  return { read, missing: siteError(node, 'no_such_key', `No such key: ${key}`) };
+  return { read, hot: -1, missing: siteError(node, 'no_such_key', `No such key: ${key}`) };
 }
 
 /** The error for an absent value from an ordinary closure or a macro element, which are never absent in practice. */
