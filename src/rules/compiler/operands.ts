@@ -8,7 +8,7 @@ import { lookupFor } from './access.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { CompiledEvaluationError, fieldError, isError, siteError } from './errors.js';
 import { checkedTypeOf } from './frame.js';
-import { HOT_ATTRIBUTES, readHotAttribute } from './attribute-readers.js';
+import { HEADER_VALUE_READERS, HOT_ATTRIBUTES, readHotAttribute } from './attribute-readers.js';
 import type { Closure, Root, Scope } from './frame.js';
 
 export interface Operand {
@@ -71,8 +71,14 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
   }
 
   const key = keyNode.args;
+  const missing = siteError(node, 'no_such_key', `No such key: ${key}`);
   const container = operandOf(targetNode, scope);
   const { read: readContainer, hot, missing: containerMissing } = container;
+  const headerValue = headerValueReader(targetNode, scope);
+  if (headerValue !== undefined) {
+    return { read: headerValue(key, containerMissing), hot: -1, missing };
+  }
+
   const lookup = lookupFor(node);
   const read = (root: Root): unknown => {
     const map = hot >= 0 ? readHotAttribute(root, hot) : readContainer(root);
@@ -84,7 +90,17 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
     }
     return isError(map) ? map : lookup(map, key);
   };
-  return { read, hot: -1, missing: siteError(node, 'no_such_key', `No such key: ${key}`) };
+  return { read, hot: -1, missing };
+}
+
+/** Returns the builder of a single-header read when node is request.headers or response.headers. */
+function headerValueReader(node: ASTNode, scope: Scope): ((name: string, mapMissing: unknown) => (root: Root) => unknown) | undefined {
+  if (node.op !== '.' || attributeOperand(node, scope) === undefined) {
+    return undefined;
+  }
+  const [rootNode, field] = node.args;
+  const name = `${(rootNode as ASTNode & { op: 'id' }).args}.${field}`;
+  return Object.hasOwn(HEADER_VALUE_READERS, name) ? HEADER_VALUE_READERS[name] : undefined;
 }
 
 /** The error for an absent value from an ordinary closure or a macro element, which are never absent in practice. */
