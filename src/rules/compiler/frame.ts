@@ -1,7 +1,7 @@
 // The values a compiled closure reads while it runs, and the compiler's scope.
 import type { NamedLists } from '../functions/named-lists.js';
 
-/** The attribute roots of one evaluation: an Activation, or a plain object in tests. */
+/** The attribute roots of one evaluation, an Activation at run time. */
 export type Root = Readonly<Record<string, unknown>>;
 
 /** A compiled expression node. */

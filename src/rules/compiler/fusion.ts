@@ -1,11 +1,11 @@
 // Recognises the shapes most conditions are made of and compiles each into
-// one closure instead of a closure per node: an operand compared with a
-// literal, a string test with a literal argument, membership in a literal
-// list or of a literal key in a map, and has() of an attribute, each
-// optionally negated. The operand is read directly (see operands.ts). On a
-// shared 2-CPU machine with Node 24 this took `source.address == '...'`
-// from about 11 ns to about 5 ns per evaluation (bench/cel). Any other
-// shape returns undefined and compiles node by node.
+// one closure instead of a closure per node. The shapes are an operand
+// compared with a literal, a string test with a literal argument,
+// membership in a literal list or of a literal key in a map, and has() of
+// an attribute, each optionally negated. The operand is read directly (see
+// operands.ts). In bench/cel on a shared 2-CPU machine with Node 24, this
+// took `source.address == '198.51.100.7'` from 15 to 22 ns to about 6 ns
+// per evaluation. Any other shape compiles node by node.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError } from './errors.js';
 import type { Closure, Scope } from './frame.js';
@@ -153,9 +153,9 @@ function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean
 }
 
 /**
- * Returns a macro predicate as a test of the element itself when it is an
- * equality, list membership or string test of the macro variable against
- * literals, as in `name.startsWith('x-')`; undefined for other predicates.
+ * Returns a macro predicate as a test of the element itself, or undefined.
+ * The predicate must compare the macro variable with literals: equality,
+ * list membership or a string test, as in `name.startsWith('x-')`.
  */
 export function compileElementTest(node: ASTNode, variable: string, polarity = true): ElementTest | undefined {
   const isVariable = (operand: ASTNode): boolean => operand.op === 'id' && operand.args === variable;

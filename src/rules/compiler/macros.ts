@@ -18,10 +18,9 @@ type MacroCompiler = (node: ASTNode & { op: 'rcall' }, scope: Scope) => Closure;
 type Loop = (items: Iterable<unknown>, root: Root) => unknown;
 
 /**
- * Builds the closure of a macro: it evaluates the range, runs loop over its
- * items and then clears the slot of the macro variable, if it has one, so
- * the shared slots array does not keep a request's values alive after the
- * evaluation.
+ * Builds the closure of a macro, which evaluates the range and runs loop
+ * over its items. It then clears the slot of the macro variable, if it has
+ * one, so the shared slots array keeps no request's values alive.
  */
 function macroClosure(node: ASTNode & { op: 'rcall' }, scope: Scope, slot: number | null, loop: Loop): Closure {
   const receiverNode = node.args[1];

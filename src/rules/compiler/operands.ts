@@ -103,7 +103,7 @@ function headerValueReader(node: ASTNode, scope: Scope): ((name: string, mapMiss
   return Object.hasOwn(HEADER_VALUE_READERS, name) ? HEADER_VALUE_READERS[name] : undefined;
 }
 
-/** The error for an absent value from an ordinary closure or a macro element, which are never absent in practice. */
+/** Builds the error of an absent value from an ordinary closure or a macro element; neither is absent in practice. */
 export function absentValue(node: ASTNode): CompiledEvaluationError {
   return siteError(node, 'no_such_key', 'No such key');
 }

@@ -80,7 +80,7 @@ export function compileMembership(node: ASTNode, element: Closure, container: Cl
   };
 }
 
-/** Returns true when list holds an element equal to value under CEL equality. */
+/** Returns true when list contains an element equal to value under CEL equality. */
 export function listIncludes(list: readonly unknown[], value: unknown): boolean {
   for (const item of list) {
     if (item === value || celEquals(value, item)) {
