@@ -97,11 +97,11 @@ export function readHotAttribute(root: Readonly<Record<string, unknown>>, id: nu
 /**
  * Builders of the read of one header by a literal name, such as
  * request.headers['user-agent'], for the two header maps. Each builder is
- * its own function literal, so the getter call inside always has the same receiver class
- * and V8 inlines it. The generic read calls the map's reader through a call
- * site that every map shares, which cost a second call. A read returns the
- * value, undefined for a missing header, or mapMissing while the map is not
- * known yet.
+ * its own function literal, so the getter call inside always has the same
+ * receiver class and V8 inlines it. The generic read calls the map's
+ * reader through a call site that every map shares, which cost a second
+ * call. A read returns the value, undefined for a missing header, or
+ * mapMissing while the map is not known yet.
  */
 export const HEADER_VALUE_READERS: Readonly<Record<string, (name: string, mapMissing: unknown) => (root: Readonly<Record<string, unknown>>) => unknown>> = {
   'request.headers': (name, mapMissing) => (root) => {
