@@ -11,6 +11,8 @@ import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
 import { closureElementTest, ElementTest, StringTest } from './element-tests.js';
 import { readHotAttribute } from './attribute-readers.js';
+import { finishLogical } from './logic.js';
+import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
 import { COMPARATORS, listIncludes } from './relations.js';
 import { celEquals, comparable, kindOf, mapGet, toArray } from './values.js';
@@ -22,15 +24,13 @@ export type PrimitiveLiteral = string | bigint | number | boolean;
 export type OrderingOperator = '<' | '<=' | '>' | '>=';
 
 /** Builds operand == literal, or operand != literal when equal is false. */
-export function fusedEquality(operand: Operand, literal: PrimitiveLiteral, equal: boolean): Closure {
+export function fusedEquality(operand: Operand, literal: PrimitiveLiteral, equal: boolean, tail: LogicalTail | null): Closure {
   const { read, hot, missing } = operand;
   const literalType = typeof literal;
   return (root) => {
     const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-    if (typeof value === literalType) {
-      return (value === literal) === equal;
-    }
-    return equalitySlowPath(value, literal, missing, equal);
+    const result = typeof value === literalType ? (value === literal) === equal : equalitySlowPath(value, literal, missing, equal);
+    return tail === null ? result : finishLogical(tail, result, root);
   };
 }
 
@@ -59,7 +59,7 @@ function equalitySlowPath(value: unknown, literal: PrimitiveLiteral, missing: Co
  * Builds operand op literal. The caller has turned `literal op operand`
  * around, and node is the comparison as written, for its error.
  */
-export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Operand, literal: PrimitiveLiteral, polarity: boolean): Closure {
+export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Operand, literal: PrimitiveLiteral, polarity: boolean, tail: LogicalTail | null): Closure {
   const { read, hot, missing } = operand;
   const literalType = typeof literal;
   const noOverload = siteError(node, 'no_such_overload', `no such overload for ${node.op} on these operand types`);
@@ -72,22 +72,26 @@ export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Oper
     case '<':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === literalType ? ((value as number) < bound) === polarity : slowPath(value);
+        const result = typeof value === literalType ? ((value as number) < bound) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     case '<=':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === literalType ? ((value as number) <= bound) === polarity : slowPath(value);
+        const result = typeof value === literalType ? ((value as number) <= bound) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     case '>':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === literalType ? ((value as number) > bound) === polarity : slowPath(value);
+        const result = typeof value === literalType ? ((value as number) > bound) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     case '>=':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === literalType ? ((value as number) >= bound) === polarity : slowPath(value);
+        const result = typeof value === literalType ? ((value as number) >= bound) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
   }
 }
@@ -128,26 +132,22 @@ export function swappedOrdering(op: OrderingOperator): OrderingOperator {
  * such as a double tested against ints, take the element-by-element CEL
  * comparison.
  */
-export function fusedListMembership(operand: Operand, elements: readonly PrimitiveLiteral[], polarity: boolean): Closure {
+export function fusedListMembership(operand: Operand, elements: readonly PrimitiveLiteral[], polarity: boolean, tail: LogicalTail | null): Closure {
   const { read, hot, missing } = operand;
   const elementType = typeof elements[0];
   if (elementType === 'bigint') {
     return (root) => {
       const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-      if (typeof value === 'bigint') {
-        return containsInt(elements as readonly bigint[], value) === polarity;
-      }
-      return listMembershipSlowPath(value, elements, missing, polarity);
+      const result = typeof value === 'bigint' ? containsInt(elements as readonly bigint[], value) === polarity : listMembershipSlowPath(value, elements, missing, polarity);
+      return tail === null ? result : finishLogical(tail, result, root);
     };
   }
 
   const set = new Set<unknown>(elements);
   return (root) => {
     const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-    if (typeof value === elementType) {
-      return set.has(value) === polarity;
-    }
-    return listMembershipSlowPath(value, elements, missing, polarity);
+    const result = typeof value === elementType ? set.has(value) === polarity : listMembershipSlowPath(value, elements, missing, polarity);
+    return tail === null ? result : finishLogical(tail, result, root);
   };
 }
 
@@ -187,15 +187,13 @@ function listMembershipSlowPath(value: unknown, elements: readonly PrimitiveLite
 }
 
 /** Builds key in operand, where operand is usually a header, cookie or form Map. */
-export function fusedKeyMembership(node: ASTNode, key: PrimitiveLiteral, operand: Operand, polarity: boolean): Closure {
+export function fusedKeyMembership(node: ASTNode, key: PrimitiveLiteral, operand: Operand, polarity: boolean, tail: LogicalTail | null): Closure {
   const { read, hot, missing } = operand;
   const noOverload = siteError(node, 'no_such_overload', "no such overload for 'in' on this right-hand operand type");
   return (root) => {
     const container = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-    if (container instanceof Map) {
-      return (container.get(key) !== undefined) === polarity;
-    }
-    return keyMembershipSlowPath(container, key, missing, noOverload, polarity);
+    const result = container instanceof Map ? (container.get(key) !== undefined) === polarity : keyMembershipSlowPath(container, key, missing, noOverload, polarity);
+    return tail === null ? result : finishLogical(tail, result, root);
   };
 }
 

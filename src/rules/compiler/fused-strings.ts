@@ -11,12 +11,14 @@ import type { Closure } from './frame.js';
 import { ElementTest, StringTest } from './element-tests.js';
 import type { StringTestKind } from './element-tests.js';
 import { readHotAttribute } from './attribute-readers.js';
+import { finishLogical } from './logic.js';
+import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
 
 export const FUSED_STRING_METHODS: ReadonlySet<string> = new Set(['startsWith', 'endsWith', 'contains', 'matches']);
 
 /** Builds operand.name(argument), or its negation when polarity is false; name is one of FUSED_STRING_METHODS. */
-export function fusedStringMethod(node: ASTNode, name: string, operand: Operand, argument: string, polarity: boolean): Closure {
+export function fusedStringMethod(node: ASTNode, name: string, operand: Operand, argument: string, polarity: boolean, tail: LogicalTail | null): Closure {
   const { read, hot, missing } = operand;
   const error = noOverload(node, name);
   const slowPath = (value: unknown): unknown => notStringResult(value, missing, error);
@@ -27,23 +29,27 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
     case 'startsWith':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === 'string' ? value.startsWith(argument) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? value.startsWith(argument) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     case 'endsWith':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === 'string' ? value.endsWith(argument) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? value.endsWith(argument) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     case 'contains':
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === 'string' ? value.includes(argument) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? value.includes(argument) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     default: {
       const pattern = new RegExp(argument);
       return (root) => {
         const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
-        return typeof value === 'string' ? pattern.test(value) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? pattern.test(value) === polarity : slowPath(value);
+        return tail === null ? result : finishLogical(tail, result, root);
       };
     }
   }

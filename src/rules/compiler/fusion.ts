@@ -10,6 +10,8 @@ import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError } from './errors.js';
 import type { Closure, Scope } from './frame.js';
 import type { ElementTest } from './element-tests.js';
+import { finishLogical } from './logic.js';
+import type { LogicalTail } from './logic.js';
 import { equalityElementTest, fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, listElementTest, swappedOrdering } from './fused-relations.js';
 import type { OrderingOperator, PrimitiveLiteral } from './fused-relations.js';
 import { fusedStringMethod, FUSED_STRING_METHODS, stringElementTest } from './fused-strings.js';
@@ -18,25 +20,29 @@ import { absentValue, attributeOperand, operandOf } from './operands.js';
 /** Operators whose nodes compileFused may fuse; compileNode skips the attempt for the rest. */
 export const FUSABLE_OPERATORS: ReadonlySet<string> = new Set(['==', '!=', '<', '<=', '>', '>=', 'in', 'rcall', 'call', '!_']);
 
-/** Returns one closure for node, or for !node when polarity is false; undefined when node has no fused shape. */
-export function compileFused(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+/**
+ * Returns one closure for node, or for !node when polarity is false, or
+ * undefined when node has no fused shape. With a tail, node is the left
+ * operand of || or &&, and the closure computes the whole operator.
+ */
+export function compileFused(node: ASTNode, scope: Scope, polarity: boolean, tail: LogicalTail | null = null): Closure | undefined {
   switch (node.op) {
     case '==':
     case '!=':
-      return fuseEquality(node, scope, polarity);
+      return fuseEquality(node, scope, polarity, tail);
     case '<':
     case '<=':
     case '>':
     case '>=':
-      return fuseOrdering(node, scope, polarity);
+      return fuseOrdering(node, scope, polarity, tail);
     case 'in':
-      return fuseMembership(node, scope, polarity);
+      return fuseMembership(node, scope, polarity, tail);
     case 'rcall':
-      return fuseStringMethod(node, scope, polarity);
+      return fuseStringMethod(node, scope, polarity, tail);
     case 'call':
-      return fuseHas(node, scope, polarity);
+      return fuseHas(node, scope, polarity, tail);
     case '!_':
-      return compileFused(node.args, scope, !polarity);
+      return compileFused(node.args, scope, !polarity, tail);
     default:
       return undefined;
   }
@@ -73,36 +79,36 @@ function operandAndLiteral(node: ASTNode): { operandNode: ASTNode; literal: Prim
   return undefined;
 }
 
-function fuseEquality(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+function fuseEquality(node: ASTNode, scope: Scope, polarity: boolean, tail: LogicalTail | null): Closure | undefined {
   const parts = operandAndLiteral(node);
   if (parts === undefined) {
     return undefined;
   }
   const equal = (node.op === '==') === polarity;
-  return fusedEquality(operandOf(parts.operandNode, scope), parts.literal, equal);
+  return fusedEquality(operandOf(parts.operandNode, scope), parts.literal, equal, tail);
 }
 
-function fuseOrdering(node: ASTNode, scope: Scope, polarity: boolean): Closure | undefined {
+function fuseOrdering(node: ASTNode, scope: Scope, polarity: boolean, tail: LogicalTail | null): Closure | undefined {
   const parts = operandAndLiteral(node);
   if (parts === undefined) {
     return undefined;
   }
   const written = node.op as OrderingOperator;
   const op = parts.literalFirst ? swappedOrdering(written) : written;
-  return fusedOrdering(node, op, operandOf(parts.operandNode, scope), parts.literal, polarity);
+  return fusedOrdering(node, op, operandOf(parts.operandNode, scope), parts.literal, polarity, tail);
 }
 
 /** Fuses `operand in [literals]` and `literal in operand`. */
-function fuseMembership(node: ASTNode & { op: 'in' }, scope: Scope, polarity: boolean): Closure | undefined {
+function fuseMembership(node: ASTNode & { op: 'in' }, scope: Scope, polarity: boolean, tail: LogicalTail | null): Closure | undefined {
   const [elementNode, containerNode] = node.args;
   const elements = uniformLiterals(containerNode);
   if (elements !== undefined) {
-    return fusedListMembership(operandOf(elementNode, scope), elements, polarity);
+    return fusedListMembership(operandOf(elementNode, scope), elements, polarity, tail);
   }
 
   const key = primitiveLiteral(elementNode);
   if (key !== undefined) {
-    return fusedKeyMembership(node, key, operandOf(containerNode, scope), polarity);
+    return fusedKeyMembership(node, key, operandOf(containerNode, scope), polarity, tail);
   }
   return undefined;
 }
@@ -124,17 +130,17 @@ function uniformLiterals(node: ASTNode): PrimitiveLiteral[] | undefined {
   return elements;
 }
 
-function fuseStringMethod(node: ASTNode & { op: 'rcall' }, scope: Scope, polarity: boolean): Closure | undefined {
+function fuseStringMethod(node: ASTNode & { op: 'rcall' }, scope: Scope, polarity: boolean, tail: LogicalTail | null): Closure | undefined {
   const [name, receiverNode, argumentNodes] = node.args;
   const argument = argumentNodes.length === 1 ? primitiveLiteral(argumentNodes[0] as ASTNode) : undefined;
   if (!FUSED_STRING_METHODS.has(name) || typeof argument !== 'string') {
     return undefined;
   }
-  return fusedStringMethod(node, name, operandOf(receiverNode, scope), argument, polarity);
+  return fusedStringMethod(node, name, operandOf(receiverNode, scope), argument, polarity, tail);
 }
 
 /** Fuses has(root.field) for an attribute; other has() forms walk their fields in calls.ts. */
-function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean): Closure | undefined {
+function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean, tail: LogicalTail | null): Closure | undefined {
   const [name, argumentNodes] = node.args;
   const target = argumentNodes[0];
   const operand = name === 'has' && argumentNodes.length === 1 && target !== undefined ? attributeOperand(target, scope) : undefined;
@@ -145,11 +151,14 @@ function fuseHas(node: ASTNode & { op: 'call' }, scope: Scope, polarity: boolean
   const read = operand.read;
   return (root) => {
     const value = read(root);
-    if (value === undefined) {
-      return !polarity;
-    }
-    return isError(value) ? value : polarity;
+    const result = value === undefined ? !polarity : presence(value, polarity);
+    return tail === null ? result : finishLogical(tail, result, root);
   };
+}
+
+/** Returns has() of a value that is not undefined: polarity, or the value when it is an error. */
+function presence(value: unknown, polarity: boolean): unknown {
+  return isError(value) ? value : polarity;
 }
 
 /**
