@@ -4,6 +4,7 @@
 // no_matching_overload, as in cel-js.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { siteError } from './errors.js';
+import type { CompiledEvaluationError } from './errors.js';
 import { kindOf, mapSize, toArray } from './values.js';
 import type { MapValue } from './values.js';
 
@@ -23,7 +24,8 @@ export function functionKey(name: string, arity: number, receiver: boolean): str
   return `${receiver ? 'method' : 'global'}:${name}/${arity}`;
 }
 
-function noOverload(node: ASTNode, name: string): Error {
+/** Builds the error of a call site whose argument types match no overload of name. */
+export function noOverload(node: ASTNode, name: string): CompiledEvaluationError {
   return siteError(node, 'no_matching_overload', `found no matching overload for '${name}' with these argument types`);
 }
 

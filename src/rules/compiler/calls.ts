@@ -1,16 +1,14 @@
-// Function calls, has(), the comprehension macros (all, exists, exists_one,
-// map, filter) and cel.bind. Macros follow cel-js 8. all and exists keep
-// the first error and return it only when no element decides the result.
-// exists_one, map and filter return the first error at once.
+// Function calls, has(), inList() and cel.bind. The comprehension macros
+// are in macros.ts.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { hasField } from './access.js';
-import { CompiledEvaluationError, isError, siteError } from './errors.js';
-import { UnsupportedConstruct } from './frame.js';
-import type { Closure, Frame, Scope } from './frame.js';
+import { isError, siteError } from './errors.js';
+import { newSlot, UnsupportedConstruct } from './frame.js';
+import type { Closure, Scope } from './frame.js';
 import type { Activation } from '../activation.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { findFunction } from './function-table.js';
-import { iterationRange } from './values.js';
+import { MACROS } from './macros.js';
 
 export function compileCall(node: ASTNode & { op: 'call' }, scope: Scope): Closure {
   const [name, argumentNodes] = node.args;
@@ -58,27 +56,27 @@ function callClosure(body: (...args: unknown[]) => unknown, args: readonly Closu
       return () => body();
     case 1: {
       const [a] = args as [Closure];
-      return (frame) => {
-        const first = a(frame);
+      return (root) => {
+        const first = a(root);
         return isError(first) ? first : body(first);
       };
     }
     case 2: {
       const [a, b] = args as [Closure, Closure];
-      return (frame) => {
-        const first = a(frame);
+      return (root) => {
+        const first = a(root);
         if (isError(first)) {
           return first;
         }
-        const second = b(frame);
+        const second = b(root);
         return isError(second) ? second : body(first, second);
       };
     }
     default:
-      return (frame) => {
+      return (root) => {
         const values: unknown[] = [];
         for (const arg of args) {
-          const value = arg(frame);
+          const value = arg(root);
           if (isError(value)) {
             return value;
           }
@@ -103,14 +101,14 @@ export function compileHas(node: ASTNode & { op: 'call' }, scope: Scope): Closur
 
   const reader = fields.length === 1 ? attributeReader(target, fields[0] as string, scope) : undefined;
   if (reader !== undefined) {
-    return (frame) => presence(reader(frame.root as unknown as Activation));
+    return (root) => presence(reader(root as unknown as Activation));
   }
 
   const base = compileNode(target, scope);
   const last = fields.pop() as string;
   const missing = siteError(node, 'no_such_key', 'No such key in the has() argument');
-  return (frame) => {
-    let value = base(frame);
+  return (root) => {
+    let value = base(root);
     if (isError(value)) {
       return value;
     }
@@ -146,8 +144,8 @@ function compileInList(node: ASTNode & { op: 'rcall' }, scope: Scope): Closure {
 
   const receiver = compileNode(receiverNode, scope);
   const notString = siteError(node, 'no_matching_overload', "found no matching overload for 'inList' on a value that is not a string");
-  return (frame) => {
-    const value = receiver(frame);
+  return (root) => {
+    const value = receiver(root);
     if (typeof value === 'string') {
       return list.has(value);
     }
@@ -158,170 +156,18 @@ function compileInList(node: ASTNode & { op: 'rcall' }, scope: Scope): Closure {
 function compileBind(node: ASTNode & { op: 'rcall' }, scope: Scope): Closure {
   const [variable, valueNode, bodyNode] = node.args[2] as [ASTNode & { op: 'id' }, ASTNode, ASTNode];
   const value = compileNode(valueNode, scope);
-  const slot = scope.slotCount.value++;
+  const slot = newSlot(scope);
   const body = compileNode(bodyNode, { ...scope, variables: new Map(scope.variables).set(variable.args, slot) });
+  const slots = scope.slots;
 
-  return (frame) => {
-    const bound = value(frame);
+  return (root) => {
+    const bound = value(root);
     if (isError(bound)) {
       return bound;
     }
-    frame.slots[slot] = bound;
-    return body(frame);
+    slots[slot] = bound;
+    const result = body(root);
+    slots[slot] = undefined;
+    return result;
   };
 }
-
-type MacroCompiler = (node: ASTNode & { op: 'rcall' }, scope: Scope) => Closure;
-
-/** The parts every macro shares: its range, the slot of its variable and the compiled arguments. */
-interface MacroParts {
-  range: Closure;
-  slot: number;
-  args: Closure[];
-  badRange: CompiledEvaluationError;
-}
-
-function macroParts(node: ASTNode & { op: 'rcall' }, scope: Scope): MacroParts {
-  const [, receiverNode, argumentNodes] = node.args;
-  const variable = (argumentNodes[0] as ASTNode & { op: 'id' }).args;
-  const range = compileNode(receiverNode, scope);
-  const slot = scope.slotCount.value++;
-  const inner: Scope = { ...scope, variables: new Map(scope.variables).set(variable, slot) };
-  const args = argumentNodes.slice(1).map((argument) => compileNode(argument, inner));
-  const badRange = siteError(receiverNode, 'invalid_comprehension_range', 'the range of a comprehension must be a list or a map');
-  return { range, slot, args, badRange };
-}
-
-/** Returns the elements (or map keys) to iterate, or the error of the range expression. */
-function itemsOf(parts: MacroParts, frame: Frame): Iterable<unknown> | CompiledEvaluationError {
-  const range = parts.range(frame);
-  if (isError(range)) {
-    return range;
-  }
-  return iterationRange(range) ?? parts.badRange;
-}
-
-function predicateError(node: ASTNode & { op: 'rcall' }, label: string, index = 1): Error {
-  return siteError(node.args[2][index] as ASTNode, 'invalid_condition_type', `${label} predicate must return bool`);
-}
-
-/** all() (decisive false) or exists() (decisive true). */
-function quantifier(name: 'all' | 'exists', decisive: boolean): MacroCompiler {
-  return (node, scope) => {
-    const parts = macroParts(node, scope);
-    const [predicate] = parts.args as [Closure];
-    const notBool = predicateError(node, `${name}(var, predicate)`);
-
-    return (frame) => {
-      const items = itemsOf(parts, frame);
-      if (isError(items)) {
-        return items;
-      }
-
-      let firstError: Error | null = null;
-      for (const item of items) {
-        frame.slots[parts.slot] = item;
-        const result = predicate(frame);
-        if (result === decisive) {
-          return decisive;
-        }
-        if (result !== !decisive) {
-          firstError ??= isError(result) ? result : notBool;
-        }
-      }
-      return firstError ?? !decisive;
-    };
-  };
-}
-
-const existsOne: MacroCompiler = (node, scope) => {
-  const parts = macroParts(node, scope);
-  const [predicate] = parts.args as [Closure];
-  const notBool = predicateError(node, 'exists_one(var, predicate)');
-
-  return (frame) => {
-    const items = itemsOf(parts, frame);
-    if (isError(items)) {
-      return items;
-    }
-
-    let count = 0;
-    for (const item of items) {
-      frame.slots[parts.slot] = item;
-      const result = predicate(frame);
-      if (result === true) {
-        count++;
-      } else if (result !== false) {
-        return isError(result) ? result : notBool;
-      }
-    }
-    return count === 1;
-  };
-};
-
-const mapMacro: MacroCompiler = (node, scope) => {
-  const parts = macroParts(node, scope);
-  const filtered = parts.args.length === 2;
-  const [filter, transform] = filtered ? (parts.args as [Closure, Closure]) : [null, parts.args[0] as Closure];
-  const notBool = predicateError(node, 'map(var, filter, transform) filter');
-
-  return (frame) => {
-    const items = itemsOf(parts, frame);
-    if (isError(items)) {
-      return items;
-    }
-
-    const output: unknown[] = [];
-    for (const item of items) {
-      frame.slots[parts.slot] = item;
-      if (filter !== null) {
-        const keep = filter(frame);
-        if (keep === false) {
-          continue;
-        }
-        if (keep !== true) {
-          return isError(keep) ? keep : notBool;
-        }
-      }
-      const value = transform(frame);
-      if (isError(value)) {
-        return value;
-      }
-      output.push(value);
-    }
-    return output;
-  };
-};
-
-const filterMacro: MacroCompiler = (node, scope) => {
-  const parts = macroParts(node, scope);
-  const [predicate] = parts.args as [Closure];
-  const notBool = predicateError(node, 'filter(var, predicate)');
-
-  return (frame) => {
-    const items = itemsOf(parts, frame);
-    if (isError(items)) {
-      return items;
-    }
-
-    const output: unknown[] = [];
-    for (const item of items) {
-      frame.slots[parts.slot] = item;
-      const keep = predicate(frame);
-      if (keep === true) {
-        output.push(item);
-      } else if (keep !== false) {
-        return isError(keep) ? keep : notBool;
-      }
-    }
-    return output;
-  };
-};
-
-const MACROS: Record<string, MacroCompiler | undefined> = {
-  all: quantifier('all', false),
-  exists: quantifier('exists', true),
-  exists_one: existsOne,
-  map: mapMacro,
-  filter: filterMacro,
-};

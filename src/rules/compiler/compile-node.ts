@@ -2,7 +2,6 @@
 // closure calls its children's closures directly; constants, regular
 // expressions and error objects are prepared here, at load time.
 import type { ASTNode } from '@marcbachmann/cel-js';
-import type { Activation } from '../activation.js';
 import { lookupFor } from './access.js';
 import { ATTRIBUTE_READERS } from './attribute-readers.js';
 import type { AttributeReader } from './attribute-readers.js';
@@ -13,11 +12,18 @@ import type { Closure, Scope } from './frame.js';
 import { compileCall, compileHas, compileMethodCall } from './calls.js';
 import { compileAnd, compileConditional, compileNot, compileOr } from './logic.js';
 import { compileComparison, compileEquality, compileMembership } from './relations.js';
+import { compileFused, FUSABLE_OPERATORS } from './fusion.js';
+import { attributeOperand, closureOf, literalKeyOperand } from './operands.js';
 
 type Literal = string | bigint | number | boolean | null;
 
 /** Compiles node in scope; throws UnsupportedConstruct for what the compiler does not cover. */
 export function compileNode(node: ASTNode, scope: Scope): Closure {
+  const fused = FUSABLE_OPERATORS.has(node.op) ? compileFused(node, scope, true) : undefined;
+  if (fused !== undefined) {
+    return fused;
+  }
+
   switch (node.op) {
     case 'value':
       return compileLiteral(node);
@@ -46,8 +52,8 @@ export function compileNode(node: ASTNode, scope: Scope): Closure {
     case '-_': {
       const operand = compileNode(node.args, scope);
       const negate = negation(node);
-      return (frame) => {
-        const value = operand(frame);
+      return (root) => {
+        const value = operand(root);
         return isError(value) ? value : negate(value);
       };
     }
@@ -72,12 +78,13 @@ function compileIdentifier(node: ASTNode & { op: 'id' }, scope: Scope): Closure 
   const name = node.args;
   const slot = scope.variables.get(name);
   if (slot !== undefined) {
-    return (frame) => frame.slots[slot];
+    const slots = scope.slots;
+    return () => slots[slot];
   }
 
   const unknown = siteError(node, 'unknown_variable', `Unknown variable: ${name}`);
-  return (frame) => {
-    const value = frame.root[name];
+  return (root) => {
+    const value = root[name];
     if (value === undefined) {
       return unknown;
     }
@@ -86,23 +93,20 @@ function compileIdentifier(node: ASTNode & { op: 'id' }, scope: Scope): Closure 
 }
 
 function compileSelection(node: ASTNode & { op: '.' }, scope: Scope): Closure {
+  const attribute = attributeOperand(node, scope);
+  if (attribute !== undefined) {
+    return closureOf(attribute);
+  }
+
   const [targetNode, field] = node.args;
   const target = compileNode(targetNode, scope);
   const missing = fieldError(node, field);
 
-  const reader = attributeReader(targetNode, field, scope);
-  if (reader !== undefined) {
-    return (frame) => {
-      const value = reader(frame.root as unknown as Activation);
-      return value === undefined ? missing : value;
-    };
-  }
-
   // A declared field of an attribute group is a plain property read; the
   // type checker has already rejected fields the group does not declare.
   if (checkedTypeOf(targetNode)?.kind === 'message') {
-    return (frame) => {
-      const group = target(frame);
+    return (root) => {
+      const group = target(root);
       if (isError(group)) {
         return group;
       }
@@ -115,8 +119,8 @@ function compileSelection(node: ASTNode & { op: '.' }, scope: Scope): Closure {
   }
 
   const lookup = lookupFor(node);
-  return (frame) => {
-    const container = target(frame);
+  return (root) => {
+    const container = target(root);
     if (isError(container)) {
       return container;
     }
@@ -138,35 +142,23 @@ export function attributeReader(target: ASTNode, field: string, scope: Scope): A
 }
 
 function compileIndex(node: ASTNode & { op: '[]' }, scope: Scope): Closure {
+  const literalKey = literalKeyOperand(node, scope);
+  if (literalKey !== undefined) {
+    return closureOf(literalKey);
+  }
+
   const [targetNode, keyNode] = node.args;
   const target = compileNode(targetNode, scope);
   const key = compileNode(keyNode, scope);
-  const literalKey = keyNode.op === 'value' && typeof keyNode.args === 'string' ? keyNode.args : null;
-  const missing = siteError(node, 'no_such_key', literalKey === null ? 'No such key' : `No such key: ${literalKey}`);
-
-  // Header maps are Maps with string keys, so a literal key is one Map.get.
-  if (checkedTypeOf(targetNode)?.name === 'map<string, string>' && literalKey !== null) {
-    const lookup = lookupFor(node);
-    return (frame) => {
-      const container = target(frame);
-      if (isError(container)) {
-        return container;
-      }
-      const value = container instanceof Map ? container.get(literalKey) : lookup(container, literalKey);
-      if (value === undefined) {
-        return missing;
-      }
-      return value;
-    };
-  }
+  const missing = siteError(node, 'no_such_key', keyNode.op === 'value' && typeof keyNode.args === 'string' ? `No such key: ${keyNode.args}` : 'No such key');
 
   const lookup = lookupFor(node);
-  return (frame) => {
-    const container = target(frame);
+  return (root) => {
+    const container = target(root);
     if (isError(container)) {
       return container;
     }
-    const index = key(frame);
+    const index = key(root);
     if (isError(index)) {
       return index;
     }
@@ -187,10 +179,10 @@ function compileList(elements: readonly ASTNode[], scope: Scope): Closure {
   }
 
   const items = elements.map((element) => compileNode(element, scope));
-  return (frame) => {
+  return (root) => {
     const list: unknown[] = [];
     for (const item of items) {
-      const value = item(frame);
+      const value = item(root);
       if (isError(value)) {
         return value;
       }
@@ -205,14 +197,14 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 function compileMap(entries: ReadonlyArray<readonly [ASTNode, ASTNode]>, scope: Scope): Closure {
   const compiled = entries.map(([key, value]) => [compileNode(key, scope), compileNode(value, scope)] as const);
-  return (frame) => {
+  return (root) => {
     const map: Record<string, unknown> = {};
     for (const [key, value] of compiled) {
-      const keyValue = key(frame);
+      const keyValue = key(root);
       if (isError(keyValue)) {
         return keyValue;
       }
-      const item = value(frame);
+      const item = value(root);
       if (isError(item)) {
         return item;
       }
@@ -248,12 +240,12 @@ function compileBinary(node: ASTNode, scope: Scope): Closure {
     case '/':
     case '%': {
       const operate = arithmeticOperator(op, node);
-      return (frame) => {
-        const a = left(frame);
+      return (root) => {
+        const a = left(root);
         if (isError(a)) {
           return a;
         }
-        const b = right(frame);
+        const b = right(root);
         return isError(b) ? b : operate(a, b);
       };
     }

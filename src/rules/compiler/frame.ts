@@ -1,14 +1,11 @@
-// The state a compiled closure reads while it runs, and the compiler's scope.
+// The values a compiled closure reads while it runs, and the compiler's scope.
 import type { NamedLists } from '../functions/named-lists.js';
 
-/** The attribute roots of one evaluation and the slots of macro and cel.bind variables. */
-export interface Frame {
-  readonly root: Readonly<Record<string, unknown>>;
-  readonly slots: unknown[];
-}
+/** The attribute roots of one evaluation, an Activation at run time. */
+export type Root = Readonly<Record<string, unknown>>;
 
 /** A compiled expression node. */
-export type Closure = (frame: Frame) => unknown;
+export type Closure = (root: Root) => unknown;
 
 /** Thrown at load time for a construct the compiler does not translate, so the caller can use the interpreter. */
 export class UnsupportedConstruct extends Error {
@@ -18,12 +15,23 @@ export class UnsupportedConstruct extends Error {
   }
 }
 
-/** Names in scope while compiling: macro variables by slot, and the rule file's named lists. */
+/**
+ * Names in scope while compiling: macro and cel.bind variables by slot, and
+ * the rule file's named lists. The slots array belongs to one compiled
+ * expression and is reused by every evaluation of it, which saves an
+ * allocation per evaluation. That is safe because an evaluation runs to the
+ * end synchronously and nothing it calls evaluates the same expression again.
+ */
 export interface Scope {
   readonly variables: ReadonlyMap<string, number>;
   readonly lists: NamedLists;
-  /** Slots used so far by the whole expression; the frame allocates this many. */
-  readonly slotCount: { value: number };
+  readonly slots: unknown[];
+}
+
+/** Reserves a slot for a new variable and returns its index. */
+export function newSlot(scope: Scope): number {
+  scope.slots.push(undefined);
+  return scope.slots.length - 1;
 }
 
 /** Returns the type cel-js's checker stored on a node; kind is 'message', 'map', 'list', 'dyn' or a primitive name. */

@@ -6,7 +6,7 @@
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { compileNode } from './compile-node.js';
 import { UnsupportedConstruct } from './frame.js';
-import type { Frame, Scope } from './frame.js';
+import type { Scope } from './frame.js';
 import { MESSAGE_FIELDS } from './values.js';
 import type { NamedLists } from '../functions/named-lists.js';
 import { isError } from './errors.js';
@@ -23,7 +23,7 @@ export function registerMessageClass(constructor: unknown, fields: readonly stri
 
 /** Compiles ast, which must have passed cel-js's check() so every node has its checked type; lists serve inList(). */
 export function compileChecked(ast: ASTNode, lists: NamedLists = new Map()): CompilerResult {
-  const scope: Scope = { variables: new Map(), lists, slotCount: { value: 0 } };
+  const scope: Scope = { variables: new Map(), lists, slots: [] };
   let closure;
   try {
     closure = compileNode(ast, scope);
@@ -34,11 +34,9 @@ export function compileChecked(ast: ASTNode, lists: NamedLists = new Map()): Com
     throw error;
   }
 
-  const slotCount = scope.slotCount.value;
-  const evaluate: CompiledEvaluator = slotCount === 0
-    ? (root) => closure({ root, slots: EMPTY_SLOTS })
-    : (root) => closure({ root, slots: new Array<unknown>(slotCount) } satisfies Frame);
-  return { evaluate, unsupported: null };
+  // The root closure already has the evaluator's signature, so callers
+  // call it directly, without a wrapper call or a frame per evaluation.
+  return { evaluate: closure, unsupported: null };
 }
 
 /** Returns value, or throws it when it is an evaluation error, for callers that expect cel-js's throwing interface. */
@@ -48,7 +46,5 @@ export function valueOrThrow(value: unknown): unknown {
   }
   return value;
 }
-
-const EMPTY_SLOTS: unknown[] = [];
 
 export { CompiledEvaluationError, isError } from './errors.js';

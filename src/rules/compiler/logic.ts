@@ -4,23 +4,61 @@
 // cannot decide the result. Operands must be bool at run time.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError, siteError } from './errors.js';
-import type { Closure, Scope } from './frame.js';
+import type { CompiledEvaluationError } from './errors.js';
+import type { Closure, Root, Scope } from './frame.js';
 import { compileNode } from './compile-node.js';
+import { compileFused } from './fusion.js';
+
+/**
+ * The right operand of || or && whose left operand is a fused test. The
+ * test's own closure finishes the operator with finishLogical(), which
+ * saves the call of a separate operator closure per evaluation.
+ */
+export interface LogicalTail {
+  readonly right: Closure;
+  /** True for ||, false for &&. */
+  readonly decisive: boolean;
+  readonly rightNotBool: CompiledEvaluationError;
+}
+
+/** Returns `first op right` as compileLogical's closure does, where first is a fused test's bool or error. */
+export function finishLogical(tail: LogicalTail, first: unknown, root: Root): unknown {
+  const decisive = tail.decisive;
+  if (first === decisive) {
+    return decisive;
+  }
+
+  const second = tail.right(root);
+  if (second === decisive) {
+    return decisive;
+  }
+  if (second !== !decisive) {
+    return isError(second) ? second : tail.rightNotBool;
+  }
+
+  // A fused test returns only bools and errors, so first is an error unless it equals second.
+  return first;
+}
 
 /** Builds || (decisive true) or && (decisive false). */
 function compileLogical(node: ASTNode & { op: '||' | '&&' }, scope: Scope, decisive: boolean): Closure {
-  const left = compileNode(node.args[0], scope);
   const right = compileNode(node.args[1], scope);
-  const leftNotBool = siteError(node.args[0], 'invalid_logical_operand', 'Logical operator requires bool operands');
   const rightNotBool = siteError(node.args[1], 'invalid_logical_operand', 'Logical operator requires bool operands');
+  const fused = compileFused(node.args[0], scope, true, { right, decisive, rightNotBool });
+  if (fused !== undefined) {
+    return fused;
+  }
 
-  return (frame) => {
-    const first = left(frame);
+  const left = compileNode(node.args[0], scope);
+  const leftNotBool = siteError(node.args[0], 'invalid_logical_operand', 'Logical operator requires bool operands');
+
+  return (root) => {
+    const first = left(root);
     if (first === decisive) {
       return decisive;
     }
 
-    const second = right(frame);
+    const second = right(root);
     if (second === decisive) {
       return decisive;
     }
@@ -46,8 +84,8 @@ export function compileAnd(node: ASTNode & { op: '&&' }, scope: Scope): Closure 
 export function compileNot(node: ASTNode & { op: '!_' }, scope: Scope): Closure {
   const operand = compileNode(node.args, scope);
   const notBool = siteError(node, 'no_such_overload', 'no such overload for ! on a value that is not bool');
-  return (frame) => {
-    const value = operand(frame);
+  return (root) => {
+    const value = operand(root);
     if (typeof value !== 'boolean') {
       return isError(value) ? value : notBool;
     }
@@ -63,13 +101,13 @@ export function compileConditional(node: ASTNode & { op: '?:' }, scope: Scope, l
   const whenFalse = compileNode(elseNode, scope);
   const notBool = siteError(conditionNode, 'invalid_condition_type', label);
 
-  return (frame) => {
-    const value = condition(frame);
+  return (root) => {
+    const value = condition(root);
     if (value === true) {
-      return whenTrue(frame);
+      return whenTrue(root);
     }
     if (value === false) {
-      return whenFalse(frame);
+      return whenFalse(root);
     }
     return isError(value) ? value : notBool;
   };

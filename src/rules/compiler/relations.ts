@@ -10,12 +10,12 @@ import type { MapValue } from './values.js';
 
 export function compileEquality(op: '==' | '!=', left: Closure, right: Closure): Closure {
   const equal = op === '==';
-  return (frame) => {
-    const a = left(frame);
+  return (root) => {
+    const a = left(root);
     if (isError(a)) {
       return a;
     }
-    const b = right(frame);
+    const b = right(root);
     if (isError(b)) {
       return b;
     }
@@ -27,12 +27,12 @@ export function compileComparison(op: '<' | '<=' | '>' | '>=', node: ASTNode, le
   const noOverload = siteError(node, 'no_such_overload', `no such overload for ${op} on these operand types`);
   const compare = COMPARATORS[op];
 
-  return (frame) => {
-    const a = left(frame);
+  return (root) => {
+    const a = left(root);
     if (isError(a)) {
       return a;
     }
-    const b = right(frame);
+    const b = right(root);
     if (isError(b)) {
       return b;
     }
@@ -46,7 +46,7 @@ export function compileComparison(op: '<' | '<=' | '>' | '>=', node: ASTNode, le
 
 // JavaScript orders bigint against number, strings by UTF-16 code units and
 // Dates by time, which is what cel-js 8 does with these same operators.
-const COMPARATORS: Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boolean> = {
+export const COMPARATORS: Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boolean> = {
   '<': (a, b) => a < b,
   '<=': (a, b) => a <= b,
   '>': (a, b) => a > b,
@@ -56,12 +56,12 @@ const COMPARATORS: Record<'<' | '<=' | '>' | '>=', (a: number, b: number) => boo
 export function compileMembership(node: ASTNode, element: Closure, container: Closure): Closure {
   const noOverload = siteError(node, 'no_such_overload', "no such overload for 'in' on this right-hand operand type");
 
-  return (frame) => {
-    const value = element(frame);
+  return (root) => {
+    const value = element(root);
     if (isError(value)) {
       return value;
     }
-    const collection = container(frame);
+    const collection = container(root);
     if (isError(collection)) {
       return collection;
     }
@@ -80,7 +80,8 @@ export function compileMembership(node: ASTNode, element: Closure, container: Cl
   };
 }
 
-function listIncludes(list: readonly unknown[], value: unknown): boolean {
+/** Returns true when list contains an element equal to value under CEL equality. */
+export function listIncludes(list: readonly unknown[], value: unknown): boolean {
   for (const item of list) {
     if (item === value || celEquals(value, item)) {
       return true;

@@ -9,7 +9,7 @@ import { Activation } from '../../../src/rules/activation.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
 import { ATTRIBUTES } from '../../../src/rules/attributes.js';
 import { compileExpression, interpretedExpressionCount } from '../../../src/rules/cel.js';
-import { ATTRIBUTE_READERS } from '../../../src/rules/compiler/attribute-readers.js';
+import { ATTRIBUTE_READERS, HOT_ATTRIBUTES, readHotAttribute } from '../../../src/rules/compiler/attribute-readers.js';
 import { makeExchange } from '../builders.js';
 
 function compile(source: string) {
@@ -113,6 +113,20 @@ test('phase of new attributes', () => {
 test('attribute readers cover attribute table', () => {
   const expected = Object.entries(ATTRIBUTES).flatMap(([root, { fields }]) => Object.keys(fields).map((field) => `${root}.${field}`));
   assert.deepEqual(Object.keys(ATTRIBUTE_READERS).sort(), expected.sort());
+});
+
+test('hot attribute reads match readers', () => {
+  const full = makeExchange({ method: 'PUT', path: '/a/b?x=1', host: 'h.example' }, { code: 503 }, { source: { address: '192.0.2.4', port: 4000 }, destination: { address: '192.0.2.5', port: 80 } });
+  const requestOnly = makeExchange({ method: 'GET', path: '/' });
+  assert.equal(new Set(HOT_ATTRIBUTES.values()).size, HOT_ATTRIBUTES.size);
+  for (const exchange of [full, requestOnly]) {
+    const activation = new Activation(exchange, newTransactionRecord());
+    for (const [name, id] of HOT_ATTRIBUTES) {
+      const reader = ATTRIBUTE_READERS[name];
+      assert.ok(reader !== undefined, `${name} has no reader`);
+      assert.equal(readHotAttribute(activation as unknown as Record<string, unknown>, id), reader(activation), name);
+    }
+  }
 });
 
 test('uncompiled constructs fall back visibly', () => {
