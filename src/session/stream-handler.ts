@@ -6,7 +6,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
-import { decodeRequest } from '../protocol/codec.js';
+import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import type { ProcessCall } from '../transport/process-call.js';
 import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
@@ -130,7 +130,7 @@ function handleMessage(
 
   let message: ProcessingRequest;
   try {
-    message = decodeRequest(bytes);
+    message = decodeSessionRequest(bytes);
   } catch (error) {
     return { code: 'CTXPROC_PROTO_UNDECODABLE', message: `ProcessingRequest of ${bytes.length} bytes could not be decoded: ${(error as Error).message}` };
   }

@@ -263,7 +263,7 @@ export class Transaction {
    */
   private readHeaders(section: HeaderSection, map: HeaderMap | null | undefined): HeaderList {
     const limit = this.options.maxHeaders ?? Number.POSITIVE_INFINITY;
-    const total = map?.headers?.length ?? 0;
+    const total = map?.pairs?.length ?? map?.headers?.length ?? 0;
 
     if (total > limit) {
       this.notes.push(`${section} carried ${total} headers; rules and the event saw only the first ${limit} (--max-headers)`);
