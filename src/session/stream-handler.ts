@@ -9,7 +9,7 @@ import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import type { ProcessCall } from '../transport/process-call.js';
-import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
+import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
 /** Services the handler uses from the rest of ctxproc. */
 export interface StreamContext {
@@ -33,17 +33,11 @@ export interface StreamContext {
 /** Returns the grpc-js handler for ExternalProcessor/Process. */
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
+  const optionsOf = transactionOptions(context);
 
   return function handleProcess(call: ProcessCall): void {
     const { runner, rulesVersion } = context.startRules();
-    const options: TransactionOptions = {
-      bodyLimitBytes: context.bodyLimitBytes,
-      rulesVersion,
-      onBodyTruncated: (direction) => context.metrics.bodyTruncations.labels(direction).inc(),
-      maxHeaders: context.maxHeaders,
-      onHeadersSkipped: (section) => context.metrics.headerSkips.labels(section).inc(),
-    };
-    const transaction = new Transaction(runner, options);
+    const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
     context.metrics.streamsActive.inc();
 
@@ -113,6 +107,28 @@ export function createProcessHandler(context: StreamContext) {
       context.logger.warn({ err: { message: error.message, code: error.code }, transaction_id: transaction.exchange.id }, 'ext_proc stream failed');
       end('internal_error');
     });
+  };
+}
+
+/**
+ * Returns the Transaction options for a rule set version. They are the same
+ * for every stream until a reload changes the version, so they are built
+ * once per version instead of once per stream.
+ */
+function transactionOptions(context: StreamContext): (rulesVersion: string) => TransactionOptions {
+  const onBodyTruncated = (direction: 'request' | 'response'): void => {
+    context.metrics.bodyTruncations.labels(direction).inc();
+  };
+  const onHeadersSkipped = (section: HeaderSection): void => {
+    context.metrics.headerSkips.labels(section).inc();
+  };
+  let options: TransactionOptions | null = null;
+
+  return (rulesVersion) => {
+    if (options?.rulesVersion !== rulesVersion) {
+      options = { bodyLimitBytes: context.bodyLimitBytes, rulesVersion, onBodyTruncated, maxHeaders: context.maxHeaders, onHeadersSkipped };
+    }
+    return options;
   };
 }
 
