@@ -123,10 +123,28 @@ function healthCheckService(message: Buffer): string {
   return message.subarray(2, 2 + length).toString('utf8');
 }
 
+/**
+ * Binds host:port, or a Unix socket named as gRPC names one ('unix:path' or
+ * 'unix:///absolute/path'), which the rule test runner listens on. For a
+ * socket it returns 1, the port grpc-js reports for an address without one.
+ */
 function listen(server: http2.Http2Server, address: string): Promise<number> {
-  const { host, port } = parseAddress(address, '--listen');
+  const socketPath = unixSocketPath(address);
+  const { host, port } = socketPath === null ? parseAddress(address, '--listen') : { host: '', port: 0 };
   return new Promise((resolve, reject) => {
     server.once('error', (error) => reject(new CtxprocError('CTXPROC_CONFIG_INVALID', `cannot listen on ${address}: ${error.message}; choose a free address with --listen`)));
+    if (socketPath !== null) {
+      server.listen(socketPath, () => resolve(1));
+      return;
+    }
     server.listen(port, host, () => resolve((server.address() as { port: number }).port));
   });
+}
+
+function unixSocketPath(address: string): string | null {
+  if (!address.startsWith('unix:')) {
+    return null;
+  }
+  const rest = address.slice('unix:'.length);
+  return rest.startsWith('//') ? rest.slice(2) : rest;
 }

@@ -1,7 +1,10 @@
 // The lean transport must look like grpc-js to Envoy: the same replies,
 // statuses, health check and reset handling.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
@@ -165,4 +168,19 @@ test('http2 transport joins a message split across frames', async (t) => {
   const reply = Buffer.concat(replies);
   const decoded = decodeResponse(reply.subarray(5, 5 + reply.readUInt32BE(1)));
   assert.ok(decoded.request_headers, 'the reply answers request_headers');
+});
+
+test('http2 transport listens on a Unix socket', async (t) => {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-http2-socket-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const address = `unix:${path.join(directory, 'grpc.sock')}`;
+  const ctxproc = await startTestService({ transport: 'http2', listen: address });
+  t.after(() => ctxproc.stop());
+  const client = new EnvoyClient({ target: address, closeMode: 'reset' });
+  t.after(() => client.close());
+
+  const result = await client.run({ method: 'GET', path: '/missing', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 404, headers: [] }));
+
+  assert.deepEqual(result.protocolErrors, []);
+  assert.equal(result.downstreamResponse.status, 404);
 });
