@@ -11,7 +11,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildTransactions } from './driver/traffic.js';
-import { decodeRequest } from '../src/protocol/codec.js';
+import { decodeSessionRequest } from '../src/protocol/request-decoder.js';
 import { RuleEngine } from '../src/rules/engine.js';
 import { loadRuleSet } from '../src/rules/load.js';
 import { Transaction } from '../src/session/transaction.js';
@@ -32,7 +32,7 @@ function main(): void {
     for (let index = 0; index < total; index += 1) {
       const transaction = new Transaction(engine.start(), options);
       for (const message of transactions[index % transactions.length]!) {
-        transaction.receive(decodeRequest(message));
+        transaction.receive(decodeSessionRequest(message));
       }
       transaction.finish();
     }

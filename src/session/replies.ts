@@ -1,7 +1,7 @@
 // Builders for the ProcessingResponse that replies to each phase. Replies that
 // carry nothing are encoded once at load time and reused.
 import { encodeResponse, encodeTypedResponse } from '../protocol/codec.js';
-import type { HeaderMutation, ProcessingMode, ProcessingResponse, RequestKind, Struct } from '../protocol/messages.js';
+import type { HeaderMutation, ProcessingMode, ProcessingResponse, RequestKind } from '../protocol/messages.js';
 import type { BlockDecision } from '../model/record.js';
 
 const EMPTY_REPLIES: Record<RequestKind, Buffer> = {
@@ -18,28 +18,37 @@ export function emptyReply(kind: RequestKind): Buffer {
   return EMPTY_REPLIES[kind];
 }
 
-/** Builds a reply of the kind matching the request, with optional mutation, metadata and mode_override. */
-export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, metadata: Struct | null, modeOverride: ProcessingMode | null = null): Buffer {
+/**
+ * Builds a reply of the kind matching the request, with optional mutation,
+ * metadata and mode_override. `metadata` is ProcessingResponse.dynamic_metadata
+ * already encoded as a field (tag, length, Struct), as encodeStructField
+ * returns it. Protobuf parsers merge fields in any order, and protobufjs
+ * writes them by field number (the reply kind 1 to 7, dynamic_metadata 8,
+ * mode_override 9), so appending encoded fields in that order gives the
+ * bytes protobufjs would write for the whole message.
+ */
+export function phaseReply(kind: RequestKind, mutation: HeaderMutation | null, metadata: Buffer | null, modeOverride: ProcessingMode | null = null): Buffer {
   if (!mutation && !metadata && !modeOverride) {
     return EMPTY_REPLIES[kind];
   }
 
-  const message: ProcessingResponse = {};
-  if (kind === 'request_trailers' || kind === 'response_trailers') {
-    // A trailers reply mutates trailers, not headers; header changes never go here.
-    message[kind] = {};
-  } else {
-    message[kind] = mutation ? { response: { header_mutation: mutation } } : {};
+  const base = mutation && kind !== 'request_trailers' && kind !== 'response_trailers'
+    // A trailers reply mutates trailers, not headers; header changes never go there.
+    ? encodeTypedResponse({ [kind]: { response: { header_mutation: mutation } } })
+    : EMPTY_REPLIES[kind];
+  if (!metadata && !modeOverride) {
+    return base;
   }
+
+  // The mutation builder produces protobufjs's types (Buffers for raw_value), so no conversion is needed.
+  const parts = [base];
   if (metadata) {
-    message.dynamic_metadata = metadata;
+    parts.push(metadata);
   }
   if (modeOverride) {
-    message.mode_override = modeOverride;
+    parts.push(encodeTypedResponse({ mode_override: modeOverride }));
   }
-  // The mutation and metadata builders produce protobufjs's types (Buffers for
-  // raw_value, Struct from jsonToStruct), so no conversion is needed.
-  return encodeTypedResponse(message);
+  return Buffer.concat(parts);
 }
 
 /**
@@ -54,7 +63,7 @@ export function streamedBodyReply(kind: 'request_body' | 'response_body', chunk:
 }
 
 /** Builds the immediate response that blocks a request; a gRPC block also sets grpc_status, which Envoy puts in grpc-status. */
-export function blockReply(block: BlockDecision, metadata: Struct | null): Buffer {
+export function blockReply(block: BlockDecision, metadata: Buffer | null): Buffer {
   const message: ProcessingResponse = {
     immediate_response: {
       status: { code: block.status },
@@ -67,8 +76,7 @@ export function blockReply(block: BlockDecision, metadata: Struct | null): Buffe
       details: `ctxproc_blocked_by_${block.rule}`.replace(/\s/g, '_'),
     },
   };
-  if (metadata) {
-    message.dynamic_metadata = metadata;
-  }
-  return encodeResponse(message);
+  // immediate_response is field 7, so the encoded dynamic_metadata (field 8) follows it, as in phaseReply.
+  const reply = encodeResponse(message);
+  return metadata ? Buffer.concat([reply, metadata]) : reply;
 }

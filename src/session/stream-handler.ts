@@ -6,10 +6,10 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
-import { decodeRequest } from '../protocol/codec.js';
+import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import type { ProcessCall } from '../transport/process-call.js';
-import { Transaction, type RuleRunner, type TransactionOptions } from './transaction.js';
+import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
 /** Services the handler uses from the rest of ctxproc. */
 export interface StreamContext {
@@ -33,17 +33,11 @@ export interface StreamContext {
 /** Returns the grpc-js handler for ExternalProcessor/Process. */
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
+  const optionsOf = transactionOptions(context);
 
   return function handleProcess(call: ProcessCall): void {
     const { runner, rulesVersion } = context.startRules();
-    const options: TransactionOptions = {
-      bodyLimitBytes: context.bodyLimitBytes,
-      rulesVersion,
-      onBodyTruncated: (direction) => context.metrics.bodyTruncations.labels(direction).inc(),
-      maxHeaders: context.maxHeaders,
-      onHeadersSkipped: (section) => context.metrics.headerSkips.labels(section).inc(),
-    };
-    const transaction = new Transaction(runner, options);
+    const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
     context.metrics.streamsActive.inc();
 
@@ -116,6 +110,28 @@ export function createProcessHandler(context: StreamContext) {
   };
 }
 
+/**
+ * Returns the Transaction options for a rule set version. They are the same
+ * for every stream until a reload changes the version, so they are built
+ * once per version instead of once per stream.
+ */
+function transactionOptions(context: StreamContext): (rulesVersion: string) => TransactionOptions {
+  const onBodyTruncated = (direction: 'request' | 'response'): void => {
+    context.metrics.bodyTruncations.labels(direction).inc();
+  };
+  const onHeadersSkipped = (section: HeaderSection): void => {
+    context.metrics.headerSkips.labels(section).inc();
+  };
+  let options: TransactionOptions | null = null;
+
+  return (rulesVersion) => {
+    if (options?.rulesVersion !== rulesVersion) {
+      options = { bodyLimitBytes: context.bodyLimitBytes, rulesVersion, onBodyTruncated, maxHeaders: context.maxHeaders, onHeadersSkipped };
+    }
+    return options;
+  };
+}
+
 /** Processes one raw message; returns a protocol failure, or null when the stream goes on. */
 function handleMessage(
   context: StreamContext,
@@ -130,7 +146,7 @@ function handleMessage(
 
   let message: ProcessingRequest;
   try {
-    message = decodeRequest(bytes);
+    message = decodeSessionRequest(bytes);
   } catch (error) {
     return { code: 'CTXPROC_PROTO_UNDECODABLE', message: `ProcessingRequest of ${bytes.length} bytes could not be decoded: ${(error as Error).message}` };
   }

@@ -7,9 +7,10 @@ import type { ErrorCode } from '../errors/codes.js';
 import type { Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
-import type { HeaderMap, HttpBody, ProcessingMode, ProcessingRequest, RequestKind, Struct } from '../protocol/messages.js';
+import type { HeaderMap, HttpBody, ProcessingMode, ProcessingRequest, RequestKind } from '../protocol/messages.js';
 import { BodySendMode } from '../protocol/messages.js';
-import { jsonToStruct, structToJson } from '../protocol/struct.js';
+import { structToJson, type JsonValue } from '../protocol/struct.js';
+import { encodeStructField } from '../protocol/struct-writer.js';
 import { redactedMetadata } from '../redaction/metadata-values.js';
 import { BodyAccumulator } from './body.js';
 import { DirectionState, DirectionTracker } from './direction.js';
@@ -69,6 +70,11 @@ export const METADATA_NAMESPACE = 'ctxproc';
  */
 export const ACCESS_LOG_HINT_NAMESPACE = 'envoy.common';
 export const ACCESS_LOG_HINT_KEY = 'access_log_hint';
+
+const ACCESS_LOG_HINT: Record<string, JsonValue> = { [ACCESS_LOG_HINT_KEY]: true };
+
+/** ProcessingResponse.dynamic_metadata's field number. */
+const DYNAMIC_METADATA_FIELD = 8;
 
 const PHASE_OF: Record<RequestKind, Phase> = {
   request_headers: Phase.RequestHeaders,
@@ -263,7 +269,7 @@ export class Transaction {
    */
   private readHeaders(section: HeaderSection, map: HeaderMap | null | undefined): HeaderList {
     const limit = this.options.maxHeaders ?? Number.POSITIVE_INFINITY;
-    const total = map?.headers?.length ?? 0;
+    const total = map?.pairs?.length ?? map?.headers?.length ?? 0;
 
     if (total > limit) {
       this.notes.push(`${section} carried ${total} headers; rules and the event saw only the first ${limit} (--max-headers)`);
@@ -403,9 +409,10 @@ export class Transaction {
 
   /**
    * Returns ctxproc's dynamic metadata when the decision changed since the last
-   * reply, so Envoy's access log (and the replay client) can read it.
+   * reply, so Envoy's access log (and the replay client) can read it. It comes
+   * encoded as ProcessingResponse.dynamic_metadata, which phaseReply appends.
    */
-  private metadataIfChanged(): Struct | null {
+  private metadataIfChanged(): Buffer | null {
     const record = this.record;
     const logged = record.log !== null;
     const action = record.block ? 'blocked' : 'allowed';
@@ -417,7 +424,7 @@ export class Transaction {
     this.metadataSignature = signature;
 
     // set_metadata values first: the keys ctxproc writes are reserved and win.
-    const decision: Record<string, unknown> = {
+    const decision: Record<string, JsonValue> = {
       ...ruleValues,
       transaction_id: this.exchange.id,
       logged,
@@ -432,11 +439,11 @@ export class Transaction {
       decision.blocked_by = record.block.rule;
     }
 
-    const namespaces: Record<string, Record<string, unknown>> = { [METADATA_NAMESPACE]: decision };
+    const namespaces: Record<string, JsonValue> = { [METADATA_NAMESPACE]: decision };
     if (logged) {
-      namespaces[ACCESS_LOG_HINT_NAMESPACE] = { [ACCESS_LOG_HINT_KEY]: true };
+      namespaces[ACCESS_LOG_HINT_NAMESPACE] = ACCESS_LOG_HINT;
     }
-    return jsonToStruct(namespaces as Parameters<typeof jsonToStruct>[0]);
+    return encodeStructField(DYNAMIC_METADATA_FIELD, namespaces);
   }
 
   private readEndpoints(): void {

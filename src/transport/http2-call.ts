@@ -2,35 +2,76 @@
 // events and methods of a grpc-js ServerDuplexStream that the stream handler
 // uses: 'data' per message, 'end' on half-close and 'cancelled' on reset,
 // write() and end(), and emit('error', status) to end the call with a status.
-import { EventEmitter } from 'node:events';
+// Envoy opens a stream per HTTP request, so the call keeps one listener per
+// event in a field instead of an EventEmitter, and the stream's listeners
+// are shared functions that find their call through the stream.
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { CallStatus, ProcessCall } from './process-call.js';
 import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, respondWithStatus, statusTrailers } from './grpc-status.js';
 
-export class Http2ProcessCall extends EventEmitter {
-  private pending: Buffer | null = null;
+const CALL = Symbol('ctxproc.http2Call');
+
+type CallStream = http2.ServerHttp2Stream & { [CALL]: Http2ProcessCall };
+
+type Listener = (...args: never[]) => void;
+
+export class Http2ProcessCall implements ProcessCall {
+  /** Received bytes of a message not yet complete, their total, and the total that completes it. */
+  private pending: Buffer[] = [];
+
+  private pendingBytes = 0;
+
+  private pendingNeeded = 0;
 
   private statusSent = false;
 
-  private trailers: http2.OutgoingHttpHeaders = {};
+  private trailers: http2.OutgoingHttpHeaders | null = null;
+
+  private onData: ((bytes: Buffer) => void) | null = null;
+
+  private onEnd: (() => void) | null = null;
+
+  private onCancelled: (() => void) | null = null;
+
+  private onError: ((error: Error & { code?: number }) => void) | null = null;
 
   constructor(private readonly stream: http2.ServerHttp2Stream, private readonly maxMessageBytes: number) {
-    super();
-    // Registered first, so the status goes out whatever later listeners do.
-    this.on('error', (status: { code?: number; details?: string }) => this.sendStatus(status.code ?? GrpcStatus.INTERNAL, status.details ?? ''));
-
-    stream.on('data', (chunk: Buffer) => this.receive(chunk));
-    stream.on('end', () => this.emit('end'));
-    stream.on('close', () => {
-      // A stream that closes before ctxproc sent its status was reset by the
-      // client: Envoy's usual end of an ext_proc stream.
-      if (!this.statusSent) {
-        this.statusSent = true;
-        this.emit('cancelled');
-      }
-    });
+    (stream as CallStream)[CALL] = this;
+    stream.on('data', receiveChunk);
+    stream.on('end', endOfRequest);
+    stream.on('close', streamClosed);
     // An HTTP/2 stream error is always followed by 'close', which reports it.
-    stream.on('error', () => {});
+    stream.on('error', ignoreError);
+  }
+
+  /** Sets the one listener of an event; the stream handler registers each once. */
+  on(event: 'data' | 'end' | 'cancelled' | 'error', listener: Listener): this {
+    switch (event) {
+      case 'data':
+        this.onData = listener as (bytes: Buffer) => void;
+        break;
+      case 'end':
+        this.onEnd = listener as () => void;
+        break;
+      case 'cancelled':
+        this.onCancelled = listener as () => void;
+        break;
+      case 'error':
+        this.onError = listener as (error: Error & { code?: number }) => void;
+        break;
+    }
+    return this;
+  }
+
+  /** Ends the call with the status, then hands the status to the 'error' listener, as an EventEmitter would. */
+  emit(event: 'error', status: CallStatus): boolean {
+    if (event !== 'error') {
+      return false;
+    }
+    this.sendStatus(status.code ?? GrpcStatus.INTERNAL, status.details ?? '');
+    this.onError?.(status as unknown as Error & { code?: number });
+    return true;
   }
 
   /** Sends one message, with the response headers first if none went out yet. */
@@ -47,8 +88,16 @@ export class Http2ProcessCall extends EventEmitter {
     this.sendStatus(GrpcStatus.OK, '');
   }
 
-  private receive(chunk: Buffer): void {
-    const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+  /** Splits received bytes into gRPC messages and hands each to the 'data' listener. */
+  receive(chunk: Buffer): void {
+    // After the status, Envoy may still be sending the rest of a message.
+    if (this.statusSent) {
+      return;
+    }
+    const data = this.takeBuffered(chunk);
+    if (data === null) {
+      return;
+    }
     let offset = 0;
 
     while (!this.statusSent && data.length - offset >= MESSAGE_PREFIX_BYTES) {
@@ -68,9 +117,61 @@ export class Http2ProcessCall extends EventEmitter {
       }
       const message = data.subarray(offset + MESSAGE_PREFIX_BYTES, offset + MESSAGE_PREFIX_BYTES + length);
       offset += MESSAGE_PREFIX_BYTES + length;
-      this.emit('data', message);
+      this.onData?.(message);
     }
-    this.pending = offset < data.length ? data.subarray(offset) : null;
+    this.keepRest(data, offset);
+  }
+
+  /**
+   * Returns the bytes to parse, or null while the message begun earlier is
+   * still incomplete. Chunks of a large message are joined once, when the
+   * last one arrives, instead of once per chunk.
+   */
+  private takeBuffered(chunk: Buffer): Buffer | null {
+    if (this.pending.length === 0) {
+      return chunk;
+    }
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes < this.pendingNeeded) {
+      return null;
+    }
+    const data = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    return data;
+  }
+
+  /** Keeps the bytes after `offset`: a message whose prefix or body has not fully arrived. */
+  private keepRest(data: Buffer, offset: number): void {
+    if (this.statusSent || offset === data.length) {
+      return;
+    }
+    const rest = data.subarray(offset);
+    this.pending = [rest];
+    this.pendingBytes = rest.length;
+    this.pendingNeeded = rest.length < MESSAGE_PREFIX_BYTES ? MESSAGE_PREFIX_BYTES : MESSAGE_PREFIX_BYTES + rest.readUInt32BE(1);
+  }
+
+  /** Reports the client's half-close to the 'end' listener. */
+  requestEnded(): void {
+    this.onEnd?.();
+  }
+
+  /**
+   * Reports a close before ctxproc sent its status as 'cancelled': the client
+   * reset the stream, Envoy's usual end of an ext_proc stream.
+   */
+  closed(): void {
+    if (!this.statusSent) {
+      this.statusSent = true;
+      this.onCancelled?.();
+    }
+  }
+
+  /** Sends the trailers that waitForTrailers held back. */
+  sendTrailers(): void {
+    this.stream.sendTrailers(this.trailers ?? {});
   }
 
   private respondOnce(): void {
@@ -78,7 +179,7 @@ export class Http2ProcessCall extends EventEmitter {
       return;
     }
     this.stream.respond(GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers(this.trailers));
+    this.stream.once('wantTrailers', trailersWanted);
   }
 
   private sendStatus(code: number, details: string): void {
@@ -95,3 +196,21 @@ export class Http2ProcessCall extends EventEmitter {
     this.stream.end();
   }
 }
+
+function receiveChunk(this: CallStream, chunk: Buffer): void {
+  this[CALL].receive(chunk);
+}
+
+function endOfRequest(this: CallStream): void {
+  this[CALL].requestEnded();
+}
+
+function streamClosed(this: CallStream): void {
+  this[CALL].closed();
+}
+
+function trailersWanted(this: CallStream): void {
+  this[CALL].sendTrailers();
+}
+
+function ignoreError(): void {}

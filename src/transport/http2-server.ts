@@ -23,7 +23,7 @@ const NOT_SERVING = 2;
 /** Creates, binds and starts the HTTP/2 server. */
 export async function startHttp2Transport(options: GrpcServerOptions): Promise<RunningTransport> {
   const messageCap = transportMessageCap(options.maxMessageBytes);
-  let serving = false;
+  const health = { serving: false };
   const sessions = new Set<http2.ServerHttp2Session>();
 
   const server = http2.createServer({
@@ -45,14 +45,14 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
     session.on('error', () => {});
   });
   server.on('stream', (stream, headers) => {
-    route(stream, headers, options, messageCap, () => serving);
+    route(stream, headers, options, messageCap, health.serving);
   });
 
   const port = await listen(server, options.address);
   return {
     port,
     setServing: (value) => {
-      serving = value;
+      health.serving = value;
     },
     tryShutdown: (callback) => {
       server.close(() => callback());
@@ -69,8 +69,8 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
   };
 }
 
-function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerOptions, messageCap: number, isServing: () => boolean): void {
-  stream.on('error', () => {});
+function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerOptions, messageCap: number, serving: boolean): void {
+  stream.on('error', ignoreError);
   const contentType = headers['content-type'] ?? '';
   if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
     stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });
@@ -82,12 +82,15 @@ function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeade
       options.handler(new Http2ProcessCall(stream, messageCap));
       return;
     case HEALTH_CHECK_PATH:
-      serveHealthCheck(stream, isServing());
+      serveHealthCheck(stream, serving);
       return;
     default:
       respondWithStatus(stream, GrpcStatus.UNIMPLEMENTED, `method ${headers[':path']} is not served here; ctxproc serves ${PROCESS_METHOD_PATH} and ${HEALTH_CHECK_PATH}`);
   }
 }
+
+/** A failed stream also closes, and the call reports the close. */
+function ignoreError(): void {}
 
 /**
  * Replies to grpc.health.v1.Health/Check for the whole server ('') and for the
@@ -120,10 +123,28 @@ function healthCheckService(message: Buffer): string {
   return message.subarray(2, 2 + length).toString('utf8');
 }
 
+/**
+ * Binds host:port, or a Unix socket named as gRPC names one ('unix:path' or
+ * 'unix:///absolute/path'), which the rule test runner listens on. For a
+ * socket it returns 1, the port grpc-js reports for an address without one.
+ */
 function listen(server: http2.Http2Server, address: string): Promise<number> {
-  const { host, port } = parseAddress(address, '--listen');
+  const socketPath = unixSocketPath(address);
+  const { host, port } = socketPath === null ? parseAddress(address, '--listen') : { host: '', port: 0 };
   return new Promise((resolve, reject) => {
     server.once('error', (error) => reject(new CtxprocError('CTXPROC_CONFIG_INVALID', `cannot listen on ${address}: ${error.message}; choose a free address with --listen`)));
+    if (socketPath !== null) {
+      server.listen(socketPath, () => resolve(1));
+      return;
+    }
     server.listen(port, host, () => resolve((server.address() as { port: number }).port));
   });
+}
+
+function unixSocketPath(address: string): string | null {
+  if (!address.startsWith('unix:')) {
+    return null;
+  }
+  const rest = address.slice('unix:'.length);
+  return rest.startsWith('//') ? rest.slice(2) : rest;
 }

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
 import { buildTransactions } from '../../bench/driver/traffic.js';
 import { cpuMicros, memoryMb } from '../../bench/process-stats.js';
 import { writeRuleSet } from '../../bench/rule-sets.js';
-import { startBaseline, startCtxproc, type ServerUnderTest } from '../../bench/servers.js';
+import { CTXPROC_NODE_FLAGS, startBaseline, startCtxproc, type ServerUnderTest } from '../../bench/servers.js';
 import { REPO_ROOT } from '../helpers/service-harness.js';
 
 async function loadAndMeasure(server: ServerUnderTest): Promise<void> {
@@ -42,4 +42,11 @@ test('ctxproc server runs generated rules', async (context) => {
   });
 
   await loadAndMeasure(server);
+});
+
+test('ctxproc runs with the Node flags of the image', () => {
+  const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]!) as string[];
+
+  assert.deepEqual(entrypoint.slice(1, 1 + CTXPROC_NODE_FLAGS.length), CTXPROC_NODE_FLAGS);
 });

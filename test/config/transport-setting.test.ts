@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { resolveSettings } from '../../src/config/settings.js';
 
-test('transport defaults to grpc-js', () => {
-  assert.equal(resolveSettings({}, {}).transport, 'grpc-js');
+test('transport defaults to http2', () => {
+  assert.equal(resolveSettings({}, {}).transport, 'http2');
 });
 
-test('transport accepts http2 from the environment', () => {
-  assert.equal(resolveSettings({}, { CTXPROC_TRANSPORT: 'http2' }).transport, 'http2');
+test('transport accepts grpc-js from the environment', () => {
+  assert.equal(resolveSettings({}, { CTXPROC_TRANSPORT: 'grpc-js' }).transport, 'grpc-js');
 });
 
 test('transport rejects unknown names', () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { decodeResponse, encodeResponse } from '../../src/protocol/codec.js';
 import type { HeaderMutation, ProcessingResponse, RequestKind } from '../../src/protocol/messages.js';
 import { jsonToStruct } from '../../src/protocol/struct.js';
+import { encodeStructField } from '../../src/protocol/struct-writer.js';
 import { toHeaderMutation } from '../../src/session/headers.js';
 import { phaseReply } from '../../src/session/replies.js';
 
@@ -12,7 +13,10 @@ const MUTATION = toHeaderMutation([
   { op: 'remove', name: 'x-debug', value: null, rule: 'strip' },
 ] as Parameters<typeof toHeaderMutation>[0]);
 
-const METADATA = jsonToStruct({ ctxproc: { transaction_id: 'abc-1', logged: true, action: 'allowed', rules_matched: 'a,b', rules_version: 'sha256:0' } });
+const METADATA_JSON = { ctxproc: { transaction_id: 'abc-1', logged: true, action: 'allowed', rules_matched: 'a,b', rules_version: 'sha256:0' } };
+const METADATA = jsonToStruct(METADATA_JSON);
+/** ProcessingResponse.dynamic_metadata is field 8. */
+const METADATA_FIELD = encodeStructField(8, METADATA_JSON);
 
 /** The reply phaseReply must produce, built through encodeResponse's fromObject path. */
 function expectedReply(kind: RequestKind, mutation: HeaderMutation | null, withMetadata: boolean): Buffer {
@@ -34,7 +38,7 @@ const CASES: Array<{ kind: RequestKind; mutation: HeaderMutation | null; metadat
 
 for (const { kind, mutation, metadata } of CASES) {
   test(`phaseReply ${kind}${mutation ? ' with mutation' : ''}${metadata ? ' with metadata' : ''}`, () => {
-    const bytes = phaseReply(kind, mutation, metadata ? METADATA : null);
+    const bytes = phaseReply(kind, mutation, metadata ? METADATA_FIELD : null);
 
     assert.deepEqual(bytes, expectedReply(kind, mutation, metadata));
     assert.ok(decodeResponse(bytes)[kind], `the reply carries ${kind}`);

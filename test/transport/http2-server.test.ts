@@ -1,6 +1,10 @@
 // The lean transport must look like grpc-js to Envoy: the same replies,
 // statuses, health check and reset handling.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http2 from 'node:http2';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
@@ -8,7 +12,8 @@ import { buildTransactions } from '../../bench/driver/traffic.js';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
 import { transportMessageCap } from '../../src/transport/grpc-server.js';
 import { startTransport } from '../../src/transport/transport.js';
-import { openClient, openRawStream } from '../helpers/raw-stream.js';
+import { decodeResponse, encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
+import { GET_HEADERS, openClient, openRawStream, requestHeaders } from '../helpers/raw-stream.js';
 import { startTestService, waitFor, type TestService } from '../helpers/service-harness.js';
 
 const LIMIT = 64 * 1024;
@@ -138,4 +143,44 @@ test('http2 transport completes reset streams', async (t) => {
   assert.equal(result.failed, 0);
   // Reset before the response, every transaction is logged.
   await waitFor(() => ctxproc.events.length === 2000, 10_000);
+});
+
+test('http2 transport joins a message split across frames', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const session = http2.connect(`http://${ctxproc.target}`);
+  t.after(() => session.close());
+  const stream = session.request({ ':method': 'POST', ':path': PROCESS_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+  const replies: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => replies.push(chunk));
+  const message = encodeRequest(requestHeaders(GET_HEADERS, false));
+  const framed = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
+  framed.writeUInt32BE(message.length, 1);
+
+  // The prefix itself is split, then the body; each piece goes out after a
+  // timer, so each arrives in its own DATA frame.
+  for (const [start, end] of [[0, 3], [3, 7], [7, 20], [20, framed.length]] as const) {
+    stream.write(framed.subarray(start, end));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await waitFor(() => Buffer.concat(replies).length >= 5 && Buffer.concat(replies).length >= 5 + Buffer.concat(replies).readUInt32BE(1));
+  stream.close(http2.constants.NGHTTP2_CANCEL);
+
+  const reply = Buffer.concat(replies);
+  const decoded = decodeResponse(reply.subarray(5, 5 + reply.readUInt32BE(1)));
+  assert.ok(decoded.request_headers, 'the reply answers request_headers');
+});
+
+test('http2 transport listens on a Unix socket', async (t) => {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-http2-socket-'));
+  t.after(() => rmSync(directory, { recursive: true, force: true }));
+  const address = `unix:${path.join(directory, 'grpc.sock')}`;
+  const ctxproc = await startTestService({ transport: 'http2', listen: address });
+  t.after(() => ctxproc.stop());
+  const client = new EnvoyClient({ target: address, closeMode: 'reset' });
+  t.after(() => client.close());
+
+  const result = await client.run({ method: 'GET', path: '/missing', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 404, headers: [] }));
+
+  assert.deepEqual(result.protocolErrors, []);
+  assert.equal(result.downstreamResponse.status, 404);
 });
