@@ -162,24 +162,31 @@ function addMultipart(list: ValueList, text: string, contentType: string): void 
 }
 
 // XML: attribute values and text content, with entities resolved by the
-// decoders later. Element and attribute names are inspected too, since
-// deserialisers turn them into class and property names. The whole body is
-// kept as well, for attacks in the markup itself (DTDs, entities).
+// decoders later, as an application reads them. Element and attribute names
+// are markup, not data: flagging `<java.lang.Runtime>` as an attack would
+// flag every document that names a class, so they are left out.
+// NOTE: XStream reads element names as class names, so a gadget spelled as
+// element names only is missed; its `class` attributes and text still count.
+// The prolog (DOCTYPE, entities, processing instructions before the root
+// element) is kept whole, for XXE and PHP tags in the markup itself.
 const XML_ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-const XML_TAG_NAME = /<\/?([\w:.-]+)/g;
 const XML_TEXT = />([^<]+)</g;
+const XML_PROLOG_END = /<[A-Za-z_]/;
 
 function addXml(list: ValueList, text: string): void {
-  list.add('body', text);
-  for (const match of text.matchAll(XML_TAG_NAME)) {
-    list.add('body_name', match[1]!);
+  const rootStart = text.search(XML_PROLOG_END);
+  const prolog = rootStart === -1 ? text : text.slice(0, rootStart);
+  if (!/^\s*<\?xml\s+version\s*=\s*["'][\d.]+["'][^>]*\?>\s*$/.test(prolog)) {
+    list.add('body.prolog', prolog);
   }
   for (const match of text.matchAll(XML_ATTRIBUTE)) {
-    list.add('body_name', match[1]!);
     list.add(`body.@${match[1]!}`, match[2] ?? match[3] ?? '');
   }
   for (const match of text.matchAll(XML_TEXT)) {
     list.add('body.text', match[1]!);
+  }
+  for (const pi of text.slice(rootStart === -1 ? text.length : rootStart).matchAll(/<[?!][^>]*>/g)) {
+    list.add('body.markup', pi[0]);
   }
 }
 
