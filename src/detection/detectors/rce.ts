@@ -21,7 +21,9 @@ const COMMAND_WORD = /^[\w./\\~?*[\]-]+/;
 // Binary directories an absolute command path goes through, globs allowed (`/bi?/c*t`).
 const BINARY_PATH = /^(?:[/\\][\w?*[\].]*)*[/\\](?:s?bin|usr|bin|system32|windows|syswow64|opt|tmp|dev)[/\\][\w?*[\].\\/-]*/i;
 
-const SHELLSHOCK = /\(\s*\)\s*\{/;
+// Shellshock: bash imports an environment variable whose value starts with
+// `() {` as a function. Elsewhere in a value, `(){` is ordinary JavaScript.
+const SHELLSHOCK = /^\s*['"]?\(\s*\)\s*\{/;
 const SUBSTITUTION = /\$\((?!\s*\))[^)]{1,200}\)|`[^`]{1,200}`|\$\{[^}]{1,80}\}/;
 const POWERSHELL = wordPattern(POWERSHELL_WORDS, String.raw`(?=[\s(;|'"-]|$)`);
 const WINDOWS_EXPANSION = /%(?:comspec|systemroot|windir|programfiles|temp|appdata|userprofile|psmodulepath|\w+:~-?\d+,?-?\d*)%/i;

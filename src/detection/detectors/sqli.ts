@@ -119,14 +119,22 @@ function selectList(tokens: SqlToken[], start: number): boolean {
   return column?.kind === 'word' && !BOOLEAN_OPERATORS.has(column.text) && isWord(tokens[index + 1], 'from') && tokens[index + 2]?.kind === 'word';
 }
 
+// `; drop table t`, `; set @a=1`: a statement after a semicolon. `set` is
+// also an English word, so it needs its assignment (`name =` or `name :=`).
 function stackedStatement(tokens: SqlToken[]): number {
   for (let index = 0; index + 1 < tokens.length; index++) {
     const next = tokens[index + 1]!;
-    if (tokens[index]!.kind === 'semicolon' && next.kind === 'word' && STATEMENTS.has(next.text) && tokens[index + 2] !== undefined) {
+    if (tokens[index]!.kind === 'semicolon' && next.kind === 'word' && STATEMENTS.has(next.text) && tokens[index + 2] !== undefined && (next.text !== 'set' || isAssignment(tokens, index + 2))) {
       return index;
     }
   }
   return -1;
+}
+
+function isAssignment(tokens: SqlToken[], at: number): boolean {
+  const target = tokens[at];
+  const operator = tokens[at + 1];
+  return target !== undefined && (target.kind === 'word' || (target.kind === 'variable' && target.text.length > 1)) && operator !== undefined && (operator.text === '=' || operator.text === ':=');
 }
 
 // `' or 1=1`, `1 and 2>1`, `x' or 'a'='a`, `' or true--`: a value, a boolean

@@ -18,7 +18,7 @@ testDetector('ssrf', detectSsrf, {
     'http://10.0.0.5/admin',
     'http://169.254.170.2/v2/credentials/x',
   ],
-  benign: ['https://example.com/', '192.0.2.10', 'version 10.2.3.4', 'http://203.0.113.7/page', 'http://169.254.12.7/printer', 'http://0x1A9FEA9FE/', 'http://169.254.65536/'],
+  benign: ['https://example.com/', '192.0.2.10', 'version 10.2.3.4', '10.0.0.7', '[::ffff:a9fe:a9fe]', '169.254.169.254 is the metadata address', 'http://203.0.113.7/page', 'http://169.254.12.7/printer', 'http://0x1A9FEA9FE/', 'http://169.254.65536/'],
 });
 
 test('parseIpv4 reads dotted decimal', () => {
