@@ -38,9 +38,17 @@ export function requestValues(request: RequestFacts): InspectedValue[] {
 const NEGOTIATION_HEADERS = new Set(['accept', 'accept-encoding', 'accept-language', 'accept-charset', 'te']);
 const NEGOTIATION_GRAMMAR = /^[\w\s,;=.*/+-]*$/;
 
+// Envoy passes the HTTP/2-style pseudo-headers (`:path`, `:method`,
+// `:scheme`, `:authority`) with the request headers. The path and query are
+// inspected field by field already, so `:path` whole would only report the
+// same text at a second location; `:authority` is read as the Host header.
 function addHeaders(list: ValueList, headers: HeaderList): void {
   for (const [name, value] of headers) {
-    if (name === 'cookie') {
+    if (name.startsWith(':')) {
+      if (name === ':authority') {
+        list.add('header.host', value);
+      }
+    } else if (name === 'cookie') {
       addCookies(list, value);
     } else if (NEGOTIATION_HEADERS.has(name) && NEGOTIATION_GRAMMAR.test(value)) {
       continue;

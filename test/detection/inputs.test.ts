@@ -86,6 +86,13 @@ test('requestValues keeps an XML prolog that declares more than the version', ()
   assert.equal(valueAt(facts, 'body.prolog'), prolog);
 });
 
+test('requestValues reads pseudo-headers only for the authority', () => {
+  const facts = request({ headers: [[':method', 'GET'], [':path', '/a?x=<b>'], [':scheme', 'https'], [':authority', 'shop.test']] });
+  const headerLocations = requestValues(facts).map((inspected) => inspected.location).filter((location) => location.startsWith('header.'));
+  assert.deepEqual(headerLocations, ['header.host']);
+  assert.equal(valueAt(facts, 'header.host'), 'shop.test');
+});
+
 test('requestValues caps the value count', () => {
   const query = Array.from({ length: MAX_VALUES + 50 }, (_unused, index) => `k${index}=v`).join('&');
   assert.equal(requestValues(request({ query })).length, MAX_VALUES);
