@@ -2,12 +2,12 @@
 // running the recommended rules that dd-trace ships, on the same go-ftw
 // corpus and the same typical request. Both run in this process on the same
 // requests, and the same tally counts them, so the figures sit side by side.
-// Run: npm run bench:detection:libddwaf [-- go-ftw files or folders] [--false-positives]
+// Run: npm run bench:detection:libddwaf [-- go-ftw files or folders] [--false-positives] [--misses]
 //
 // libddwaf reads parsed addresses, as dd-trace hands them over once the web
 // framework has parsed the request: query and form fields as objects, JSON
 // bodies as values, headers without cookies, cookies apart. Bodies of other
-// types are given as text, which is more than dd-trace sees without a body
+// types are given as text, which is more than dd-trace passes without a body
 // parser. Parsing is done before timing; ctxproc's time includes its own.
 //
 // libddwaf stops at the first rule that matches a request, so one run
@@ -157,7 +157,7 @@ interface RuleFile {
   rules: Array<{ tags?: { type?: string } }>;
 }
 
-/** One WAF instance per ctxproc class, each with only the recommended rules of that class. */
+/** Builds one WAF instance per ctxproc class, each with only the recommended rules of that class. */
 function wafPerClass(ruleFile: RuleFile): Waf[] {
   const byClass = new Map<string, RuleFile['rules']>();
   for (const rule of ruleFile.rules) {
@@ -228,6 +228,7 @@ function row(name: string, ours: CorpusReport, theirs: CorpusReport): string {
 
 const paths = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
 const listFalsePositives = process.argv.includes('--false-positives');
+const listMisses = process.argv.includes('--misses');
 const inputs = paths.length > 0 ? paths : [path.join(CORPUS, 'tests')];
 if (!fs.existsSync(inputs[0]!)) {
   throw new Error(`corpus not found at ${inputs[0]}; pass go-ftw test files or folders as arguments`);
@@ -256,6 +257,11 @@ console.log(`| CPU per corpus request | ${ours.microsecondsPerRequest.toFixed(1)
 console.log(`| CPU per typical 1 KB request | ${cpuMicrosecondsPerCall(() => detectRequest(TYPICAL)).toFixed(1)} µs | ${cpuMicrosecondsPerCall(() => wafClasses(waf, typicalAddresses)).toFixed(1)} µs |`);
 if (listFalsePositives) {
   console.log(`libddwaf false positives:\n  ${theirs.misses.falsePositives.join('\n  ')}`);
+}
+if (listMisses) {
+  for (const [name, sources] of theirs.misses.missed) {
+    console.log(`libddwaf missed ${name}:\n  ${sources.join('\n  ')}`);
+  }
 }
 console.log(`libddwaf with every rule in one instance, first match only: mean ${percent(deployed.report.mean_detection_rate)}, false positives ${deployed.report.false_positives}/${deployed.report.benign_tests}`);
 for (const instance of [waf, ...classWafs]) {

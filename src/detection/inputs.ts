@@ -40,8 +40,8 @@ const NEGOTIATION_GRAMMAR = /^[\w\s,;=.*/+-]*$/;
 
 // Envoy passes the HTTP/2-style pseudo-headers (`:path`, `:method`,
 // `:scheme`, `:authority`) with the request headers. The path and query are
-// inspected field by field already, so `:path` whole would only report the
-// same text at a second location; `:authority` is read as the Host header.
+// inspected field by field already, so `:path` is skipped. `:authority` is
+// read as the Host header.
 function addHeaders(list: ValueList, headers: HeaderList): void {
   for (const [name, value] of headers) {
     if (name.startsWith(':')) {
@@ -193,8 +193,8 @@ function addXml(list: ValueList, text: string): void {
   for (const match of text.matchAll(XML_TEXT)) {
     list.add('body.text', match[1]!);
   }
-  for (const pi of text.slice(rootStart === -1 ? text.length : rootStart).matchAll(/<[?!][^>]*>/g)) {
-    list.add('body.markup', pi[0]);
+  for (const declaration of text.slice(rootStart === -1 ? text.length : rootStart).matchAll(/<[?!][^>]*>/g)) {
+    list.add('body.markup', declaration[0]);
   }
 }
 

@@ -11,9 +11,9 @@ const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar
 
 /**
  * Returns the metadata or loopback target in `text`, or null. Only hosts
- * inside a URL count: a value that is only an address, such as `10.0.0.7`
- * or `[::ffff:a9fe:a9fe]`, is as often a form field holding an address as a
- * fetch target, and an application that fetches it adds its own scheme.
+ * inside a URL count. A value that is only an address, such as `10.0.0.7`
+ * or `[::ffff:a9fe:a9fe]`, is often a form field that holds an address,
+ * and an application that fetches it adds its own scheme.
  */
 export function detectSsrf(text: string): string | null {
   const match = URL_HOST.exec(text);
