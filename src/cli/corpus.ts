@@ -70,6 +70,7 @@ function formatReport(report: CorpusReport): string {
   }
   lines.push(`mean detection over the target classes: ${(report.mean_detection_rate * 100).toFixed(1)}%`);
   lines.push(`false positives: ${report.false_positives} of ${report.benign_tests} benign tests (${(report.false_positive_rate * 100).toFixed(1)}%)`);
+  lines.push(`benign tests left out because the same request is an attack test of that class: ${report.contradicted_benign_tests}`);
   return lines.join('\n');
 }
 

@@ -13,10 +13,12 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus/crs');
 const skip = fs.existsSync(path.join(CORPUS, 'rule-levels.tsv')) ? false : `CRS corpus not found at ${CORPUS}; put the corpus there to run this measurement`;
 
-// NOTE: the false-positive target (at most 2%) is not met yet, so it is
-// reported in the message but not asserted; see docs/detection.md.
+// NOTE: the false-positive target (at most 2%) is not met: 6.8% was
+// measured, most of it attacks that one CRS rule leaves to a sibling (see
+// docs/detection.md). The ceiling below catches regressions until then.
 const MEAN_TARGET = 0.9;
 const CLASS_FLOOR = 0.8;
+const FALSE_POSITIVE_CEILING = 0.08;
 
 test('CRS corpus detection meets targets', { skip, timeout: 300_000 }, async () => {
   const rules = await readRuleLevels(path.join(CORPUS, 'rule-levels.tsv'));
@@ -30,4 +32,5 @@ test('CRS corpus detection meets targets', { skip, timeout: 300_000 }, async () 
     assert.ok(rate >= CLASS_FLOOR, `${name} detection ${rate} is under ${CLASS_FLOOR}: ${figures}`);
   }
   assert.ok(report.benign_tests > 0, `no false-positive tests were read: ${figures}`);
+  assert.ok(report.false_positive_rate <= FALSE_POSITIVE_CEILING, `false positives ${report.false_positive_rate} are above ${FALSE_POSITIVE_CEILING}: ${figures}`);
 });

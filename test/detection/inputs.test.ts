@@ -73,6 +73,26 @@ test('requestValues reads XML attributes and text', () => {
   assert.equal(valueAt(facts, 'body.text'), 't1');
 });
 
+test('requestValues leaves XML element and attribute names out', () => {
+  const facts = request({ method: 'POST', headers: [['content-type', 'application/xml']], body: body('<?xml version="1.0"?><org.acme.Order id="7"><sku>ab-1</sku></org.acme.Order>') });
+  const locations = requestValues(facts).map((inspected) => inspected.location);
+  assert.deepEqual(locations.filter((location) => location === 'body_name' || location === 'body' || location === 'body.prolog'), []);
+  assert.equal(valueAt(facts, 'body.@id'), '7');
+});
+
+test('requestValues keeps an XML prolog that declares more than the version', () => {
+  const prolog = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/hosts">]>';
+  const facts = request({ method: 'POST', headers: [['content-type', 'text/xml']], body: body(`${prolog}<r>&e;</r>`) });
+  assert.equal(valueAt(facts, 'body.prolog'), prolog);
+});
+
+test('requestValues reads pseudo-headers only for the authority', () => {
+  const facts = request({ headers: [[':method', 'GET'], [':path', '/a?x=<b>'], [':scheme', 'https'], [':authority', 'shop.test']] });
+  const headerLocations = requestValues(facts).map((inspected) => inspected.location).filter((location) => location.startsWith('header.'));
+  assert.deepEqual(headerLocations, ['header.host']);
+  assert.equal(valueAt(facts, 'header.host'), 'shop.test');
+});
+
 test('requestValues caps the value count', () => {
   const query = Array.from({ length: MAX_VALUES + 50 }, (_unused, index) => `k${index}=v`).join('&');
   assert.equal(requestValues(request({ query })).length, MAX_VALUES);

@@ -7,7 +7,7 @@ import { reflectUpstream } from '../../replay/reflect-upstream.js';
 import { detectRequest, detectResponse } from '../index.js';
 import { attackClassOf, benignClassesOf, type CrsRule } from './crs-classes.js';
 import { exchangeOf } from './exchange-of.js';
-import { CorpusTally } from './tally.js';
+import { CorpusTally, requestKey } from './tally.js';
 
 /** Runs every go-ftw stage under `paths` through the detectors and tallies the results. */
 export async function measureInProcess(paths: string[], rules: ReadonlyMap<number, CrsRule>): Promise<CorpusTally> {
@@ -36,6 +36,7 @@ export async function measureInProcess(paths: string[], rules: ReadonlyMap<numbe
         attackClass,
         benignClasses: expectIds.length === 0 ? benignClassesOf(item.expect.noIds ?? [], rules) : [],
         detectedClasses: new Set(found.map((detection) => detection.class)),
+        requestKey: requestKey(item.request),
       });
     }
   }

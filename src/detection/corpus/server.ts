@@ -13,7 +13,7 @@ import type { FtwItem } from '../../replay/items.js';
 import { reflectUpstream } from '../../replay/reflect-upstream.js';
 import { startService } from '../../service.js';
 import { attackClassOf, benignClassesOf, type CrsRule } from './crs-classes.js';
-import { CorpusTally } from './tally.js';
+import { CorpusTally, requestKey } from './tally.js';
 
 export interface ServerMeasureOptions {
   /** Rules file or folder the server loads. */
@@ -46,6 +46,7 @@ export async function measureThroughServer(paths: string[], rules: ReadonlyMap<n
       attackClass: attackClassOf(expectIds, rules),
       benignClasses: expectIds.length === 0 ? benignClassesOf(test.item.expect.noIds ?? [], rules) : [],
       detectedClasses: classesById.get(test.requestId) ?? new Set(),
+      requestKey: requestKey(test.item.request),
     });
   }
   return tally;

@@ -1,5 +1,6 @@
 // Counts detection results per corpus class and builds the report that
 // `npm run corpus` prints.
+import type { HttpRequestSpec } from '../../client/types.js';
 import { TARGET_CLASSES, type CorpusClass } from './crs-classes.js';
 
 export interface ClassFigures {
@@ -17,6 +18,13 @@ export interface CorpusReport {
   benign_tests: number;
   false_positives: number;
   false_positive_rate: number;
+  /**
+   * Tests with `no_expect_ids` whose request, byte for byte, is also a
+   * paranoia-level-1 attack test of the same class elsewhere in the corpus.
+   * The corpus contradicts itself on them, so they are neither benign nor
+   * attack tests here.
+   */
+  contradicted_benign_tests: number;
   /** Test stages not sent because Envoy would reject them before ext_proc. */
   skipped: number;
   /** Attack tests whose expected rules are all above paranoia level 1. */
@@ -32,6 +40,14 @@ export interface TestOutcome {
   /** Classes a false-positive test must not be flagged as; empty for other tests. */
   benignClasses: readonly CorpusClass[];
   detectedClasses: ReadonlySet<string>;
+  /** The request's identity, from requestKey: equal keys mean the same bytes on the wire. */
+  requestKey: string;
+}
+
+/** Returns a key equal for two requests exactly when method, path, headers and body are equal. */
+export function requestKey(request: HttpRequestSpec): string {
+  const headers = request.headers.map(([name, value]) => `${name.toLowerCase()}: ${value}`).sort();
+  return JSON.stringify([request.method, request.authority, request.path, headers, request.body?.toString('base64') ?? '']);
 }
 
 /** Miss and false-positive sources, kept for the `--misses` listing. */
@@ -42,8 +58,8 @@ export interface CorpusMisses {
 
 export class CorpusTally {
   private readonly figures = new Map<string, { attack: number; detected: number }>();
-  private benign = 0;
-  private falsePositiveCount = 0;
+  private readonly attackKeys = new Set<string>();
+  private readonly benignOutcomes: TestOutcome[] = [];
   private skippedCount = 0;
   private outOfScopeCount = 0;
   readonly misses: CorpusMisses = { missed: new Map(), falsePositives: [] };
@@ -69,17 +85,34 @@ export class CorpusTally {
         this.misses.missed.set(attackClass.name, list);
       }
       this.figures.set(attackClass.name, entry);
+      this.attackKeys.add(`${attackClass.name}\n${outcome.requestKey}`);
       return;
     }
 
     if (outcome.benignClasses.length > 0) {
-      this.benign += 1;
-      const flagged = outcome.benignClasses.flatMap((corpusClass) => corpusClass.accepted).filter((name) => outcome.detectedClasses.has(name));
+      this.benignOutcomes.push(outcome);
+    }
+  }
+
+  // Attack tests may come after the benign tests they contradict, so benign
+  // tests are counted once every test has been added.
+  private countBenign(): { benign: number; falsePositives: number; contradicted: number } {
+    const counts = { benign: 0, falsePositives: 0, contradicted: 0 };
+    this.misses.falsePositives.length = 0;
+    for (const outcome of this.benignOutcomes) {
+      const classes = outcome.benignClasses.filter((corpusClass) => !this.attackKeys.has(`${corpusClass.name}\n${outcome.requestKey}`));
+      if (classes.length === 0) {
+        counts.contradicted += 1;
+        continue;
+      }
+      counts.benign += 1;
+      const flagged = classes.flatMap((corpusClass) => corpusClass.accepted).filter((name) => outcome.detectedClasses.has(name));
       if (flagged.length > 0) {
-        this.falsePositiveCount += 1;
+        counts.falsePositives += 1;
         this.misses.falsePositives.push(`${outcome.source} [${flagged.join(',')}]`);
       }
     }
+    return counts;
   }
 
   report(path: CorpusReport['path']): CorpusReport {
@@ -90,14 +123,16 @@ export class CorpusTally {
     }
 
     const targetRates = TARGET_CLASSES.filter((name) => classes[name] !== undefined).map((name) => classes[name]!.rate);
+    const counts = this.countBenign();
     const mean = targetRates.length === 0 ? 0 : targetRates.reduce((sum, rate) => sum + rate, 0) / targetRates.length;
     return {
       classes,
       mean_detection_rate: round(mean),
       min_class_rate: targetRates.length === 0 ? 0 : Math.min(...targetRates),
-      benign_tests: this.benign,
-      false_positives: this.falsePositiveCount,
-      false_positive_rate: ratio(this.falsePositiveCount, this.benign),
+      benign_tests: counts.benign,
+      false_positives: counts.falsePositives,
+      false_positive_rate: ratio(counts.falsePositives, counts.benign),
+      contradicted_benign_tests: counts.contradicted,
       skipped: this.skippedCount,
       out_of_scope: this.outOfScopeCount,
       path,

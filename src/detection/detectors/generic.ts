@@ -12,10 +12,27 @@ const RUBY_PERL = /\b(?:kernel\s*\.\s*(?:exec|system|spawn|open)|io\s*\.\s*popen
 // and Jinja, FreeMarker and ERB statements.
 const TEMPLATE = /\{\{[^}]{0,40}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|config\.items|request\.application|self\._|lipsum|cycler|joiner)|(?:<%=?|\$\{|#\{|\{\{=?|\[\[|\{%=?)\s*\d+\s*[*+]\s*\d+\s*(?:%>|\}\}?|\]\]|%\})|\{%\s*(?:import|include|set|for)\b[^%]*%\}|<#assign\b|\bfreemarker\.template\.utility\b/i;
 
-// A loop whose condition is a constant, which hangs a single-threaded
-// runtime such as Node.js when the value is evaluated: `while(true)`,
-// `while(!0)`, `while(!!{})`, `for(;;)`.
-const ENDLESS_LOOP = /\bwhile\s*\(+\s*[!+\-~\s]*(?:true|1|-?\d+|infinity|this|string|object|number|new\s+\w+|null|undefined|nan|""|''|``|\{\}|\[\]|false|0)\s*\)+\s*(?:;|\{|$)|\bfor\s*\(\s*;\s*;\s*\)/i;
+// A loop whose condition is a constant that is true, which hangs a
+// single-threaded runtime such as Node.js when the value is evaluated:
+// `while(true)`, `while(!0)`, `while(!!{})`, `for(;;)`. Each `!` flips the
+// constant's truth, so `while(!true)` ends at once and is not reported.
+const CONSTANT_LOOP = /\bwhile\s*\(+\s*([!+\-~\s]*)(true|-?\d+|infinity|this|string|object|number|new\s+\w+|null|undefined|nan|""|''|``|\{\}|\[\]|false)\s*\)+\s*(?:;|\{|$)|\bfor\s*\(\s*;\s*;\s*\)/i;
+const FALSY_CONSTANT = /^(?:false|-?0+|null|undefined|nan|""|''|``)$/i;
+
+function endlessLoop(text: string): string | null {
+  const match = CONSTANT_LOOP.exec(text);
+  if (match === null) {
+    return null;
+  }
+  if (match[2] !== undefined) {
+    const negations = (match[1]!.match(/!/g) ?? []).length;
+    const truthy = !FALSY_CONSTANT.test(match[2]) || match[1]!.includes('~');
+    if (truthy === (negations % 2 === 1)) {
+      return null;
+    }
+  }
+  return firstMatch(CONSTANT_LOOP, text);
+}
 
 // Characters or words that every match of the pattern named before `_HINT` needs.
 const RUBY_PERL_HINT = /[([{/%]|\buse\s|_eval/;
@@ -26,7 +43,7 @@ export function detectGenericCode(text: string): string | null {
   return firstMatch(NODE, text)
     ?? (RUBY_PERL_HINT.test(text) ? firstMatch(RUBY_PERL, text) : null)
     ?? (TEMPLATE_HINT.test(text) ? firstMatch(TEMPLATE, text) : null)
-    ?? (text.includes('while') || text.includes('for') ? firstMatch(ENDLESS_LOOP, text) : null);
+    ?? (text.includes('while') || text.includes('for') ? endlessLoop(text) : null);
 }
 
 /** Returns a prototype-pollution key path in `text`, or null. */

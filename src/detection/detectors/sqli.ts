@@ -29,10 +29,103 @@ const SQL_HINT = /['"`;#=<>|&(]|--|\/\*|@@|::|->|\b(?:select|union|insert|update
 /** The checks run on one token list; each returns the index of the token where the injection starts, or -1. */
 type ShapeCheck = (tokens: SqlToken[], quoted: boolean) => number;
 
+// Features of a token list, one bit each. A check runs only when the
+// features it needs are present. On browser headers and prose most checks
+// are skipped, which took detectSqli from 10.7 to 6.5 µs on four typical
+// header and body values.
+const F_BOOLEAN = 1 << 0;
+const F_COMPARISON = 1 << 1;
+const F_UNION = 1 << 2;
+const F_SELECT = 1 << 3;
+const F_SEMICOLON = 1 << 4;
+const F_STRONG = 1 << 5;
+const F_CATALOGUE = 1 << 6;
+const F_DDL = 1 << 7;
+const F_PROCEDURE = 1 << 8;
+const F_CONDITIONAL = 1 << 9;
+const F_CAST = 1 << 10;
+const F_ALIAS = 1 << 11;
+const F_VALUE_FUNCTION = 1 << 12;
+const F_ORDER = 1 << 13;
+const ALWAYS = 0;
+
+interface GatedCheck {
+  check: ShapeCheck;
+  /** Any of these feature bits lets the check run; ALWAYS runs it every time. */
+  needs: number;
+}
+
 // Checks that read a comment as the end of the injected part get every token.
 // The others get the tokens without comments, as the database parses them.
-const COMMENT_CHECKS: ShapeCheck[] = [booleanTautology, quoteThenComment, orderByAfterBreak];
-const CODE_CHECKS: ShapeCheck[] = [unionSelect, selectFrom, stackedStatement, quoteThenStatement, literalComparison, strongFunction, catalogue, ddlStatement, procedureCall, conditional, castOrJsonOperator, aliasFrom, valueFunctionAfterBreak];
+const COMMENT_CHECKS: GatedCheck[] = [
+  { check: booleanTautology, needs: F_BOOLEAN },
+  { check: quoteThenComment, needs: ALWAYS },
+  { check: orderByAfterBreak, needs: F_ORDER },
+];
+const CODE_CHECKS: GatedCheck[] = [
+  { check: unionSelect, needs: F_UNION },
+  { check: selectFrom, needs: F_SELECT },
+  { check: stackedStatement, needs: F_SEMICOLON },
+  { check: quoteThenStatement, needs: ALWAYS },
+  { check: literalComparison, needs: F_COMPARISON | F_BOOLEAN },
+  { check: strongFunction, needs: F_STRONG },
+  { check: catalogue, needs: F_CATALOGUE },
+  { check: ddlStatement, needs: F_DDL },
+  { check: procedureCall, needs: F_PROCEDURE },
+  { check: conditional, needs: F_CONDITIONAL },
+  { check: castOrJsonOperator, needs: F_CAST },
+  { check: aliasFrom, needs: F_ALIAS },
+  { check: valueFunctionAfterBreak, needs: F_VALUE_FUNCTION },
+];
+
+const KEYWORD_FEATURES = new Map<string, number>([
+  ...[...BOOLEAN_OPERATORS].map((word): [string, number] => [word, F_BOOLEAN]),
+  ...[...COMPARISONS].map((word): [string, number] => [word, F_COMPARISON]),
+  ['union', F_UNION], ['select', F_SELECT], ['waitfor', F_STRONG], ['into', F_STRONG],
+  ['drop', F_DDL], ['create', F_DDL], ['alter', F_DDL], ['truncate', F_DDL], ['insert', F_DDL], ['delete', F_DDL], ['update', F_DDL],
+  ['exec', F_PROCEDURE], ['execute', F_PROCEDURE], ['declare', F_PROCEDURE], ['procedure', F_PROCEDURE | F_ORDER],
+  ['case', F_CONDITIONAL], ['if', F_CONDITIONAL], ['iif', F_CONDITIONAL], ['as', F_ALIAS],
+  ['order', F_ORDER], ['group', F_ORDER], ['having', F_ORDER],
+]);
+const CAST_OPERATORS = new Set(['::', ...JSON_OPERATORS]);
+
+// Word features cost three regular expressions. Words repeat across
+// requests (browser and product names), so results are cached, and the
+// cache is cleared at MAX_CACHED_WORDS so that hostile input cannot grow it.
+const MAX_CACHED_WORDS = 8192;
+const wordFeatureCache = new Map<string, number>();
+
+function wordFeatures(word: string): number {
+  const cached = wordFeatureCache.get(word);
+  if (cached !== undefined) {
+    return cached;
+  }
+  let features = KEYWORD_FEATURES.get(word) ?? 0;
+  features |= STRONG_NAMES.test(word) ? F_STRONG : 0;
+  features |= CATALOGUES.test(word) ? F_CATALOGUE : 0;
+  features |= VALUE_FUNCTIONS.test(word) ? F_VALUE_FUNCTION : 0;
+  if (wordFeatureCache.size >= MAX_CACHED_WORDS) {
+    wordFeatureCache.clear();
+  }
+  wordFeatureCache.set(word, features);
+  return features;
+}
+
+function featuresOf(tokens: readonly SqlToken[]): number {
+  let features = 0;
+  for (const token of tokens) {
+    if (token.kind === 'word' || token.kind === 'variable') {
+      features |= wordFeatures(token.text);
+    } else if (token.kind === 'operator') {
+      features |= (BOOLEAN_OPERATORS.has(token.text) ? F_BOOLEAN : 0) | (COMPARISONS.has(token.text) ? F_COMPARISON : 0) | (CAST_OPERATORS.has(token.text) ? F_CAST : 0);
+    } else if (token.kind === 'semicolon') {
+      features |= F_SEMICOLON;
+    } else if (token.kind === 'string' && CATALOGUES.test(token.text)) {
+      features |= F_CATALOGUE;
+    }
+  }
+  return features;
+}
 
 /** Returns the SQL-shaped part of `text`, or null. */
 export function detectSqli(text: string): string | null {
@@ -49,9 +142,13 @@ export function detectSqli(text: string): string | null {
 
   for (const [prefix, quoted] of contexts) {
     const tokens = tokenizeSql(prefix + text);
-    const code = tokens.filter((token) => token.kind !== 'comment');
+    const features = featuresOf(tokens);
+    const code = tokens.some((token) => token.kind === 'comment') ? tokens.filter((token) => token.kind !== 'comment') : tokens;
     for (const [checks, list] of [[COMMENT_CHECKS, tokens], [CODE_CHECKS, code]] as const) {
-      for (const check of checks) {
+      for (const { check, needs } of checks) {
+        if (needs !== ALWAYS && (features & needs) === 0) {
+          continue;
+        }
         const at = check(list, quoted);
         if (at !== -1) {
           return excerpt(text, list[at]!.start - prefix.length);
@@ -119,14 +216,22 @@ function selectList(tokens: SqlToken[], start: number): boolean {
   return column?.kind === 'word' && !BOOLEAN_OPERATORS.has(column.text) && isWord(tokens[index + 1], 'from') && tokens[index + 2]?.kind === 'word';
 }
 
+// `; drop table t`, `; set @a=1`: a statement after a semicolon. `set` is
+// also an English word, so it needs its assignment (`name =` or `name :=`).
 function stackedStatement(tokens: SqlToken[]): number {
   for (let index = 0; index + 1 < tokens.length; index++) {
     const next = tokens[index + 1]!;
-    if (tokens[index]!.kind === 'semicolon' && next.kind === 'word' && STATEMENTS.has(next.text) && tokens[index + 2] !== undefined) {
+    if (tokens[index]!.kind === 'semicolon' && next.kind === 'word' && STATEMENTS.has(next.text) && tokens[index + 2] !== undefined && (next.text !== 'set' || isAssignment(tokens, index + 2))) {
       return index;
     }
   }
   return -1;
+}
+
+function isAssignment(tokens: SqlToken[], at: number): boolean {
+  const target = tokens[at];
+  const operator = tokens[at + 1];
+  return target !== undefined && (target.kind === 'word' || (target.kind === 'variable' && target.text.length > 1)) && operator !== undefined && (operator.text === '=' || operator.text === ':=');
 }
 
 // `' or 1=1`, `1 and 2>1`, `x' or 'a'='a`, `' or true--`: a value, a boolean

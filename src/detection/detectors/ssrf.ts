@@ -8,37 +8,44 @@ import type { ValueRule } from '../types.js';
 
 const METADATA_HOSTS = /^(?:metadata(?:\.google\.internal|\.packet\.net|\.azure\.com|\.tencentyun\.com|\.platformequinix\.com)?|instance-data(?:\.ec2\.internal)?|metadata\.oraclecloud\.com|100\.100\.100\.200|169\.254\.169\.254|fd00:ec2::254|localhost|localtest\.me|0|0\.0\.0\.0|\[::\]|\[::1\]|ip6-localhost|kubernetes\.default(?:\.svc)?)$/i;
 const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar|netdoc|sftp)\s*:\s*(?:\/\/)?|\/\/)(?:[^@/\s?#]*@)?(\[[^\]\s]*\]?|[^/\s?#:'"]+)/i;
-const BARE_HOST = /^(\[[0-9a-f:.]+\]?|[0-9a-fx.]+)(?::\d+)?(?:\/.*)?$/i;
 
-/** Returns the metadata or loopback target in `text`, or null. */
+/**
+ * Returns the metadata or loopback target in `text`, or null. Only hosts
+ * inside a URL count. A value that is only an address, such as `10.0.0.7`
+ * or `[::ffff:a9fe:a9fe]`, is often a form field that holds an address,
+ * and an application that fetches it adds its own scheme.
+ */
 export function detectSsrf(text: string): string | null {
   const match = URL_HOST.exec(text);
-  const host = match?.[1] ?? BARE_HOST.exec(text.trim())?.[1];
-  if (host === undefined || host.length > 64) {
+  const host = match?.[1];
+  if (match === null || host === undefined || host.length > 64) {
     return null;
   }
-  if (METADATA_HOSTS.test(host) || isInternalAddress(host, match !== null)) {
-    return excerpt(text, match?.index ?? 0);
+  if (METADATA_HOSTS.test(host) || isInternalAddress(host)) {
+    return excerpt(text, match.index);
   }
   return null;
 }
 
-// Link-local (cloud metadata) addresses always count. Loopback counts unless
-// it is a plain dotted quad outside a URL, and private ranges count only
-// inside a URL, since a bare 10.1.2.3 is often data such as a version.
-function isInternalAddress(host: string, inUrl: boolean): boolean {
+// Cloud metadata addresses always count: 169.254.169.254 (AWS, GCP, Azure,
+// OpenStack) and 169.254.170.2 (AWS ECS task credentials). The rest of
+// 169.254.0.0/16 is autoconfiguration that no metadata service listens on.
+// Loopback and private ranges count too, since the host is in a URL.
+function isInternalAddress(host: string): boolean {
   const address = parseIpv4(host) ?? parseMappedIpv6(host);
   if (address === null) {
     return false;
   }
   const first = address >>> 24;
   const second = (address >>> 16) & 0xff;
-  const plainDotted = /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host);
-  const linkLocal = first === 169 && second === 254;
+  const metadata = address === METADATA_ADDRESS || address === ECS_METADATA_ADDRESS;
   const loopback = first === 127;
   const privateRange = first === 10 || (first === 172 && second >= 16 && second < 32) || (first === 192 && second === 168) || (first === 192 && second === 0 && ((address >>> 8) & 0xff) === 0);
-  return linkLocal || (loopback && (inUrl || !plainDotted)) || (inUrl && privateRange);
+  return metadata || loopback || privateRange;
 }
+
+const METADATA_ADDRESS = 0xa9fea9fe;
+const ECS_METADATA_ADDRESS = 0xa9feaa02;
 
 /** Parses an IPv4 literal as inet_aton does; returns it as an unsigned 32-bit number, or null. */
 export function parseIpv4(host: string): number | null {
@@ -56,18 +63,24 @@ export function parseIpv4(host: string): number | null {
   }
 
   // The last part fills the remaining bytes: a.b.c.d, a.b.cd, a.bcd, abcd.
+  // A part too large for its bytes makes the literal invalid, as in inet_aton.
   const last = numbers.pop()!;
+  if (numbers.some((value) => value > 0xff) || last >= 2 ** (8 * (4 - numbers.length))) {
+    return null;
+  }
   let address = 0;
   numbers.forEach((value, index) => {
-    address += (value & 0xff) * 2 ** (8 * (3 - index));
+    address += value * 2 ** (8 * (3 - index));
   });
-  return (address + (last % 2 ** (8 * (4 - numbers.length)))) >>> 0;
+  return (address + last) >>> 0;
 }
 
 function parseIpv4Part(part: string): number | null {
   let value: number;
+  // inet_aton and the WHATWG URL parser reject a part above 32 bits rather
+  // than truncate it, so `0x41414141A9FEA9FE` names no address.
   if (/^0x[0-9a-f]+$/i.test(part)) {
-    value = parseInt(part.slice(-8), 16);
+    value = part.length > 10 ? Number.NaN : parseInt(part, 16);
   } else if (/^0[0-7]+$/.test(part)) {
     value = parseInt(part, 8);
   } else if (/^\d+$/.test(part)) {

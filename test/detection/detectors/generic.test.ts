@@ -12,8 +12,10 @@ testDetector('generic code', detectGenericCode, {
     'Kernel.exec("id")',
     'while(!0);',
     'for(;;){}',
+    'while(!false){}',
+    'while(~0);',
   ],
-  benign: ['I require a child seat', 'process the order', '7*7 = 49', 'while you wait'],
+  benign: ['I require a child seat', 'process the order', '7*7 = 49', 'while you wait', 'while(!1);', 'while (!!null) {', 'while(false);'],
 });
 
 testDetector('prototype pollution', detectPrototypePollution, {

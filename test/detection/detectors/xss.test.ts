@@ -20,6 +20,8 @@ testDetector('xss', detectXss, {
     '{{constructor.constructor("run()")()}}',
     '(![]+[])[+!+[]]',
     '<!ENTITY ext SYSTEM "file:///etc/hostname">',
+    '<a href="javascript:run()">x</a>',
+    '<p style="x:expression(run())">',
   ],
   benign: [
     'a < b and c > d',
@@ -30,5 +32,7 @@ testDetector('xss', detectXss, {
     'on sale = 20% off',
     'Mr. Smith went to Washington.',
     'x = [1, 2, 3]',
+    'Read <a href="https://example.com/guide">the guide</a>',
+    '<span title="note">Note</span>',
   ],
 });

@@ -1,0 +1,269 @@
+// Compares ctxproc's detectors with Datadog's libddwaf (@datadog/native-appsec)
+// running the recommended rules that dd-trace ships, on the same go-ftw
+// corpus and the same typical request. Both run in this process on the same
+// requests, and the same tally counts them, so the figures sit side by side.
+// Run: npm run bench:detection:libddwaf [-- go-ftw files or folders] [--false-positives] [--misses]
+//
+// libddwaf reads parsed addresses, as dd-trace hands them over once the web
+// framework has parsed the request: query and form fields as objects, JSON
+// bodies as values, headers without cookies, cookies apart. Bodies of other
+// types are given as text, which is more than dd-trace passes without a body
+// parser. Parsing is done before timing; ctxproc's time includes its own.
+//
+// libddwaf stops at the first rule that matches a request, so one run
+// reports one class. For the detection figures the rules of each class run
+// in a WAF instance of their own and the classes are joined; the CPU
+// figures time one instance with every rule, as dd-trace runs it.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HttpRequestSpec } from '../../src/client/types.js';
+import { attackClassOf, benignClassesOf, readRuleLevels, type CrsRule } from '../../src/detection/corpus/crs-classes.js';
+import { exchangeOf } from '../../src/detection/corpus/exchange-of.js';
+import { CorpusTally, requestKey, type CorpusReport } from '../../src/detection/corpus/tally.js';
+import { detectRequest } from '../../src/detection/index.js';
+import type { Exchange } from '../../src/model/exchange.js';
+import { expandReplayPaths, readReplayFile } from '../../src/replay/files.js';
+import { cpuMicrosecondsPerCall, TYPICAL } from './typical-request.js';
+
+const require = createRequire(import.meta.url);
+const { DDWAF } = require('@datadog/native-appsec') as typeof import('@datadog/native-appsec');
+type Waf = InstanceType<typeof DDWAF>;
+
+const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const CORPUS = path.join(REPOSITORY_ROOT, '../shared/corpus/crs');
+const RULES_FILE = path.join(path.dirname(require.resolve('dd-trace/package.json')), 'packages/dd-trace/src/appsec/recommended.json');
+// libddwaf's own limit per run, in microseconds; high enough that no corpus request reaches it.
+const WAF_TIMEOUT_US = 10_000_000;
+
+// Rule types of the recommended rules and the ctxproc class each counts as.
+const CLASS_OF_RULE_TYPE: Record<string, string> = {
+  sql_injection: 'sqli',
+  nosql_injection: 'nosqli',
+  xss: 'xss',
+  lfi: 'lfi',
+  rfi: 'rfi',
+  command_injection: 'rce',
+  php_code_injection: 'php',
+  java_code_injection: 'java',
+  js_code_injection: 'generic',
+  ssrf: 'ssrf',
+  attack_tool: 'scanner',
+  security_scanner: 'scanner',
+  commercial_scanner: 'scanner',
+  http_protocol_violation: 'protocol',
+};
+
+interface CorpusRequest {
+  source: string;
+  request: HttpRequestSpec;
+  exchange: Exchange;
+  addresses: Record<string, unknown>;
+  expectIds: number[];
+  noExpectIds: number[];
+}
+
+interface WafEvent {
+  rule?: { id?: string; tags?: { type?: string } };
+}
+
+/** Returns the libddwaf addresses dd-trace would fill for `request`. */
+function wafAddresses(request: HttpRequestSpec): Record<string, unknown> {
+  const queryStart = request.path.indexOf('?');
+  const headers: Record<string, string> = {};
+  let cookieHeader = '';
+  for (const [name, value] of request.headers) {
+    const key = name.toLowerCase();
+    if (key === 'cookie') {
+      cookieHeader = cookieHeader === '' ? value : `${cookieHeader}; ${value}`;
+    } else {
+      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
+    }
+  }
+  const addresses: Record<string, unknown> = {
+    'server.request.uri.raw': request.path,
+    'server.request.method': request.method,
+    'server.request.headers.no_cookies': headers,
+  };
+  if (queryStart !== -1) {
+    addresses['server.request.query'] = formFields(request.path.slice(queryStart + 1));
+  }
+  if (cookieHeader !== '') {
+    addresses['server.request.cookies'] = cookies(cookieHeader);
+  }
+  const body = request.body?.toString('utf8') ?? '';
+  if (body !== '') {
+    addresses['server.request.body'] = parsedBody(body, headers['content-type'] ?? '');
+  }
+  return addresses;
+}
+
+function formFields(text: string): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const [name, value] of new URLSearchParams(text)) {
+    (fields[name] ??= []).push(value);
+  }
+  return fields;
+}
+
+function cookies(header: string): Record<string, string> {
+  const jar: Record<string, string> = {};
+  for (const pair of header.split(';')) {
+    const equals = pair.indexOf('=');
+    if (equals !== -1) {
+      jar[pair.slice(0, equals).trim()] = safeDecode(pair.slice(equals + 1).trim());
+    }
+  }
+  return jar;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function parsedBody(body: string, contentType: string): unknown {
+  if (contentType.includes('json')) {
+    try {
+      return JSON.parse(body);
+    } catch {
+      return body;
+    }
+  }
+  return contentType.includes('x-www-form-urlencoded') ? formFields(body) : body;
+}
+
+function wafClasses(waf: Waf, addresses: Record<string, unknown>, classes = new Set<string>()): Set<string> {
+  const context = waf.createContext();
+  try {
+    const result = context.run({ persistent: addresses }, WAF_TIMEOUT_US);
+    for (const event of (result.events ?? []) as WafEvent[]) {
+      const name = CLASS_OF_RULE_TYPE[event.rule?.tags?.type ?? ''];
+      if (name !== undefined) {
+        classes.add(name);
+      }
+    }
+    return classes;
+  } finally {
+    context.dispose();
+  }
+}
+
+interface RuleFile {
+  rules: Array<{ tags?: { type?: string } }>;
+}
+
+/** Builds one WAF instance per ctxproc class, each with only the recommended rules of that class. */
+function wafPerClass(ruleFile: RuleFile): Waf[] {
+  const byClass = new Map<string, RuleFile['rules']>();
+  for (const rule of ruleFile.rules) {
+    const name = CLASS_OF_RULE_TYPE[rule.tags?.type ?? ''];
+    if (name !== undefined) {
+      byClass.set(name, [...(byClass.get(name) ?? []), rule]);
+    }
+  }
+  return [...byClass.entries()].map(([name, rules]) => new DDWAF({ ...ruleFile, rules }, `recommended-${name}`));
+}
+
+async function readCorpus(paths: string[], rules: ReadonlyMap<number, CrsRule>): Promise<{ requests: CorpusRequest[]; skipped: number; outOfScope: number }> {
+  const requests: CorpusRequest[] = [];
+  let skipped = 0;
+  let outOfScope = 0;
+  for (const file of await expandReplayPaths(paths)) {
+    for (const item of await readReplayFile(file)) {
+      if (item.kind === 'skipped') {
+        skipped += 1;
+        continue;
+      }
+      if (item.kind !== 'ftw') {
+        continue;
+      }
+      const expectIds = item.expect.ids ?? [];
+      const attackClass = attackClassOf(expectIds, rules);
+      // libddwaf's recommended rules read requests only, so response-side tests are left to ctxproc's own report.
+      if ((expectIds.length > 0 && attackClass === undefined) || attackClass?.side === 'response') {
+        outOfScope += 1;
+        continue;
+      }
+      requests.push({ source: item.source, request: item.request, exchange: exchangeOf(item.request, null), addresses: wafAddresses(item.request), expectIds, noExpectIds: item.expect.noIds ?? [] });
+    }
+  }
+  return { requests, skipped, outOfScope };
+}
+
+/** Runs `detect` on every request, timing the whole loop, and tallies the classes it reports. */
+function measure(requests: readonly CorpusRequest[], rules: ReadonlyMap<number, CrsRule>, detect: (request: CorpusRequest) => Set<string>): { report: CorpusReport; microsecondsPerRequest: number; misses: CorpusTally['misses'] } {
+  const found: Set<string>[] = [];
+  const start = process.cpuUsage();
+  for (const request of requests) {
+    found.push(detect(request));
+  }
+  const used = process.cpuUsage(start);
+
+  const tally = new CorpusTally();
+  requests.forEach((request, index) => {
+    tally.add({
+      source: request.source,
+      attackClass: attackClassOf(request.expectIds, rules),
+      benignClasses: request.expectIds.length === 0 ? benignClassesOf(request.noExpectIds, rules) : [],
+      detectedClasses: found[index]!,
+      requestKey: requestKey(request.request),
+    });
+  });
+  const report = tally.report('in_process');
+  return { report, microsecondsPerRequest: (used.user + used.system) / Math.max(1, requests.length), misses: tally.misses };
+}
+
+function row(name: string, ours: CorpusReport, theirs: CorpusReport): string {
+  const cell = (report: CorpusReport): string => {
+    const figures = report.classes[name];
+    return figures === undefined ? '-' : `${figures.detected}/${figures.attack_tests} (${(figures.rate * 100).toFixed(1)}%)`;
+  };
+  return `| ${name} | ${cell(ours)} | ${cell(theirs)} |`;
+}
+
+const paths = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
+const listFalsePositives = process.argv.includes('--false-positives');
+const listMisses = process.argv.includes('--misses');
+const inputs = paths.length > 0 ? paths : [path.join(CORPUS, 'tests')];
+if (!fs.existsSync(inputs[0]!)) {
+  throw new Error(`corpus not found at ${inputs[0]}; pass go-ftw test files or folders as arguments`);
+}
+const ruleLevels = await readRuleLevels(path.join(CORPUS, 'rule-levels.tsv'));
+const ruleFile = JSON.parse(fs.readFileSync(RULES_FILE, 'utf8')) as RuleFile;
+const waf = new DDWAF(ruleFile, 'recommended');
+const classWafs = wafPerClass(ruleFile);
+const { requests, skipped, outOfScope } = await readCorpus(inputs, ruleLevels);
+
+const ours = measure(requests, ruleLevels, (request) => new Set(detectRequest(request.exchange).map((detection) => detection.class)));
+const theirs = measure(requests, ruleLevels, (request) => classWafs.reduce((classes, instance) => wafClasses(instance, request.addresses, classes), new Set<string>()));
+const deployed = measure(requests, ruleLevels, (request) => wafClasses(waf, request.addresses));
+const typicalAddresses = wafAddresses({ method: 'POST', path: TYPICAL.request!.path, scheme: 'https', authority: TYPICAL.request!.host, headers: TYPICAL.request!.headers, body: TYPICAL.request!.body!.bytes });
+
+console.log(`libddwaf ${DDWAF.version()}, recommended rules ${waf.diagnostics.ruleset_version ?? '?'} from dd-trace; ${requests.length} requests, ${skipped} not sendable, ${outOfScope} response-side or above paranoia level 1`);
+console.log('| class | ctxproc | libddwaf |');
+console.log('|---|---:|---:|');
+for (const name of Object.keys(ours.report.classes)) {
+  console.log(row(name, ours.report, theirs.report));
+}
+const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;
+console.log(`| mean over the target classes | ${percent(ours.report.mean_detection_rate)} | ${percent(theirs.report.mean_detection_rate)} |`);
+console.log(`| false positives | ${ours.report.false_positives}/${ours.report.benign_tests} (${percent(ours.report.false_positive_rate)}) | ${theirs.report.false_positives}/${theirs.report.benign_tests} (${percent(theirs.report.false_positive_rate)}) |`);
+console.log(`| CPU per corpus request | ${ours.microsecondsPerRequest.toFixed(1)} µs | ${deployed.microsecondsPerRequest.toFixed(1)} µs |`);
+console.log(`| CPU per typical 1 KB request | ${cpuMicrosecondsPerCall(() => detectRequest(TYPICAL)).toFixed(1)} µs | ${cpuMicrosecondsPerCall(() => wafClasses(waf, typicalAddresses)).toFixed(1)} µs |`);
+if (listFalsePositives) {
+  console.log(`libddwaf false positives:\n  ${theirs.misses.falsePositives.join('\n  ')}`);
+}
+if (listMisses) {
+  for (const [name, sources] of theirs.misses.missed) {
+    console.log(`libddwaf missed ${name}:\n  ${sources.join('\n  ')}`);
+  }
+}
+console.log(`libddwaf with every rule in one instance, first match only: mean ${percent(deployed.report.mean_detection_rate)}, false positives ${deployed.report.false_positives}/${deployed.report.benign_tests}`);
+for (const instance of [waf, ...classWafs]) {
+  instance.dispose();
+}
