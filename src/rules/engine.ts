@@ -9,7 +9,7 @@ import { debugKeyValue, processDebugRegistry, type DebugRegistry } from './actio
 import { processLogLimiter, type LogLimiter } from './actions/log-limiter.js';
 import type { CompiledExpression } from './cel.js';
 import { evaluateForRule, recordRuleError } from './evaluate.js';
-import { bodyNeeds, type BodyNeeds } from './body-needs.js';
+import { BodyNeedsPlan, type BodyNeeds } from './body-needs.js';
 import type { ActionContext, CompiledRule, EngineServices, RuleSet } from './types.js';
 import { RulePlan } from './rule-index/rule-plan.js';
 import type { IndexSummary } from './rule-index/group-index.js';
@@ -57,6 +57,7 @@ export class RuleEngine {
   /** Key expressions of the debug actions, one per source text. */
   readonly #debugKeys: readonly CompiledExpression[];
   readonly #plan: RulePlan;
+  readonly #bodyNeeds: BodyNeedsPlan;
 
   constructor(ruleSet: RuleSet, options: EngineOptions = {}) {
     this.ruleSet = ruleSet;
@@ -64,11 +65,12 @@ export class RuleEngine {
     this.#services = { logLimiter: options.logLimiter ?? processLogLimiter, debugRegistry: options.debugRegistry ?? processDebugRegistry };
     this.#debugKeys = debugKeysOf(ruleSet.rules);
     this.#plan = new RulePlan(ruleSet.rules, options.indexed ?? true);
+    this.#bodyNeeds = new BodyNeedsPlan(ruleSet.rules);
   }
 
   /** Starts the evaluation of one transaction. */
   start(): RuleRun {
-    return new TransactionRun(this.#plan, {
+    return new TransactionRun(this.#plan, this.#bodyNeeds, {
       services: this.#services,
       dryRun: this.dryRun,
       debugKeys: this.#debugKeys,
@@ -89,6 +91,7 @@ interface RunSettings {
 
 class TransactionRun implements RuleRun {
   readonly #plan: RulePlan;
+  readonly #bodyNeeds: BodyNeedsPlan;
   readonly #settings: RunSettings;
   /**
    * Every rule of a phase up to this one has run or was proven not to match
@@ -104,13 +107,14 @@ class TransactionRun implements RuleRun {
   #blocks: Array<{ phase: Phase; index: number }> | null = null;
   #debugChecked = false;
 
-  constructor(plan: RulePlan, settings: RunSettings) {
+  constructor(plan: RulePlan, bodyNeeds: BodyNeedsPlan, settings: RunSettings) {
     this.#plan = plan;
+    this.#bodyNeeds = bodyNeeds;
     this.#settings = settings;
   }
 
   bodyNeeds(exchange: Exchange, record: TransactionRecord): BodyNeeds {
-    return bodyNeeds(this.#plan.rules, (rule) => this.#hasRun(rule), exchange, record);
+    return this.#bodyNeeds.needs((rule) => this.#hasRun(rule), exchange, record);
   }
 
   runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void {
