@@ -76,7 +76,18 @@ function bodyRuleOf(rule: CompiledRule): BodyRule {
 
 function cannotMatch(rule: CompiledRule, probe: Activation): boolean {
   const condition = rule.condition;
-  return condition !== null && condition.compiled && condition.evaluateOrError(probe) === false;
+  if (condition === null || !condition.compiled) {
+    return false;
+  }
+
+  // A compiled reader may not expect the probe's "not yet known" value in
+  // place of a header map, and throw. The rule then counts as able to
+  // match, so a probing fault costs a body, never the transaction.
+  try {
+    return condition.evaluateOrError(probe) === false;
+  } catch {
+    return false;
+  }
 }
 
 const REQUEST_BODY_ATTRIBUTES = new Set(['request', 'request.body', 'request.json', 'request.form', 'detections']);
