@@ -4,13 +4,23 @@
 // benchmark on a shared machine, and shows what a change in src/session,
 // src/protocol or src/rules does to that share of the cost.
 //
-// Usage: node dist/bench/session-path.js [RULES] [TRANSACTIONS]
-// RULES is a rules file or directory (default: rules/), TRANSACTIONS the
-// count per measured round (default 50,000). Pin it to one core with
-// taskset for steadier figures.
+// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--no-index]
+// --scenario takes the rules and traffic of a load-benchmark scenario:
+// headers_default (the default), rules_10, rules_100, rules_1000 or
+// body_16k. --rules replaces its rules with a file or directory.
+// --count is the number of transactions per measured round (default 50,000).
+// --no-index evaluates every rule of a phase, as the engine did before the
+// rule index, for a comparison in one build.
+// Pin it to one core with taskset for steadier figures, and add --cpu-prof
+// before the script to see where the time goes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { buildTransactions } from './driver/traffic.js';
+import { writeRuleSet } from './rule-sets.js';
+import { SCENARIOS } from './scenarios.js';
 import { decodeSessionRequest } from '../src/protocol/request-decoder.js';
 import { RuleEngine } from '../src/rules/engine.js';
 import { loadRuleSet } from '../src/rules/load.js';
@@ -20,13 +30,36 @@ const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const ROUNDS = 3;
 
 function main(): void {
-  const rules = process.argv[2] ?? path.join(REPOSITORY_ROOT, 'rules');
-  const count = Number(process.argv[3] ?? 50_000);
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'headers_default' },
+      rules: { type: 'string' },
+      count: { type: 'string', default: '50000' },
+      'no-index': { type: 'boolean', default: false },
+    },
+  });
+  const scenario = SCENARIOS.find((candidate) => candidate.name === values.scenario && candidate.server === 'ctxproc');
+  if (scenario === undefined) {
+    const names = SCENARIOS.filter((candidate) => candidate.server === 'ctxproc').map((candidate) => candidate.name);
+    throw new Error(`unknown ctxproc scenario '${values.scenario}'; choose one of ${names.join(', ')}`);
+  }
+  const count = Number(values.count);
+
+  const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-session-path-'));
+  try {
+    const rules = values.rules ?? writeRuleSet(workDirectory, REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
+    measure(scenario.name, rules, scenario.shape, { count, indexed: !values['no-index'] });
+  } finally {
+    rmSync(workDirectory, { recursive: true, force: true });
+  }
+}
+
+function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, indexed }: { count: number; indexed: boolean }): void {
   const ruleSet = loadRuleSet(rules);
-  const engine = new RuleEngine(ruleSet);
+  const engine = new RuleEngine(ruleSet, { indexed });
   const options = { bodyLimitBytes: 65_536, rulesVersion: ruleSet.version };
   // The messages without their 5-byte gRPC prefix, as the handler gets them.
-  const transactions = buildTransactions('headers').map((transaction) => transaction.messages.map((framed) => framed.subarray(5)));
+  const transactions = buildTransactions(shape).map((transaction) => transaction.messages.map((framed) => framed.subarray(5)));
 
   const run = (total: number): void => {
     for (let index = 0; index < total; index += 1) {
@@ -44,7 +77,7 @@ function main(): void {
     const before = process.cpuUsage();
     run(count);
     const used = process.cpuUsage(before);
-    process.stdout.write(`round ${round + 1}: ${((used.user + used.system) / count).toFixed(2)} µs of CPU per transaction (${ruleSet.rules.length} rules)\n`);
+    process.stdout.write(`${name} round ${round + 1}: ${((used.user + used.system) / count).toFixed(2)} µs of CPU per transaction (${ruleSet.rules.length} rules${indexed ? '' : ', no index'})\n`);
   }
 }
 

@@ -3,6 +3,7 @@
 // when an expression touches it, and header maps once per phase. A getter
 // returns undefined for an attribute not known yet, which CEL's has() reports
 // as absent and a plain read reports as a "No such key" evaluation error.
+import { bodyText } from '../model/body-text.js';
 import type { BodyCapture, Exchange, HeaderList } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
 import { parseCookies, parseFormBody, parseJsonBody } from './body-parsing.js';
@@ -35,8 +36,8 @@ function bodySize(body: BodyCapture | null, headers: Map<string, string>): bigin
   return contentLength !== undefined && /^\d{1,15}$/.test(contentLength) ? BigInt(contentLength) : undefined;
 }
 
-function bodyText(body: BodyCapture | null): string | undefined {
-  return body === null ? undefined : body.bytes.toString('utf8');
+function bodyTextOf(body: BodyCapture | null): string | undefined {
+  return body === null ? undefined : bodyText(body);
 }
 
 function stringAttribute(exchange: Exchange, name: string): string | undefined {
@@ -121,7 +122,7 @@ export class RequestAttributes {
   }
 
   get body(): string | undefined {
-    return bodyText(this.#exchange.request?.body ?? null);
+    return bodyTextOf(this.#exchange.request?.body ?? null);
   }
 
   get cookies(): Map<string, string> | undefined {
@@ -188,7 +189,7 @@ export class ResponseAttributes {
   }
 
   get body(): string | undefined {
-    return bodyText(this.#exchange.response?.body ?? null);
+    return bodyTextOf(this.#exchange.response?.body ?? null);
   }
 
   get json(): unknown {

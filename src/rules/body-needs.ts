@@ -13,34 +13,81 @@ export interface BodyNeeds {
   response: boolean;
 }
 
-/**
- * Returns which bodies the rules that have not run yet may need, knowing the
- * request headers. A rule whose condition is already false with every later
- * attribute unknown can never match, so it needs nothing more. Conditions
- * left to the cel-js interpreter are not probed and count as needing their phase.
- */
-export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
-  const needs: BodyNeeds = { request: false, response: false };
-  const probe = probeActivation(exchange, record, Phase.RequestHeaders) as unknown as Activation;
+/** A rule that needs a body when it can still match, and which bodies. */
+interface BodyRule {
+  rule: CompiledRule;
+  request: boolean;
+  response: boolean;
+}
 
-  for (const rule of rules) {
-    if (hasRun(rule) || cannotMatch(rule, probe)) {
-      continue;
-    }
+/** The rules of a rule set that can need a body, found once when the engine is built. */
+export class BodyNeedsPlan {
+  readonly #bodyRules: readonly BodyRule[];
 
-    // A log action that copies a body into the event needs it whatever the
-    // condition reads; log_payload and redact work on what was sent.
-    const logsRequestBody = rule.actions.some((action) => action.bodies?.request === true);
-    const logsResponseBody = rule.actions.some((action) => action.bodies?.response === true);
-    needs.request ||= logsRequestBody || rule.phase === Phase.RequestBody || rule.attributes.some(isRequestBodyAttribute);
-    needs.response ||= logsResponseBody || rule.phase === Phase.ResponseBody || rule.attributes.some(isResponseBodyAttribute);
+  constructor(rules: readonly CompiledRule[]) {
+    this.#bodyRules = rules.map(bodyRuleOf).filter((entry) => entry.request || entry.response);
   }
-  return needs;
+
+  /**
+   * Returns which bodies the rules that have not run yet may need, knowing
+   * the request headers. A rule whose condition is already false with every
+   * later attribute unknown can never match, so it needs nothing more.
+   * Conditions left to the cel-js interpreter are not probed and count as
+   * needing their phase.
+   */
+  needs(hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
+    const needs: BodyNeeds = { request: false, response: false };
+    // Built on first use: probing costs several microseconds, and most rule sets have no rule that needs a body.
+    let probe: Activation | null = null;
+
+    for (const entry of this.#bodyRules) {
+      const addsNeed = (entry.request && !needs.request) || (entry.response && !needs.response);
+      if (!addsNeed || hasRun(entry.rule)) {
+        continue;
+      }
+
+      probe ??= probeActivation(exchange, record, Phase.RequestHeaders) as unknown as Activation;
+      if (cannotMatch(entry.rule, probe)) {
+        continue;
+      }
+      needs.request ||= entry.request;
+      needs.response ||= entry.response;
+    }
+    return needs;
+  }
+}
+
+/** Returns which bodies the rules that have not run yet may need; see BodyNeedsPlan.needs. */
+export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
+  return new BodyNeedsPlan(rules).needs(hasRun, exchange, record);
+}
+
+function bodyRuleOf(rule: CompiledRule): BodyRule {
+  // A log action that copies a body into the event needs it whatever the
+  // condition reads; log_payload and redact work on what was sent.
+  const logsRequestBody = rule.actions.some((action) => action.bodies?.request === true);
+  const logsResponseBody = rule.actions.some((action) => action.bodies?.response === true);
+  return {
+    rule,
+    request: logsRequestBody || rule.phase === Phase.RequestBody || rule.attributes.some(isRequestBodyAttribute),
+    response: logsResponseBody || rule.phase === Phase.ResponseBody || rule.attributes.some(isResponseBodyAttribute),
+  };
 }
 
 function cannotMatch(rule: CompiledRule, probe: Activation): boolean {
   const condition = rule.condition;
-  return condition !== null && condition.compiled && condition.evaluateOrError(probe) === false;
+  if (condition === null || !condition.compiled) {
+    return false;
+  }
+
+  // A compiled reader may not expect the probe's "not yet known" value in
+  // place of a header map, and throw. The rule then counts as able to
+  // match, so a probing fault costs a body, never the transaction.
+  try {
+    return condition.evaluateOrError(probe) === false;
+  } catch {
+    return false;
+  }
 }
 
 const REQUEST_BODY_ATTRIBUTES = new Set(['request', 'request.body', 'request.json', 'request.form', 'detections']);

@@ -1,6 +1,7 @@
 // Parsed views of headers and bodies for CEL attributes: cookies, JSON and
 // form fields. Each returns undefined when the input is absent or unusable,
 // which CEL's has() reports as absent and a plain read as a no_such_key error.
+import { bodyJson, bodyText } from '../model/body-text.js';
 import type { BodyCapture } from '../model/exchange.js';
 
 /**
@@ -29,21 +30,15 @@ function wholeBody(body: BodyCapture | null | undefined): string | undefined {
   if (body === null || body === undefined || !body.complete || body.truncated) {
     return undefined;
   }
-  return body.bytes.toString('utf8');
+  return bodyText(body);
 }
 
 /** Parses a complete body as JSON whatever its content type, because attackers choose the content type. */
 export function parseJsonBody(body: BodyCapture | null | undefined): unknown {
-  const text = wholeBody(body);
-  if (text === undefined || text.trim() === '') {
+  if (body === null || body === undefined || !body.complete || body.truncated) {
     return undefined;
   }
-
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
+  return bodyJson(body);
 }
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;

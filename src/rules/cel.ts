@@ -19,6 +19,7 @@ import { functionCallProblems, listCallProblems, usesInList } from './function-c
 import type { NamedLists } from './functions/named-lists.js';
 import { headerKeysRead, upperCaseHeaderLiterals } from './header-literals.js';
 import type { ProblemCode } from './problems.js';
+import { findGuards, type Guard } from './rule-index/guards.js';
 
 /** Attribute group classes, by the CEL type name the attribute table gives them. */
 const ATTRIBUTE_CLASSES: Record<string, new (...args: never[]) => object> = {
@@ -87,6 +88,8 @@ export interface CompiledExpression {
   readonly attributes: readonly string[];
   /** False when the compiler left the expression to the cel-js interpreter. */
   readonly compiled: boolean;
+  /** Literal tests joined by && that the rule index checks before evaluating; empty for interpreted expressions. */
+  readonly guards: readonly Guard[];
   /**
    * Evaluates the expression. A runtime error throws an Error with the
    * cel-js error code (`code`) and the failing node's range (`range`).
@@ -167,6 +170,7 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     phaseAttribute: need.attribute,
     headerKeys: sourceKeys(parsed.ast, attributes),
     attributes,
+    guards: evaluator.compiled ? findGuards(parsed.ast) : [],
     ...evaluator,
   };
   return { expression, problems: [] };

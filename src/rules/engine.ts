@@ -9,14 +9,18 @@ import { debugKeyValue, processDebugRegistry, type DebugRegistry } from './actio
 import { processLogLimiter, type LogLimiter } from './actions/log-limiter.js';
 import type { CompiledExpression } from './cel.js';
 import { evaluateForRule, recordRuleError } from './evaluate.js';
-import { bodyNeeds, type BodyNeeds } from './body-needs.js';
+import { BodyNeedsPlan, type BodyNeeds } from './body-needs.js';
 import type { ActionContext, CompiledRule, EngineServices, RuleSet } from './types.js';
+import { RulePlan } from './rule-index/rule-plan.js';
+import type { IndexSummary } from './rule-index/group-index.js';
 
 export interface RuleRun {
   /**
    * Evaluates, in file order, every rule whose phase is at most phase and
-   * that has not run yet. Stops at the first block, leaving the rest for
-   * finish(). Does nothing once the record holds a block.
+   * that has not run yet, except those whose condition the rule index
+   * proves false (see rule-index/): those count as run and not matched.
+   * Stops at the first block, leaving the rest for finish(). Does nothing
+   * once the record holds a block.
    */
   runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void;
   /**
@@ -37,9 +41,11 @@ export interface EngineOptions {
   logLimiter?: LogLimiter;
   /** Defaults to the process-wide registry; tests pass their own. */
   debugRegistry?: DebugRegistry;
+  /** False evaluates every rule of a phase, for tests and benchmarks that compare with the rule index; default true. */
+  indexed?: boolean;
 }
 
-const PHASES = Object.keys(PHASE_NAMES).map(Number) as Phase[];
+const LAST_PHASE = Phase.ResponseTrailers;
 
 /** Phase name in traces of rules run when the transaction ended. */
 const END_PHASE = 'end';
@@ -47,27 +53,33 @@ const END_PHASE = 'end';
 export class RuleEngine {
   readonly ruleSet: RuleSet;
   readonly dryRun: boolean;
-  /** For each phase, the rules whose phase is at most that one, in file order; built once per rule set. */
-  readonly #rulesUpTo: ReadonlyArray<readonly CompiledRule[]>;
   readonly #services: EngineServices;
   /** Key expressions of the debug actions, one per source text. */
   readonly #debugKeys: readonly CompiledExpression[];
+  readonly #plan: RulePlan;
+  readonly #bodyNeeds: BodyNeedsPlan;
 
   constructor(ruleSet: RuleSet, options: EngineOptions = {}) {
     this.ruleSet = ruleSet;
     this.dryRun = options.dryRun ?? false;
-    this.#rulesUpTo = PHASES.map((phase) => ruleSet.rules.filter((rule) => rule.phase <= phase));
     this.#services = { logLimiter: options.logLimiter ?? processLogLimiter, debugRegistry: options.debugRegistry ?? processDebugRegistry };
     this.#debugKeys = debugKeysOf(ruleSet.rules);
+    this.#plan = new RulePlan(ruleSet.rules, options.indexed ?? true);
+    this.#bodyNeeds = new BodyNeedsPlan(ruleSet.rules);
   }
 
   /** Starts the evaluation of one transaction. */
   start(): RuleRun {
-    return new TransactionRun(this.ruleSet.rules, this.#rulesUpTo, {
+    return new TransactionRun(this.#plan, this.#bodyNeeds, {
       services: this.#services,
       dryRun: this.dryRun,
       debugKeys: this.#debugKeys,
     });
+  }
+
+  /** Returns how many rules the index stores under a guard and how many it evaluates for every transaction. */
+  indexSummary(): IndexSummary {
+    return this.#plan.summary;
   }
 }
 
@@ -78,22 +90,31 @@ interface RunSettings {
 }
 
 class TransactionRun implements RuleRun {
-  readonly #rules: readonly CompiledRule[];
-  readonly #rulesUpTo: ReadonlyArray<readonly CompiledRule[]>;
+  readonly #plan: RulePlan;
+  readonly #bodyNeeds: BodyNeedsPlan;
   readonly #settings: RunSettings;
-  /** 1 at a rule's index once it has run; a typed array because it is made per transaction. */
-  readonly #done: Uint8Array;
+  /**
+   * Every rule of a phase up to this one has run or was proven not to match
+   * by the index; -1 before the first phase. A typed array of done flags per
+   * transaction would cost an allocation that grows with the rule set.
+   */
+  #swept = -1;
+  /**
+   * Each block that stopped a sweep: the rules of phases up to `phase` with
+   * an index up to `index` have run. Usually one at most, but in
+   * observability mode the session drops a block and the phases go on.
+   */
+  #blocks: Array<{ phase: Phase; index: number }> | null = null;
   #debugChecked = false;
 
-  constructor(rules: readonly CompiledRule[], rulesUpTo: ReadonlyArray<readonly CompiledRule[]>, settings: RunSettings) {
-    this.#rules = rules;
-    this.#rulesUpTo = rulesUpTo;
+  constructor(plan: RulePlan, bodyNeeds: BodyNeedsPlan, settings: RunSettings) {
+    this.#plan = plan;
+    this.#bodyNeeds = bodyNeeds;
     this.#settings = settings;
-    this.#done = new Uint8Array(rules.length);
   }
 
   bodyNeeds(exchange: Exchange, record: TransactionRecord): BodyNeeds {
-    return bodyNeeds(this.#rules, (rule) => this.#done[rule.index] === 1, exchange, record);
+    return this.#bodyNeeds.needs((rule) => this.#hasRun(rule), exchange, record);
   }
 
   runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void {
@@ -104,28 +125,67 @@ class TransactionRun implements RuleRun {
 
     const activation = new Activation(exchange, record);
     this.#checkDebug(activation, record);
-    for (const rule of this.#rulesUpTo[phase] ?? []) {
-      if (this.#done[rule.index] === 1) {
-        continue;
-      }
-      this.#done[rule.index] = 1;
-      this.#run(rule, activation, record, phase);
-      if (record.block !== null) {
-        return;
-      }
+    if (phase <= this.#swept) {
+      return;
     }
+
+    const blockedAt = this.#sweep(this.#swept + 1, phase, activation, record, phase);
+    if (blockedAt !== null) {
+      this.#blocks ??= [];
+      this.#blocks.push({ phase, index: blockedAt });
+      return;
+    }
+    this.#swept = phase;
   }
 
   finish(exchange: Exchange, record: TransactionRecord): void {
     const activation = new Activation(exchange, record);
     this.#checkDebug(activation, record);
-    for (const rule of this.#rules) {
-      if (this.#done[rule.index] === 1) {
+    if (this.#swept === LAST_PHASE) {
+      return;
+    }
+
+    this.#sweep(this.#swept + 1, LAST_PHASE, activation, record, null);
+    this.#swept = LAST_PHASE;
+  }
+
+  /**
+   * Runs, in file order, the candidate rules of phases first to last that
+   * have not run. Returns the index of the rule that blocked, which ends the
+   * sweep in a phase; at the end (phase null) a block is only listed, so
+   * the sweep goes on.
+   */
+  #sweep(first: number, last: number, activation: Activation, record: TransactionRecord, phase: Phase | null): number | null {
+    // A traced transaction lists every rule it evaluated, so the index stays out of it.
+    let everyRule = record.trace !== null;
+    let candidates = this.#plan.candidates(first, last, activation, everyRule);
+
+    for (let position = 0; position < candidates.length; position += 1) {
+      const index = candidates[position]!;
+      const rule = this.#plan.rules[index]!;
+      if (this.#hasRun(rule)) {
         continue;
       }
-      this.#done[rule.index] = 1;
-      this.#run(rule, activation, record, null);
+      this.#run(rule, activation, record, phase);
+      if (phase !== null && record.block !== null) {
+        return index;
+      }
+
+      // A debug action can switch the trace on mid-phase; the rules after it are traced.
+      if (!everyRule && record.trace !== null) {
+        everyRule = true;
+        candidates = this.#plan.candidates(first, last, activation, true);
+        position = candidates.indexOf(index);
+      }
     }
+    return null;
+  }
+
+  #hasRun(rule: CompiledRule): boolean {
+    if (rule.phase <= this.#swept) {
+      return true;
+    }
+    return this.#blocks !== null && this.#blocks.some((block) => rule.phase <= block.phase && rule.index <= block.index);
   }
 
   #run(rule: CompiledRule, activation: Activation, record: TransactionRecord, phase: Phase | null): void {
