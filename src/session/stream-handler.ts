@@ -26,6 +26,8 @@ export interface StreamContext {
   maxMessageBytes: number;
   /** Milliseconds a stream may carry no message before ctxproc ends it with OK. */
   streamIdleTimeoutMs: number;
+  /** Streams open at once across all connections; past it new ones are rejected. */
+  maxOpenStreams: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
 }
@@ -33,8 +35,18 @@ export interface StreamContext {
 /** Returns the grpc-js handler for ExternalProcessor/Process. */
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
+  // HTTP/2's per-connection stream cap does not bound how many connections a
+  // client opens, and a stream that sends nothing holds its transaction until
+  // the idle timeout, so this count across connections is the memory bound.
+  let openStreams = 0;
 
   return function handleProcess(call: ProcessCall): void {
+    if (openStreams >= context.maxOpenStreams) {
+      rejectOverCap(context, call, protocolLog);
+      return;
+    }
+    openStreams += 1;
+
     const { runner, rulesVersion } = context.startRules();
     const options: TransactionOptions = {
       bodyLimitBytes: context.bodyLimitBytes,
@@ -62,6 +74,7 @@ export function createProcessHandler(context: StreamContext) {
         return;
       }
       ended = true;
+      openStreams -= 1;
       clearTimeout(idleTimer);
       untrack();
       context.metrics.countStreamEnd(how);
@@ -114,6 +127,18 @@ export function createProcessHandler(context: StreamContext) {
       end('internal_error');
     });
   };
+}
+
+/** Ends a stream at once, before it holds anything, because too many are open. */
+function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>): void {
+  const code = 'CTXPROC_STREAMS_EXHAUSTED';
+  const message = `${context.maxOpenStreams} ext_proc streams are open across all connections, the limit of --max-open-streams; this stream was rejected`;
+  context.metrics.streamsRejected.inc();
+  protocolLog(code, '-', message);
+  // Messages that arrive before the status goes out are dropped unread.
+  call.on('data', () => {});
+  call.on('error', () => {});
+  call.emit('error', { code: ERROR_CODES[code].grpcStatus, details: `${code}: ${message}` });
 }
 
 /** Processes one raw message; returns a protocol failure, or null when the stream goes on. */

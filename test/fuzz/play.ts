@@ -65,6 +65,10 @@ export async function playCase(client: Client, fuzzCase: FuzzCase, hangTimeoutMs
   }
 
   if (fuzzCase.end.startsWith('cancel')) {
+    // Off the stack of any HTTP/2 callback: Node defers a CANCEL reset that is
+    // submitted while its HTTP/2 session is handling a callback, and may then
+    // never send it, so the server would keep the stream open.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     call.cancel();
     await status;
     return badReply ? verdict(false, 'bad_reply', badReply) : verdict(true, 'cancelled');
