@@ -82,6 +82,14 @@ export function createProcessHandler(context: StreamContext) {
     };
 
     let failed = false;
+    const fail = (failure: { code: ErrorCode; message: string }): void => {
+      context.metrics.protocolErrors.labels(failure.code).inc();
+      protocolLog(failure.code, transaction.exchange.id, failure.message);
+      failed = true;
+      end('protocol_error');
+      call.emit('error', { code: ERROR_CODES[failure.code].grpcStatus, details: `${failure.code}: ${failure.message}` });
+    };
+
     call.on('data', (bytes: Buffer) => {
       if (failed) {
         return;
@@ -89,15 +97,17 @@ export function createProcessHandler(context: StreamContext) {
       idleTimer.refresh();
       const failure = handleMessage(context, call, transaction, bytes);
       if (failure) {
-        context.metrics.protocolErrors.labels(failure.code).inc();
-        protocolLog(failure.code, transaction.exchange.id, failure.message);
-        failed = true;
-        end('protocol_error');
-        call.emit('error', { code: ERROR_CODES[failure.code].grpcStatus, details: `${failure.code}: ${failure.message}` });
+        fail(failure);
         return;
       }
       if (transaction.isFinished) {
         end('completed');
+      }
+    });
+    // Both transports read the length prefix and stop there, so the message is never buffered.
+    call.on('oversized', (length: number) => {
+      if (!failed) {
+        fail(tooLarge(context, transaction, length));
       }
     });
 
@@ -149,8 +159,7 @@ function handleMessage(
   bytes: Buffer,
 ): { code: ErrorCode; message: string } | null {
   if (bytes.length > context.maxMessageBytes) {
-    transaction.notes.push(`a ${bytes.length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
-    return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${bytes.length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
+    return tooLarge(context, transaction, bytes.length);
   }
 
   let message: ProcessingRequest;
@@ -183,6 +192,11 @@ function handleMessage(
     transaction.finish();
   }
   return null;
+}
+
+function tooLarge(context: StreamContext, transaction: Transaction, length: number): { code: ErrorCode; message: string } {
+  transaction.notes.push(`a ${length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
+  return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
 }
 
 function finishTransaction(context: StreamContext, transaction: Transaction, how: StreamEnd): void {

@@ -48,6 +48,10 @@ export class Http2ProcessCall extends EventEmitter {
   }
 
   private receive(chunk: Buffer): void {
+    // After the status, later chunks are dropped, not joined onto the pending bytes.
+    if (this.statusSent) {
+      return;
+    }
     const data = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     let offset = 0;
 
@@ -56,7 +60,7 @@ export class Http2ProcessCall extends EventEmitter {
       const length = data.readUInt32BE(offset + 1);
       // Checked on the prefix, so an oversized message is never buffered whole.
       if (length > this.maxMessageBytes) {
-        this.sendStatus(GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+        this.rejectOversized(length);
         return;
       }
       if (data.length - offset - MESSAGE_PREFIX_BYTES < length) {
@@ -71,6 +75,14 @@ export class Http2ProcessCall extends EventEmitter {
       this.emit('data', message);
     }
     this.pending = offset < data.length ? data.subarray(offset) : null;
+  }
+
+  /** Lets the handler count and end the stream; without a handler listening, ends it here. */
+  private rejectOversized(length: number): void {
+    this.pending = null;
+    if (!this.emit('oversized', length)) {
+      this.sendStatus(GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+    }
   }
 
   private respondOnce(): void {
