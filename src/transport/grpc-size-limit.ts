@@ -7,7 +7,7 @@
 // grpc-js 1.14), so with that option at --max-message-bytes an oversized
 // message is never joined into one buffer. But grpc-js then sends its own
 // RESOURCE_EXHAUSTED status from its innermost call object, which server
-// interceptors do not see, and tells the handler only that the call was
+// interceptors do not see, and reports to the handler only that the call was
 // cancelled. This adapter wraps that object's sendStatus on each call.
 // A grpc-js release without that object keeps grpc-js's own status: the
 // rejection still happens at the prefix, only uncounted, and

@@ -34,7 +34,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 for (const transport of TRANSPORTS) {
-  test(`streams past --max-open-streams are rejected across connections (${transport})`, async (t) => {
+  test(`streams over --max-open-streams rejected (${transport})`, async (t) => {
     const ctxproc = await startTestService({ transport, maxOpenStreams: CAP });
     t.after(() => ctxproc.stop());
     const clients = [connect(ctxproc.target), connect(ctxproc.target)];

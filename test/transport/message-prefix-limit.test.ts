@@ -52,7 +52,7 @@ function sendOversizedPrefix(target: string, declared: number): Promise<Trailers
 }
 
 for (const [transport, declared] of TRANSPORTS.flatMap((name) => DECLARED_SIZES.map((size) => [name, size] as const))) {
-  test(`a message of ${declared} bytes is rejected at its length prefix, counted and noted (${transport})`, async (t) => {
+  test(`${declared}-byte prefix rejected (${transport})`, async (t) => {
     const ctxproc = await startTestService({ transport, maxMessageBytes: LIMIT });
     t.after(() => ctxproc.stop());
 
