@@ -5,6 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { CtxprocError } from '../errors/codes.js';
 import { rawProcessService } from '../protocol/codec.js';
 import type { ProcessCall } from './process-call.js';
+import { releaseDecodedChunks } from './grpc-decoder-release.js';
 import { reportOversizedMessages } from './grpc-size-limit.js';
 import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
 
@@ -52,6 +53,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   server.addService(rawProcessService, {
     Process: (call: ProcessCall) => {
       reportOversizedMessages(call);
+      releaseDecodedChunks(call);
       options.handler(call);
     },
   });
