@@ -20,6 +20,7 @@ const GRPC_JS_TOO_LARGE = /^Received message larger than max \((\d+) vs\.? \d+\)
 
 interface InnerCall {
   sendStatus?: (status: CallStatus) => void;
+  decoder?: { write?: (data: Buffer) => Buffer[] };
 }
 
 interface GrpcJsDuplex {
@@ -42,13 +43,17 @@ export function reportOversizedMessages(duplex: unknown): void {
       original.call(this, status);
       return;
     }
-    // The decoder stays stuck on the oversized prefix and rejects every later
-    // frame too, so only the first rejection is reported. The handler's own
-    // status then ends the call through this same function.
+    // The decoder stays stuck on the oversized prefix and would throw again
+    // on every later frame of the message, which keeps arriving until the
+    // client reads the status, so later frames are dropped unread. The
+    // handler's own status then ends the call through this same function.
     if (reported) {
       return;
     }
     reported = true;
+    if (this.decoder && typeof this.decoder.write === 'function') {
+      this.decoder.write = () => [];
+    }
     if (!(duplex as GrpcJsDuplex).emit('oversized', Number(match[1]))) {
       original.call(this, status);
     }
