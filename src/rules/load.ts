@@ -12,7 +12,7 @@ import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
 import type { RuleProblem } from './problems.js';
 import { validateAgainstSchema } from './schema.js';
-import { SourceFile } from './source.js';
+import { parseSourceFileSteps, type SourceFile } from './source.js';
 import { checkTestRuleIds, compileTests, type RuleTest } from './testing/test-case.js';
 import type { RuleSet } from './types.js';
 
@@ -30,12 +30,12 @@ export interface RuleFileContents {
 export interface RuleLoadOptions {
   /** Sink names that log actions may use; default: only `stdout`, the one sink without a sinks file. */
   sinkNames?: ReadonlySet<string>;
-  /** Rules a set may hold across all its files; default DEFAULT_MAX_RULES. */
+  /** Rules a set may contain across all its files; default DEFAULT_MAX_RULES. */
   maxRules?: number;
 }
 
 /**
- * Rules a set may hold unless --max-rules says otherwise. Every rule whose
+ * Rules a set may contain unless --max-rules sets another limit. Every rule whose
  * phase has come runs on every request, and 5,000 two-condition rules
  * stalled the event loop for at most 8.2 ms per request (docs/reliability.md).
  */
@@ -72,8 +72,9 @@ export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOp
 }
 
 /**
- * Does what compileRuleFiles does in steps: parsing one file, checking it
- * against the schema, compiling one rule, compiling one file's tests. A live
+ * Does what compileRuleFiles does in steps: parsing part of a file,
+ * building its document, checking it against the schema, compiling one
+ * rule, compiling one file's tests. A live
  * reload runs them in slices (reload/slices.ts) so that serving goes on
  * between them.
  */
@@ -81,8 +82,7 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
   const problems = [...contents.problems];
   const sources: SourceFile[] = [];
   for (const file of contents.files) {
-    sources.push(new SourceFile(file.path, file.text));
-    yield;
+    sources.push(yield* parseSourceFileSteps(file.path, file.text));
   }
   checkRuleCount(sources, options.maxRules ?? DEFAULT_MAX_RULES);
 
@@ -119,7 +119,7 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
   };
 }
 
-/** Throws before anything compiles when the files hold more than maxRules rules, naming the file where the limit is crossed. */
+/** Throws before anything compiles when the files contain more than maxRules rules, naming the file where the limit is crossed. */
 function checkRuleCount(sources: readonly SourceFile[], maxRules: number): void {
   let total = 0;
   let crossedIn: SourceFile | null = null;

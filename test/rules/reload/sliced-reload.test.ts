@@ -8,6 +8,7 @@ import path from 'node:path';
 import { compileRuleFiles, compileRuleFileSteps, loadRuleSet, readRuleFiles } from '../../../src/rules/load.js';
 import { RuleLoadError } from '../../../src/rules/problems.js';
 import { runInSlices } from '../../../src/rules/reload/slices.js';
+import { parseSourceFileSteps, SourceFile } from '../../../src/rules/source.js';
 import { startTestService } from '../../helpers/service-harness.js';
 import { temporaryDirectory } from '../builders.js';
 
@@ -55,6 +56,24 @@ test('sliced compile equals compile at once', async () => {
 
   assert.deepEqual(sliced.rules.map((rule) => [rule.id, rule.line, rule.phase]), atOnce.rules.map((rule) => [rule.id, rule.line, rule.phase]));
   assert.equal(sliced.version, atOnce.version);
+});
+
+test('stepped parse equals parseDocument', async () => {
+  const texts = {
+    rules: fs.readFileSync(writeRules(60), 'utf8'),
+    syntax: 'rules:\n  - id: a\n    when: [unclosed\n',
+    twoDocuments: 'a: 1\n---\nb: 2\n',
+    empty: '',
+  };
+
+  for (const [name, text] of Object.entries(texts)) {
+    const direct = new SourceFile(`${name}.yaml`, text);
+    const stepped = await runInSlices(parseSourceFileSteps(`${name}.yaml`, text), 0);
+
+    assert.deepEqual(stepped.data, direct.data, name);
+    assert.deepEqual(stepped.problems, direct.problems, name);
+    assert.deepEqual(stepped.locate(['rules', 59, 'when']), direct.locate(['rules', 59, 'when']), name);
+  }
 });
 
 test('rule set over --max-rules rejected', () => {
