@@ -44,6 +44,7 @@ for (const transport of TRANSPORTS) {
     await once(client, 'exit');
 
     const perStream = (withStreams - before) / STREAMS;
+    t.diagnostic(`${transport}: each held stream keeps ${Math.round(perStream / 1024)} KiB of buffers`);
     assert.equal(open, STREAMS);
     assert.ok(perStream < BOUND_PER_STREAM, `each held stream keeps ${Math.round(perStream / 1024)} KiB of buffers; expected under ${BOUND_PER_STREAM / 1024} KiB`);
   });
