@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
 
-const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' } } });
+const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' } } });
 const TRIALS = Number(options.trials);
 
 /** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
@@ -102,13 +102,16 @@ async function runInputs(): Promise<void> {
   await ctxproc.stop();
 }
 
-/** Writes a rule set of `count` rules, each a CEL condition on a header and a tag. */
-function writeRules(count: number): string {
+/**
+ * Writes a rule set of `count` rules, each a CEL condition on a header and a
+ * tag, to `file` (a new temporary file by default). A different `variant`
+ * gives different rule ids, so a reload sees a new version.
+ */
+function writeRules(count: number, file = path.join(mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-')), 'rules.yaml'), variant = ''): string {
   const lines = ['apiVersion: ctxproc.dev/v1', 'kind: RuleSet', `metadata: { name: many-${count} }`, 'rules:'];
   for (let i = 0; i < count; i += 1) {
-    lines.push(`  - id: rule-${i}`, `    description: Tags requests of tenant ${i}.`, `    when: "request.headers['x-tenant'] == 'tenant-${i}' && request.url_path.startsWith('/t${i}/')"`, `    actions:`, `      - tag: { tenant: t${i} }`);
+    lines.push(`  - id: rule-${variant}${i}`, `    description: Tags requests of tenant ${i}.`, `    when: "request.headers['x-tenant'] == 'tenant-${i}' && request.url_path.startsWith('/t${i}/')"`, `    actions:`, `      - tag: { tenant: t${i} }`);
   }
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-')), 'rules.yaml');
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
@@ -129,5 +132,58 @@ async function runRuleCounts(): Promise<void> {
   }
 }
 
-await runInputs();
-await runRuleCounts();
+/**
+ * Replaces the rule set with `count` new rules spread over `files` files
+ * (written as COUNTxFILES) while one client keeps sending transactions, and
+ * reads the longest stall from the write until /rules shows the new version.
+ * The first trial starts from 1 rule. The watcher notices the write within
+ * its 1 s poll, so the time includes that wait.
+ */
+async function runReloads(): Promise<void> {
+  console.log(`\n| reload to rules | files | write to applied ms | transactions meanwhile | stall median ms | stall max ms |`);
+  console.log(`|---|---|---|---|---|---|`);
+  for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
+    const [count = 0, files = 1] = spec.split('x').map(Number);
+    const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-'));
+    writeRules(1, path.join(directory, 'rules-0.yaml'));
+    const ctxproc = await startCtxproc(['--rules', directory, '--shutdown-delay', '0']);
+    const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
+    const durations: number[] = [];
+    const served: number[] = [];
+    let trial = 0;
+
+    const stalls = await measure(ctxproc, async () => {
+      trial += 1;
+      const before = await rulesVersion(ctxproc);
+      const started = Date.now();
+      for (let file = 0; file < files; file += 1) {
+        writeRules(count / files, path.join(directory, `rules-${file}.yaml`), `v${trial}-f${file}-`);
+      }
+      let transactions = 0;
+      while ((await rulesVersion(ctxproc)) === before) {
+        await client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] }));
+        transactions += 1;
+      }
+      durations.push(Date.now() - started);
+      served.push(transactions);
+    });
+    console.log(`| ${count} | ${files} | ${median(durations)} | ${median(served)} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    client.close();
+    await ctxproc.stop();
+  }
+}
+
+async function rulesVersion(ctxproc: CtxprocProcess): Promise<string> {
+  return (JSON.parse((await adminGet(ctxproc.adminPort, '/rules')).body) as { version: string }).version;
+}
+
+const sections = new Set((options.sections ?? '').split(','));
+if (sections.has('inputs')) {
+  await runInputs();
+}
+if (sections.has('rules')) {
+  await runRuleCounts();
+}
+if (sections.has('reload')) {
+  await runReloads();
+}

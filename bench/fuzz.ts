@@ -51,6 +51,9 @@ const MAX_FINDINGS = 50;
 
 const SAMPLE_INTERVAL_MS = 10_000;
 
+/** Time ctxproc gets after the last case to see the last resets and half-closes. */
+const SETTLE_MS = 5000;
+
 async function main(): Promise<void> {
   const ctxproc = await startCtxproc(['--max-message-bytes', String(limits.maxMessageBytes)]);
   const connect = (): Client => new Client(ctxproc.grpcTarget, credentials.createInsecure(), {
@@ -90,9 +93,9 @@ async function main(): Promise<void> {
   console.log(`fuzz: up to ${count} cases or ${seconds} s, seed ${runSeed}, ${concurrency} streams at once, ctxproc pid ${ctxproc.child.pid}`);
 
   const sampler = setInterval(() => {
-    void sampleRss(ctxproc.adminPort).then((rss) => {
+    void Promise.all([sampleRss(ctxproc.adminPort), openStreams(ctxproc.adminPort)]).then(([rss, openNow]) => {
       rssSamples.push(rss);
-      console.log(JSON.stringify({ elapsed_s: Math.round((Date.now() - started) / 1000), cases: played, rate_per_s: Math.round(played / ((Date.now() - started) / 1000)), findings: findings.length, rss_mib: rss }));
+      console.log(JSON.stringify({ elapsed_s: Math.round((Date.now() - started) / 1000), cases: played, streams_open: openNow, rate_per_s: Math.round(played / ((Date.now() - started) / 1000)), findings: findings.length, rss_mib: rss }));
     }, () => {});
   }, SAMPLE_INTERVAL_MS);
 
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   clearInterval(sampler);
 
   const finalRss = crashed === null ? await sampleRss(ctxproc.adminPort) : NaN;
+  const streamsOpen = crashed === null ? await settledStreams(ctxproc.adminPort) : NaN;
   rssSamples.push(finalRss);
   client.close();
   stopping = true;
@@ -145,14 +149,30 @@ async function main(): Promise<void> {
     crashed,
     rss_max_mib: maxRss,
     rss_final_mib: finalRss,
+    streams_open_after: streamsOpen,
     ctxproc_exit: exit,
-    pass: findings.length === 0 && crashed === null && exit === 0 && maxRss <= maxRssMib,
+    pass: findings.length === 0 && crashed === null && exit === 0 && maxRss <= maxRssMib && streamsOpen === 0,
   };
   console.log(JSON.stringify(summary));
   if (crashed !== null) {
     console.error(`fuzz: ${crashed}; stderr tail:\n${ctxproc.stderrTail()}`);
   }
   process.exitCode = summary.pass ? 0 : 1;
+}
+
+/** Every case has ended its stream, so ctxproc must reach zero open streams within SETTLE_MS; returns the count left. */
+async function settledStreams(adminPort: number): Promise<number> {
+  const deadline = Date.now() + SETTLE_MS;
+  let open = await openStreams(adminPort);
+  while (open > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    open = await openStreams(adminPort);
+  }
+  return open;
+}
+
+async function openStreams(adminPort: number): Promise<number> {
+  return parsePrometheus((await adminGet(adminPort, '/metrics')).body).get('ctxproc_streams_active') ?? NaN;
 }
 
 async function sampleRss(adminPort: number): Promise<number> {

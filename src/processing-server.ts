@@ -82,6 +82,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     maxHeaders: settings.maxHeaders,
     maxMessageBytes: settings.maxMessageBytes,
     streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
+    maxOpenStreams: settings.maxOpenStreams,
     track: (transaction) => {
       open.add(transaction);
       return () => open.delete(transaction);

@@ -11,7 +11,7 @@ import type { EventEmitterOptions } from './events/emitter.js';
 import type { SecurityEvent } from './events/security-event.js';
 import { Metrics } from './metrics/metrics.js';
 import { startProcessingServer } from './processing-server.js';
-import { loadRuleSet, type RuleSet } from './rules/load.js';
+import { loadRuleSet, type RuleLoadOptions, type RuleSet } from './rules/load.js';
 import { RuleLoadError, type RuleProblem } from './rules/problems.js';
 import { LiveRules, type RulesStatus } from './rules/reload/live-rules.js';
 import { RuleReloader, type ReloadOutcome } from './rules/reload/reloader.js';
@@ -59,7 +59,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const adminAccess = options.admin === false ? null : resolveAdminAccess(parseAddress(settings.admin, '--admin').host, settings.adminTokenFile, settings.adminAllowOpen);
   const sinksConfig = sinksConfigOf(settings, process.env);
   const sinkNames = new Set(sinksConfig.sinks.map((sink) => sink.name));
-  const live = new LiveRules(await loadTestedRuleSet(settings.rules, sinkNames), { dryRun: settings.dryRun });
+  const loadOptions = { sinkNames, maxRules: settings.maxRules };
+  const live = new LiveRules(await loadTestedRuleSet(settings.rules, loadOptions), { dryRun: settings.dryRun });
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);
   let ready = false;
@@ -80,7 +81,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     rules: () => live.status(),
   }, adminAccess ?? undefined);
 
-  const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, loadOptions: { sinkNames }, pollIntervalMs: options.rulesPollIntervalMs });
+  const reloader = new RuleReloader({ target: settings.rules, live, logger, metrics, verify: testFailures, loadOptions, pollIntervalMs: options.rulesPollIntervalMs });
   if (options.watchRules !== false) {
     reloader.start();
   }
@@ -121,8 +122,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 }
 
 /** Loads the rule set at target and runs its tests; a set whose tests fail is rejected like an invalid one. */
-async function loadTestedRuleSet(target: string, sinkNames: ReadonlySet<string>): Promise<RuleSet> {
-  const ruleSet = loadRuleSet(target, { sinkNames });
+async function loadTestedRuleSet(target: string, loadOptions: RuleLoadOptions): Promise<RuleSet> {
+  const ruleSet = loadRuleSet(target, loadOptions);
   const failures = await testFailures(ruleSet);
   if (failures.length > 0) {
     throw new RuleLoadError(failures);

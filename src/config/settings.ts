@@ -28,6 +28,8 @@ export interface Settings {
   adminAllowOpen: boolean;
   maxStreamsPerConnection: number;
   streamIdleTimeoutMs: number;
+  maxOpenStreams: number;
+  maxRules: number;
 }
 
 export interface SettingDefinition {
@@ -96,6 +98,10 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'ext_proc streams one HTTP/2 connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS); Envoy opens another connection when it reaches it' },
   { key: 'streamIdleTimeoutMs', flag: '--stream-idle-timeout <ms>', env: 'CTXPROC_STREAM_IDLE_TIMEOUT_MS', kind: 'integer', defaultValue: 300000, max: MAX_TIMER_MS,
     description: 'milliseconds a stream may carry no message before ctxproc ends it with OK and writes its event; keep it above the slowest upstream response' },
+  { key: 'maxOpenStreams', flag: '--max-open-streams <count>', env: 'CTXPROC_MAX_OPEN_STREAMS', kind: 'integer', defaultValue: 10000, max: 4294967295,
+    description: 'ext_proc streams open at once across all connections of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), which bounds the memory open transactions hold' },
+  { key: 'maxRules', flag: '--max-rules <count>', env: 'CTXPROC_MAX_RULES', kind: 'integer', defaultValue: 5000,
+    description: 'rules one rule set may hold across its files; a larger set stops startup or is rejected on reload, because every rule runs on every request' },
   { key: 'adminTokenFile', flag: '--admin-token-file <path>', env: 'CTXPROC_ADMIN_TOKEN_FILE', kind: 'string', defaultValue: null,
     description: 'file whose content (at least 16 characters) is the bearer token that /metrics and /rules require; needed when --admin is not a loopback address' },
   { key: 'adminAllowOpen', flag: '--admin-allow-open [true|false]', env: 'CTXPROC_ADMIN_ALLOW_OPEN', kind: 'boolean', defaultValue: false,

@@ -38,6 +38,10 @@ export const ERROR_CODES = {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
     hint: 'a message was larger than --max-message-bytes; raise it above Envoy\'s buffer limit for BUFFERED bodies, or use STREAMED',
   },
+  CTXPROC_STREAMS_EXHAUSTED: {
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    hint: 'ctxproc already holds --max-open-streams ext_proc streams across all connections; raise it if the memory allows, or add instances',
+  },
   CTXPROC_STREAM_INTERNAL: {
     grpcStatus: GrpcStatus.INTERNAL,
     hint: 'ctxproc failed while processing this stream; the error is logged with the transaction id, please report it',

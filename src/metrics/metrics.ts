@@ -20,6 +20,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly streamsRejected = new Counter({
+    name: 'ctxproc_streams_rejected_total',
+    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED because --max-open-streams were already open',
+    registers: [this.registry],
+  });
+
   readonly phaseMessages = new Counter({
     name: 'ctxproc_phase_messages_total',
     help: 'ProcessingRequest messages received, by phase',

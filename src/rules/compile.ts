@@ -46,6 +46,14 @@ export class CompileState {
 
 /** Compiles every rule of file whose own values passed the schema; problems go to file. */
 export function compileFile(file: SourceFile, invalidPaths: readonly PathSegment[][], state: CompileState): void {
+  const steps = compileFileSteps(file, invalidPaths, state);
+  while (!steps.next().done) {
+    // Each step compiles one rule.
+  }
+}
+
+/** Does what compileFile does, one rule per step, so that a live reload can yield to serving between rules. */
+export function* compileFileSteps(file: SourceFile, invalidPaths: readonly PathSegment[][], state: CompileState): Generator<void, void> {
   const data = file.data as { metadata?: { name?: unknown }; rules?: unknown; lists?: unknown } | null;
   if (data === null || typeof data !== 'object' || !Array.isArray(data.rules)) {
     return;
@@ -53,7 +61,8 @@ export function compileFile(file: SourceFile, invalidPaths: readonly PathSegment
 
   const ruleSetName = typeof data.metadata?.name === 'string' ? data.metadata.name : '';
   const lists = namedListsOf(data.lists);
-  data.rules.forEach((rule: unknown, index) => {
+  const rules: unknown[] = data.rules;
+  for (const [index, rule] of rules.entries()) {
     const path = ['rules', index];
     checkId(file, rule, path, state);
 
@@ -63,7 +72,8 @@ export function compileFile(file: SourceFile, invalidPaths: readonly PathSegment
     if (!hasSchemaError) {
       compileRule(file, rule as RuleDocument, path, ruleSetName, state, lists);
     }
-  });
+    yield;
+  }
 }
 
 function checkId(file: SourceFile, rule: unknown, path: PathSegment[], state: CompileState): void {

@@ -22,7 +22,9 @@ export class BodyAccumulator {
 
     const room = this.limitBytes - this.kept;
     if (chunk && length > 0 && room > 0) {
-      const part = Buffer.from(chunk.buffer, chunk.byteOffset, Math.min(room, length));
+      // A copy, not a view: a view would keep the whole decoded message (up
+      // to --max-message-bytes) alive for as long as the stream stays open.
+      const part = Buffer.copyBytesFrom(chunk, 0, Math.min(room, length));
       this.chunks.push(part);
       this.kept += part.length;
     }

@@ -26,6 +26,8 @@ export interface StreamContext {
   maxMessageBytes: number;
   /** Milliseconds a stream may carry no message before ctxproc ends it with OK. */
   streamIdleTimeoutMs: number;
+  /** Streams open at once across all connections; past it new ones are rejected. */
+  maxOpenStreams: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
 }
@@ -34,8 +36,18 @@ export interface StreamContext {
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
   const optionsOf = transactionOptions(context);
+  // HTTP/2's per-connection stream cap does not bound how many connections a
+  // client opens, and a stream that sends nothing holds its transaction until
+  // the idle timeout, so this count across connections is the memory bound.
+  let openStreams = 0;
 
   return function handleProcess(call: ProcessCall): void {
+    if (openStreams >= context.maxOpenStreams) {
+      rejectOverCap(context, call, protocolLog);
+      return;
+    }
+    openStreams += 1;
+
     const { runner, rulesVersion } = context.startRules();
     const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
@@ -56,6 +68,7 @@ export function createProcessHandler(context: StreamContext) {
         return;
       }
       ended = true;
+      openStreams -= 1;
       clearTimeout(idleTimer);
       untrack();
       context.metrics.countStreamEnd(how);
@@ -63,6 +76,14 @@ export function createProcessHandler(context: StreamContext) {
     };
 
     let failed = false;
+    const fail = (failure: { code: ErrorCode; message: string }): void => {
+      context.metrics.protocolErrors.labels(failure.code).inc();
+      protocolLog(failure.code, transaction.exchange.id, failure.message);
+      failed = true;
+      end('protocol_error');
+      call.emit('error', { code: ERROR_CODES[failure.code].grpcStatus, details: `${failure.code}: ${failure.message}` });
+    };
+
     call.on('data', (bytes: Buffer) => {
       if (failed) {
         return;
@@ -70,15 +91,17 @@ export function createProcessHandler(context: StreamContext) {
       idleTimer.refresh();
       const failure = handleMessage(context, call, transaction, bytes);
       if (failure) {
-        context.metrics.protocolErrors.labels(failure.code).inc();
-        protocolLog(failure.code, transaction.exchange.id, failure.message);
-        failed = true;
-        end('protocol_error');
-        call.emit('error', { code: ERROR_CODES[failure.code].grpcStatus, details: `${failure.code}: ${failure.message}` });
+        fail(failure);
         return;
       }
       if (transaction.isFinished) {
         end('completed');
+      }
+    });
+    // Both transports read the length prefix and stop there, so the message is never buffered.
+    call.on('oversized', (length: number) => {
+      if (!failed) {
+        fail(tooLarge(context, transaction, length));
       }
     });
 
@@ -132,6 +155,18 @@ function transactionOptions(context: StreamContext): (rulesVersion: string) => T
   };
 }
 
+/** Ends a stream at once, before it holds anything, because too many are open. */
+function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>): void {
+  const code = 'CTXPROC_STREAMS_EXHAUSTED';
+  const message = `${context.maxOpenStreams} ext_proc streams are open across all connections, the limit of --max-open-streams; this stream was rejected`;
+  context.metrics.streamsRejected.inc();
+  protocolLog(code, '-', message);
+  // Messages that arrive before the status goes out are dropped unread.
+  call.on('data', () => {});
+  call.on('error', () => {});
+  call.emit('error', { code: ERROR_CODES[code].grpcStatus, details: `${code}: ${message}` });
+}
+
 /** Processes one raw message; returns a protocol failure, or null when the stream goes on. */
 function handleMessage(
   context: StreamContext,
@@ -140,8 +175,7 @@ function handleMessage(
   bytes: Buffer,
 ): { code: ErrorCode; message: string } | null {
   if (bytes.length > context.maxMessageBytes) {
-    transaction.notes.push(`a ${bytes.length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
-    return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${bytes.length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
+    return tooLarge(context, transaction, bytes.length);
   }
 
   let message: ProcessingRequest;
@@ -174,6 +208,11 @@ function handleMessage(
     transaction.finish();
   }
   return null;
+}
+
+function tooLarge(context: StreamContext, transaction: Transaction, length: number): { code: ErrorCode; message: string } {
+  transaction.notes.push(`a ${length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
+  return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
 }
 
 function finishTransaction(context: StreamContext, transaction: Transaction, how: StreamEnd): void {

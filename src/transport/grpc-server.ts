@@ -5,6 +5,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import { CtxprocError } from '../errors/codes.js';
 import { rawProcessService } from '../protocol/codec.js';
 import type { ProcessCall } from './process-call.js';
+import { releaseDecodedChunks } from './grpc-decoder-release.js';
+import { reportOversizedMessages } from './grpc-size-limit.js';
 import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
 
 /** The service name Envoy's gRPC health check can ask for. */
@@ -31,7 +33,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   assertResetLimitSupported();
 
   const server = new Server({
-    'grpc.max_receive_message_length': transportMessageCap(options.maxMessageBytes),
+    // Checked on each message's length prefix, before grpc-js buffers it, so
+    // an oversized message is never joined (grpc-size-limit.ts reports it).
+    'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': transportMessageCap(options.maxMessageBytes),
     // Envoy keeps few long-lived HTTP/2 connections; let its keepalive pings
     // through even between streams.
@@ -46,7 +50,13 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
   applyResetLimit(server, options.resetLimit);
 
-  server.addService(rawProcessService, { Process: options.handler });
+  server.addService(rawProcessService, {
+    Process: (call: ProcessCall) => {
+      reportOversizedMessages(call);
+      releaseDecodedChunks(call);
+      options.handler(call);
+    },
+  });
   const health = new HealthImplementation({ '': 'NOT_SERVING', [EXT_PROC_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);
 
@@ -55,13 +65,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
 }
 
 /**
- * The size grpc-js itself enforces. ctxproc checks each message against
- * --max-message-bytes in the stream handler, where an oversized one is
- * counted, logged and ended with RESOURCE_EXHAUSTED. grpc-js rejects
- * messages over its own limit before the handler sees them, and reports
- * nothing, so its limit sits above ours and only bounds memory.
- * NOTE: a message over twice the limit (at least 1 MiB over) still ends its
- * stream with RESOURCE_EXHAUSTED, but uncounted and unlogged.
+ * The largest reply grpc-js sends. Replies are small (header mutations), so
+ * this only bounds a runaway one.
  */
 export function transportMessageCap(maxMessageBytes: number): number {
   return Math.max(maxMessageBytes * 2, maxMessageBytes + 1024 * 1024);

@@ -36,6 +36,8 @@ export class Http2ProcessCall implements ProcessCall {
 
   private onError: ((error: Error & { code?: number }) => void) | null = null;
 
+  private onOversized: ((length: number) => void) | null = null;
+
   constructor(private readonly stream: http2.ServerHttp2Stream, private readonly maxMessageBytes: number) {
     (stream as CallStream)[CALL] = this;
     stream.on('data', receiveChunk);
@@ -46,7 +48,7 @@ export class Http2ProcessCall implements ProcessCall {
   }
 
   /** Sets the one listener of an event; the stream handler registers each once. */
-  on(event: 'data' | 'end' | 'cancelled' | 'error', listener: Listener): this {
+  on(event: 'data' | 'end' | 'cancelled' | 'error' | 'oversized', listener: Listener): this {
     switch (event) {
       case 'data':
         this.onData = listener as (bytes: Buffer) => void;
@@ -59,6 +61,9 @@ export class Http2ProcessCall implements ProcessCall {
         break;
       case 'error':
         this.onError = listener as (error: Error & { code?: number }) => void;
+        break;
+      case 'oversized':
+        this.onOversized = listener as (length: number) => void;
         break;
     }
     return this;
@@ -105,7 +110,7 @@ export class Http2ProcessCall implements ProcessCall {
       const length = data.readUInt32BE(offset + 1);
       // Checked on the prefix, so an oversized message is never buffered whole.
       if (length > this.maxMessageBytes) {
-        this.sendStatus(GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+        this.rejectOversized(length);
         return;
       }
       if (data.length - offset - MESSAGE_PREFIX_BYTES < length) {
@@ -151,6 +156,17 @@ export class Http2ProcessCall implements ProcessCall {
     this.pending = [rest];
     this.pendingBytes = rest.length;
     this.pendingNeeded = rest.length < MESSAGE_PREFIX_BYTES ? MESSAGE_PREFIX_BYTES : MESSAGE_PREFIX_BYTES + rest.readUInt32BE(1);
+  }
+
+  /** Lets the 'oversized' listener count and end the stream; without one, ends it here. */
+  private rejectOversized(length: number): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.onOversized === null) {
+      this.sendStatus(GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
+      return;
+    }
+    this.onOversized(length);
   }
 
   /** Reports the client's half-close to the 'end' listener. */

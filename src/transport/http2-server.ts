@@ -9,7 +9,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CtxprocError } from '../errors/codes.js';
 import { parseAddress } from '../config/settings.js';
 import { PROCESS_METHOD_PATH } from '../protocol/codec.js';
-import { EXT_PROC_SERVICE_NAME, transportMessageCap, type GrpcServerOptions } from './grpc-server.js';
+import { EXT_PROC_SERVICE_NAME, type GrpcServerOptions } from './grpc-server.js';
 import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, respondWithStatus, statusTrailers } from './grpc-status.js';
 import { Http2ProcessCall } from './http2-call.js';
 import type { RunningTransport } from './transport.js';
@@ -22,7 +22,7 @@ const NOT_SERVING = 2;
 
 /** Creates, binds and starts the HTTP/2 server. */
 export async function startHttp2Transport(options: GrpcServerOptions): Promise<RunningTransport> {
-  const messageCap = transportMessageCap(options.maxMessageBytes);
+  const messageCap = options.maxMessageBytes;
   const health = { serving: false };
   const sessions = new Set<http2.ServerHttp2Session>();
 

@@ -13,6 +13,8 @@ export interface ProcessCall {
   on(event: 'data', listener: (bytes: Buffer) => void): unknown;
   /** 'end': the client half-closed. 'cancelled': the client reset the stream. */
   on(event: 'end' | 'cancelled', listener: () => void): unknown;
+  /** A message's length prefix declared more than --max-message-bytes; the transport buffered none of it. */
+  on(event: 'oversized', listener: (length: number) => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
   write(bytes: Buffer): unknown;
   /** Ends the call with status OK. */

@@ -5,11 +5,12 @@
 // the admin endpoint; the active set keeps serving.
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics.js';
-import { compileRuleFiles, readRuleFiles, type RuleLoadOptions } from '../load.js';
+import { compileRuleFileSteps, readRuleFiles, type RuleLoadOptions } from '../load.js';
 import { formatProblem, RuleLoadError, type RuleProblem } from '../problems.js';
 import type { RuleSet } from '../types.js';
 import type { LiveRules } from './live-rules.js';
 import { RuleWatcher } from './rule-watcher.js';
+import { runInSlices } from './slices.js';
 
 export type ReloadOutcome = 'unchanged' | 'applied' | 'rejected';
 
@@ -91,7 +92,8 @@ export class RuleReloader {
 
     let ruleSet: RuleSet;
     try {
-      ruleSet = compileRuleFiles(contents, this.#options.loadOptions);
+      // In slices: compiling thousands of rules at once would stall serving for hundreds of milliseconds.
+      ruleSet = await runInSlices(compileRuleFileSteps(contents, this.#options.loadOptions));
     } catch (error) {
       return this.#reject(contents.version, problemsOf(error));
     }

@@ -1,0 +1,28 @@
+// Runs a step generator in slices of a few milliseconds, yielding to the
+// event loop between slices, so that a live reload of thousands of rules
+// does not stop ctxproc from serving while it compiles. Startup runs the
+// same steps at once (compileRuleFiles), since nothing is served yet.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/**
+ * Milliseconds of work per slice. Serving must not stall for more than
+ * 10 ms, and one step (parsing one file, compiling one rule) can run past
+ * the slice, so the slice stays well below that.
+ */
+export const DEFAULT_SLICE_MS = 4;
+
+/** Runs steps to the end, giving the event loop a turn whenever a slice of sliceMs has passed; resolves with the generator's result. */
+export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = DEFAULT_SLICE_MS): Promise<T> {
+  let sliceEnd = performance.now() + sliceMs;
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      return step.value;
+    }
+    if (performance.now() >= sliceEnd) {
+      // setImmediate, not a microtask: pending I/O callbacks (gRPC frames) run first.
+      await nextTurn();
+      sliceEnd = performance.now() + sliceMs;
+    }
+  }
+}

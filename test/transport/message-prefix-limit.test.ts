@@ -1,0 +1,68 @@
+// Both transports reject a message over --max-message-bytes as soon as its
+// 5-byte gRPC length prefix arrives: the client here sends the prefix and
+// nothing more, so a transport that waited for the message would never end
+// the stream. The rejection is counted, logged and noted on the event.
+import assert from 'node:assert/strict';
+import http2 from 'node:http2';
+import { test } from 'node:test';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
+import { TRANSPORTS } from '../../src/transport/transport.js';
+import { frameMessage } from '../../src/transport/grpc-status.js';
+import { GET_HEADERS, requestHeaders } from '../helpers/raw-stream.js';
+import { startTestService, waitFor } from '../helpers/service-harness.js';
+
+const LIMIT = 64 * 1024;
+/** What the prefixes declare: just over the limit, and far over it; both more than this test sends. */
+const DECLARED_SIZES = [LIMIT + 1, 512 * 1024 * 1024];
+const STATUS_TIMEOUT_MS = 5000;
+
+interface Trailers {
+  status: number;
+  message: string;
+}
+
+/** Sends request headers, then a prefix declaring `declared` bytes, and resolves with the stream's gRPC status. */
+function sendOversizedPrefix(target: string, declared: number): Promise<Trailers> {
+  const session = http2.connect(`http://${target}`);
+  const stream = session.request({ ':method': 'POST', ':path': PROCESS_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(declared, 1);
+  stream.write(frameMessage(encodeRequest(requestHeaders(GET_HEADERS, false))));
+  // After the reply to the headers, as Envoy does: grpc-js drops the messages
+  // that share a data frame with the rejected prefix.
+  stream.once('data', () => stream.write(Buffer.concat([prefix, Buffer.alloc(1024, 7)])));
+
+  return new Promise<Trailers>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no gRPC status within ${STATUS_TIMEOUT_MS} ms: the transport waited for the ${declared}-byte message`)), STATUS_TIMEOUT_MS);
+    const finish = (headers: http2.IncomingHttpHeaders): void => {
+      if (headers['grpc-status'] === undefined) {
+        return;
+      }
+      clearTimeout(timer);
+      resolve({ status: Number(headers['grpc-status']), message: decodeURIComponent(String(headers['grpc-message'] ?? '')) });
+      session.destroy();
+    };
+    stream.on('response', finish);
+    stream.on('trailers', finish);
+    stream.on('data', () => {});
+    stream.on('error', () => {});
+    session.on('error', () => {});
+  });
+}
+
+for (const [transport, declared] of TRANSPORTS.flatMap((name) => DECLARED_SIZES.map((size) => [name, size] as const))) {
+  test(`${declared}-byte prefix rejected (${transport})`, async (t) => {
+    const ctxproc = await startTestService({ transport, maxMessageBytes: LIMIT });
+    t.after(() => ctxproc.stop());
+
+    const trailers = await sendOversizedPrefix(ctxproc.target, declared);
+    await waitFor(() => ctxproc.events.length === 1 && ctxproc.logs.some((line) => line.error_code === 'CTXPROC_PROTO_TOO_LARGE'));
+    const counted = (await ctxproc.service.metrics.protocolErrors.get()).values.find((value) => value.labels.code === 'CTXPROC_PROTO_TOO_LARGE')?.value;
+
+    assert.equal(trailers.status, GrpcStatus.RESOURCE_EXHAUSTED);
+    assert.equal(trailers.message, `CTXPROC_PROTO_TOO_LARGE: ProcessingRequest of ${declared} bytes is over the limit of ${LIMIT} bytes`);
+    assert.equal(counted, 1);
+    assert.ok(ctxproc.events[0]!.ctxproc.notes.includes(`a ${declared}-byte message was rejected: the limit is ${LIMIT} bytes (--max-message-bytes)`), JSON.stringify(ctxproc.events[0]!.ctxproc.notes));
+  });
+}
