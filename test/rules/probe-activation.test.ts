@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { Phase } from '../../src/model/phase.js';
 import { newTransactionRecord } from '../../src/model/record.js';
 import { ATTRIBUTES, VALUE_ROOTS } from '../../src/rules/attributes.js';
+import type { Activation } from '../../src/rules/activation.js';
+import { compileExpression } from '../../src/rules/cel.js';
 import { NOT_YET_KNOWN, probeActivation } from '../../src/rules/probe-activation.js';
 import { makeExchange } from './builders.js';
 
@@ -52,4 +54,12 @@ test('probes do not share groups', () => {
   assert.equal(second.request!.method, 'GET');
   assert.equal(first.request, first.request, 'a group is built once per probe');
   assert.notEqual(first.request, second.request);
+});
+
+test('header read on a later map is an error', () => {
+  const probe = probeActivation(EXCHANGE, newTransactionRecord(), Phase.RequestHeaders) as unknown as Activation;
+  const result = compileExpression("response.headers['content-type'].startsWith('application/')", 'bool', 'when');
+  assert.ok(result.expression !== null);
+
+  assert.equal(result.expression.evaluateOrError(probe), NOT_YET_KNOWN);
 });

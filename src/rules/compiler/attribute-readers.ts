@@ -100,16 +100,23 @@ export function readHotAttribute(root: Readonly<Record<string, unknown>>, id: nu
  * its own function literal, so the getter call inside always has the same
  * receiver class and V8 inlines it. The generic read calls the map's
  * reader through a call site that every map shares, which cost a second
- * call. A read returns the value, undefined for a missing header, or
- * mapMissing while the map is not known yet.
+ * call. A read returns the value, undefined for a missing header,
+ * mapMissing while the map is absent, or the error value that stands for
+ * the map, such as a probe's "not known yet" before the response.
  */
 export const HEADER_VALUE_READERS: Readonly<Record<string, (name: string, mapMissing: unknown) => (root: Readonly<Record<string, unknown>>) => unknown>> = {
   'request.headers': (name, mapMissing) => (root) => {
-    const headers = (root as unknown as Activation).request.headers;
-    return headers === undefined ? mapMissing : headers.get(name);
+    const headers: unknown = (root as unknown as Activation).request.headers;
+    if (headers instanceof Map) {
+      return headers.get(name) as unknown;
+    }
+    return headers === undefined ? mapMissing : headers;
   },
   'response.headers': (name, mapMissing) => (root) => {
-    const headers = (root as unknown as Activation).response.headers;
-    return headers === undefined ? mapMissing : headers.get(name);
+    const headers: unknown = (root as unknown as Activation).response.headers;
+    if (headers instanceof Map) {
+      return headers.get(name) as unknown;
+    }
+    return headers === undefined ? mapMissing : headers;
   },
 };
