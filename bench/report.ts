@@ -84,12 +84,12 @@ export function checkTargets(reports: Record<string, ScenarioReport>): Record<st
 
   return {
     headers_cpu_vs_baseline: target('server CPU per headers-only transaction, default rules, over the baseline', reports.headers_default?.ratio_to_baseline ?? null, 1.0),
-    headers_http2_cpu_vs_baseline: target('the same with --transport http2', reports.headers_http2?.ratio_to_baseline ?? null, 1.0),
+    headers_grpc_js_cpu_vs_baseline: target('the same with --transport grpc-js', reports.headers_grpc_js?.ratio_to_baseline ?? null, 1.0),
     rules_1000_vs_10: target('server CPU per transaction with 1,000 rules over 10 rules', ratio(cpu('rules_1000'), cpu('rules_10')), 1.5),
     p99_at_half_saturation_ms: target('p99 transaction latency in ms at half the maximum rate, default rules (driver included)', reports.headers_default?.p99_ms ?? null, 1.0),
     body_vs_headers: target('server CPU per transaction with a 16 KB JSON body inspected over headers only', ratio(cpu('body_16k'), cpu('headers_default')), 2.0),
     hold_10k_rss_mb: target('resident memory in MiB with 10,000 transactions open', reports.hold_10k?.held_rss_mb ?? null, 300),
-    hold_10k_http2_rss_mb: target('the same with --transport http2', reports.hold_10k_http2?.held_rss_mb ?? null, 300),
+    hold_10k_grpc_js_rss_mb: target('the same with --transport grpc-js', reports.hold_10k_grpc_js?.held_rss_mb ?? null, 300),
   };
 }
 

@@ -33,28 +33,25 @@ export interface Scenario {
 /** In-flight transactions of the throughput scenarios: a busy Envoy's few connections, well past one core's saturation. */
 const IN_FLIGHT = 64;
 
-/**
- * The scenarios without a transport in their name run on grpc-js, so that
- * their figures compare with the runs before http2 became the default.
- */
+/** ctxproc on the grpc-js transport; the scenarios without a transport in their name run on the default, http2. */
 const GRPC_JS = ['--transport', 'grpc-js'];
 
 export const SCENARIOS: Scenario[] = [
   { name: 'baseline_headers', server: 'baseline', shape: 'headers', load: 'throughput', concurrency: IN_FLIGHT },
   { name: 'floor_headers', server: 'http2_floor', shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
-  { name: 'headers_default', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
-  { name: 'headers_http2', server: 'ctxproc', serveArgs: ['--transport', 'http2'], rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
-  { name: 'rules_10', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 10 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
-  { name: 'rules_100', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 100 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
-  { name: 'rules_1000', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 1000 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'headers_default', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'headers_grpc_js', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 0 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'rules_10', server: 'ctxproc', rules: { generated: 10 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'rules_100', server: 'ctxproc', rules: { generated: 100 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
+  { name: 'rules_1000', server: 'ctxproc', rules: { generated: 1000 }, shape: 'headers', load: 'throughput', baseline: 'baseline_headers', concurrency: IN_FLIGHT },
   { name: 'baseline_body', server: 'baseline', shape: 'buffered_body', load: 'throughput', concurrency: IN_FLIGHT },
-  { name: 'body_16k', server: 'ctxproc', serveArgs: GRPC_JS, rules: { body: true }, shape: 'buffered_body', load: 'throughput', baseline: 'baseline_body', concurrency: IN_FLIGHT },
+  { name: 'body_16k', server: 'ctxproc', rules: { body: true }, shape: 'buffered_body', load: 'throughput', baseline: 'baseline_body', concurrency: IN_FLIGHT },
   { name: 'baseline_resets', server: 'baseline', shape: 'headers', load: 'resets', concurrency: 500 },
-  { name: 'resets_500', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 0 }, shape: 'headers', load: 'resets', baseline: 'baseline_resets', concurrency: 500 },
+  { name: 'resets_500', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'resets', baseline: 'baseline_resets', concurrency: 500 },
   { name: 'baseline_hold', server: 'baseline', shape: 'headers', load: 'hold', concurrency: 10_000 },
   { name: 'floor_hold', server: 'http2_floor', shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
-  { name: 'hold_10k', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
-  { name: 'hold_10k_http2', server: 'ctxproc', serveArgs: ['--transport', 'http2'], rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
+  { name: 'hold_10k', server: 'ctxproc', rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
+  { name: 'hold_10k_grpc_js', server: 'ctxproc', serveArgs: GRPC_JS, rules: { generated: 0 }, shape: 'headers', load: 'hold', baseline: 'baseline_hold', concurrency: 10_000 },
 ];
 
 /** Returns the scenarios named in `names` and the baselines they compare with, in table order. */
