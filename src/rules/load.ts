@@ -10,6 +10,7 @@ import { DEFAULT_SINK } from '../sinks/config.js';
 import { CompileState, compileFileSteps } from './compile.js';
 import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
+import { runAtOnce } from './reload/slices.js';
 import type { RuleProblem } from './problems.js';
 import { validateAgainstSchema } from './schema.js';
 import { parseSourceFileSteps, type SourceFile } from './source.js';
@@ -63,12 +64,7 @@ export function readRuleFiles(target: string): RuleFileContents {
 
 /** Compiles rules and tests of contents; throws RuleLoadError listing every problem. */
 export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOptions = {}): RuleSet {
-  const steps = compileRuleFileSteps(contents, options);
-  let step = steps.next();
-  while (!step.done) {
-    step = steps.next();
-  }
-  return step.value;
+  return runAtOnce(compileRuleFileSteps(contents, options));
 }
 
 /**
