@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
 
-const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' } } });
+const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,1000x10,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' } } });
 const TRIALS = Number(options.trials);
 
 /** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
@@ -122,7 +122,8 @@ async function runRuleCounts(): Promise<void> {
   for (const count of (options.rules ?? '').split(',').filter(Boolean).map(Number)) {
     const file = writeRules(count);
     const started = Date.now();
-    const ctxproc = await startCtxproc(['--rules', file, '--shutdown-delay', '0']);
+    // One file of 5,000 rules is about 1 MiB; this section measures evaluation, so the file limit is raised.
+    const ctxproc = await startCtxproc(['--rules', file, '--shutdown-delay', '0', '--max-rule-file-bytes', String(4 * MIB)]);
     const startupMs = Date.now() - started;
     const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
     const stalls = await measure(ctxproc, () => client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] })));
@@ -137,11 +138,14 @@ async function runRuleCounts(): Promise<void> {
  * (written as COUNTxFILES) while one client keeps sending transactions, and
  * reads the longest stall from the write until /rules shows the new version.
  * The first trial starts from 1 rule. The watcher notices the write within
- * its 1 s poll, so the time includes that wait.
+ * its 1 s poll, so the time includes that wait. A file over
+ * --max-rule-file-bytes is rejected, and the row then shows the stall of
+ * the rejection. The idle row waits as long as a reload takes, with no write.
  */
 async function runReloads(): Promise<void> {
   console.log(`\n| reload to rules | files | write to applied ms | transactions meanwhile | stall median ms | stall max ms |`);
   console.log(`|---|---|---|---|---|---|`);
+  await runIdleRow();
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
     const [count = 0, files = 1] = spec.split('x').map(Number);
     const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-'));
@@ -151,30 +155,61 @@ async function runReloads(): Promise<void> {
     const durations: number[] = [];
     const served: number[] = [];
     let trial = 0;
+    let rejectedBy: string | null = null;
 
     const stalls = await measure(ctxproc, async () => {
       trial += 1;
-      const before = await rulesVersion(ctxproc);
+      const before = await rulesStatus(ctxproc);
       const started = Date.now();
       for (let file = 0; file < files; file += 1) {
         writeRules(count / files, path.join(directory, `rules-${file}.yaml`), `v${trial}-f${file}-`);
       }
       let transactions = 0;
-      while ((await rulesVersion(ctxproc)) === before) {
+      let status = await rulesStatus(ctxproc);
+      while (status.version === before.version && status.rejectedAt === before.rejectedAt) {
         await client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] }));
         transactions += 1;
+        status = await rulesStatus(ctxproc);
       }
       durations.push(Date.now() - started);
       served.push(transactions);
+      rejectedBy = status.version === before.version ? status.rejectedCode : null;
     });
-    console.log(`| ${count} | ${files} | ${median(durations)} | ${median(served)} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    const outcome = rejectedBy === null ? `${count}` : `${count}, rejected (${rejectedBy})`;
+    console.log(`| ${outcome} | ${files} | ${median(durations)} | ${median(served)} | ${median(stalls)} | ${Math.max(...stalls)} |`);
     client.close();
     await ctxproc.stop();
   }
 }
 
-async function rulesVersion(ctxproc: CtxprocProcess): Promise<string> {
-  return (JSON.parse((await adminGet(ctxproc.adminPort, '/rules')).body) as { version: string }).version;
+interface RulesStatusView {
+  version: string;
+  rejectedAt: string | null;
+  rejectedCode: string | null;
+}
+
+async function rulesStatus(ctxproc: CtxprocProcess): Promise<RulesStatusView> {
+  const status = JSON.parse((await adminGet(ctxproc.adminPort, '/rules')).body) as { version: string; lastRejected: { at: string; problems: Array<{ code: string }> } | null };
+  return { version: status.version, rejectedAt: status.lastRejected?.at ?? null, rejectedCode: status.lastRejected?.problems[0]?.code ?? null };
+}
+
+/** Measures what the shared CPU adds on its own: a ctxproc with one rule, one client sending, no write, for 1 s per trial. */
+async function runIdleRow(): Promise<void> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-'));
+  writeRules(1, path.join(directory, 'rules-0.yaml'));
+  const ctxproc = await startCtxproc(['--rules', directory, '--shutdown-delay', '0']);
+  const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
+
+  const stalls = await measure(ctxproc, async () => {
+    const until = Date.now() + 1000;
+    while (Date.now() < until) {
+      await client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] }));
+      await rulesStatus(ctxproc);
+    }
+  });
+  console.log(`| none (idle baseline, 1 s) | - | - | - | ${median(stalls)} | ${Math.max(...stalls)} |`);
+  client.close();
+  await ctxproc.stop();
 }
 
 const sections = new Set((options.sections ?? '').split(','));

@@ -23,6 +23,9 @@ const BODY_RULES = [
   rule('body-card-field', `request.body.matches('"card_number"\\\\s*:')`, 'log: { message: card number field in request body }'),
 ];
 
+/** Generated rules per file: 250 of them take about 53 KiB. */
+const RULES_PER_FILE = 250;
+
 /** The rules of a scenario's rule set besides the default ones. */
 export type RuleSetSpec = { generated: number } | { body: true };
 
@@ -35,8 +38,10 @@ export function writeRuleSet(directory: string, repositoryRoot: string, spec: Ru
   copyFileSync(path.join(repositoryRoot, 'rules', 'default.yaml'), path.join(directory, 'default.yaml'));
 
   const rules = 'body' in spec ? BODY_RULES : generateRules(spec.generated);
-  if (rules.length > 0) {
-    writeFileSync(path.join(directory, 'generated.yaml'), ruleSetYaml(rules));
+  // Files of at most RULES_PER_FILE rules stay under --max-rule-file-bytes (128 KiB by default).
+  for (let first = 0; first < rules.length; first += RULES_PER_FILE) {
+    const name = `generated-${String(first / RULES_PER_FILE).padStart(3, '0')}.yaml`;
+    writeFileSync(path.join(directory, name), ruleSetYaml(rules.slice(first, first + RULES_PER_FILE)));
   }
   return directory;
 }

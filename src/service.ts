@@ -59,7 +59,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const adminAccess = options.admin === false ? null : resolveAdminAccess(parseAddress(settings.admin, '--admin').host, settings.adminTokenFile, settings.adminAllowOpen);
   const sinksConfig = sinksConfigOf(settings, process.env);
   const sinkNames = new Set(sinksConfig.sinks.map((sink) => sink.name));
-  const loadOptions = { sinkNames, maxRules: settings.maxRules };
+  const loadOptions = { sinkNames, maxRules: settings.maxRules, maxRuleFileBytes: settings.maxRuleFileBytes };
   const live = new LiveRules(await loadTestedRuleSet(settings.rules, loadOptions), { dryRun: settings.dryRun });
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);

@@ -30,6 +30,7 @@ export interface Settings {
   streamIdleTimeoutMs: number;
   maxOpenStreams: number;
   maxRules: number;
+  maxRuleFileBytes: number;
 }
 
 export interface SettingDefinition {
@@ -102,6 +103,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'ext_proc streams open at once across all connections of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), which bounds the memory open transactions hold' },
   { key: 'maxRules', flag: '--max-rules <count>', env: 'CTXPROC_MAX_RULES', kind: 'integer', defaultValue: 5000,
     description: 'rules one rule set may hold across its files; a larger set stops startup or is rejected on reload, because every rule runs on every request' },
+  { key: 'maxRuleFileBytes', flag: '--max-rule-file-bytes <bytes>', env: 'CTXPROC_MAX_RULE_FILE_BYTES', kind: 'integer', defaultValue: 131072,
+    description: 'bytes one rule file may hold; a larger file stops startup or is rejected on reload, because a live reload builds each file\'s YAML document in one step that stalls serving (split rules across files instead)' },
   { key: 'adminTokenFile', flag: '--admin-token-file <path>', env: 'CTXPROC_ADMIN_TOKEN_FILE', kind: 'string', defaultValue: null,
     description: 'file whose content (at least 16 characters) is the bearer token that /metrics and /rules require; needed when --admin is not a loopback address' },
   { key: 'adminAllowOpen', flag: '--admin-allow-open [true|false]', env: 'CTXPROC_ADMIN_ALLOW_OPEN', kind: 'boolean', defaultValue: false,

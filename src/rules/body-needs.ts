@@ -6,6 +6,7 @@ import { Phase } from '../model/phase.js';
 import type { TransactionRecord } from '../model/record.js';
 import type { Activation } from './activation.js';
 import { probeActivation } from './probe-activation.js';
+import { runAtOnce } from './reload/slices.js';
 import type { CompiledRule } from './types.js';
 
 export interface BodyNeeds {
@@ -24,8 +25,13 @@ interface BodyRule {
 export class BodyNeedsPlan {
   readonly #bodyRules: readonly BodyRule[];
 
-  constructor(rules: readonly CompiledRule[]) {
-    this.#bodyRules = rules.map(bodyRuleOf).filter((entry) => entry.request || entry.response);
+  constructor(rules: readonly CompiledRule[], bodyRules: readonly BodyRule[] = runAtOnce(bodyRulesSteps(rules))) {
+    this.#bodyRules = bodyRules;
+  }
+
+  /** Builds the plan in steps of one rule each, so that a live reload can run them in slices (reload/slices.ts). */
+  static *steps(rules: readonly CompiledRule[]): Generator<void, BodyNeedsPlan> {
+    return new BodyNeedsPlan(rules, yield* bodyRulesSteps(rules));
   }
 
   /**
@@ -60,6 +66,19 @@ export class BodyNeedsPlan {
 /** Returns which bodies the rules that have not run yet may need; see BodyNeedsPlan.needs. */
 export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
   return new BodyNeedsPlan(rules).needs(hasRun, exchange, record);
+}
+
+/** The rules that may need a body, in file order. */
+function* bodyRulesSteps(rules: readonly CompiledRule[]): Generator<void, BodyRule[]> {
+  const bodyRules: BodyRule[] = [];
+  for (const rule of rules) {
+    yield;
+    const entry = bodyRuleOf(rule);
+    if (entry.request || entry.response) {
+      bodyRules.push(entry);
+    }
+  }
+  return bodyRules;
 }
 
 function bodyRuleOf(rule: CompiledRule): BodyRule {

@@ -23,6 +23,7 @@ export const PROBLEM_CODES = {
   invalid_test: 'A rule test is malformed in a way the schema cannot see, such as a rule id that no loaded file defines: fix the test.',
   test_failed: 'A rule test ran and an expectation did not hold: fix the rule or the test, as the message says.',
   too_many_rules: 'The rule set has more rules than --max-rules allows: raise --max-rules or remove rules.',
+  rule_file_too_large: 'A rule file is larger than --max-rule-file-bytes allows: split its rules across several files or raise the limit.',
   unknown_sink: 'A log action names a sink that the sinks file (--sinks) does not declare: declare it or fix the name.',
 } as const;
 

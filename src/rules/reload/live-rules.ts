@@ -6,6 +6,7 @@
 import { RuleEngine, type EngineOptions } from '../engine.js';
 import type { RuleProblem } from '../problems.js';
 import type { RuleSet } from '../types.js';
+import { runInSlices } from './slices.js';
 
 /** A rule set that failed to load or whose tests failed, and why. */
 export interface RejectedAttempt {
@@ -55,6 +56,11 @@ export class LiveRules {
     // The engine is built before the swap, so the swap itself cannot fail halfway.
     const engine = new RuleEngine(ruleSet, this.#engineOptions);
     this.#engine = engine;
+  }
+
+  /** Does what activate does, building the new engine in slices so that serving goes on meanwhile; the swap itself is one assignment. */
+  async activateInSlices(ruleSet: RuleSet): Promise<void> {
+    this.#engine = await runInSlices(RuleEngine.steps(ruleSet, this.#engineOptions));
   }
 
   reject(attempt: RejectedAttempt): void {

@@ -102,7 +102,7 @@ export class RuleReloader {
     if (failures.length > 0) {
       return this.#reject(ruleSet.version, failures);
     }
-    this.#activate(ruleSet);
+    await this.#activate(ruleSet);
     return 'applied';
   }
 
@@ -114,11 +114,11 @@ export class RuleReloader {
     }
   }
 
-  #activate(ruleSet: RuleSet): void {
+  async #activate(ruleSet: RuleSet): Promise<void> {
     const { live, logger, metrics } = this.#options;
     const previous = live.ruleSet.version;
 
-    live.activate(ruleSet);
+    await live.activateInSlices(ruleSet);
     metrics.ruleReloads.labels('applied').inc();
     metrics.ruleSetLoadedTime.set(ruleSet.loadedAt.getTime() / 1000);
     logger.info(

@@ -26,3 +26,12 @@ export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = DEFAUL
     }
   }
 }
+
+/** Runs steps to the end without yielding, for startup and for callers that need the result at once. */
+export function runAtOnce<T>(steps: Generator<void, T>): T {
+  let step = steps.next();
+  while (!step.done) {
+    step = steps.next();
+  }
+  return step.value;
+}

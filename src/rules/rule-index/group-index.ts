@@ -8,11 +8,18 @@ import type { CompiledRule } from '../types.js';
 import { subjectKey, type Guard } from './guards.js';
 import { appendAll } from './prefix-trie.js';
 import { SubjectIndex, subjectReader } from './subject-index.js';
+import { runAtOnce } from '../reload/slices.js';
 
 /** How many rules the index stores under a guard, and how many it evaluates for every transaction. */
 export interface IndexSummary {
   indexed: number;
   unindexed: number;
+}
+
+/** What a group index holds once built; see RuleGroupIndex.steps. */
+interface GroupParts {
+  always: number[];
+  subjects: SubjectIndex[];
 }
 
 export class RuleGroupIndex {
@@ -23,30 +30,16 @@ export class RuleGroupIndex {
   readonly size: number;
   readonly summary: IndexSummary;
 
-  constructor(rules: readonly CompiledRule[]) {
-    const counts = bucketCounts(rules);
-    const subjects = new Map<string, SubjectIndex>();
-    const always: number[] = [];
-
-    for (const rule of rules) {
-      const guard = chosenGuard(usableGuards(rule), counts);
-      if (guard === null) {
-        always.push(rule.index);
-        continue;
-      }
-      const key = subjectKey(guard.subject);
-      let subject = subjects.get(key);
-      if (subject === undefined) {
-        subject = new SubjectIndex(subjectReader(guard.subject)!);
-        subjects.set(key, subject);
-      }
-      addRule(subject, rule, guard);
-    }
-
-    this.always = always;
+  constructor(rules: readonly CompiledRule[], parts: GroupParts = runAtOnce(groupPartsSteps(rules))) {
+    this.always = parts.always;
     this.size = rules.length;
-    this.#subjects = [...subjects.values()];
-    this.summary = { indexed: rules.length - always.length, unindexed: always.length };
+    this.#subjects = parts.subjects;
+    this.summary = { indexed: rules.length - parts.always.length, unindexed: parts.always.length };
+  }
+
+  /** Builds the index in steps of one rule each, so that a live reload can run them in slices (reload/slices.ts). */
+  static *steps(rules: readonly CompiledRule[]): Generator<void, RuleGroupIndex> {
+    return new RuleGroupIndex(rules, yield* groupPartsSteps(rules));
   }
 
   /** True when every rule of the group is evaluated for every transaction. */
@@ -61,6 +54,29 @@ export class RuleGroupIndex {
       subject.collect(activation, out);
     }
   }
+}
+
+function* groupPartsSteps(rules: readonly CompiledRule[]): Generator<void, GroupParts> {
+  const counts = yield* bucketCountsSteps(rules);
+  const subjects = new Map<string, SubjectIndex>();
+  const always: number[] = [];
+
+  for (const rule of rules) {
+    yield;
+    const guard = chosenGuard(usableGuards(rule), counts);
+    if (guard === null) {
+      always.push(rule.index);
+      continue;
+    }
+    const key = subjectKey(guard.subject);
+    let subject = subjects.get(key);
+    if (subject === undefined) {
+      subject = new SubjectIndex(subjectReader(guard.subject)!);
+      subjects.set(key, subject);
+    }
+    addRule(subject, rule, guard);
+  }
+  return { always, subjects: [...subjects.values()] };
 }
 
 function addRule(subject: SubjectIndex, rule: CompiledRule, guard: Guard): void {
@@ -93,9 +109,10 @@ function bucketsOf(guard: Guard): string[] {
 }
 
 /** Counts, for each bucket, the rules that have a guard stored in it. */
-function bucketCounts(rules: readonly CompiledRule[]): Map<string, number> {
+function* bucketCountsSteps(rules: readonly CompiledRule[]): Generator<void, Map<string, number>> {
   const counts = new Map<string, number>();
   for (const rule of rules) {
+    yield;
     const buckets = new Set(usableGuards(rule).flatMap(bucketsOf));
     for (const bucket of buckets) {
       counts.set(bucket, (counts.get(bucket) ?? 0) + 1);

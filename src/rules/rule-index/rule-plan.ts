@@ -5,6 +5,7 @@ import type { Activation } from '../activation.js';
 import { Phase } from '../../model/phase.js';
 import type { CompiledRule } from '../types.js';
 import { RuleGroupIndex, type IndexSummary } from './group-index.js';
+import { runAtOnce } from '../reload/slices.js';
 
 const PHASE_COUNT = Phase.ResponseTrailers + 1;
 
@@ -16,13 +17,18 @@ export class RulePlan {
   readonly #indexed: boolean;
 
   /** indexed false makes every rule a candidate, as the engine worked before the index. */
-  constructor(rules: readonly CompiledRule[], indexed: boolean) {
+  constructor(rules: readonly CompiledRule[], indexed: boolean, groups: readonly RuleGroupIndex[] = runAtOnce(groupsSteps(rules))) {
     this.rules = rules;
     this.#indexed = indexed;
-    this.#groups = Array.from({ length: PHASE_COUNT }, (_unused, phase) => new RuleGroupIndex(rules.filter((rule) => rule.phase === phase)));
+    this.#groups = groups;
 
-    const indexedRules = indexed ? this.#groups.reduce((sum, group) => sum + group.summary.indexed, 0) : 0;
+    const indexedRules = indexed ? groups.reduce((sum, group) => sum + group.summary.indexed, 0) : 0;
     this.summary = { indexed: indexedRules, unindexed: rules.length - indexedRules };
+  }
+
+  /** Builds the plan in steps of about one rule each, so that a live reload can run them in slices (reload/slices.ts). */
+  static *steps(rules: readonly CompiledRule[], indexed: boolean): Generator<void, RulePlan> {
+    return new RulePlan(rules, indexed, yield* groupsSteps(rules));
   }
 
   /**
@@ -74,6 +80,17 @@ export class RulePlan {
     }
     return only ?? EMPTY_GROUP;
   }
+}
+
+/** One group index per phase, each of the rules of that phase. */
+function* groupsSteps(rules: readonly CompiledRule[]): Generator<void, RuleGroupIndex[]> {
+  const groups: RuleGroupIndex[] = [];
+  for (let phase = 0; phase < PHASE_COUNT; phase += 1) {
+    const ofPhase = rules.filter((rule) => rule.phase === phase);
+    yield;
+    groups.push(yield* RuleGroupIndex.steps(ofPhase));
+  }
+  return groups;
 }
 
 const EMPTY_GROUP = new RuleGroupIndex([]);

@@ -18,6 +18,7 @@ import { TransactionState, type Transaction } from '../../session/transaction.js
 import { DebugRegistry } from '../actions/debug-registry.js';
 import { LogLimiter } from '../actions/log-limiter.js';
 import { RuleEngine } from '../engine.js';
+import { runInSlices } from '../reload/slices.js';
 import type { RuleProblem } from '../problems.js';
 import type { RuleSet } from '../types.js';
 import { checkExpectations, type TestFailure, type TestOutcome } from './expectations.js';
@@ -58,7 +59,8 @@ export async function runRuleTests(ruleSet: RuleSet, options: RuleTestOptions = 
   const ends = new TransactionEnds();
   // A limiter and debug registry of their own, so that tests neither use up
   // the rate limits of the serving process nor switch its traces on.
-  const engine = new RuleEngine(ruleSet, { logLimiter: new LogLimiter(), debugRegistry: new DebugRegistry() });
+  // In slices: the reloader runs the tests of a new set while the active one serves.
+  const engine = await runInSlices(RuleEngine.steps(ruleSet, { logLimiter: new LogLimiter(), debugRegistry: new DebugRegistry() }));
   // A Unix socket of this process's own, not 127.0.0.1:0: under `serve
   // --workers`, Node's cluster module hands every worker's first listen on
   // port 0 the same shared port, so one worker's test client would reach

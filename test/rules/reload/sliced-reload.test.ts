@@ -1,6 +1,6 @@
 // A live reload compiles in slices that give the event loop turns, and a rule
 // set over --max-rules is rejected with the count, the limit and the setting
-// to raise, at startup and on reload.
+// to raise, at startup and on reload; so is a file over --max-rule-file-bytes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -131,10 +131,58 @@ test('reload over --max-rules rejected', async (t) => {
   assert.ok(fs.existsSync(file));
 });
 
+test('rule file over size limit rejected', () => {
+  const directory = temporaryDirectory();
+  const file = writeRules(11, directory);
+  const second = path.join(directory, 'tenants-b.yaml');
+  fs.writeFileSync(second, fs.readFileSync(file, 'utf8').replaceAll('tenant-', 'tenant-b-').replace('many-11', 'many-b'));
+  const bytes = fs.statSync(file).size;
+  const secondBytes = fs.statSync(second).size;
+
+  const problems = problemsOf((() => {
+    try {
+      return loadRuleSet(directory, { maxRuleFileBytes: bytes - 1 });
+    } catch (caught) {
+      return caught;
+    }
+  })());
+
+  assert.deepEqual(problems.map((problem) => [problem.code, path.basename(problem.file)]), [['rule_file_too_large', 'rules.yaml'], ['rule_file_too_large', 'tenants-b.yaml']]);
+  assert.equal(problems[0]!.message, `the rule file has ${bytes} bytes, over the limit of ${bytes - 1}; split its rules across several files in the rule directory, or raise --max-rule-file-bytes (CTXPROC_MAX_RULE_FILE_BYTES)`);
+  assert.match(problems[1]!.message, new RegExp(`^the rule file has ${secondBytes} bytes,`));
+  assert.equal(loadRuleSet(directory, { maxRuleFileBytes: Math.max(bytes, secondBytes) }).rules.length, 22);
+});
+
+test('file size counts UTF-8 bytes', () => {
+  const file = writeRules(1);
+  fs.appendFileSync(file, '# Grüße\n');
+  const bytes = Buffer.byteLength(fs.readFileSync(file, 'utf8'));
+
+  assert.throws(() => loadRuleSet(file, { maxRuleFileBytes: bytes - 1 }), RuleLoadError);
+  assert.equal(loadRuleSet(file, { maxRuleFileBytes: bytes }).rules.length, 1);
+});
+
+test('reload over file size limit rejected', async (t) => {
+  const directory = temporaryDirectory();
+  writeRules(5, directory);
+  const limit = fs.statSync(path.join(directory, 'rules.yaml')).size + 100;
+  const ctxproc = await startTestService({ rules: directory, maxRuleFileBytes: limit });
+  t.after(() => ctxproc.stop());
+  const active = ctxproc.service.ruleSet.version;
+
+  writeRules(50, directory);
+  const outcome = await ctxproc.service.reloadRules();
+
+  assert.equal(outcome, 'rejected');
+  assert.equal(ctxproc.service.ruleSet.version, active);
+  assert.equal(ctxproc.service.rulesStatus().lastRejected?.problems[0]?.code, 'rule_file_too_large');
+});
+
 test('large reload lets timers run', async (t) => {
   const directory = temporaryDirectory();
   writeRules(5, directory);
-  const ctxproc = await startTestService({ rules: directory });
+  // 2,000 rules in one file take about 240 KiB, over the default --max-rule-file-bytes.
+  const ctxproc = await startTestService({ rules: directory, maxRuleFileBytes: 1024 * 1024 });
   t.after(() => ctxproc.stop());
 
   writeRules(2000, directory);
