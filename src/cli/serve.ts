@@ -76,13 +76,18 @@ async function runServe(command: Command): Promise<void> {
     logger.info({ signal }, 'shutdown signal received');
     // Stopping waits for startup to finish. A startup that hangs, such as a
     // worker stuck before it serves, ends the process after the grace period.
+    // The deadline covers startup only: once it has finished, the service's
+    // own stop takes the shutdown delay and the grace period.
     const startupDeadline = setTimeout(() => {
       logger.error({ grace_ms: settings.shutdownGraceMs }, 'ctxproc had not finished starting when the shutdown grace period ended; exiting now');
       exitAfterFlush(1);
     }, settings.shutdownGraceMs);
     startupDeadline.unref();
     started
-      .then((service) => service?.stop())
+      .then((service) => {
+        clearTimeout(startupDeadline);
+        return service?.stop();
+      })
       .then(
         () => exitAfterFlush(0),
         (error: unknown) => {

@@ -62,3 +62,33 @@ test('SIGTERM under load fails nothing', async () => {
   assert.deepEqual(results.filter(failed).map((result) => result.protocolErrors.concat(result.grpcStatus?.details ?? '')), []);
   assert.equal(events.length, logged, 'one event per logged transaction');
 });
+
+test('SIGTERM waits for a slow upstream within the grace period', async () => {
+  // The transaction ends after the grace period alone but before the delay
+  // plus the grace period, the time ctxproc gives open streams.
+  const delayMs = 1000;
+  const graceMs = 3000;
+  const upstreamMs = 3500;
+  const cli = await startCli(['--shutdown-delay', String(delayMs), '--shutdown-grace', String(graceMs)]);
+  const client = new EnvoyClient({ target: `127.0.0.1:${cli.grpcPort}`, messageTimeoutMs: 10_000 });
+
+  let signalled: () => void = () => {};
+  const signal = new Promise<void>((resolve) => (signalled = resolve));
+  const transaction = client.run({ method: 'GET', path: '/slow', scheme: 'http', authority: 'shop.example', headers: [['x-request-id', 'slow-1']] }, async () => {
+    signalled();
+    await new Promise((resolve) => setTimeout(resolve, upstreamMs));
+    return { status: 503, headers: [] };
+  });
+  await signal;
+  const [code, result] = await Promise.all([cli.stop('SIGTERM'), transaction]);
+  client.close();
+  if (!cli.child.stdout!.readableEnded) {
+    await once(cli.child.stdout!, 'end');
+  }
+
+  assert.equal(code, 0, cli.stderr());
+  assert.equal(failed(result), false);
+  assert.equal(result.downstreamResponse.status, 503);
+  assert.equal(cli.lines.filter((line) => line.http?.request_id === 'slow-1').length, 1, 'the event of the slow transaction');
+  assert.equal(cli.lines.some((line) => /had not finished starting/.test(String(line.message))), false);
+});
