@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { parseAddress, resolveSettings } from '../config/settings.js';
 import { createLogger } from '../log/logger.js';
+import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { formatSummary, replayFailed, replayFiles } from '../replay/run.js';
 import { startService, type RunningService } from '../service.js';
 
@@ -52,7 +53,16 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   if (!options.server) {
     // The in-process server has no Envoy or Kubernetes to warn before it stops.
     const settings = { ...resolveSettings({ rules: options.rules }, process.env), listen: '127.0.0.1:0', shutdownDelayMs: 0 };
-    service = await startService({ settings, logger, admin: false, processMetrics: false });
+    try {
+      service = await startService({ settings, logger, admin: false, processMetrics: false });
+    } catch (error) {
+      if (!(error instanceof RuleLoadError)) {
+        throw error;
+      }
+      process.stderr.write(`${error.problems.map(formatProblem).join('\n')}\n\nctxproc: the rules do not load, so nothing was replayed; fix the problems above\n`);
+      process.exitCode = 1;
+      return;
+    }
   }
   const target = options.server ?? `127.0.0.1:${service!.grpcPort}`;
 

@@ -98,3 +98,12 @@ test('replay command names a missing input', async () => {
   assert.equal(result.stderr.trim(), `ctxproc: replay input ${missing} cannot be read (ENOENT); pass existing HAR or go-ftw YAML files or folders`);
   assert.doesNotMatch(result.stderr, /\n\s+at /, 'a stack trace was printed');
 });
+
+test('replay command names invalid rules', async () => {
+  const result = await runCli(['replay', HAR_DIR, '--rules', 'test/fixtures/rules/broken/bad-cel.yaml', '--json']);
+
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /^test\/fixtures\/rules\/broken\/bad-cel\.yaml:7:30: invalid CEL in when/);
+  assert.match(result.stderr, /ctxproc: the rules do not load, so nothing was replayed; fix the problems above\n$/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'a stack trace was printed');
+});
