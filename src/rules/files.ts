@@ -42,16 +42,33 @@ function kindOf(target: string): 'file' | 'directory' {
 }
 
 function listDirectory(directory: string): RuleFile[] {
-  const base = hasConfigMapData(directory) ? realpathSync(path.join(directory, CONFIGMAP_DATA)) : directory;
+  const configMap = hasConfigMapData(directory);
+  let base = directory;
+  let entries: string[];
+  try {
+    base = configMap ? realpathSync(path.join(directory, CONFIGMAP_DATA)) : directory;
+    entries = readdirSync(base);
+  } catch (error) {
+    throw new RuleLoadError([{ code: 'file_unreadable', file: directory, message: unlistableMessage(directory, configMap, error) }]);
+  }
 
   // Plain code-unit order, so the rule order does not depend on the locale.
-  const names = readdirSync(base)
+  const names = entries
     .filter((name) => !name.startsWith('.') && RULE_FILE.test(name))
     .sort(compareCodeUnits);
 
   return names
     .filter((name) => isFile(path.join(base, name)))
     .map((name) => ({ path: path.join(directory, name), readPath: path.join(base, name) }));
+}
+
+/** Says why a rule directory could not be listed, and for a ConfigMap mount that its ..data link is dangling. */
+function unlistableMessage(directory: string, configMap: boolean, error: unknown): string {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  if (configMap) {
+    return `cannot list rule directory ${directory}: its ${CONFIGMAP_DATA} link points at a missing or unreadable directory (${reason}); check the ConfigMap volume, which Kubernetes may be swapping`;
+  }
+  return `cannot list rule directory ${directory} (${reason}); check its permissions`;
 }
 
 function compareCodeUnits(a: string, b: string): number {

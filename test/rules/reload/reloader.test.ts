@@ -10,6 +10,7 @@ import { structToJson } from '../../../src/protocol/struct.js';
 import { openClient, openRawStream, requestHeaders, responseHeaders, GET_HEADERS } from '../../helpers/raw-stream.js';
 import { startTestService, type TestService } from '../../helpers/service-harness.js';
 import { temporaryDirectory } from '../builders.js';
+import { createConfigMapVolume } from './configmap-volume.js';
 
 /** Returns a rule set whose only rule stamps each response with name. */
 function stampRules(name: string): string {
@@ -118,6 +119,21 @@ test('emptied directory is rejected', async (t) => {
   const rejected = ctxproc.service.rulesStatus().lastRejected;
   assert.equal(rejected?.version, null);
   assert.equal(rejected?.problems[0]?.code, 'no_rule_files');
+  assert.equal(ctxproc.service.rulesStatus().ruleCount, 1);
+});
+
+test('dangling ..data link is rejected once', async (t) => {
+  const directory = createConfigMapVolume({ 'rules.yaml': stampRules('v1') });
+  const ctxproc = await startOn(directory);
+  t.after(() => ctxproc.stop());
+
+  fs.rmSync(fs.realpathSync(path.join(directory, '..data')), { recursive: true });
+  assert.equal(await ctxproc.service.reloadRules(), 'rejected');
+  assert.equal(await ctxproc.service.reloadRules(), 'unchanged');
+
+  const problem = ctxproc.service.rulesStatus().lastRejected?.problems[0];
+  assert.equal(problem?.code, 'file_unreadable');
+  assert.equal(problem?.message, `cannot list rule directory ${directory}: its ..data link points at a missing or unreadable directory (ENOENT); check the ConfigMap volume, which Kubernetes may be swapping`);
   assert.equal(ctxproc.service.rulesStatus().ruleCount, 1);
 });
 
