@@ -212,7 +212,7 @@ function handleMessage(
 
 function tooLarge(context: StreamContext, transaction: Transaction, length: number): { code: ErrorCode; message: string } {
   transaction.notes.push(`a ${length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
-  return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${length} bytes is over the limit of ${context.maxMessageBytes} bytes` };
+  return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${length} bytes is over the limit of ${context.maxMessageBytes} bytes; raise --max-message-bytes if Envoy buffers bodies this large, or check that the client speaks gRPC` };
 }
 
 function finishTransaction(context: StreamContext, transaction: Transaction, how: StreamEnd): void {

@@ -61,7 +61,7 @@ for (const [transport, declared] of TRANSPORTS.flatMap((name) => DECLARED_SIZES.
     const counted = (await ctxproc.service.metrics.protocolErrors.get()).values.find((value) => value.labels.code === 'CTXPROC_PROTO_TOO_LARGE')?.value;
 
     assert.equal(trailers.status, GrpcStatus.RESOURCE_EXHAUSTED);
-    assert.equal(trailers.message, `CTXPROC_PROTO_TOO_LARGE: ProcessingRequest of ${declared} bytes is over the limit of ${LIMIT} bytes`);
+    assert.equal(trailers.message, `CTXPROC_PROTO_TOO_LARGE: ProcessingRequest of ${declared} bytes is over the limit of ${LIMIT} bytes; raise --max-message-bytes if Envoy buffers bodies this large, or check that the client speaks gRPC`);
     assert.equal(counted, 1);
     assert.ok(ctxproc.events[0]!.ctxproc.notes.includes(`a ${declared}-byte message was rejected: the limit is ${LIMIT} bytes (--max-message-bytes)`), JSON.stringify(ctxproc.events[0]!.ctxproc.notes));
   });
