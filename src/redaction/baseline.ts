@@ -2,8 +2,9 @@
 // headers that carry credentials by definition and the detectors for
 // credentials and card numbers. Rules add targets to it and cannot remove
 // any. A rule set without a redact rule still keeps credential headers,
-// JWTs, bearer and basic credentials, AWS keys, private keys and card numbers out of the log, but
-// passwords in query strings or bodies need a redact rule that names them.
+// the common credential query parameters, JWTs, bearer and basic
+// credentials, AWS keys, private keys and card numbers out of the log.
+// Other names, in queries or bodies, need a redact rule that names them.
 import type { DetectorName, RedactionSpec } from '../model/record.js';
 import { redactionSourceKey } from './redactor.js';
 
@@ -12,6 +13,13 @@ export const BASELINE_RULE = 'ctxproc.baseline';
 
 /** Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie and Set-Cookie (RFC 6265), and the common API key header. */
 export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+
+/**
+ * Query parameters that carry credentials by convention: OAuth 2.0 tokens
+ * (RFC 6750 section 2.3 allows access_token in the URI), client secrets,
+ * passwords and API keys.
+ */
+export const BASELINE_QUERY_PARAMS: readonly string[] = ['access_token', 'id_token', 'refresh_token', 'client_secret', 'token', 'api_key', 'apikey', 'password', 'passwd', 'secret'];
 
 /** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */
 export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials', 'aws_access_key', 'private_key'];
@@ -23,7 +31,7 @@ export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt'
 export function withBaseline(spec: RedactionSpec): RedactionSpec {
   const merged: RedactionSpec = {
     headers: new Set([...spec.headers, ...BASELINE_HEADERS]),
-    queryParams: new Set(spec.queryParams),
+    queryParams: new Set([...spec.queryParams, ...BASELINE_QUERY_PARAMS]),
     cookies: new Set(spec.cookies),
     detectors: new Set([...spec.detectors, ...BASELINE_DETECTORS]),
     patterns: new Map(spec.patterns),
@@ -34,6 +42,7 @@ export function withBaseline(spec: RedactionSpec): RedactionSpec {
 
   const keys = [
     ...BASELINE_HEADERS.map((name) => redactionSourceKey('header', name)),
+    ...BASELINE_QUERY_PARAMS.map((name) => redactionSourceKey('query_param', name)),
     ...BASELINE_DETECTORS.map((name) => redactionSourceKey('detector', name)),
   ];
   for (const key of keys) {

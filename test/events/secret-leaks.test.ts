@@ -32,6 +32,18 @@ describe('baseline redaction', () => {
     assert.ok(entries.includes(`ctxproc.fields.note jwt ${BASELINE_RULE}`));
   });
 
+  it('masks credential query parameters', () => {
+    const request = makeRequest('/cb?access_token=at-7Hq2Lx9P&client_secret=cs-4Rt8Zw1K&page=2');
+    const record = makeRecord(logDecision({ fields: { copy: 'client_secret=cs-4Rt8Zw1K' } }));
+    const event = buildSecurityEvent(makeExchange(request, makeResponse(401)), record, CONTEXT);
+    const text = JSON.stringify(event);
+
+    assert.ok(!text.includes('at-7Hq2Lx9P'));
+    assert.ok(!text.includes('cs-4Rt8Zw1K'));
+    assert.ok(text.includes('page=2'));
+    assert.ok(entriesOf(event).includes(`http.request.query.access_token query_param ${BASELINE_RULE}`));
+  });
+
   it('keeps the rule id a rule also names', () => {
     const record = makeRecord(logDecision({ includeHeaders: 'all' }));
     record.redaction.headers.add('authorization');
@@ -79,10 +91,10 @@ describe('named pairs in the event', () => {
 
 describe('parts of secrets', () => {
   it('masks a header copy without its scheme', () => {
-    const record = makeRecord(logDecision({ fields: { token: 'opaque-Tk55aZx9', session: 'sess-7f3a9c2e' } }));
+    const record = makeRecord(logDecision({ fields: { credential: 'opaque-Tk55aZx9', session: 'sess-7f3a9c2e' } }));
     const request = makeRequest('/', [['authorization', 'Bearer opaque-Tk55aZx9'], ['cookie', 'theme=dark; session=sess-7f3a9c2e']]);
     const event = buildSecurityEvent(makeExchange(request, makeResponse(403)), record, CONTEXT);
-    assert.deepEqual({ ...event.ctxproc.fields }, { token: '[REDACTED:header]', session: '[REDACTED:header]' });
+    assert.deepEqual({ ...event.ctxproc.fields }, { credential: '[REDACTED:header]', session: '[REDACTED:header]' });
   });
 });
 
