@@ -11,6 +11,9 @@ import { openDestination, setStdoutBufferBytes, type LogDestination } from '../l
 import { rateLimited, type SinkCounters, type Sink, type SinkType } from './sink.js';
 
 
+/** Owner read and write only: events are redacted, but they still describe the traffic. Applies to files ctxproc creates. */
+const EVENT_FILE_MODE = 0o600;
+
 export interface StreamSinkOptions {
   name: string;
   type: Extract<SinkType, 'stdout' | 'file'>;
@@ -36,7 +39,7 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
     checkWritable(options.name, options.destination);
   }
   const destination = typeof options.destination === 'string'
-    ? pino.destination({ dest: options.destination, sync: false, mkdir: true, maxLength: options.maxBufferBytes })
+    ? pino.destination({ dest: options.destination, sync: false, mkdir: true, maxLength: options.maxBufferBytes, mode: EVENT_FILE_MODE })
     : openDestination(options.destination);
   if (options.destination === undefined) {
     setStdoutBufferBytes(options.maxBufferBytes);
@@ -125,7 +128,7 @@ function checkWritable(sink: string, file: string): void {
       accessSync(file, constants.W_OK);
       return;
     }
-    closeSync(openSync(file, 'a'));
+    closeSync(openSync(file, 'a', EVENT_FILE_MODE));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new CtxprocError('CTXPROC_CONFIG_INVALID', `file sink "${sink}" cannot open ${file} for appending (${code}); choose a writable path, such as one on a mounted volume`);

@@ -3,7 +3,7 @@
 // trailers). They must reach no output: no sink in any format, no request
 // to the intake, no spool file and no operational log line.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -137,4 +137,5 @@ test('every output still carries the event', () => {
   assert.equal(ecs.http.request.method, 'POST');
   assert.equal(intake.accepted[0]?.ctxproc.transaction_id, datadog.ctxproc.transaction_id);
   assert.ok((datadog.ctxproc.redactions as unknown[]).length > 0);
+  assert.equal(statSync(path.join(directory, 'out/events.ocsf.jsonl')).mode & 0o777, 0o600, 'event files are readable by their owner only');
 });
