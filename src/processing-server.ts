@@ -95,6 +95,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     maxStreamsPerConnection: settings.maxStreamsPerConnection,
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
     handler,
+    onTransportRejection: (reason) => metrics.transportRejections.labels(reason).inc(),
   });
 
   let stopping: Promise<void> | null = null;

@@ -26,6 +26,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly transportRejections = new Counter({
+    name: 'ctxproc_transport_rejections_total',
+    help: 'requests the http2 transport answered before any ext_proc stream began, by reason: unsupported_request (not a gRPC POST), unknown_method, connection_error (not HTTP/2, or a broken connection)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+
   readonly phaseMessages = new Counter({
     name: 'ctxproc_phase_messages_total',
     help: 'ProcessingRequest messages received, by phase',

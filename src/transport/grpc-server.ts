@@ -19,7 +19,12 @@ export interface GrpcServerOptions {
   maxStreamsPerConnection: number;
   resetLimit: ResetLimit;
   handler: (call: ProcessCall) => void;
+  /** Counts a request answered before any ext_proc stream began; the http2 transport calls it, grpc-js handles these itself. */
+  onTransportRejection?: (reason: TransportRejection) => void;
 }
+
+/** Why a transport answered a request itself: not a gRPC POST, a method it does not serve, or a connection that failed. */
+export type TransportRejection = 'unsupported_request' | 'unknown_method' | 'connection_error';
 
 export interface RunningGrpcServer {
   server: Server;

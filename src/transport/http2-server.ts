@@ -41,8 +41,9 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
   server.on('session', (session) => {
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
-    // A failed session closes all its streams, which report the end.
-    session.on('error', () => {});
+    // A failed session closes all its streams, which report the end. A
+    // client that does not speak HTTP/2 ends here too.
+    session.on('error', () => options.onTransportRejection?.('connection_error'));
   });
   server.on('stream', (stream, headers) => {
     route(stream, headers, options, messageCap, health.serving);
@@ -73,6 +74,7 @@ function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeade
   stream.on('error', ignoreError);
   const contentType = headers['content-type'] ?? '';
   if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
+    options.onTransportRejection?.('unsupported_request');
     stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });
     return;
   }
@@ -85,6 +87,7 @@ function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeade
       serveHealthCheck(stream, serving);
       return;
     default:
+      options.onTransportRejection?.('unknown_method');
       respondWithStatus(stream, GrpcStatus.UNIMPLEMENTED, `method ${headers[':path']} is not served here; ctxproc serves ${PROCESS_METHOD_PATH} and ${HEALTH_CHECK_PATH}`);
   }
 }

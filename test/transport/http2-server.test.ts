@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -106,6 +107,33 @@ test('http2 transport rejects unknown methods', async (t) => {
     assert.equal(error.code, 12, 'UNIMPLEMENTED');
     return true;
   });
+  assert.equal((await ctxproc.service.metrics.transportRejections.get()).values.find((value) => value.labels.reason === 'unknown_method')?.value, 1);
+});
+
+test('http2 transport counts requests that are not gRPC', async (t) => {
+  const ctxproc = await startHttp2Service(t);
+  const session = http2.connect(`http://${ctxproc.target}`);
+  t.after(() => session.close());
+
+  const status = await new Promise<number>((resolve, reject) => {
+    const stream = session.request({ ':method': 'GET', ':path': PROCESS_METHOD_PATH });
+    stream.on('response', (headers) => resolve(Number(headers[':status'])));
+    stream.on('error', reject);
+    stream.end();
+  });
+  const [host, port] = [ctxproc.target.slice(0, ctxproc.target.lastIndexOf(':')), Number(ctxproc.target.slice(ctxproc.target.lastIndexOf(':') + 1))];
+  const http1 = net.connect(port, host);
+  http1.on('error', () => {});
+  http1.end('GET / HTTP/1.1\r\nHost: ctxproc\r\n\r\n');
+  const rejections = async (reason: string): Promise<number> => (await ctxproc.service.metrics.transportRejections.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
+  for (let attempt = 0; attempt < 250 && (await rejections('connection_error')) === 0; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  http1.destroy();
+
+  assert.equal(status, 415);
+  assert.equal(await rejections('unsupported_request'), 1);
+  assert.equal(await rejections('connection_error'), 1);
 });
 
 test('http2 transport serves the health check', async (t) => {
