@@ -33,6 +33,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly streamsPaused = new Gauge({
+    name: 'ctxproc_streams_paused',
+    help: 'ext_proc streams whose messages ctxproc is not reading now because the client is not reading their replies (HTTP/2 flow control)',
+    registers: [this.registry],
+  });
+
   readonly phaseMessages = new Counter({
     name: 'ctxproc_phase_messages_total',
     help: 'ProcessingRequest messages received, by phase',

@@ -9,6 +9,7 @@ import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import type { ProcessCall } from '../transport/process-call.js';
+import { ReplyWriter } from './reply-writer.js';
 import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
 /** Services the handler uses from the rest of ctxproc. */
@@ -51,6 +52,7 @@ export function createProcessHandler(context: StreamContext) {
     const { runner, rulesVersion } = context.startRules();
     const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
+    const replies = new ReplyWriter(call, context.metrics.streamsPaused);
     context.metrics.streamsActive.inc();
 
     let ended = false;
@@ -70,6 +72,7 @@ export function createProcessHandler(context: StreamContext) {
       ended = true;
       openStreams -= 1;
       clearTimeout(idleTimer);
+      replies.release();
       untrack();
       context.metrics.countStreamEnd(how);
       finishTransaction(context, transaction, how);
@@ -89,7 +92,7 @@ export function createProcessHandler(context: StreamContext) {
         return;
       }
       idleTimer.refresh();
-      const failure = handleMessage(context, call, transaction, bytes);
+      const failure = handleMessage(context, replies, transaction, bytes);
       if (failure) {
         fail(failure);
         return;
@@ -170,7 +173,7 @@ function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: R
 /** Processes one raw message; returns a protocol failure, or null when the stream goes on. */
 function handleMessage(
   context: StreamContext,
-  call: ProcessCall,
+  replies: ReplyWriter,
   transaction: Transaction,
   bytes: Buffer,
 ): { code: ErrorCode; message: string } | null {
@@ -202,7 +205,7 @@ function handleMessage(
     return { code: result.code, message: result.message };
   }
   if (result.kind === 'reply') {
-    call.write(result.bytes);
+    replies.send(result.bytes);
   }
   if (result.done) {
     transaction.finish();

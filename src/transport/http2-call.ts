@@ -1,7 +1,8 @@
 // One ExternalProcessor/Process call on the lean transport. It has the
 // events and methods of a grpc-js ServerDuplexStream that the stream handler
 // uses: 'data' per message, 'end' on half-close and 'cancelled' on reset,
-// write() and end(), and emit('error', status) to end the call with a status.
+// write() and end(), pause(), resume() and 'drain' for flow control, and
+// emit('error', status) to end the call with a status.
 // Envoy opens a stream per HTTP request, so the call keeps one listener per
 // event in a field instead of an EventEmitter, and the stream's listeners
 // are shared functions that find their call through the stream.
@@ -16,6 +17,8 @@ type CallStream = http2.ServerHttp2Stream & { [CALL]: Http2ProcessCall };
 
 type Listener = (...args: never[]) => void;
 
+const NO_BYTES = Buffer.alloc(0);
+
 export class Http2ProcessCall implements ProcessCall {
   /** Received bytes of a message not yet complete, their total, and the total that completes it. */
   private pending: Buffer[] = [];
@@ -25,6 +28,11 @@ export class Http2ProcessCall implements ProcessCall {
   private pendingNeeded = 0;
 
   private statusSent = false;
+
+  private paused = false;
+
+  /** The client half-closed while the call was paused, with messages still held back. */
+  private endHeld = false;
 
   private trailers: http2.OutgoingHttpHeaders | null = null;
 
@@ -37,6 +45,8 @@ export class Http2ProcessCall implements ProcessCall {
   private onError: ((error: Error & { code?: number }) => void) | null = null;
 
   private onOversized: ((length: number) => void) | null = null;
+
+  private onDrain: (() => void) | null = null;
 
   constructor(private readonly stream: http2.ServerHttp2Stream, private readonly maxMessageBytes: number) {
     (stream as CallStream)[CALL] = this;
@@ -79,13 +89,55 @@ export class Http2ProcessCall implements ProcessCall {
     return true;
   }
 
-  /** Sends one message, with the response headers first if none went out yet. */
+  /**
+   * Sends one message, with the response headers first if none went out yet.
+   * Returns false once the stream buffers more than its writableHighWaterMark
+   * (64 KiB in Node 24) because the client's HTTP/2 window is full. A message
+   * after the status is dropped, and returns true because no 'drain' follows.
+   */
   write(message: Buffer): boolean {
     if (this.statusSent || this.stream.destroyed) {
-      return false;
+      return true;
     }
     this.respondOnce();
     return this.stream.write(frameMessage(message));
+  }
+
+  /**
+   * Stops delivering messages, even the rest of the chunk being split, and
+   * stops reading the stream. Node then leaves the client's DATA frames
+   * unconsumed, so the stream's HTTP/2 window closes and the client stops.
+   */
+  pause(): this {
+    this.paused = true;
+    this.stream.pause();
+    return this;
+  }
+
+  /** Delivers the messages held back by pause(), then reads the stream again unless one of them paused it. */
+  resume(): this {
+    this.paused = false;
+    if (this.pending.length > 0) {
+      this.receive(NO_BYTES);
+    }
+    if (this.paused) {
+      return this;
+    }
+    if (this.endHeld) {
+      this.endHeld = false;
+      this.onEnd?.();
+    }
+    this.stream.resume();
+    return this;
+  }
+
+  /** Sets the listener for the stream's next 'drain'. */
+  once(event: 'drain', listener: () => void): this {
+    if (event === 'drain') {
+      this.onDrain = listener;
+      this.stream.once('drain', streamDrained);
+    }
+    return this;
   }
 
   /** Ends the call with status OK. */
@@ -105,7 +157,7 @@ export class Http2ProcessCall implements ProcessCall {
     }
     let offset = 0;
 
-    while (!this.statusSent && data.length - offset >= MESSAGE_PREFIX_BYTES) {
+    while (!this.statusSent && !this.paused && data.length - offset >= MESSAGE_PREFIX_BYTES) {
       const compressed = data[offset] !== 0;
       const length = data.readUInt32BE(offset + 1);
       // Checked on the prefix, so an oversized message is never buffered whole.
@@ -169,8 +221,23 @@ export class Http2ProcessCall implements ProcessCall {
     this.onOversized(length);
   }
 
-  /** Reports the client's half-close to the 'end' listener. */
+  /** Hands the stream's 'drain' to the listener set by once(). */
+  drained(): void {
+    const listener = this.onDrain;
+    this.onDrain = null;
+    listener?.();
+  }
+
+  /**
+   * Reports the client's half-close to the 'end' listener. A Readable can
+   * emit 'end' after pause() when pause() came while the last chunk was being
+   * split, so the half-close waits for the messages that pause() held back.
+   */
   requestEnded(): void {
+    if (this.paused) {
+      this.endHeld = true;
+      return;
+    }
     this.onEnd?.();
   }
 
@@ -223,6 +290,10 @@ function endOfRequest(this: CallStream): void {
 
 function streamClosed(this: CallStream): void {
   this[CALL].closed();
+}
+
+function streamDrained(this: CallStream): void {
+  this[CALL].drained();
 }
 
 function trailersWanted(this: CallStream): void {

@@ -16,7 +16,13 @@ export interface ProcessCall {
   /** A message's length prefix declared more than --max-message-bytes; the transport buffered none of it. */
   on(event: 'oversized', listener: (length: number) => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
-  write(bytes: Buffer): unknown;
+  /** Returns false when the reply is buffered because the client reads replies slower than ctxproc writes them. */
+  write(bytes: Buffer): boolean;
+  /** Stops delivering messages until resume(), so HTTP/2 flow control stops the client's sending. */
+  pause(): unknown;
+  resume(): unknown;
+  /** The buffered replies were sent, after a write that returned false. */
+  once(event: 'drain', listener: () => void): unknown;
   /** Ends the call with status OK. */
   end(): unknown;
   /** Ends the call with the given status. */
