@@ -72,8 +72,7 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
 
 function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerOptions, messageCap: number, serving: boolean): void {
   stream.on('error', ignoreError);
-  const contentType = headers['content-type'] ?? '';
-  if (headers[':method'] !== 'POST' || !contentType.startsWith('application/grpc')) {
+  if (headers[':method'] !== 'POST' || !isGrpcContentType(headers['content-type'] ?? '')) {
     options.onTransportRejection?.('unsupported_request');
     stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });
     return;
@@ -90,6 +89,15 @@ function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeade
       options.onTransportRejection?.('unknown_method');
       respondWithStatus(stream, GrpcStatus.UNIMPLEMENTED, `method ${headers[':path']} is not served here; ctxproc serves ${PROCESS_METHOD_PATH} and ${HEALTH_CHECK_PATH}`);
   }
+}
+
+/** True for application/grpc and its +format and ;parameter forms, the only content types gRPC over HTTP/2 allows. */
+function isGrpcContentType(contentType: string): boolean {
+  if (!contentType.startsWith('application/grpc')) {
+    return false;
+  }
+  const next = contentType.charAt('application/grpc'.length);
+  return next === '' || next === '+' || next === ';';
 }
 
 /** A failed stream also closes, and the call reports the close. */

@@ -115,12 +115,14 @@ test('http2 transport counts requests that are not gRPC', async (t) => {
   const session = http2.connect(`http://${ctxproc.target}`);
   t.after(() => session.close());
 
-  const status = await new Promise<number>((resolve, reject) => {
-    const stream = session.request({ ':method': 'GET', ':path': PROCESS_METHOD_PATH });
-    stream.on('response', (headers) => resolve(Number(headers[':status'])));
+  const statusOf = (headers: http2.OutgoingHttpHeaders): Promise<number> => new Promise<number>((resolve, reject) => {
+    const stream = session.request({ ':path': PROCESS_METHOD_PATH, ...headers });
+    stream.on('response', (response) => resolve(Number(response[':status'])));
     stream.on('error', reject);
     stream.end();
   });
+  const status = await statusOf({ ':method': 'GET' });
+  const lookalike = await statusOf({ ':method': 'POST', 'content-type': 'application/grpcx' });
   const [host, port] = [ctxproc.target.slice(0, ctxproc.target.lastIndexOf(':')), Number(ctxproc.target.slice(ctxproc.target.lastIndexOf(':') + 1))];
   const http1 = net.connect(port, host);
   http1.on('error', () => {});
@@ -132,7 +134,8 @@ test('http2 transport counts requests that are not gRPC', async (t) => {
   http1.destroy();
 
   assert.equal(status, 415);
-  assert.equal(await rejections('unsupported_request'), 1);
+  assert.equal(lookalike, 415);
+  assert.equal(await rejections('unsupported_request'), 2);
   assert.equal(await rejections('connection_error'), 1);
 });
 
