@@ -24,6 +24,13 @@ export const BASELINE_QUERY_PARAMS: readonly string[] = ['access_token', 'id_tok
 /** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */
 export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials', 'aws_access_key', 'private_key'];
 
+/** Source keys of every baseline target, built once because every logged event merges them. */
+const BASELINE_SOURCE_KEYS: readonly string[] = [
+  ...BASELINE_HEADERS.map((name) => redactionSourceKey('header', name)),
+  ...BASELINE_QUERY_PARAMS.map((name) => redactionSourceKey('query_param', name)),
+  ...BASELINE_DETECTORS.map((name) => redactionSourceKey('detector', name)),
+];
+
 /**
  * Returns a new spec with the baseline added to `spec`. A target that a rule
  * also names keeps that rule as its source; the others get BASELINE_RULE.
@@ -40,25 +47,12 @@ export function withBaseline(spec: RedactionSpec): RedactionSpec {
     styles: new Map(spec.styles ?? []),
   };
 
-  const keys = [
-    ...BASELINE_HEADERS.map((name) => redactionSourceKey('header', name)),
-    ...BASELINE_QUERY_PARAMS.map((name) => redactionSourceKey('query_param', name)),
-    ...BASELINE_DETECTORS.map((name) => redactionSourceKey('detector', name)),
-  ];
-  for (const key of keys) {
-    if (!hasSource(spec.sources, key)) {
+  // Source keys are compared lower-case, as the Redactor reads them.
+  const named = new Set([...spec.sources.keys()].map((key) => key.toLowerCase()));
+  for (const key of BASELINE_SOURCE_KEYS) {
+    if (!named.has(key)) {
       merged.sources.set(key, BASELINE_RULE);
     }
   }
   return merged;
-}
-
-/** Source keys are compared lower-case, as the Redactor reads them. */
-function hasSource(sources: Map<string, string>, key: string): boolean {
-  for (const existing of sources.keys()) {
-    if (existing.toLowerCase() === key) {
-      return true;
-    }
-  }
-  return false;
 }
