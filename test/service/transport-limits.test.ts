@@ -6,24 +6,26 @@ import { startTestService, waitFor } from '../helpers/service-harness.js';
 
 const LIMIT = 64 * 1024;
 
-for (const size of [LIMIT + 1024, transportMessageCap(LIMIT) + 1024]) {
-  test(`message of ${size} bytes is rejected, others go on`, async (t) => {
-    const ctxproc = await startTestService({ maxMessageBytes: LIMIT });
-    t.after(() => ctxproc.stop());
-    const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024 });
-    t.after(() => client.close());
+for (const transport of ['http2', 'grpc-js'] as const) {
+  for (const size of [LIMIT + 1024, transportMessageCap(LIMIT) + 1024]) {
+    test(`${transport}: ${size}-byte message rejected, others go on`, async (t) => {
+      const ctxproc = await startTestService({ maxMessageBytes: LIMIT, transport });
+      t.after(() => ctxproc.stop());
+      const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024 });
+      t.after(() => client.close());
 
-    const result = await client.run(
-      { method: 'POST', path: '/upload', scheme: 'http', authority: 'shop.example', headers: [['content-type', 'application/octet-stream']], body: Buffer.alloc(size, 7) },
-      () => ({ status: 200, headers: [] }),
-    );
-    const healthy = await client.run({ method: 'GET', path: '/after', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
+      const result = await client.run(
+        { method: 'POST', path: '/upload', scheme: 'http', authority: 'shop.example', headers: [['content-type', 'application/octet-stream']], body: Buffer.alloc(size, 7) },
+        () => ({ status: 200, headers: [] }),
+      );
+      const healthy = await client.run({ method: 'GET', path: '/after', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
 
-    assert.equal(result.grpcStatus?.code, 8, 'RESOURCE_EXHAUSTED');
-    assert.equal(result.downstreamResponse.status, 500);
-    assert.deepEqual(healthy.protocolErrors, []);
-    assert.equal(healthy.downstreamResponse.status, 200);
-  });
+      assert.equal(result.grpcStatus?.code, 8, 'RESOURCE_EXHAUSTED');
+      assert.equal(result.downstreamResponse.status, 500);
+      assert.deepEqual(healthy.protocolErrors, []);
+      assert.equal(healthy.downstreamResponse.status, 200);
+    });
+  }
 }
 
 test('message over the limit is counted and logged', async (t) => {

@@ -11,7 +11,6 @@ import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js'
 import { LoadTarget, runClosedLoop } from '../../bench/driver/load.js';
 import { buildTransactions } from '../../bench/driver/traffic.js';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
-import { transportMessageCap } from '../../src/transport/grpc-server.js';
 import { startTransport } from '../../src/transport/transport.js';
 import { decodeResponse, encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { GET_HEADERS, openClient, openRawStream, requestHeaders } from '../helpers/raw-stream.js';
@@ -78,25 +77,6 @@ test('http2 transport ends half-closed streams OK', async (t) => {
   assert.ok(reply.request_headers, 'the reply matches the request_headers phase');
   assert.equal((await stream.status).code, 0);
 });
-
-for (const size of [LIMIT + 1024, transportMessageCap(LIMIT) + 1024]) {
-  test(`http2 transport rejects ${size}-byte message`, async (t) => {
-    const ctxproc = await startHttp2Service(t, LIMIT);
-    const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024 });
-    t.after(() => client.close());
-
-    const result = await client.run(
-      { method: 'POST', path: '/upload', scheme: 'http', authority: 'shop.example', headers: [['content-type', 'application/octet-stream']], body: Buffer.alloc(size, 7) },
-      () => ({ status: 200, headers: [] }),
-    );
-    const healthy = await client.run({ method: 'GET', path: '/after', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
-
-    assert.equal(result.grpcStatus?.code, 8, 'RESOURCE_EXHAUSTED');
-    assert.equal(result.downstreamResponse.status, 500);
-    assert.deepEqual(healthy.protocolErrors, []);
-    assert.equal(healthy.downstreamResponse.status, 200);
-  });
-}
 
 test('http2 transport rejects unknown methods', async (t) => {
   const ctxproc = await startHttp2Service(t);
