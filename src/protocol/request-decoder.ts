@@ -153,7 +153,7 @@ function readOtherField(reader: protobuf.Reader, message: ProcessingRequest, tag
   }
 }
 
-/** One entry of map<string, google.protobuf.Struct> attributes: key = 1, value = 2. */
+/** Reads one entry of map<string, google.protobuf.Struct> attributes: key = 1, value = 2. */
 function readAttributeEntry(reader: protobuf.Reader, attributes: Record<string, Struct>): void {
   const end = messageEnd(reader);
   let key = '';

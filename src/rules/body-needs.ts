@@ -68,7 +68,7 @@ export function bodyNeeds(rules: readonly CompiledRule[], hasRun: (rule: Compile
   return new BodyNeedsPlan(rules).needs(hasRun, exchange, record);
 }
 
-/** The rules that may need a body, in file order. */
+/** Rules that may need a body, in file order. */
 function* bodyRulesSteps(rules: readonly CompiledRule[]): Generator<void, BodyRule[]> {
   const bodyRules: BodyRule[] = [];
   for (const rule of rules) {

@@ -241,7 +241,7 @@ class TransactionRun implements RuleRun {
   }
 }
 
-/** What an engine derives from its rules once, before any transaction. */
+/** Plans an engine derives from its rules once, before any transaction. */
 interface EnginePlans {
   debugKeys: CompiledExpression[];
   plan: RulePlan;

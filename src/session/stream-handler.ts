@@ -38,7 +38,7 @@ export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
   const optionsOf = transactionOptions(context);
   // HTTP/2's per-connection stream cap does not bound how many connections a
-  // client opens, and a stream that sends nothing holds its transaction until
+  // client opens, and a stream that sends nothing keeps its transaction until
   // the idle timeout, so this count across connections is the memory bound.
   let openStreams = 0;
 
@@ -158,7 +158,7 @@ function transactionOptions(context: StreamContext): (rulesVersion: string) => T
   };
 }
 
-/** Ends a stream at once, before it holds anything, because too many are open. */
+/** Ends a stream at once, before it keeps any state, because too many are open. */
 function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>): void {
   const code = 'CTXPROC_STREAMS_EXHAUSTED';
   const message = `${context.maxOpenStreams} ext_proc streams are open across all connections, the limit of --max-open-streams; this stream was rejected`;

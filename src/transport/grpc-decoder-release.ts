@@ -2,7 +2,7 @@
 //
 // grpc-js 1.14's StreamDecoder keeps the HTTP/2 chunks of the last complete
 // message in readPartialMessage until the next message starts, so a stream
-// that sent one large message and then went quiet (a client that holds
+// that sent one large message and then went quiet (a client that keeps
 // streams open) kept the whole message alive: about 1 MiB per stream for a
 // 1 MiB body chunk, where ctxproc itself keeps at most --body-limit. This
 // adapter empties that list after every write that ends on a message

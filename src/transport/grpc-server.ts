@@ -19,11 +19,11 @@ export interface GrpcServerOptions {
   maxStreamsPerConnection: number;
   resetLimit: ResetLimit;
   handler: (call: ProcessCall) => void;
-  /** Counts a request answered before any ext_proc stream began; the http2 transport calls it, grpc-js handles these itself. */
+  /** Counts a request the transport rejected before any ext_proc stream began. Only the http2 transport calls it, because grpc-js rejects these itself. */
   onTransportRejection?: (reason: TransportRejection) => void;
 }
 
-/** Why a transport answered a request itself: not a gRPC POST, a method it does not serve, or a connection that failed. */
+/** Reason a transport rejected a request itself: not a gRPC POST, a method it does not serve, or a connection that failed. */
 export type TransportRejection = 'unsupported_request' | 'unknown_method' | 'connection_error';
 
 export interface RunningGrpcServer {

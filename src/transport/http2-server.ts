@@ -100,7 +100,7 @@ function isGrpcContentType(contentType: string): boolean {
   return next === '' || next === '+' || next === ';';
 }
 
-/** A failed stream also closes, and the call reports the close. */
+/** Ignores a stream error, because a failed stream also closes and the call reports the close. */
 function ignoreError(): void {}
 
 /**

@@ -148,7 +148,12 @@ describe('secrets never leave the emitter', () => {
       for (const entry of ctxproc.redactions) {
         // The response body's access_token is masked by name, a baseline query parameter that this rule does not name.
         const byBaseline = entry.field === 'http.response.body' && entry.reason === 'query_param';
-        const rule = COOKIE_HEADER_FIELDS.has(entry.field) ? cookieRule : byBaseline ? 'ctxproc.baseline' : 'redact-credentials';
+        let rule = 'redact-credentials';
+        if (COOKIE_HEADER_FIELDS.has(entry.field)) {
+          rule = cookieRule;
+        } else if (byBaseline) {
+          rule = 'ctxproc.baseline';
+        }
         assert.equal(entry.rule, rule, `rule of ${entry.field} ${entry.reason}`);
       }
       assert.equal(listed.size, ctxproc.redactions.length, 'entries are not deduplicated');

@@ -1,4 +1,4 @@
-// --max-open-streams bounds the transactions ctxproc holds across all its
+// --max-open-streams bounds the transactions ctxproc keeps open across all its
 // connections: streams past it end at once with CTXPROC_STREAMS_EXHAUSTED,
 // are counted, and the ones already open are served as before.
 import assert from 'node:assert/strict';

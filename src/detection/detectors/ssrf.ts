@@ -12,7 +12,7 @@ const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar
 /**
  * Returns the metadata or loopback target in `text`, or null. Only hosts
  * inside a URL count. A value that is only an address, such as `10.0.0.7`
- * or `[::ffff:a9fe:a9fe]`, is often a form field that holds an address,
+ * or `[::ffff:a9fe:a9fe]`, is often a form field that contains an address,
  * and an application that fetches it adds its own scheme.
  */
 export function detectSsrf(text: string): string | null {

@@ -16,7 +16,7 @@ export interface IndexSummary {
   unindexed: number;
 }
 
-/** What a group index holds once built; see RuleGroupIndex.steps. */
+/** Contents of a built group index; see RuleGroupIndex.steps. */
 interface GroupParts {
   always: number[];
   subjects: SubjectIndex[];

@@ -82,7 +82,7 @@ export class RulePlan {
   }
 }
 
-/** One group index per phase, each of the rules of that phase. */
+/** Group indexes, one per phase, each over the rules of that phase. */
 function* groupsSteps(rules: readonly CompiledRule[]): Generator<void, RuleGroupIndex[]> {
   const groups: RuleGroupIndex[] = [];
   for (let phase = 0; phase < PHASE_COUNT; phase += 1) {

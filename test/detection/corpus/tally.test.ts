@@ -21,7 +21,7 @@ test('requestKey tells requests apart by path, header and body', () => {
   assert.notEqual(requestKey(base), requestKey({ ...base, method: 'POST', body: Buffer.from('x') }));
 });
 
-test('a benign test that repeats an attack test of its class is left out', () => {
+test('benign repeat of attack test left out', () => {
   const tally = new CorpusTally();
   const request = requestKey(get('/run?c=%7E%2B'));
   tally.add({ source: 'benign#1', attackClass: undefined, benignClasses: [RCE], detectedClasses: new Set(['rce']), requestKey: request });
