@@ -2,10 +2,12 @@
 // serve would before activating it: parse, schema, CEL, phases, and the
 // rule tests. Exits 0 when the set is valid, 1 when it is not.
 import type { Command } from 'commander';
-import { loadRuleSet } from '../rules/load.js';
+import { loadRuleSet, type RuleLoadOptions } from '../rules/load.js';
 import { formatProblem, RuleLoadError, type RuleProblem } from '../rules/problems.js';
 import { failuresAsProblems, runRuleTests } from '../rules/testing/run-tests.js';
 import type { RuleSet } from '../rules/types.js';
+import { RULE_LIMIT_SETTINGS, ruleLimitsOrExit } from './rule-limits-option.js';
+import { addSettingOptions } from './serve.js';
 import { sinkNamesOption, type SinksOption } from './sinks-option.js';
 
 interface CheckOptions extends SinksOption {
@@ -13,17 +15,18 @@ interface CheckOptions extends SinksOption {
 }
 
 export function registerCheckCommand(program: Command): void {
-  program
+  const command = program
     .command('check')
     .description('Validate a rule file or directory and run its rule tests, without Envoy; exit 1 on any problem.')
     .argument('<path>', 'rule file, or directory of *.yaml and *.yml files (a ConfigMap mount works)')
     .option('--json', 'print the result as one JSON object instead of text')
-    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)')
-    .action((target: string, options: CheckOptions) => runCheck(target, options));
+    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)');
+  addSettingOptions(command, RULE_LIMIT_SETTINGS)
+    .action((target: string, options: CheckOptions, self: Command) => runCheck(target, options, self));
 }
 
-async function runCheck(target: string, options: CheckOptions): Promise<void> {
-  const { ruleSet, problems } = await checkRuleSet(target, sinkNamesOption(options));
+async function runCheck(target: string, options: CheckOptions, command: Command): Promise<void> {
+  const { ruleSet, problems } = await checkRuleSet(target, { sinkNames: sinkNamesOption(options), ...ruleLimitsOrExit(command) });
 
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, version: ruleSet?.version ?? null, rule_count: ruleSet?.rules.length ?? null, test_count: ruleSet?.tests.length ?? null, problems })}\n`);
@@ -37,10 +40,10 @@ async function runCheck(target: string, options: CheckOptions): Promise<void> {
 }
 
 /** Loads target and runs its tests; returns the set when it loaded, and every problem found. */
-export async function checkRuleSet(target: string, sinkNames?: ReadonlySet<string>): Promise<{ ruleSet: RuleSet | null; problems: RuleProblem[] }> {
+export async function checkRuleSet(target: string, loadOptions: RuleLoadOptions = {}): Promise<{ ruleSet: RuleSet | null; problems: RuleProblem[] }> {
   let ruleSet: RuleSet;
   try {
-    ruleSet = loadRuleSet(target, { sinkNames });
+    ruleSet = loadRuleSet(target, loadOptions);
   } catch (error) {
     if (error instanceof RuleLoadError) {
       return { ruleSet: null, problems: [...error.problems] };

@@ -9,9 +9,12 @@ import { createLogger, stdoutDestination } from '../log/logger.js';
 import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { startService, type RunningService } from '../service.js';
 
-/** Adds one option per setting, with its environment variable and default. */
-export function addSettingOptions(command: Command): Command {
+/** Adds one option per setting (or per setting in keys), with its environment variable and default. */
+export function addSettingOptions(command: Command, keys?: readonly (keyof Settings)[]): Command {
   for (const definition of SETTINGS) {
+    if (keys !== undefined && !keys.includes(definition.key)) {
+      continue;
+    }
     const option = new Option(definition.flag, definition.description).env(definition.env);
     if (definition.defaultValue !== null) {
       option.default(definition.defaultValue);

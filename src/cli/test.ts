@@ -7,21 +7,24 @@ import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { formatTestReport } from '../rules/testing/report.js';
 import { runRuleTests } from '../rules/testing/run-tests.js';
 import type { RuleSet } from '../rules/types.js';
+import { RULE_LIMIT_SETTINGS, ruleLimitsOrExit } from './rule-limits-option.js';
+import { addSettingOptions } from './serve.js';
 import { sinkNamesOption, type SinksOption } from './sinks-option.js';
 
 export function registerTestCommand(program: Command): void {
-  program
+  const command = program
     .command('test')
     .description('Run the rule tests (the tests: lists) of a rule file or directory through a local ctxproc server; exit 1 when one fails.')
     .argument('<path>', 'rule file, or directory of *.yaml and *.yml files (a ConfigMap mount works)')
-    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)')
-    .action((target: string, options: SinksOption) => runTest(target, options));
+    .option('--sinks <file>', 'sinks file that serve will use, so log actions may name its sinks (default: only stdout)');
+  addSettingOptions(command, RULE_LIMIT_SETTINGS)
+    .action((target: string, options: SinksOption, self: Command) => runTest(target, options, self));
 }
 
-async function runTest(target: string, options: SinksOption): Promise<void> {
+async function runTest(target: string, options: SinksOption, command: Command): Promise<void> {
   let ruleSet: RuleSet;
   try {
-    ruleSet = loadRuleSet(target, { sinkNames: sinkNamesOption(options) });
+    ruleSet = loadRuleSet(target, { sinkNames: sinkNamesOption(options), ...ruleLimitsOrExit(command) });
   } catch (error) {
     if (!(error instanceof RuleLoadError)) {
       throw error;

@@ -130,21 +130,25 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
   };
 }
 
-/** Throws before anything compiles when the files contain more than maxRules rules, naming the file where the limit is crossed. */
+/** Throws before anything compiles when the files contain more than maxRules rules, pointing at the first rule over the limit. */
 function checkRuleCount(sources: readonly SourceFile[], maxRules: number): void {
   let total = 0;
-  let crossedIn: SourceFile | null = null;
+  let firstOver: { source: SourceFile; index: number } | null = null;
   for (const source of sources) {
     const rules = (source.data as { rules?: unknown } | null | undefined)?.rules;
-    total += Array.isArray(rules) ? rules.length : 0;
-    crossedIn ??= total > maxRules ? source : null;
+    const count = Array.isArray(rules) ? rules.length : 0;
+    if (firstOver === null && total + count > maxRules) {
+      firstOver = { source, index: maxRules - total };
+    }
+    total += count;
   }
-  if (crossedIn === null) {
+  if (firstOver === null) {
     return;
   }
 
-  const message = `the rule set has ${total} rules across ${sources.length} ${sources.length === 1 ? 'file' : 'files'}, over the limit of ${maxRules}; raise --max-rules (CTXPROC_MAX_RULES) or remove rules`;
-  throw new RuleLoadError([{ code: 'too_many_rules', file: crossedIn.path, ...crossedIn.locate(['rules']), message }]);
+  const { source, index } = firstOver;
+  const message = `the rule set has ${total} rules across ${sources.length} ${sources.length === 1 ? 'file' : 'files'}, over the limit of ${maxRules}; this is rule ${maxRules + 1}. Raise --max-rules (CTXPROC_MAX_RULES) or remove rules`;
+  throw new RuleLoadError([{ code: 'too_many_rules', file: source.path, ...source.locate(['rules', index]), message }]);
 }
 
 /** Throws before anything is parsed when a file is over maxBytes, with one problem for each such file. */

@@ -92,7 +92,8 @@ test('rule set over --max-rules rejected', () => {
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.code, 'too_many_rules');
   assert.equal(problems[0]!.file, file);
-  assert.equal(problems[0]!.message, 'the rule set has 11 rules across 1 file, over the limit of 10; raise --max-rules (CTXPROC_MAX_RULES) or remove rules');
+  assert.equal(problems[0]!.message, 'the rule set has 11 rules across 1 file, over the limit of 10; this is rule 11. Raise --max-rules (CTXPROC_MAX_RULES) or remove rules');
+  assert.equal(problems[0]!.line, 5 + 5 * 10, 'points at the eleventh rule, the first over the limit');
   assert.equal(loadRuleSet(file, { maxRules: 11 }).rules.length, 11);
 });
 
@@ -113,6 +114,7 @@ test('rule limit counts across files', () => {
   assert.equal(problems[0]!.code, 'too_many_rules');
   assert.match(problems[0]!.message, /^the rule set has 12 rules across 2 files, over the limit of 10;/);
   assert.equal(path.basename(problems[0]!.file), 'tenants-b.yaml');
+  assert.equal(problems[0]!.line, 5 + 5 * 4, 'points at the fifth rule of the second file, the eleventh of the set');
 });
 
 test('reload over --max-rules rejected', async (t) => {
