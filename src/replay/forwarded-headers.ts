@@ -1,6 +1,7 @@
 // Turns recorded header lists into what Envoy's HTTP connection manager hands
 // to its filter chain, ext_proc included: lower-case names, Host moved to
-// :authority, hop-by-hop headers removed.
+// :authority, hop-by-hop headers removed, and a request id added.
+import { randomUUID } from 'node:crypto';
 
 /**
  * Hop-by-hop headers that Envoy's connection manager removes before the
@@ -19,6 +20,19 @@ export interface ForwardedHeaders {
   hosts: string[];
   /** Lower-case names that were removed, in order of first appearance. */
   removed: string[];
+}
+
+/**
+ * Adds `x-request-id` to request headers that lack one, as Envoy's connection
+ * manager does before the filter chain with its default generate_request_id
+ * (a random UUID version 4, appended after the recorded headers). Recorded
+ * ids stay, so a trace can be followed across a replay.
+ */
+export function withRequestId(headers: Array<[string, string]>): Array<[string, string]> {
+  if (!headers.some(([name]) => name === 'x-request-id')) {
+    headers.push(['x-request-id', randomUUID()]);
+  }
+  return headers;
 }
 
 /**

@@ -6,6 +6,7 @@
 // to a host that a recording names.
 import { EnvoyClient, type ClientOptions, type HttpResponseSpec, type JsonValue, type TransactionResult, type Upstream } from '../client/envoy-client.js';
 import { expandReplayPaths, readReplayFile, type ReplayFile } from './files.js';
+import { withRequestId } from './forwarded-headers.js';
 import type { Http1Settings } from './http1-admission.js';
 import type { ParsedItem, ReplayItem, SkippedItem } from './items.js';
 import { classifyResult } from './outcome.js';
@@ -101,15 +102,16 @@ async function replayItem(client: EnvoyClient, item: ParsedItem, options: Replay
   }
 
   const upstream = recordingUpstream(item);
+  const request = { ...item.request, headers: withRequestId([...item.request.headers]) };
   let result: TransactionResult;
   try {
-    result = await client.run(item.request, upstream.call);
+    result = await client.run(request, upstream.call);
   } catch (error) {
     // run() reports errors in its result; it throws only on misuse or a bug.
     summary.addFailure(`client_error:${(error as Error).message.slice(0, 100)}`);
     return;
   }
-  summary.addOutcome(classifyResult(item.request, upstream.returned(), result));
+  summary.addOutcome(classifyResult(request, upstream.returned(), result));
   options.onResult?.(item, result);
 }
 

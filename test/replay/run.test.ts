@@ -208,3 +208,29 @@ test('replay paths expand folders recursively and keep named files', async (t) =
   );
   await assert.rejects(expandReplayPaths([path.join(directory, 'missing.har')]), /replay input .*missing\.har cannot be read \(ENOENT\)/);
 });
+
+test('replay adds x-request-id like Envoy', async (t) => {
+  const { target, received } = await startServer(t, ctxprocLike);
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxproc-request-id-'));
+  const file = path.join(directory, 'ids.yaml');
+  fs.writeFileSync(file, [
+    'tests:',
+    '  - test_id: 1',
+    '    stages:',
+    '      - input: { method: GET, uri: /a, headers: { Host: example.test } }',
+    '        output: { status: 200 }',
+    '  - test_id: 2',
+    '    stages:',
+    '      - input: { method: GET, uri: /b, headers: { Host: example.test, X-Request-Id: recorded-id-7 } }',
+    '        output: { status: 200 }',
+  ].join('\n'));
+
+  const summary = await replayFiles([file], { target, concurrency: 1 });
+
+  assert.equal(summary.transactions, 2, formatSummary(summary));
+  const ids = received.filter((request) => request.request === 'request_headers').map((request) => headerOf(request.request_headers?.headers?.headers, 'x-request-id'));
+  assert.equal(ids.length, 2);
+  assert.match(ids[0] ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'a generated UUID version 4');
+  assert.equal(ids[1], 'recorded-id-7', 'a recorded id is kept');
+  assert.equal(summary.mutated, 0, 'the added id is not a mutation');
+});
