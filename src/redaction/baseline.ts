@@ -11,15 +11,24 @@ import { redactionSourceKey } from './redactor.js';
 /** Rule id recorded for redactions that the baseline asked for and no rule did. */
 export const BASELINE_RULE = 'ctxproc.baseline';
 
-/** Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie and Set-Cookie (RFC 6265), and the common API key header. */
-export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key'];
+/**
+ * Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie
+ * and Set-Cookie (RFC 6265), the common API key and session token headers,
+ * and the AWS temporary-credential session token (SigV4's
+ * X-Amz-Security-Token).
+ */
+export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token'];
 
 /**
  * Query parameters that carry credentials by convention: OAuth 2.0 tokens
  * (RFC 6750 section 2.3 allows access_token in the URI), client secrets,
- * passwords and API keys.
+ * passwords and API keys, in the underscore and hyphen spellings that APIs
+ * use.
  */
-export const BASELINE_QUERY_PARAMS: readonly string[] = ['access_token', 'id_token', 'refresh_token', 'client_secret', 'token', 'api_key', 'apikey', 'password', 'passwd', 'secret'];
+export const BASELINE_QUERY_PARAMS: readonly string[] = [
+  'access_token', 'access-token', 'id_token', 'refresh_token', 'auth_token', 'auth-token', 'client_secret', 'client-secret',
+  'token', 'api_key', 'api-key', 'apikey', 'password', 'passwd', 'secret',
+];
 
 /** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */
 export const BASELINE_DETECTORS: readonly DetectorName[] = ['card_number', 'jwt', 'bearer_token', 'basic_credentials', 'aws_access_key', 'private_key'];
