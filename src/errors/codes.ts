@@ -38,6 +38,14 @@ export const ERROR_CODES = {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
     hint: 'a message was larger than --max-message-bytes; raise it above Envoy\'s buffer limit for BUFFERED bodies, or use STREAMED',
   },
+  CTXPROC_PROTO_TRUNCATED: {
+    grpcStatus: GrpcStatus.INTERNAL,
+    hint: 'the client half-closed the stream inside a gRPC message; Envoy never does, so check the client\'s framing',
+  },
+  CTXPROC_PROTO_COMPRESSED: {
+    grpcStatus: GrpcStatus.UNIMPLEMENTED,
+    hint: 'a message was sent compressed; Envoy sends ext_proc messages uncompressed, so turn off grpc-encoding on the client',
+  },
   CTXPROC_STREAMS_EXHAUSTED: {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
     hint: 'ctxproc already holds --max-open-streams ext_proc streams across all connections; raise it if the memory allows, or add instances',

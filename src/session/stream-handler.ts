@@ -8,7 +8,7 @@ import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
-import type { ProcessCall } from '../transport/process-call.js';
+import type { FramingFault, ProcessCall } from '../transport/process-call.js';
 import { ReplyWriter } from './reply-writer.js';
 import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
@@ -105,6 +105,12 @@ export function createProcessHandler(context: StreamContext) {
     call.on('oversized', (length: number) => {
       if (!failed) {
         fail(tooLarge(context, transaction, length));
+      }
+    });
+
+    call.on('malformed', (fault: FramingFault) => {
+      if (!failed) {
+        fail(malformed(transaction, fault));
       }
     });
 
@@ -216,6 +222,14 @@ function handleMessage(
 function tooLarge(context: StreamContext, transaction: Transaction, length: number): { code: ErrorCode; message: string } {
   transaction.notes.push(`a ${length}-byte message was rejected: the limit is ${context.maxMessageBytes} bytes (--max-message-bytes)`);
   return { code: 'CTXPROC_PROTO_TOO_LARGE', message: `ProcessingRequest of ${length} bytes is over the limit of ${context.maxMessageBytes} bytes; raise --max-message-bytes if Envoy buffers bodies this large, or check that the client speaks gRPC` };
+}
+
+function malformed(transaction: Transaction, fault: FramingFault): { code: ErrorCode; message: string } {
+  transaction.notes.push(`the stream's gRPC framing was wrong: ${fault.detail}`);
+  if (fault.kind === 'compressed') {
+    return { code: 'CTXPROC_PROTO_COMPRESSED', message: `${fault.detail}; ctxproc reads uncompressed messages only, as Envoy sends them, so turn off grpc-encoding on the client` };
+  }
+  return { code: 'CTXPROC_PROTO_TRUNCATED', message: `${fault.detail}; Envoy sends whole messages, so check the client's gRPC framing` };
 }
 
 function finishTransaction(context: StreamContext, transaction: Transaction, how: StreamEnd): void {

@@ -8,7 +8,7 @@
 // are shared functions that find their call through the stream.
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { CallStatus, ProcessCall } from './process-call.js';
+import type { CallStatus, FramingFault, ProcessCall } from './process-call.js';
 import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, respondWithStatus, statusTrailers } from './grpc-status.js';
 
 const CALL = Symbol('ctxproc.http2Call');
@@ -46,6 +46,8 @@ export class Http2ProcessCall implements ProcessCall {
 
   private onOversized: ((length: number) => void) | null = null;
 
+  private onMalformed: ((fault: FramingFault) => void) | null = null;
+
   private onDrain: (() => void) | null = null;
 
   constructor(private readonly stream: http2.ServerHttp2Stream, private readonly maxMessageBytes: number) {
@@ -58,7 +60,7 @@ export class Http2ProcessCall implements ProcessCall {
   }
 
   /** Sets the one listener of an event; the stream handler registers each once. */
-  on(event: 'data' | 'end' | 'cancelled' | 'error' | 'oversized', listener: Listener): this {
+  on(event: 'data' | 'end' | 'cancelled' | 'error' | 'oversized' | 'malformed', listener: Listener): this {
     switch (event) {
       case 'data':
         this.onData = listener as (bytes: Buffer) => void;
@@ -74,6 +76,9 @@ export class Http2ProcessCall implements ProcessCall {
         break;
       case 'oversized':
         this.onOversized = listener as (length: number) => void;
+        break;
+      case 'malformed':
+        this.onMalformed = listener as (fault: FramingFault) => void;
         break;
     }
     return this;
@@ -125,7 +130,7 @@ export class Http2ProcessCall implements ProcessCall {
     }
     if (this.endHeld) {
       this.endHeld = false;
-      this.onEnd?.();
+      this.endOfMessages();
     }
     this.stream.resume();
     return this;
@@ -169,7 +174,7 @@ export class Http2ProcessCall implements ProcessCall {
         break;
       }
       if (compressed) {
-        this.sendStatus(GrpcStatus.UNIMPLEMENTED, 'compressed messages are not supported; turn off grpc-encoding on the client');
+        this.reportMalformed({ kind: 'compressed', detail: `a ${length}-byte message has the compressed flag set` }, GrpcStatus.UNIMPLEMENTED);
         return;
       }
       const message = data.subarray(offset + MESSAGE_PREFIX_BYTES, offset + MESSAGE_PREFIX_BYTES + length);
@@ -210,6 +215,17 @@ export class Http2ProcessCall implements ProcessCall {
     this.pendingNeeded = rest.length < MESSAGE_PREFIX_BYTES ? MESSAGE_PREFIX_BYTES : MESSAGE_PREFIX_BYTES + rest.readUInt32BE(1);
   }
 
+  /** Lets the 'malformed' listener count and end the stream; without one, ends it here with `code`. */
+  private reportMalformed(fault: FramingFault, code: number): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.onMalformed === null) {
+      this.sendStatus(code, fault.detail);
+      return;
+    }
+    this.onMalformed(fault);
+  }
+
   /** Lets the 'oversized' listener count and end the stream; without one, ends it here. */
   private rejectOversized(length: number): void {
     this.pending = [];
@@ -238,7 +254,21 @@ export class Http2ProcessCall implements ProcessCall {
       this.endHeld = true;
       return;
     }
-    this.onEnd?.();
+    this.endOfMessages();
+  }
+
+  /**
+   * Reports the half-close once every whole message was delivered. Bytes
+   * still pending then are a message cut short, which a half-close must not
+   * end silently as if the stream had ended cleanly.
+   */
+  private endOfMessages(): void {
+    if (this.statusSent || this.pendingBytes === 0) {
+      this.onEnd?.();
+      return;
+    }
+    const declared = this.pendingNeeded > MESSAGE_PREFIX_BYTES ? `${this.pendingNeeded - MESSAGE_PREFIX_BYTES}-byte message` : 'message prefix';
+    this.reportMalformed({ kind: 'truncated', detail: `the client half-closed the stream after ${this.pendingBytes} bytes of a ${declared} (with its 5-byte prefix: ${this.pendingNeeded} bytes)` }, GrpcStatus.INTERNAL);
   }
 
   /**

@@ -8,6 +8,12 @@ export interface CallStatus {
   details: string;
 }
 
+/** A gRPC framing fault: what kind, and the numbers that show it, for the log and the event. */
+export interface FramingFault {
+  kind: 'truncated' | 'compressed';
+  detail: string;
+}
+
 export interface ProcessCall {
   /** One request message, as raw bytes. */
   on(event: 'data', listener: (bytes: Buffer) => void): unknown;
@@ -15,6 +21,8 @@ export interface ProcessCall {
   on(event: 'end' | 'cancelled', listener: () => void): unknown;
   /** A message's length prefix declared more than --max-message-bytes; the transport buffered none of it. */
   on(event: 'oversized', listener: (length: number) => void): unknown;
+  /** The gRPC framing itself was wrong: a half-close inside a message, or a compressed message. Only the http2 transport reports it. */
+  on(event: 'malformed', listener: (fault: FramingFault) => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
   /** Returns false when the reply is buffered because the client reads replies slower than ctxproc writes them. */
   write(bytes: Buffer): boolean;
