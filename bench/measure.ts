@@ -6,7 +6,7 @@ import type { LoadResult } from './driver/load.js';
 import type { OpenLoopResult } from './driver/open-loop.js';
 import { cpuMicros, memoryMb, runQueueWaitMicros } from './process-stats.js';
 import type { Scenario } from './scenarios.js';
-import type { EventLoopDelay, ServerUnderTest } from './servers.js';
+import type { EventLoopDelay, GcPauses, ServerUnderTest } from './servers.js';
 
 /** Window lengths and repeats; `--quick` picks the short one. */
 export interface Profile {
@@ -60,6 +60,8 @@ export type OpenLoopFigures = OpenLoopResult & {
   cpuUsPerTx: number;
   /** Time the server's event loop waited for its core, over the open loop's wall time. */
   serverRunQueueWaitShare: number;
+  /** The server's garbage-collection pauses over the open loop, warm-up included; null where the server does not report them. */
+  serverGc: GcPauses | null;
 };
 
 /**
@@ -103,6 +105,7 @@ export async function measureScenario(scenario: Scenario, server: ServerUnderTes
 async function openLoop(server: ServerUnderTest, driver: DriverProcess, profile: Profile, ratePerSecond: number, rateLimitedBy: OpenLoopFigures['rateLimitedBy']): Promise<OpenLoopFigures> {
   const before = cpuMicros(server.pid);
   const waitBefore = runQueueWaitMicros(server.pid);
+  const gcBefore = (await server.gcPauses?.()) ?? null;
   const startedAt = performance.now();
   const { openLoop: result } = await driver.run({
     command: 'open',
@@ -114,9 +117,19 @@ async function openLoop(server: ServerUnderTest, driver: DriverProcess, profile:
   });
   const used = cpuMicros(server.pid) - before;
   const waited = runQueueWaitMicros(server.pid) - waitBefore;
+  const gcAfter = (await server.gcPauses?.()) ?? null;
   const wallMicros = (performance.now() - startedAt) * 1000;
   const started = (ratePerSecond * (profile.openLoopWarmupMs + profile.openLoopMs)) / 1000;
-  return { ...result!, ratePerSecond, rateLimitedBy, cpuUsPerTx: used / Math.max(1, started), serverRunQueueWaitShare: waited / wallMicros };
+  return { ...result!, ratePerSecond, rateLimitedBy, cpuUsPerTx: used / Math.max(1, started), serverRunQueueWaitShare: waited / wallMicros, serverGc: gcBefore && gcAfter ? gcDifference(gcAfter, gcBefore) : null };
+}
+
+function gcDifference(after: GcPauses, before: GcPauses): GcPauses {
+  return {
+    count: after.count - before.count,
+    majorCount: after.majorCount - before.majorCount,
+    over10MsCount: after.over10MsCount - before.over10MsCount,
+    totalMs: after.totalMs - before.totalMs,
+  };
 }
 
 async function measureLoad(scenario: Scenario, server: ServerUnderTest, driver: DriverProcess, profile: Profile): Promise<ScenarioFigures> {
