@@ -18,7 +18,7 @@ export interface Profile {
   openLoopMs: number;
 }
 
-export const QUICK_PROFILE: Profile = { warmupMs: 400, windows: 3, windowMs: 1000, openLoopWarmupMs: 300, openLoopMs: 1000 };
+export const QUICK_PROFILE: Profile = { warmupMs: 400, windows: 3, windowMs: 1000, openLoopWarmupMs: 200, openLoopMs: 1000 };
 export const FULL_PROFILE: Profile = { warmupMs: 3000, windows: 5, windowMs: 5000, openLoopWarmupMs: 1000, openLoopMs: 10_000 };
 
 /** Upper bound on transactions in one window, far above what one core serves, so every loop ends. */
@@ -69,8 +69,8 @@ export type OpenLoopFigures = OpenLoopResult & {
  * its CPU per transaction in the closed loop. Above it the driver's own
  * queueing shows as server latency. An open loop costs the driver 1.35 to 2
  * times more per transaction than a closed loop, which handles more per
- * event-loop turn (four runs at load average 5 to 9), so 0.35 keeps the
- * driver under about 70% of its core.
+ * event-loop turn (six open loops in four runs at load average 5 to 10), so
+ * 0.35 keeps the driver under about 70% of its core.
  */
 const DRIVER_CPU_SHARE_LIMIT = 0.35;
 
@@ -105,7 +105,6 @@ export async function measureScenario(scenario: Scenario, server: ServerUnderTes
 async function openLoop(server: ServerUnderTest, driver: DriverProcess, profile: Profile, ratePerSecond: number, rateLimitedBy: OpenLoopFigures['rateLimitedBy']): Promise<OpenLoopFigures> {
   const before = cpuMicros(server.pid);
   const waitBefore = runQueueWaitMicros(server.pid);
-  const gcBefore = (await server.gcPauses?.()) ?? null;
   const startedAt = performance.now();
   const { openLoop: result } = await driver.run({
     command: 'open',
@@ -117,10 +116,9 @@ async function openLoop(server: ServerUnderTest, driver: DriverProcess, profile:
   });
   const used = cpuMicros(server.pid) - before;
   const waited = runQueueWaitMicros(server.pid) - waitBefore;
-  const gcAfter = (await server.gcPauses?.()) ?? null;
   const wallMicros = (performance.now() - startedAt) * 1000;
   const started = (ratePerSecond * (profile.openLoopWarmupMs + profile.openLoopMs)) / 1000;
-  return { ...result!, ratePerSecond, rateLimitedBy, cpuUsPerTx: used / Math.max(1, started), serverRunQueueWaitShare: waited / wallMicros, serverGc: gcBefore && gcAfter ? gcDifference(gcAfter, gcBefore) : null };
+  return { ...result!, ratePerSecond, rateLimitedBy, cpuUsPerTx: used / Math.max(1, started), serverRunQueueWaitShare: waited / wallMicros, serverGc: null };
 }
 
 function gcDifference(after: GcPauses, before: GcPauses): GcPauses {
@@ -153,9 +151,14 @@ async function measureLoad(scenario: Scenario, server: ServerUnderTest, driver: 
     const halfMaximum = median(windows.map((window) => window.throughputTxPerS)) / 2;
     const driverLimit = (DRIVER_CPU_SHARE_LIMIT * 1e6) / median(windows.map((window) => window.driverCpuUsPerTx));
     const rateLimitedBy = driverLimit < halfMaximum ? 'driver' : 'server';
+    // ctxproc's /metrics scrape resets its event-loop histogram, so the GC
+    // scrapes go before the open loop and after the event-loop read.
+    const gcBefore = (await server.gcPauses?.()) ?? null;
     open = await openLoop(server, driver, profile, Math.max(1, Math.round(Math.min(halfMaximum, driverLimit))), rateLimitedBy);
     // At half load the delay shows what a transaction waits for, not the backlog of a saturated loop.
     eventLoopDelay = await server.eventLoopDelay();
+    const gcAfter = (await server.gcPauses?.()) ?? null;
+    open.serverGc = gcBefore && gcAfter ? gcDifference(gcAfter, gcBefore) : null;
   }
 
   return { windows, openLoop: open, floorOpenLoop: null, eventLoopDelay, peakRssMb: memoryMb(server.pid).peakRssMb, heldRssMb: null, held: null };
