@@ -36,7 +36,7 @@ export interface WindowFigures {
   failed: number;
   p50Ms: number;
   p99Ms: number;
-  /** Driver CPU time per transaction, in microseconds; NaN for `hold`, whose driver is idle while it waits. */
+  /** Driver CPU time per transaction, in microseconds, or NaN for `hold`, whose driver is idle while it waits. */
   driverCpuUsPerTx: number;
 }
 
@@ -60,7 +60,7 @@ export type OpenLoopFigures = OpenLoopResult & {
   cpuUsPerTx: number;
   /** Time the server's event loop waited for its core, over the open loop's wall time. */
   serverRunQueueWaitShare: number;
-  /** The server's garbage-collection pauses over the open loop, warm-up included; null where the server does not report them. */
+  /** The server's garbage-collection pauses over the open loop, warm-up included, or null where the server does not report them. */
   serverGc: GcPauses | null;
 };
 

@@ -27,7 +27,7 @@ export interface ScenarioReport {
   /** How the driver itself fared in the open loop, to tell its delays from the server's. */
   open_loop_driver: OpenLoopDriverReport | null;
   closed_loop_p99_ms: number;
-  /** Server CPU time over wall time in the closed loop; well under 1 means the driver, not the server, set the maximum rate. */
+  /** Server CPU time over wall time in the closed loop. Well under 1 means the driver, not the server, set the maximum rate. */
   closed_loop_server_cpu_share: number;
   rss_mb: number;
   held_rss_mb: number | null;

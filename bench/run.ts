@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** ctxproc's throughput scenarios get `p99_added_ms`; the reference servers skip it to keep `--quick` under two minutes. */
+/** ctxproc's throughput scenarios get `p99_added_ms`, and the reference servers skip it to keep `--quick` under two minutes. */
 function comparesWithFloor(scenario: Scenario): boolean {
   return scenario.server === 'ctxproc' && scenario.load === 'throughput';
 }

@@ -29,7 +29,7 @@ export interface ServerUnderTest {
   port: number;
   /** Reads the event-loop delay since the previous call and starts a new window. */
   eventLoopDelay(): Promise<EventLoopDelay>;
-  /** Reads the garbage-collection pauses since the server started; ctxproc only, from its admin /metrics. */
+  /** Reads the garbage-collection pauses since the server started, from the admin /metrics of ctxproc only. */
   gcPauses?(): Promise<GcPauses>;
   stop(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { startSelfCheck, type DriverSelfCheck } from './self-check.js';
 
 export interface OpenLoopOptions {
   ratePerSecond: number;
-  /** Cap on transactions in flight; a transaction due above it is skipped and counted. */
+  /** Cap on transactions in flight. A transaction due above it is skipped and counted. */
   maxInFlight: number;
   /** Length of the unrecorded warm-up at the same rate, in milliseconds. */
   warmupMs: number;

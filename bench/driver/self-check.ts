@@ -8,9 +8,9 @@ import { runQueueWaitMicros } from '../process-stats.js';
 
 /** The driver's own figures over one measured run. */
 export interface DriverSelfCheck {
-  /** Driver CPU time (user + system) over wall time; 1.0 is one whole core. */
+  /** Driver CPU time (user + system) over wall time, where 1.0 is one whole core. */
   cpuShare: number;
-  /** Time the driver's event loop waited for its core, over wall time; above a few hundredths, other processes share the core. */
+  /** Time the driver's event loop waited for its core, over wall time. Above a few hundredths, other processes share the core. */
   runQueueWaitShare: number;
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
@@ -19,10 +19,10 @@ export interface DriverSelfCheck {
   gcMaxMs: number;
 }
 
-/** Sampling interval of the event-loop delay histogram, in milliseconds; 1 is the finest Node allows. */
+/** Sampling interval of the event-loop delay histogram, in milliseconds, the finest Node allows. */
 const LOOP_DELAY_RESOLUTION_MS = 1;
 
-/** Starts measuring; `stop` returns the figures since the start. */
+/** Starts measuring, and `stop` returns the figures since the start. */
 export function startSelfCheck(): { stop: () => DriverSelfCheck } {
   const startedAt = performance.now();
   const cpuBefore = process.cpuUsage();
