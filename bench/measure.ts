@@ -125,6 +125,7 @@ function gcDifference(after: GcPauses, before: GcPauses): GcPauses {
   return {
     count: after.count - before.count,
     majorCount: after.majorCount - before.majorCount,
+    over1MsCount: after.over1MsCount - before.over1MsCount,
     over10MsCount: after.over10MsCount - before.over10MsCount,
     totalMs: after.totalMs - before.totalMs,
   };

@@ -21,7 +21,7 @@ export interface ScenarioReport {
   /** The latency floor's (node:http2, ctxproc's Node flags) open-loop p99 at the same rate. */
   floor_p99_ms: number | null;
   /** ctxproc's garbage-collection pauses during the open loop, warm-up included. */
-  open_loop_server_gc: { count: number; major_count: number; over_10ms_count: number; total_ms: number } | null;
+  open_loop_server_gc: { count: number; major_count: number; over_1ms_count: number; over_10ms_count: number; total_ms: number } | null;
   /** The open loop's p99 counted from when the driver opened each stream instead of from when it was due. */
   p99_from_send_ms: number | null;
   /** How the driver itself fared in the open loop, to tell its delays from the server's. */
@@ -95,7 +95,7 @@ export function scenarioReport(figures: ScenarioFigures): Omit<ScenarioReport, '
     p99_added_ms: open && floor ? round(open.p99Ms - floor.p99Ms) : null,
     floor_p99_ms: floor ? round(floor.p99Ms) : null,
     p99_from_send_ms: open ? round(open.fromSendP99Ms) : null,
-    open_loop_server_gc: open?.serverGc ? { count: open.serverGc.count, major_count: open.serverGc.majorCount, over_10ms_count: open.serverGc.over10MsCount, total_ms: round(open.serverGc.totalMs, 1) } : null,
+    open_loop_server_gc: open?.serverGc ? { count: open.serverGc.count, major_count: open.serverGc.majorCount, over_1ms_count: open.serverGc.over1MsCount, over_10ms_count: open.serverGc.over10MsCount, total_ms: round(open.serverGc.totalMs, 1) } : null,
     open_loop_driver: open ? driverReport(open, floor, median(figures.windows.map((window) => window.driverCpuUsPerTx))) : null,
     closed_loop_p99_ms: round(closedP99),
     closed_loop_server_cpu_share: round((median(cpu) * throughput) / 1e6, 2),

@@ -18,7 +18,8 @@ export interface GcPauses {
   count: number;
   /** Mark-compact collections, prom-client's kind "major". */
   majorCount: number;
-  /** Pauses longer than 10 ms, the histogram's bucket boundary nearest a 1 ms latency budget's tenfold. */
+  /** Pauses longer than 1 ms and than 10 ms, two bucket bounds of prom-client's default GC histogram (0.001, 0.01, 0.1, 1, 2, 5 s). */
+  over1MsCount: number;
   over10MsCount: number;
   totalMs: number;
 }
@@ -136,13 +137,16 @@ async function scrapeEventLoopDelay(adminPort: number): Promise<EventLoopDelay> 
 /** Sums prom-client's nodejs_gc_duration_seconds histogram over its kinds (minor, major, incremental, weakcb). */
 async function scrapeGcPauses(adminPort: number): Promise<GcPauses> {
   const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
-  const pauses: GcPauses = { count: 0, majorCount: 0, over10MsCount: 0, totalMs: 0 };
+  const pauses: GcPauses = { count: 0, majorCount: 0, over1MsCount: 0, over10MsCount: 0, totalMs: 0 };
   for (const [, series, labels, value] of text.matchAll(/^ctxproc_nodejs_gc_duration_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$/gm)) {
     const number = Number(value);
     if (series === 'count') {
       pauses.count += number;
       pauses.majorCount += labels!.includes('kind="major"') ? number : 0;
+      pauses.over1MsCount += number;
       pauses.over10MsCount += number;
+    } else if (series === 'bucket' && labels!.includes('le="0.001"')) {
+      pauses.over1MsCount -= number;
     } else if (series === 'bucket' && labels!.includes('le="0.01"')) {
       pauses.over10MsCount -= number;
     } else if (series === 'sum') {

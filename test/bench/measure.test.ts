@@ -36,6 +36,8 @@ test('ctxproc open loop is repeated against the floor', async (context) => {
   assert.equal(figures.floorOpenLoop.failed, 0);
   assert.equal(report.p99_added_ms, Number((figures.openLoop.p99Ms - figures.floorOpenLoop.p99Ms).toFixed(3)));
   assert.ok(report.open_loop_server_gc !== null, 'ctxproc reports its GC pauses');
+  assert.ok(report.open_loop_server_gc.over_1ms_count <= report.open_loop_server_gc.count);
+  assert.ok(report.open_loop_server_gc.over_10ms_count <= report.open_loop_server_gc.over_1ms_count);
   assert.ok(report.open_loop_driver!.closed_loop_cpu_us_per_tx > 0);
   assert.ok(Number.isFinite(report.open_loop_driver!.server_run_queue_wait_share));
   assert.ok(report.event_loop_delay_max_ms > 0, 'the GC scrapes leave the event-loop window to read');
