@@ -3,20 +3,23 @@
 // HDR histograms, memory and event-loop delay from the server.
 import type { DriverProcess } from './driver-process.js';
 import type { LoadResult } from './driver/load.js';
-import { cpuMicros, memoryMb } from './process-stats.js';
+import type { OpenLoopResult } from './driver/open-loop.js';
+import { cpuMicros, memoryMb, runQueueWaitMicros } from './process-stats.js';
 import type { Scenario } from './scenarios.js';
-import type { EventLoopDelay, ServerUnderTest } from './servers.js';
+import type { EventLoopDelay, GcPauses, ServerUnderTest } from './servers.js';
 
 /** Window lengths and repeats; `--quick` picks the short one. */
 export interface Profile {
   warmupMs: number;
   windows: number;
   windowMs: number;
+  /** Unrecorded start of each open loop, at its rate, in milliseconds. */
+  openLoopWarmupMs: number;
   openLoopMs: number;
 }
 
-export const QUICK_PROFILE: Profile = { warmupMs: 600, windows: 3, windowMs: 1000, openLoopMs: 1000 };
-export const FULL_PROFILE: Profile = { warmupMs: 3000, windows: 5, windowMs: 5000, openLoopMs: 10_000 };
+export const QUICK_PROFILE: Profile = { warmupMs: 400, windows: 3, windowMs: 1000, openLoopWarmupMs: 200, openLoopMs: 1000 };
+export const FULL_PROFILE: Profile = { warmupMs: 3000, windows: 5, windowMs: 5000, openLoopWarmupMs: 1000, openLoopMs: 10_000 };
 
 /** Upper bound on transactions in one window, far above what one core serves, so every loop ends. */
 const MAX_TRANSACTIONS_PER_WINDOW = 2_000_000;
@@ -33,12 +36,16 @@ export interface WindowFigures {
   failed: number;
   p50Ms: number;
   p99Ms: number;
+  /** Driver CPU time per transaction, in microseconds, or NaN for `hold`, whose driver is idle while it waits. */
+  driverCpuUsPerTx: number;
 }
 
 export interface ScenarioFigures {
   windows: WindowFigures[];
   /** The open loop at half the measured maximum rate; absent for `resets` and `hold`. */
-  openLoop: (LoadResult & { ratePerSecond: number; cpuUsPerTx: number }) | null;
+  openLoop: OpenLoopFigures | null;
+  /** The latency floor server's open loop at the same rate and traffic, when the run has one. */
+  floorOpenLoop: OpenLoopFigures | null;
   eventLoopDelay: EventLoopDelay;
   peakRssMb: number;
   /** Resident memory while every transaction of `hold` was open. */
@@ -46,14 +53,82 @@ export interface ScenarioFigures {
   held: number | null;
 }
 
-export async function measureScenario(scenario: Scenario, server: ServerUnderTest, driver: DriverProcess, profile: Profile): Promise<ScenarioFigures> {
+export type OpenLoopFigures = OpenLoopResult & {
+  ratePerSecond: number;
+  /** What set the rate: half the server's maximum, or the driver's own limit. */
+  rateLimitedBy: 'server' | 'driver';
+  cpuUsPerTx: number;
+  /** Time the server's event loop waited for its core, over the open loop's wall time. */
+  serverRunQueueWaitShare: number;
+  /** The server's garbage-collection pauses over the open loop, warm-up included, or null where the server does not report them. */
+  serverGc: GcPauses | null;
+};
+
+/**
+ * Share of its core the driver may spend in an open loop, estimated from
+ * its CPU per transaction in the closed loop. Above it the driver's own
+ * queueing shows as server latency. An open loop costs the driver 1.35 to 2
+ * times more per transaction than a closed loop, which handles more per
+ * event-loop turn (six open loops in four runs at load average 5 to 10), so
+ * 0.35 keeps the driver under about 70% of its core.
+ */
+const DRIVER_CPU_SHARE_LIMIT = 0.35;
+
+/**
+ * Measures one scenario. With `latencyFloor`, a throughput scenario's open
+ * loop is repeated against that server at the same rate and traffic right
+ * after, so the report can subtract the latency that Node's HTTP/2, the
+ * driver and the machine add to any server.
+ */
+export async function measureScenario(scenario: Scenario, server: ServerUnderTest, driver: DriverProcess, profile: Profile, latencyFloor: ServerUnderTest | null = null): Promise<ScenarioFigures> {
   const connections = scenario.load === 'hold' ? HOLD_CONNECTIONS : CONNECTIONS;
   await driver.run({ command: 'connect', port: server.port, connections, shape: scenario.shape });
+  let figures: ScenarioFigures;
   try {
-    return scenario.load === 'hold' ? await measureHold(scenario, server, driver) : await measureLoad(scenario, server, driver, profile);
+    figures = scenario.load === 'hold' ? await measureHold(scenario, server, driver) : await measureLoad(scenario, server, driver, profile);
   } finally {
     await driver.run({ command: 'disconnect' });
   }
+
+  if (latencyFloor && figures.openLoop) {
+    await driver.run({ command: 'connect', port: latencyFloor.port, connections, shape: scenario.shape });
+    try {
+      figures.floorOpenLoop = await openLoop(latencyFloor, driver, profile, figures.openLoop.ratePerSecond, figures.openLoop.rateLimitedBy);
+    } finally {
+      await driver.run({ command: 'disconnect' });
+    }
+  }
+  return figures;
+}
+
+/** Runs an open loop (warm-up, then the measured part) at `ratePerSecond` and counts the server's CPU over both. */
+async function openLoop(server: ServerUnderTest, driver: DriverProcess, profile: Profile, ratePerSecond: number, rateLimitedBy: OpenLoopFigures['rateLimitedBy']): Promise<OpenLoopFigures> {
+  const before = cpuMicros(server.pid);
+  const waitBefore = runQueueWaitMicros(server.pid);
+  const startedAt = performance.now();
+  const { openLoop: result } = await driver.run({
+    command: 'open',
+    ratePerSecond,
+    maxInFlight: 10_000,
+    warmupMs: profile.openLoopWarmupMs,
+    durationMs: profile.openLoopMs,
+    maxTransactions: MAX_TRANSACTIONS_PER_WINDOW,
+  });
+  const used = cpuMicros(server.pid) - before;
+  const waited = runQueueWaitMicros(server.pid) - waitBefore;
+  const wallMicros = (performance.now() - startedAt) * 1000;
+  const started = (ratePerSecond * (profile.openLoopWarmupMs + profile.openLoopMs)) / 1000;
+  return { ...result!, ratePerSecond, rateLimitedBy, cpuUsPerTx: used / Math.max(1, started), serverRunQueueWaitShare: waited / wallMicros, serverGc: null };
+}
+
+function gcDifference(after: GcPauses, before: GcPauses): GcPauses {
+  return {
+    count: after.count - before.count,
+    majorCount: after.majorCount - before.majorCount,
+    over1MsCount: after.over1MsCount - before.over1MsCount,
+    over10MsCount: after.over10MsCount - before.over10MsCount,
+    totalMs: after.totalMs - before.totalMs,
+  };
 }
 
 async function measureLoad(scenario: Scenario, server: ServerUnderTest, driver: DriverProcess, profile: Profile): Promise<ScenarioFigures> {
@@ -66,24 +141,28 @@ async function measureLoad(scenario: Scenario, server: ServerUnderTest, driver: 
   const windows: WindowFigures[] = [];
   for (let index = 0; index < profile.windows; index += 1) {
     const before = cpuMicros(server.pid);
-    const { result } = await driver.run(closed(profile.windowMs));
+    const { result, driver: self } = await driver.run(closed(profile.windowMs));
     const used = cpuMicros(server.pid) - before;
-    windows.push(windowFigures(result!, used));
+    windows.push(windowFigures(result!, used, self!.cpuShare));
   }
   let eventLoopDelay = await server.eventLoopDelay();
 
-  let openLoop: ScenarioFigures['openLoop'] = null;
+  let open: OpenLoopFigures | null = null;
   if (scenario.load === 'throughput') {
-    const ratePerSecond = Math.max(1, Math.round(median(windows.map((window) => window.throughputTxPerS)) / 2));
-    const before = cpuMicros(server.pid);
-    const { result } = await driver.run({ command: 'open', ratePerSecond, maxInFlight: 10_000, durationMs: profile.openLoopMs, maxTransactions: MAX_TRANSACTIONS_PER_WINDOW });
-    const used = cpuMicros(server.pid) - before;
-    openLoop = { ...result!, ratePerSecond, cpuUsPerTx: used / Math.max(1, result!.completed) };
+    const halfMaximum = median(windows.map((window) => window.throughputTxPerS)) / 2;
+    const driverLimit = (DRIVER_CPU_SHARE_LIMIT * 1e6) / median(windows.map((window) => window.driverCpuUsPerTx));
+    const rateLimitedBy = driverLimit < halfMaximum ? 'driver' : 'server';
+    // ctxproc's /metrics scrape resets its event-loop histogram, so the GC
+    // scrapes go before the open loop and after the event-loop read.
+    const gcBefore = (await server.gcPauses?.()) ?? null;
+    open = await openLoop(server, driver, profile, Math.max(1, Math.round(Math.min(halfMaximum, driverLimit))), rateLimitedBy);
     // At half load the delay shows what a transaction waits for, not the backlog of a saturated loop.
     eventLoopDelay = await server.eventLoopDelay();
+    const gcAfter = (await server.gcPauses?.()) ?? null;
+    open.serverGc = gcBefore && gcAfter ? gcDifference(gcAfter, gcBefore) : null;
   }
 
-  return { windows, openLoop, eventLoopDelay, peakRssMb: memoryMb(server.pid).peakRssMb, heldRssMb: null, held: null };
+  return { windows, openLoop: open, floorOpenLoop: null, eventLoopDelay, peakRssMb: memoryMb(server.pid).peakRssMb, heldRssMb: null, held: null };
 }
 
 async function measureHold(scenario: Scenario, server: ServerUnderTest, driver: DriverProcess): Promise<ScenarioFigures> {
@@ -96,8 +175,9 @@ async function measureHold(scenario: Scenario, server: ServerUnderTest, driver: 
 
   const used = cpuMicros(server.pid) - before;
   return {
-    windows: [windowFigures(result!, used)],
+    windows: [windowFigures(result!, used, NaN)],
     openLoop: null,
+    floorOpenLoop: null,
     eventLoopDelay: await server.eventLoopDelay(),
     peakRssMb: memoryMb(server.pid).peakRssMb,
     heldRssMb,
@@ -105,8 +185,9 @@ async function measureHold(scenario: Scenario, server: ServerUnderTest, driver: 
   };
 }
 
-function windowFigures(result: LoadResult, cpuUsed: number): WindowFigures {
+function windowFigures(result: LoadResult, cpuUsed: number, driverCpuShare: number): WindowFigures {
   return {
+    driverCpuUsPerTx: (driverCpuShare * result.elapsedMs * 1000) / Math.max(1, result.completed),
     cpuUsPerTx: cpuUsed / Math.max(1, result.completed),
     throughputTxPerS: (result.completed * 1000) / result.elapsedMs,
     completed: result.completed,

@@ -37,3 +37,19 @@ function readClockTicks(): number {
     return 100;
   }
 }
+
+/**
+ * Returns the time the process's main thread, which runs the event loop, has
+ * waited in the kernel's run queue for a core, in microseconds: the third
+ * view of CPU contention besides the CPU time used and the event-loop
+ * delay. Linux reports it in nanoseconds, second field of
+ * /proc/<pid>/schedstat. Returns NaN where the kernel does not provide it.
+ */
+export function runQueueWaitMicros(pid: number | 'thread-self'): number {
+  try {
+    const path = pid === 'thread-self' ? '/proc/thread-self/schedstat' : `/proc/${pid}/schedstat`;
+    return Number(readFileSync(path, 'utf8').split(' ')[1]) / 1000;
+  } catch {
+    return NaN;
+  }
+}

@@ -13,12 +13,25 @@ export interface EventLoopDelay {
   maxMs: number;
 }
 
+/** Garbage-collection pauses, counted since the process started. */
+export interface GcPauses {
+  count: number;
+  /** Mark-compact collections, prom-client's kind "major". */
+  majorCount: number;
+  /** Pauses longer than 1 ms and than 10 ms, two bucket bounds of prom-client's default GC histogram (0.001, 0.01, 0.1, 1, 2, 5 s). */
+  over1MsCount: number;
+  over10MsCount: number;
+  totalMs: number;
+}
+
 export interface ServerUnderTest {
   kind: 'ctxproc' | ReferenceServer;
   pid: number;
   port: number;
   /** Reads the event-loop delay since the previous call and starts a new window. */
   eventLoopDelay(): Promise<EventLoopDelay>;
+  /** Reads the garbage-collection pauses since the server started, from the admin /metrics of ctxproc only. */
+  gcPauses?(): Promise<GcPauses>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +84,7 @@ export async function startCtxproc(repositoryRoot: string, rules: string, core: 
     pid: child.pid!,
     port,
     eventLoopDelay: () => scrapeEventLoopDelay(adminPort),
+    gcPauses: () => scrapeGcPauses(adminPort),
     stop: () => stopChild(child),
   };
 }
@@ -118,6 +132,28 @@ async function scrapeEventLoopDelay(adminPort: number): Promise<EventLoopDelay> 
   const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
   const gauge = (name: string): number => Number(new RegExp(`^ctxproc_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
   return { p50Ms: gauge('p50'), p99Ms: gauge('p99'), maxMs: gauge('max') };
+}
+
+/** Sums prom-client's nodejs_gc_duration_seconds histogram over its kinds (minor, major, incremental, weakcb). */
+async function scrapeGcPauses(adminPort: number): Promise<GcPauses> {
+  const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+  const pauses: GcPauses = { count: 0, majorCount: 0, over1MsCount: 0, over10MsCount: 0, totalMs: 0 };
+  for (const [, series, labels, value] of text.matchAll(/^ctxproc_nodejs_gc_duration_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$/gm)) {
+    const number = Number(value);
+    if (series === 'count') {
+      pauses.count += number;
+      pauses.majorCount += labels!.includes('kind="major"') ? number : 0;
+      pauses.over1MsCount += number;
+      pauses.over10MsCount += number;
+    } else if (series === 'bucket' && labels!.includes('le="0.001"')) {
+      pauses.over1MsCount -= number;
+    } else if (series === 'bucket' && labels!.includes('le="0.01"')) {
+      pauses.over10MsCount -= number;
+    } else if (series === 'sum') {
+      pauses.totalMs += number * 1000;
+    }
+  }
+  return pauses;
 }
 
 function askEventLoopDelay(child: ChildProcess): Promise<EventLoopDelay> {

@@ -142,59 +142,6 @@ export function runClosedLoop(target: LoadTarget, concurrency: number, options: 
 }
 
 /**
- * Starts transactions at a fixed rate whatever the server's pace, and
- * measures each from the moment it was due, so a stalled server shows as
- * latency instead of as fewer requests (coordinated omission).
- */
-export function runOpenLoop(target: LoadTarget, ratePerSecond: number, maxInFlight: number, options: RunOptions): Promise<LoadResult> {
-  const histogram = newHistogram();
-  const startedAt = performance.now();
-  const total = Math.min(options.maxTransactions, Math.floor((ratePerSecond * options.durationMs) / 1000));
-  let started = 0;
-  let inFlight = 0;
-  let completed = 0;
-  let failed = 0;
-  let skipped = 0;
-
-  return new Promise((resolve) => {
-    const settleIfDone = (): void => {
-      if (started + skipped >= total && inFlight === 0) {
-        resolve(summarise(histogram, completed, failed, skipped, performance.now() - startedAt));
-      }
-    };
-
-    const tick = (): void => {
-      const due = Math.min(total, Math.floor(((performance.now() - startedAt) * ratePerSecond) / 1000));
-      while (started + skipped < due) {
-        const dueAt = startedAt + ((started + skipped) * 1000) / ratePerSecond;
-        if (inFlight >= maxInFlight) {
-          skipped += 1;
-          continue;
-        }
-        started += 1;
-        inFlight += 1;
-        target.start((ok) => {
-          inFlight -= 1;
-          if (ok) {
-            completed += 1;
-            record(histogram, performance.now() - dueAt);
-          } else {
-            failed += 1;
-          }
-          settleIfDone();
-        }, options.resetAfterReplies);
-      }
-      if (started + skipped < total) {
-        setTimeout(tick, 1);
-      } else {
-        settleIfDone();
-      }
-    };
-    tick();
-  });
-}
-
-/**
  * Opens `count` transactions, waits until each has its first reply, and
  * keeps them open (Envoy waiting for the upstream) until `release` is called;
  * then sends the rest of each transaction and resolves when all have ended.
@@ -265,16 +212,16 @@ function openSession(port: number): Promise<http2.ClientHttp2Session> {
   });
 }
 
-function newHistogram(): hdr.Histogram {
+export function newHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HISTOGRAM_MAX_US, numberOfSignificantValueDigits: 3 });
 }
 
 /** Records a latency in milliseconds at microsecond resolution, clamped to the histogram's range. */
-function record(histogram: hdr.Histogram, elapsedMs: number): void {
+export function record(histogram: hdr.Histogram, elapsedMs: number): void {
   histogram.recordValue(Math.min(HISTOGRAM_MAX_US, Math.max(1, Math.round(elapsedMs * 1000))));
 }
 
-function summarise(histogram: hdr.Histogram, completed: number, failed: number, skipped: number, elapsedMs: number): LoadResult {
+export function summarise(histogram: hdr.Histogram, completed: number, failed: number, skipped: number, elapsedMs: number): LoadResult {
   const ms = (percentile: number): number => histogram.getValueAtPercentile(percentile) / 1000;
   return {
     completed,

@@ -2,18 +2,20 @@
 // channel and pins it to its own core. Each command message runs one step
 // and gets one result message back.
 import { buildTransactions, type TrafficShape } from './traffic.js';
-import { holdOpen, LoadTarget, runClosedLoop, runOpenLoop, type LoadResult } from './load.js';
+import { holdOpen, LoadTarget, runClosedLoop, type LoadResult } from './load.js';
+import { startSelfCheck, type DriverSelfCheck } from './self-check.js';
+import { runOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.js';
 
 export type DriverCommand =
   | { command: 'connect'; port: number; connections: number; shape: TrafficShape }
   | { command: 'closed'; concurrency: number; durationMs: number; maxTransactions: number; resetAfterReplies?: number }
-  | { command: 'open'; ratePerSecond: number; maxInFlight: number; durationMs: number; maxTransactions: number }
+  | ({ command: 'open' } & OpenLoopOptions)
   | { command: 'hold'; count: number }
   | { command: 'release' }
   | { command: 'disconnect' };
 
 export type DriverReply =
-  | { ok: true; result?: LoadResult; held?: number }
+  | { ok: true; result?: LoadResult; openLoop?: OpenLoopResult; driver?: DriverSelfCheck; held?: number }
   | { ok: false; error: string };
 
 let target: LoadTarget | null = null;
@@ -25,10 +27,13 @@ async function handle(message: DriverCommand): Promise<DriverReply> {
       target?.close();
       target = await LoadTarget.connect(message.port, message.connections, buildTransactions(message.shape));
       return { ok: true };
-    case 'closed':
-      return { ok: true, result: await runClosedLoop(connected(), message.concurrency, message) };
+    case 'closed': {
+      const selfCheck = startSelfCheck();
+      const result = await runClosedLoop(connected(), message.concurrency, message);
+      return { ok: true, result, driver: selfCheck.stop() };
+    }
     case 'open':
-      return { ok: true, result: await runOpenLoop(connected(), message.ratePerSecond, message.maxInFlight, message) };
+      return { ok: true, openLoop: await runOpenLoop(connected(), message) };
     case 'hold': {
       const holding = holdOpen(connected(), message.count);
       release = holding.release;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { holdOpen, LoadTarget, runClosedLoop, runOpenLoop } from '../../../bench/driver/load.js';
+import { holdOpen, LoadTarget, runClosedLoop } from '../../../bench/driver/load.js';
 import { buildTransactions } from '../../../bench/driver/traffic.js';
 import { startTestService, waitFor, type TestService } from '../../helpers/service-harness.js';
 
@@ -60,20 +60,6 @@ test('closed loop resets after the first reply', async (context) => {
   // With no response, the default rules log every transaction.
   await waitFor(() => service.events.length === 50);
   assert.equal(service.events.filter((event) => event.http?.status_code !== undefined).length, 0);
-});
-
-test('open loop starts the transactions due', async (context) => {
-  const service = await startTestService();
-  const target = await LoadTarget.connect(service.service.grpcPort, 1, buildTransactions('buffered_body'));
-  context.after(async () => {
-    target.close();
-    await service.stop();
-  });
-
-  const result = await runOpenLoop(target, 200, 1000, { durationMs: 250, maxTransactions: 1000 });
-
-  assert.equal(result.completed + result.skipped, 50);
-  assert.equal(result.failed, 0);
 });
 
 test('holdOpen keeps transactions open until release', async (context) => {
