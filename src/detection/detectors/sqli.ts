@@ -77,6 +77,7 @@ const CODE_CHECKS: GatedCheck[] = [
   { check: aliasFrom, needs: F_ALIAS },
   { check: valueFunctionAfterBreak, needs: F_VALUE_FUNCTION },
 ];
+const SQL_ONLY_CHECKS = new Set<ShapeCheck>([strongFunction, catalogue, procedureCall]);
 
 const KEYWORD_FEATURES = new Map<string, number>([
   ...[...BOOLEAN_OPERATORS].map((word): [string, number] => [word, F_BOOLEAN]),
@@ -141,22 +142,72 @@ export function detectSqli(text: string): string | null {
   }
 
   for (const [prefix, quoted] of contexts) {
-    const tokens = tokenizeSql(prefix + text);
+    const source = prefix + text;
+    const tokens = tokenizeSql(source);
     const features = featuresOf(tokens);
     const code = tokens.some((token) => token.kind === 'comment') ? tokens.filter((token) => token.kind !== 'comment') : tokens;
+    const prose = hasProse(tokens, source);
     for (const [checks, list] of [[COMMENT_CHECKS, tokens], [CODE_CHECKS, code]] as const) {
       for (const { check, needs } of checks) {
         if (needs !== ALWAYS && (features & needs) === 0) {
           continue;
         }
         const at = check(list, quoted);
-        if (at !== -1) {
+        if (at !== -1 && (SQL_ONLY_CHECKS.has(check) || !prose)) {
           return excerpt(text, list[at]!.start - prefix.length);
         }
       }
     }
   }
   return null;
+}
+
+// Words that SQL grammar puts next to each other (`union all select null`,
+// `order by`, `is not null`). Any other two words in a row are a column and
+// its alias at most.
+// DDL objects (`user`, `table`) are left out: they are English nouns too.
+const SQL_WORDS = new Set([...STATEMENTS, ...BOOLEAN_OPERATORS, ...COMPARISONS, 'all', 'distinct', 'from', 'where', 'by', 'order', 'group', 'having', 'limit', 'offset', 'null', 'true', 'false', 'as', 'into', 'values', 'when', 'then', 'else', 'case', 'asc', 'desc', 'top', 'with', 'join', 'on', 'delay', 'procedure', 'cascade', 'restrict', 'constraints', 'exists']);
+// Three words in a row that SQL does not join: English, not a query.
+const PROSE_RUN = 3;
+const DDL_VERBS = new Set(['drop', 'create', 'alter', 'truncate', 'grant', 'revoke', 'rename']);
+
+// Injected SQL has to parse: the database rejects the whole query, or the
+// whole batch, at the first syntax error. A run of ordinary words in the code
+// part of a value (`in the statement select * from …`) is such an error, so
+// prose that quotes SQL is not SQL, wherever the SQL sits in it. In the
+// quoted contexts prose before the first quote is inside the string, and
+// prose after a line comment is hidden by it; neither counts. Names that
+// only SQL uses (`waitfor delay`, `pg_sleep(`, catalogues) count in prose
+// too: no text mentions them but an attack or a database manual.
+function hasProse(tokens: readonly SqlToken[], source: string): boolean {
+  let run = 0;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    const ordinary = token.kind === 'word' && !SQL_WORDS.has(token.text) && !namesDdlObject(tokens, index);
+    run = ordinary ? run + 1 : 0;
+    if (run >= PROSE_RUN || (ordinary && betweenStrings(tokens, index, source))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// `drop table t cascade`: after a DDL verb, `table` or `user` is SQL.
+function namesDdlObject(tokens: readonly SqlToken[], index: number): boolean {
+  const before = tokens[index - 1];
+  return DDL_OBJECTS.has(tokens[index]!.text) && before !== undefined && DDL_VERBS.has(before.text);
+}
+
+// `… "name" variable "…"`: prose with quoted words reads as strings and
+// words taking turns. After `'a' word` (a string and its alias) SQL allows
+// no second string, so this too is an error, not a query. Backticks quote
+// names, not strings: `` `t` add `c` `` is MySQL DDL.
+function betweenStrings(tokens: readonly SqlToken[], index: number, source: string): boolean {
+  return isQuotedString(tokens[index - 1], source) && isQuotedString(tokens[index + 1], source);
+}
+
+function isQuotedString(token: SqlToken | undefined, source: string): boolean {
+  return token !== undefined && token.kind === 'string' && source[token.start] !== '`';
 }
 
 function isWord(token: SqlToken | undefined, word: string): boolean {

@@ -47,3 +47,20 @@ testDetector('sqli', detectSqli, {
     'done; set the table',
   ],
 });
+
+// Injected SQL has to parse, so a run of ordinary words in its code part
+// makes prose out of it; names that only SQL uses still count after prose.
+testDetector('sqli after prose', detectSqli, {
+  attacks: [
+    "Great product, thanks a lot!' union select login, pass from staff--",
+    "nice review' or 'q'='q",
+    "'; drop table ledger cascade--",
+    "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0 1 waitfor delay '0:0:9'--",
+    'The tool we use 1 and pg_sleep(5)',
+  ],
+  benign: [
+    'Our docs show how select * from orders where id = 7 returns one row per order.',
+    "The manual says: SELECT * FROM t WHERE a = 'x' AND b = 1. Then it explains why the quote matters.",
+    "A login form that builds select * from accounts where login = '' or 1=1; -- from user input lets anyone in.",
+  ],
+});
