@@ -14,8 +14,22 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { HttpRequestSpec } from '../../client/types.js';
 
-type NativeAppsec = typeof import('@datadog/native-appsec');
-export type Waf = InstanceType<NativeAppsec['DDWAF']>;
+// The part of @datadog/native-appsec's API used here, declared locally so
+// that the project compiles without the package.
+interface WafContext {
+  run(data: { persistent: Record<string, unknown> }, timeoutMicroseconds: number): { events?: unknown[] };
+  dispose(): void;
+}
+
+export interface Waf {
+  createContext(): WafContext;
+  dispose(): void;
+  diagnostics: { ruleset_version?: string };
+}
+
+interface NativeAppsec {
+  DDWAF: { new (rules: object, name: string): Waf; version(): string };
+}
 
 /** Package names, replaceable so that a test can name a package that is not installed. */
 export interface LibddwafPackages {
