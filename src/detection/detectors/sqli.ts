@@ -140,6 +140,11 @@ export function detectSqli(text: string): string | null {
   if (text.includes('"')) {
     contexts.push(['"', true]);
   }
+  // MySQL quotes names in backticks, and applications put sort columns and
+  // field names from requests there (`order by \`${column}\``).
+  if (text.includes('`')) {
+    contexts.push(['`', true]);
+  }
 
   for (const [prefix, quoted] of contexts) {
     const source = prefix + text;
@@ -315,6 +320,10 @@ function booleanTautology(tokens: SqlToken[], quoted: boolean): number {
       return index;
     }
     if ((after?.kind === 'comment' || after?.kind === 'semicolon') && (operand!.kind === 'number' || ['true', 'false', 'null'].includes(operand!.text))) {
+      return index;
+    }
+    // `9999 or true`: a number, then a boolean operator and a truth value, ends the value.
+    if (after === undefined && before.kind === 'number' && (operand!.text === 'true' || operand!.text === 'false')) {
       return index;
     }
   }

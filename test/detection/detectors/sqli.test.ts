@@ -64,3 +64,22 @@ testDetector('sqli after prose', detectSqli, {
     "A login form that builds select * from accounts where login = '' or 1=1; -- from user input lets anyone in.",
   ],
 });
+
+// MySQL names in backticks are a quoting context of their own, and a
+// number ORed with a truth value is a tautology even without a comparison.
+testDetector('sqli in backticks and bare truth values', detectSqli, {
+  attacks: [
+    'created_at` desc; drop table audit--',
+    'size` as `s` from stock where 1=1--',
+    'nickname`; --',
+    '42 or true',
+    '7 AND false',
+  ],
+  benign: [
+    'Run `npm test` before you push',
+    'Use `git log --oneline` to list them',
+    '3 or 4',
+    'true or false',
+    'it is 2 or true love',
+  ],
+});
