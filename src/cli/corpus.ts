@@ -52,7 +52,7 @@ const program = new Command('corpus')
   });
 
 // libddwaf is a devDependency: without it the literal figures stand alone
-// and the report says that the check was skipped.
+// and the report states that the check was skipped.
 function withSecondOpinion(build: (secondOpinion: SecondOpinion) => CorpusReport): CorpusReport {
   const libddwaf = loadLibddwaf();
   if ('unavailable' in libddwaf) {

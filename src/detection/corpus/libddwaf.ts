@@ -2,7 +2,7 @@
 // dd-trace ships, as a second engine on corpus requests. The corpus command
 // uses it to check its false positives, and the libddwaf benchmark to compare
 // detection rates. Both packages are devDependencies: a production install
-// lacks them, and loadLibddwaf then says so instead of failing.
+// lacks them, and loadLibddwaf then returns the reason instead of throwing.
 //
 // libddwaf reads parsed addresses, the way dd-trace hands them over once the
 // web framework has parsed the request: query and form fields as objects,
@@ -38,7 +38,7 @@ export interface LibddwafPackages {
 }
 
 const PACKAGES: LibddwafPackages = { appsec: '@datadog/native-appsec', tracer: 'dd-trace' };
-// Where dd-trace keeps the recommended rules, relative to its package root.
+// Path of the recommended rules inside the dd-trace package.
 const RULES_PATH = 'packages/dd-trace/src/appsec/recommended.json';
 // libddwaf's own limit per run, in microseconds; high enough that no corpus request reaches it.
 const WAF_TIMEOUT_US = 10_000_000;

@@ -28,8 +28,8 @@ export interface CorpusReport {
   /**
    * False positives on which a second engine (libddwaf with Datadog's
    * recommended rules) reports the same class for the same request: a
-   * `no_expect_ids` label says one CRS rule must stay silent, not that the
-   * request is benign. Null when the check was skipped.
+   * `no_expect_ids` label requires one CRS rule to stay silent; it does not
+   * state that the request is benign. Null when the check was skipped.
    */
   disputed_false_positives: number | null;
   /** False positives that are not disputed, over the benign tests that are not disputed; null when the check was skipped. */
@@ -137,7 +137,7 @@ export class CorpusTally {
     return counts;
   }
 
-  /** Builds the report; `secondOpinion` checks each false positive, or says why it cannot. */
+  /** Builds the report; `secondOpinion` checks each false positive, or gives the reason it is unavailable. */
   report(path: CorpusReport['path'], secondOpinion: SecondOpinion = { unavailable: 'no second engine given' }): CorpusReport {
     const classes: Record<string, ClassFigures> = {};
     for (const name of [...this.figures.keys()].sort()) {

@@ -170,7 +170,7 @@ export function detectSqli(text: string): string | null {
 // Words that SQL grammar puts next to each other (`union all select null`,
 // `order by`, `is not null`). Any other two words in a row are a column and
 // its alias at most.
-// DDL objects (`user`, `table`) are left out: they are English nouns too.
+// DDL objects (`user`, `table`) are left out, because they are English nouns too.
 const SQL_WORDS = new Set([...STATEMENTS, ...BOOLEAN_OPERATORS, ...COMPARISONS, 'all', 'distinct', 'from', 'where', 'by', 'order', 'group', 'having', 'limit', 'offset', 'null', 'true', 'false', 'as', 'into', 'values', 'when', 'then', 'else', 'case', 'asc', 'desc', 'top', 'with', 'join', 'on', 'delay', 'procedure', 'cascade', 'restrict', 'constraints', 'exists']);
 // Three words in a row that SQL does not join: English, not a query.
 const PROSE_RUN = 3;

@@ -10,7 +10,7 @@ function get(path: string): HttpRequestSpec {
   return { method: 'GET', path, scheme: 'http', authority: 'localhost', headers: [['user-agent', 'corpus-test']] };
 }
 
-test('libddwaf reports SQL injection in a query parameter and nothing in a plain one', () => {
+test('libddwaf flags injection, passes plain query', () => {
   const libddwaf = loadLibddwaf();
   if ('unavailable' in libddwaf) {
     assert.fail(`libddwaf is a devDependency and must load in a development install: ${libddwaf.unavailable}`);
@@ -24,7 +24,7 @@ test('libddwaf reports SQL injection in a query parameter and nothing in a plain
   }
 });
 
-test('a missing package leaves libddwaf unavailable with the reason and the fix', () => {
+test('missing package leaves libddwaf unavailable', () => {
   const libddwaf = loadLibddwaf({ appsec: '@datadog/ctxproc-absent-package', tracer: 'dd-trace' });
 
   assert.ok('unavailable' in libddwaf);

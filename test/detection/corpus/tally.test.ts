@@ -44,8 +44,9 @@ test('a benign test flagged with its class counts as a false positive', () => {
   assert.deepEqual(tally.misses.falsePositives, ['benign#2 [rce]']);
 });
 
-// The second engine here is a plain classifier over the query string, so that
-// the counting is checked apart from any engine; libddwaf.test.ts runs the real one.
+// The second engine here is a plain classifier over the request path, so
+// that the counting is checked apart from any engine. libddwaf.test.ts runs
+// the real one.
 const SQLI = classOfRuleFile('REQUEST-942-APPLICATION-ATTACK-SQLI') as CorpusClass;
 
 function secondEngine(flaggedPaths: Record<string, string[]>): SecondOpinion {
@@ -56,7 +57,7 @@ function benignFlagged(tally: CorpusTally, source: string, request: HttpRequestS
   tally.add({ source, attackClass: undefined, benignClasses: [corpusClass], detectedClasses: new Set(detected), requestKey: requestKey(request), request });
 }
 
-test('a false positive that the second engine flags with the same class is disputed', () => {
+test('same-class second opinion disputes false positive', () => {
   const tally = new CorpusTally();
   benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
   benignFlagged(tally, 'benign#2', get('/b?id=2'), SQLI, ['sqli']);
@@ -73,7 +74,7 @@ test('a false positive that the second engine flags with the same class is dispu
   assert.deepEqual(tally.misses.falsePositives, ['benign#1 [sqli] disputed: the second engine reports sqli', 'benign#2 [sqli]']);
 });
 
-test('the second engine agrees through any class the corpus class accepts', () => {
+test('dispute through an accepted class', () => {
   const tally = new CorpusTally();
   benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
 
@@ -83,7 +84,7 @@ test('the second engine agrees through any class the corpus class accepts', () =
   assert.equal(report.false_positive_rate_undisputed, 0);
 });
 
-test('without a second engine the literal figures stand and the check is reported as skipped', () => {
+test('unavailable second engine skips the check', () => {
   const tally = new CorpusTally();
   benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
 

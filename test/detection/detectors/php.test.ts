@@ -35,7 +35,7 @@ testDetector('php', detectPhp, {
 });
 
 // Functions that only compute, inspect or look up count inside code, not as
-// a lone call whose result nobody sees.
+// a lone call whose result is never shown.
 testDetector('php harmless calls', detectPhp, {
   attacks: [
     "filesize('/etc/passwd');",

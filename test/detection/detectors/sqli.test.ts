@@ -49,7 +49,7 @@ testDetector('sqli', detectSqli, {
 });
 
 // Injected SQL has to parse, so a run of ordinary words in its code part
-// makes prose out of it; names that only SQL uses still count after prose.
+// makes prose out of it. Names that only SQL uses still count after prose.
 testDetector('sqli after prose', detectSqli, {
   attacks: [
     "Great product, thanks a lot!' union select login, pass from staff--",
