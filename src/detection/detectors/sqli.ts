@@ -151,14 +151,19 @@ export function detectSqli(text: string): string | null {
     const tokens = tokenizeSql(source);
     const features = featuresOf(tokens);
     const code = tokens.some((token) => token.kind === 'comment') ? tokens.filter((token) => token.kind !== 'comment') : tokens;
-    const prose = hasProse(tokens, source);
+    // Most values match no check, so the prose scan waits for the first match.
+    let prose: boolean | undefined;
     for (const [checks, list] of [[COMMENT_CHECKS, tokens], [CODE_CHECKS, code]] as const) {
       for (const { check, needs } of checks) {
         if (needs !== ALWAYS && (features & needs) === 0) {
           continue;
         }
         const at = check(list, quoted);
-        if (at !== -1 && (SQL_ONLY_CHECKS.has(check) || !prose)) {
+        if (at === -1) {
+          continue;
+        }
+        prose ??= hasProse(tokens, source);
+        if (SQL_ONLY_CHECKS.has(check) || !prose) {
           return excerpt(text, list[at]!.start - prefix.length);
         }
       }
@@ -181,7 +186,7 @@ const DDL_VERBS = new Set(['drop', 'create', 'alter', 'truncate', 'grant', 'revo
 // part of a value (`in the statement select * from …`) is such an error, so
 // prose that quotes SQL is not SQL, wherever the SQL sits in it. In the
 // quoted contexts prose before the first quote is inside the string, and
-// prose after a line comment is hidden by it; neither counts. Names that
+// prose inside a comment is hidden by it, so neither counts. Names that
 // only SQL uses (`waitfor delay`, `pg_sleep(`, catalogues) count in prose
 // too: no text mentions them but an attack or a database manual.
 function hasProse(tokens: readonly SqlToken[], source: string): boolean {
