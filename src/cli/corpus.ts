@@ -1,6 +1,8 @@
 // `npm run corpus`: measures attack detection on go-ftw test files, by
 // default the OWASP CRS regression tests beside this repository. It prints
 // per-class rates and false positives, and `--json` adds a last line of JSON.
+// When libddwaf is installed, it also counts the false positives that
+// libddwaf flags with the same class (disputed).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,10 +26,10 @@ interface CorpusOptions {
 }
 
 const program = new Command('corpus')
-  .description('Measure attack detection on go-ftw test files through a ctxproc server running the rules; prints per-class rates and false positives.')
+  .description('Measure attack detection on go-ftw test files through a ctxproc server running the rules. Prints per-class rates and false positives, and checks the false positives with libddwaf when it is installed.')
   .argument('[paths...]', 'go-ftw YAML files or folders; default: the CRS tests folder')
   .option('--json', 'also print every figure as one JSON object on the last line')
-  .option('--misses', 'list the tests missed and the false positives')
+  .option('--misses', 'list the tests missed and the false positives, marking those that libddwaf flags with the same class')
   .option('--rules <path>', 'rules file or folder the measuring server loads', DEFAULT_RULES)
   .option('--in-process', 'call the detectors directly instead of replaying through a server with the rules')
   .option('--rule-levels <file>', 'rule-levels.tsv mapping CRS rule ids to paranoia levels and rule files; default: the first one found in or above the first path')
