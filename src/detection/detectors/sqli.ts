@@ -261,7 +261,7 @@ function selectFrom(tokens: SqlToken[]): number {
     const calls = next?.kind === 'word' && (tokens[index + 2]?.kind === 'open' || STRONG_NAMES.test(next.text));
     // `select a, b from t`: a bare column list and FROM, at the start of the value.
     const columns = index === 0 && selectList(tokens, index + 1);
-    if ((hasFrom && (broke || next?.text === '*' || startsExpression)) || (broke && startsExpression) || calls || columns) {
+    if ((hasFrom && (broke || next?.text === '*' || startsExpression)) || (broke && startsExpression) || calls || columns || selectsEmptyCall(tokens, index + 1)) {
       return index;
     }
   }
@@ -275,6 +275,23 @@ function selectList(tokens: SqlToken[], start: number): boolean {
   }
   const column = tokens[index];
   return column?.kind === 'word' && !BOOLEAN_OPERATORS.has(column.text) && isWord(tokens[index + 1], 'from') && tokens[index + 2]?.kind === 'word';
+}
+
+// `select(user(`, `select 1,2,3,version()`: numbers, then a SQL function called
+// with no argument, as union probes send to find a column that is printed.
+// A call with an argument (`select user(s) to notify`) is left to prose.
+function selectsEmptyCall(tokens: SqlToken[], start: number): boolean {
+  let index = start;
+  while (tokens[index]?.kind === 'open' || tokens[index]?.kind === 'operator') {
+    index += 1;
+  }
+  while ((tokens[index]?.kind === 'number' || isWord(tokens[index], 'null')) && tokens[index + 1]?.kind === 'comma') {
+    index += 2;
+  }
+  const name = tokens[index];
+  const after = tokens[index + 2];
+  const called = name?.kind === 'word' && (VALUE_FUNCTIONS.test(name.text) || STRONG_NAMES.test(name.text)) && tokens[index + 1]?.kind === 'open';
+  return called && (after === undefined || after.kind === 'close');
 }
 
 // `; drop table t`, `; set @a=1`: a statement after a semicolon. `set` is

@@ -83,3 +83,18 @@ testDetector('sqli in backticks and bare truth values', detectSqli, {
     'it is 2 or true love',
   ],
 });
+
+// Union probes select numbers and a function called with no argument, to
+// find the column that the page prints.
+testDetector('sqli select probes', detectSqli, {
+  attacks: [
+    'select(version(',
+    'select 1,2,null,database()',
+    'SELECT 7,8,current_user()',
+  ],
+  benign: [
+    'select(count(items))',
+    'select (all) items',
+    'Please select 1, 2 or 3',
+  ],
+});
