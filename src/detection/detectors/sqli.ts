@@ -279,7 +279,7 @@ function selectList(tokens: SqlToken[], start: number): boolean {
 
 // `select(user(`, `select 1,2,3,version()`: numbers, then a SQL function called
 // with no argument, as union probes send to find a column that is printed.
-// A call with an argument (`select user(s) to notify`) is left to prose.
+// A call with an argument is left to the other checks.
 function selectsEmptyCall(tokens: SqlToken[], start: number): boolean {
   let index = start;
   while (tokens[index]?.kind === 'open' || tokens[index]?.kind === 'operator') {
