@@ -4,56 +4,28 @@
 // requests, and the same tally counts them, so the figures sit side by side.
 // Run: npm run bench:detection:libddwaf [-- go-ftw files or folders] [--false-positives] [--misses]
 //
-// libddwaf reads parsed addresses, as dd-trace hands them over once the web
-// framework has parsed the request: query and form fields as objects, JSON
-// bodies as values, headers without cookies, cookies apart. Bodies of other
-// types are given as text, which is more than dd-trace passes without a body
-// parser. Parsing is done before timing; ctxproc's time includes its own.
+// libddwaf reads parsed addresses (src/detection/corpus/libddwaf.ts).
+// Parsing is done before timing; ctxproc's time includes its own.
 //
 // libddwaf stops at the first rule that matches a request, so one run
 // reports one class. For the detection figures the rules of each class run
 // in a WAF instance of their own and the classes are joined; the CPU
 // figures time one instance with every rule, as dd-trace runs it.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HttpRequestSpec } from '../../src/client/types.js';
 import { attackClassOf, benignClassesOf, readRuleLevels, type CrsRule } from '../../src/detection/corpus/crs-classes.js';
 import { exchangeOf } from '../../src/detection/corpus/exchange-of.js';
+import { loadLibddwaf, wafAddresses, wafClasses } from '../../src/detection/corpus/libddwaf.js';
 import { CorpusTally, requestKey, type CorpusReport } from '../../src/detection/corpus/tally.js';
 import { detectRequest } from '../../src/detection/index.js';
 import type { Exchange } from '../../src/model/exchange.js';
 import { expandReplayPaths, readReplayFile } from '../../src/replay/files.js';
 import { cpuMicrosecondsPerCall, TYPICAL } from './typical-request.js';
 
-const require = createRequire(import.meta.url);
-const { DDWAF } = require('@datadog/native-appsec') as typeof import('@datadog/native-appsec');
-type Waf = InstanceType<typeof DDWAF>;
-
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const CORPUS = path.join(REPOSITORY_ROOT, '../shared/corpus/crs');
-const RULES_FILE = path.join(path.dirname(require.resolve('dd-trace/package.json')), 'packages/dd-trace/src/appsec/recommended.json');
-// libddwaf's own limit per run, in microseconds; high enough that no corpus request reaches it.
-const WAF_TIMEOUT_US = 10_000_000;
-
-// Rule types of the recommended rules and the ctxproc class each counts as.
-const CLASS_OF_RULE_TYPE: Record<string, string> = {
-  sql_injection: 'sqli',
-  nosql_injection: 'nosqli',
-  xss: 'xss',
-  lfi: 'lfi',
-  rfi: 'rfi',
-  command_injection: 'rce',
-  php_code_injection: 'php',
-  java_code_injection: 'java',
-  js_code_injection: 'generic',
-  ssrf: 'ssrf',
-  attack_tool: 'scanner',
-  security_scanner: 'scanner',
-  commercial_scanner: 'scanner',
-  http_protocol_violation: 'protocol',
-};
 
 interface CorpusRequest {
   source: string;
@@ -62,111 +34,6 @@ interface CorpusRequest {
   addresses: Record<string, unknown>;
   expectIds: number[];
   noExpectIds: number[];
-}
-
-interface WafEvent {
-  rule?: { id?: string; tags?: { type?: string } };
-}
-
-/** Returns the libddwaf addresses dd-trace would fill for `request`. */
-function wafAddresses(request: HttpRequestSpec): Record<string, unknown> {
-  const queryStart = request.path.indexOf('?');
-  const headers: Record<string, string> = {};
-  let cookieHeader = '';
-  for (const [name, value] of request.headers) {
-    const key = name.toLowerCase();
-    if (key === 'cookie') {
-      cookieHeader = cookieHeader === '' ? value : `${cookieHeader}; ${value}`;
-    } else {
-      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`;
-    }
-  }
-  const addresses: Record<string, unknown> = {
-    'server.request.uri.raw': request.path,
-    'server.request.method': request.method,
-    'server.request.headers.no_cookies': headers,
-  };
-  if (queryStart !== -1) {
-    addresses['server.request.query'] = formFields(request.path.slice(queryStart + 1));
-  }
-  if (cookieHeader !== '') {
-    addresses['server.request.cookies'] = cookies(cookieHeader);
-  }
-  const body = request.body?.toString('utf8') ?? '';
-  if (body !== '') {
-    addresses['server.request.body'] = parsedBody(body, headers['content-type'] ?? '');
-  }
-  return addresses;
-}
-
-function formFields(text: string): Record<string, string[]> {
-  const fields: Record<string, string[]> = {};
-  for (const [name, value] of new URLSearchParams(text)) {
-    (fields[name] ??= []).push(value);
-  }
-  return fields;
-}
-
-function cookies(header: string): Record<string, string> {
-  const jar: Record<string, string> = {};
-  for (const pair of header.split(';')) {
-    const equals = pair.indexOf('=');
-    if (equals !== -1) {
-      jar[pair.slice(0, equals).trim()] = safeDecode(pair.slice(equals + 1).trim());
-    }
-  }
-  return jar;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-function parsedBody(body: string, contentType: string): unknown {
-  if (contentType.includes('json')) {
-    try {
-      return JSON.parse(body);
-    } catch {
-      return body;
-    }
-  }
-  return contentType.includes('x-www-form-urlencoded') ? formFields(body) : body;
-}
-
-function wafClasses(waf: Waf, addresses: Record<string, unknown>, classes = new Set<string>()): Set<string> {
-  const context = waf.createContext();
-  try {
-    const result = context.run({ persistent: addresses }, WAF_TIMEOUT_US);
-    for (const event of (result.events ?? []) as WafEvent[]) {
-      const name = CLASS_OF_RULE_TYPE[event.rule?.tags?.type ?? ''];
-      if (name !== undefined) {
-        classes.add(name);
-      }
-    }
-    return classes;
-  } finally {
-    context.dispose();
-  }
-}
-
-interface RuleFile {
-  rules: Array<{ tags?: { type?: string } }>;
-}
-
-/** Builds one WAF instance per ctxproc class, each with only the recommended rules of that class. */
-function wafPerClass(ruleFile: RuleFile): Waf[] {
-  const byClass = new Map<string, RuleFile['rules']>();
-  for (const rule of ruleFile.rules) {
-    const name = CLASS_OF_RULE_TYPE[rule.tags?.type ?? ''];
-    if (name !== undefined) {
-      byClass.set(name, [...(byClass.get(name) ?? []), rule]);
-    }
-  }
-  return [...byClass.entries()].map(([name, rules]) => new DDWAF({ ...ruleFile, rules }, `recommended-${name}`));
 }
 
 async function readCorpus(paths: string[], rules: ReadonlyMap<number, CrsRule>): Promise<{ requests: CorpusRequest[]; skipped: number; outOfScope: number }> {
@@ -234,17 +101,19 @@ if (!fs.existsSync(inputs[0]!)) {
   throw new Error(`corpus not found at ${inputs[0]}; pass go-ftw test files or folders as arguments`);
 }
 const ruleLevels = await readRuleLevels(path.join(CORPUS, 'rule-levels.tsv'));
-const ruleFile = JSON.parse(fs.readFileSync(RULES_FILE, 'utf8')) as RuleFile;
-const waf = new DDWAF(ruleFile, 'recommended');
-const classWafs = wafPerClass(ruleFile);
+const libddwaf = loadLibddwaf();
+if ('unavailable' in libddwaf) {
+  throw new Error(`libddwaf unavailable: ${libddwaf.unavailable}`);
+}
+const waf = libddwaf.all;
 const { requests, skipped, outOfScope } = await readCorpus(inputs, ruleLevels);
 
 const ours = measure(requests, ruleLevels, (request) => new Set(detectRequest(request.exchange).map((detection) => detection.class)));
-const theirs = measure(requests, ruleLevels, (request) => classWafs.reduce((classes, instance) => wafClasses(instance, request.addresses, classes), new Set<string>()));
+const theirs = measure(requests, ruleLevels, (request) => libddwaf.classesOf(request.request));
 const deployed = measure(requests, ruleLevels, (request) => wafClasses(waf, request.addresses));
 const typicalAddresses = wafAddresses({ method: 'POST', path: TYPICAL.request!.path, scheme: 'https', authority: TYPICAL.request!.host, headers: TYPICAL.request!.headers, body: TYPICAL.request!.body!.bytes });
 
-console.log(`libddwaf ${DDWAF.version()}, recommended rules ${waf.diagnostics.ruleset_version ?? '?'} from dd-trace; ${requests.length} requests, ${skipped} not sendable, ${outOfScope} response-side or above paranoia level 1`);
+console.log(`${libddwaf.description}; ${requests.length} requests, ${skipped} not sendable, ${outOfScope} response-side or above paranoia level 1`);
 console.log('| class | ctxproc | libddwaf |');
 console.log('|---|---:|---:|');
 for (const name of Object.keys(ours.report.classes)) {
@@ -264,6 +133,4 @@ if (listMisses) {
   }
 }
 console.log(`libddwaf with every rule in one instance, first match only: mean ${percent(deployed.report.mean_detection_rate)}, false positives ${deployed.report.false_positives}/${deployed.report.benign_tests}`);
-for (const instance of [waf, ...classWafs]) {
-  instance.dispose();
-}
+libddwaf.dispose();

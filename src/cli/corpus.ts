@@ -1,14 +1,17 @@
 // `npm run corpus`: measures attack detection on go-ftw test files, by
 // default the OWASP CRS regression tests beside this repository. It prints
 // per-class rates and false positives, and `--json` adds a last line of JSON.
+// When libddwaf is installed, it also counts the false positives that
+// libddwaf flags with the same class (disputed).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { readRuleLevels } from '../detection/corpus/crs-classes.js';
 import { measureInProcess } from '../detection/corpus/in-process.js';
+import { loadLibddwaf } from '../detection/corpus/libddwaf.js';
 import { measureThroughServer } from '../detection/corpus/server.js';
-import type { CorpusReport } from '../detection/corpus/tally.js';
+import type { CorpusReport, SecondOpinion } from '../detection/corpus/tally.js';
 
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const DEFAULT_CORPUS = path.join(REPOSITORY_ROOT, '../shared/corpus/crs');
@@ -23,10 +26,10 @@ interface CorpusOptions {
 }
 
 const program = new Command('corpus')
-  .description('Measure attack detection on go-ftw test files through a ctxproc server running the rules; prints per-class rates and false positives.')
+  .description('Measure attack detection on go-ftw test files through a ctxproc server running the rules. Prints per-class rates and false positives, and checks the false positives with libddwaf when it is installed.')
   .argument('[paths...]', 'go-ftw YAML files or folders; default: the CRS tests folder')
   .option('--json', 'also print every figure as one JSON object on the last line')
-  .option('--misses', 'list the tests missed and the false positives')
+  .option('--misses', 'list the tests missed and the false positives, marking those that libddwaf flags with the same class')
   .option('--rules <path>', 'rules file or folder the measuring server loads', DEFAULT_RULES)
   .option('--in-process', 'call the detectors directly instead of replaying through a server with the rules')
   .option('--rule-levels <file>', 'rule-levels.tsv mapping CRS rule ids to paranoia levels and rule files; default: the first one found in or above the first path')
@@ -37,7 +40,7 @@ const program = new Command('corpus')
     }
     const rules = await readRuleLevels(options.ruleLevels ?? findRuleLevels(inputs[0]!));
     const tally = options.inProcess === true ? await measureInProcess(inputs, rules) : await measureThroughServer(inputs, rules, { rules: options.rules });
-    const report = tally.report(options.inProcess === true ? 'in_process' : 'server');
+    const report = withSecondOpinion((secondOpinion) => tally.report(options.inProcess === true ? 'in_process' : 'server', secondOpinion));
     if (options.misses === true) {
       for (const [name, sources] of tally.misses.missed) {
         console.log(`missed ${name}:\n  ${sources.join('\n  ')}`);
@@ -49,6 +52,20 @@ const program = new Command('corpus')
       console.log(JSON.stringify(report));
     }
   });
+
+// libddwaf is a devDependency: without it the literal figures stand alone
+// and the report states that the check was skipped.
+function withSecondOpinion(build: (secondOpinion: SecondOpinion) => CorpusReport): CorpusReport {
+  const libddwaf = loadLibddwaf();
+  if ('unavailable' in libddwaf) {
+    return build(libddwaf);
+  }
+  try {
+    return build({ name: libddwaf.description, classesOf: libddwaf.classesOf });
+  } finally {
+    libddwaf.dispose();
+  }
+}
 
 // The CRS corpus keeps rule-levels.tsv beside its tests folder.
 function findRuleLevels(start: string): string {
@@ -63,6 +80,15 @@ function findRuleLevels(start: string): string {
   }
 }
 
+function disputeLine(report: CorpusReport): string {
+  if (report.disputed_false_positives === null || report.false_positive_rate_undisputed === null) {
+    return `false positives checked with a second engine: ${report.false_positive_check}`;
+  }
+  const undisputed = report.false_positives - report.disputed_false_positives;
+  const rest = report.benign_tests - report.disputed_false_positives;
+  return `false positives that ${report.false_positive_check} reports with the same class (disputed): ${report.disputed_false_positives}; undisputed: ${undisputed} of ${rest} (${(report.false_positive_rate_undisputed * 100).toFixed(1)}%)`;
+}
+
 function formatReport(report: CorpusReport): string {
   const lines = ['class            attack  detected  rate'];
   for (const [name, figures] of Object.entries(report.classes)) {
@@ -70,6 +96,7 @@ function formatReport(report: CorpusReport): string {
   }
   lines.push(`mean detection over the target classes: ${(report.mean_detection_rate * 100).toFixed(1)}%`);
   lines.push(`false positives: ${report.false_positives} of ${report.benign_tests} benign tests (${(report.false_positive_rate * 100).toFixed(1)}%)`);
+  lines.push(disputeLine(report));
   lines.push(`benign tests left out because the same request is an attack test of that class: ${report.contradicted_benign_tests}`);
   return lines.join('\n');
 }

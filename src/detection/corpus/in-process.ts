@@ -37,6 +37,7 @@ export async function measureInProcess(paths: string[], rules: ReadonlyMap<numbe
         benignClasses: expectIds.length === 0 ? benignClassesOf(item.expect.noIds ?? [], rules) : [],
         detectedClasses: new Set(found.map((detection) => detection.class)),
         requestKey: requestKey(item.request),
+        request: item.request,
       });
     }
   }

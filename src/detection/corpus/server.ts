@@ -47,6 +47,7 @@ export async function measureThroughServer(paths: string[], rules: ReadonlyMap<n
       benignClasses: expectIds.length === 0 ? benignClassesOf(test.item.expect.noIds ?? [], rules) : [],
       detectedClasses: classesById.get(test.requestId) ?? new Set(),
       requestKey: requestKey(test.item.request),
+      request: test.item.request,
     });
   }
   return tally;

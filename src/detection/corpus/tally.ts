@@ -25,6 +25,17 @@ export interface CorpusReport {
    * attack tests here.
    */
   contradicted_benign_tests: number;
+  /**
+   * False positives on which a second engine (libddwaf with Datadog's
+   * recommended rules) reports the same class for the same request: a
+   * `no_expect_ids` label requires one CRS rule to stay silent; it does not
+   * state that the request is benign. Null when the check was skipped.
+   */
+  disputed_false_positives: number | null;
+  /** False positives that are not disputed, over the benign tests that are not disputed; null when the check was skipped. */
+  false_positive_rate_undisputed: number | null;
+  /** The engine that checked the false positives, or why the check was skipped. */
+  false_positive_check: string;
   /** Test stages not sent because Envoy would reject them before ext_proc. */
   skipped: number;
   /** Attack tests whose expected rules are all above paranoia level 1. */
@@ -42,7 +53,12 @@ export interface TestOutcome {
   detectedClasses: ReadonlySet<string>;
   /** The request's identity, from requestKey: equal keys mean the same bytes on the wire. */
   requestKey: string;
+  /** The request itself, for a second engine to check a false positive on. */
+  request?: HttpRequestSpec;
 }
+
+/** A second engine's view of a request: the ctxproc classes it reports, or why it is absent. */
+export type SecondOpinion = { name: string; classesOf(request: HttpRequestSpec): ReadonlySet<string> } | { unavailable: string };
 
 /** Returns a key equal for two requests exactly when method, path, headers and body are equal. */
 export function requestKey(request: HttpRequestSpec): string {
@@ -53,6 +69,7 @@ export function requestKey(request: HttpRequestSpec): string {
 /** Miss and false-positive sources, kept for the `--misses` listing. */
 export interface CorpusMisses {
   missed: Map<string, string[]>;
+  /** Each false positive's source and classes, marked `disputed by …` when the second engine agrees. */
   falsePositives: string[];
 }
 
@@ -96,8 +113,8 @@ export class CorpusTally {
 
   // Attack tests may come after the benign tests they contradict, so benign
   // tests are counted once every test has been added.
-  private countBenign(): { benign: number; falsePositives: number; contradicted: number } {
-    const counts = { benign: 0, falsePositives: 0, contradicted: 0 };
+  private countBenign(secondOpinion: SecondOpinion): BenignCounts {
+    const counts: BenignCounts = { benign: 0, falsePositives: 0, contradicted: 0, disputed: 0 };
     this.misses.falsePositives.length = 0;
     for (const outcome of this.benignOutcomes) {
       const classes = outcome.benignClasses.filter((corpusClass) => !this.attackKeys.has(`${corpusClass.name}\n${outcome.requestKey}`));
@@ -106,16 +123,22 @@ export class CorpusTally {
         continue;
       }
       counts.benign += 1;
-      const flagged = classes.flatMap((corpusClass) => corpusClass.accepted).filter((name) => outcome.detectedClasses.has(name));
-      if (flagged.length > 0) {
-        counts.falsePositives += 1;
-        this.misses.falsePositives.push(`${outcome.source} [${flagged.join(',')}]`);
+      const accepted = classes.flatMap((corpusClass) => corpusClass.accepted);
+      const flagged = accepted.filter((name) => outcome.detectedClasses.has(name));
+      if (flagged.length === 0) {
+        continue;
       }
+      counts.falsePositives += 1;
+      const agreeing = disputedBy(secondOpinion, outcome, accepted);
+      counts.disputed += agreeing.length > 0 ? 1 : 0;
+      const dispute = agreeing.length > 0 ? ` disputed: the second engine reports ${agreeing.join(',')}` : '';
+      this.misses.falsePositives.push(`${outcome.source} [${flagged.join(',')}]${dispute}`);
     }
     return counts;
   }
 
-  report(path: CorpusReport['path']): CorpusReport {
+  /** Builds the report; `secondOpinion` checks each false positive, or gives the reason it is unavailable. */
+  report(path: CorpusReport['path'], secondOpinion: SecondOpinion = { unavailable: 'no second engine given' }): CorpusReport {
     const classes: Record<string, ClassFigures> = {};
     for (const name of [...this.figures.keys()].sort()) {
       const entry = this.figures.get(name)!;
@@ -123,7 +146,8 @@ export class CorpusTally {
     }
 
     const targetRates = TARGET_CLASSES.filter((name) => classes[name] !== undefined).map((name) => classes[name]!.rate);
-    const counts = this.countBenign();
+    const counts = this.countBenign(secondOpinion);
+    const checked = !('unavailable' in secondOpinion);
     const mean = targetRates.length === 0 ? 0 : targetRates.reduce((sum, rate) => sum + rate, 0) / targetRates.length;
     return {
       classes,
@@ -132,12 +156,33 @@ export class CorpusTally {
       benign_tests: counts.benign,
       false_positives: counts.falsePositives,
       false_positive_rate: ratio(counts.falsePositives, counts.benign),
+      disputed_false_positives: checked ? counts.disputed : null,
+      false_positive_rate_undisputed: checked ? ratio(counts.falsePositives - counts.disputed, counts.benign - counts.disputed) : null,
+      false_positive_check: checked ? secondOpinion.name : `skipped: ${secondOpinion.unavailable}`,
       contradicted_benign_tests: counts.contradicted,
       skipped: this.skippedCount,
       out_of_scope: this.outOfScopeCount,
       path,
     };
   }
+}
+
+interface BenignCounts {
+  benign: number;
+  falsePositives: number;
+  contradicted: number;
+  /** False positives on which the second engine reports a class the test must not be flagged as. */
+  disputed: number;
+}
+
+// A false positive is disputed when the second engine, on the same request,
+// reports a class that the test's `no_expect_ids` rule belongs to.
+function disputedBy(secondOpinion: SecondOpinion, outcome: TestOutcome, accepted: readonly string[]): string[] {
+  if ('unavailable' in secondOpinion || outcome.request === undefined) {
+    return [];
+  }
+  const theirs = secondOpinion.classesOf(outcome.request);
+  return accepted.filter((name) => theirs.has(name));
 }
 
 function ratio(part: number, whole: number): number {

@@ -77,6 +77,7 @@ const CODE_CHECKS: GatedCheck[] = [
   { check: aliasFrom, needs: F_ALIAS },
   { check: valueFunctionAfterBreak, needs: F_VALUE_FUNCTION },
 ];
+const SQL_ONLY_CHECKS = new Set<ShapeCheck>([strongFunction, catalogue, procedureCall]);
 
 const KEYWORD_FEATURES = new Map<string, number>([
   ...[...BOOLEAN_OPERATORS].map((word): [string, number] => [word, F_BOOLEAN]),
@@ -139,24 +140,84 @@ export function detectSqli(text: string): string | null {
   if (text.includes('"')) {
     contexts.push(['"', true]);
   }
+  // MySQL quotes names in backticks, and applications put sort columns and
+  // field names from requests there (`order by \`${column}\``).
+  if (text.includes('`')) {
+    contexts.push(['`', true]);
+  }
 
   for (const [prefix, quoted] of contexts) {
-    const tokens = tokenizeSql(prefix + text);
+    const source = prefix + text;
+    const tokens = tokenizeSql(source);
     const features = featuresOf(tokens);
     const code = tokens.some((token) => token.kind === 'comment') ? tokens.filter((token) => token.kind !== 'comment') : tokens;
+    // Most values match no check, so the prose scan waits for the first match.
+    let prose: boolean | undefined;
     for (const [checks, list] of [[COMMENT_CHECKS, tokens], [CODE_CHECKS, code]] as const) {
       for (const { check, needs } of checks) {
         if (needs !== ALWAYS && (features & needs) === 0) {
           continue;
         }
         const at = check(list, quoted);
-        if (at !== -1) {
+        if (at === -1) {
+          continue;
+        }
+        prose ??= hasProse(tokens, source);
+        if (SQL_ONLY_CHECKS.has(check) || !prose) {
           return excerpt(text, list[at]!.start - prefix.length);
         }
       }
     }
   }
   return null;
+}
+
+// Words that SQL grammar puts next to each other (`union all select null`,
+// `order by`, `is not null`). Any other two words in a row are a column and
+// its alias at most.
+// DDL objects (`user`, `table`) are left out, because they are English nouns too.
+const SQL_WORDS = new Set([...STATEMENTS, ...BOOLEAN_OPERATORS, ...COMPARISONS, 'all', 'distinct', 'from', 'where', 'by', 'order', 'group', 'having', 'limit', 'offset', 'null', 'true', 'false', 'as', 'into', 'values', 'when', 'then', 'else', 'case', 'asc', 'desc', 'top', 'with', 'join', 'on', 'delay', 'procedure', 'cascade', 'restrict', 'constraints', 'exists']);
+// Three words in a row that SQL does not join: English, not a query.
+const PROSE_RUN = 3;
+const DDL_VERBS = new Set(['drop', 'create', 'alter', 'truncate', 'grant', 'revoke', 'rename']);
+
+// Injected SQL has to parse: the database rejects the whole query, or the
+// whole batch, at the first syntax error. A run of ordinary words in the code
+// part of a value (`in the statement select * from …`) is such an error, so
+// prose that quotes SQL is not SQL, wherever the SQL sits in it. In the
+// quoted contexts prose before the first quote is inside the string, and
+// prose inside a comment is hidden by it, so neither counts. Names that
+// only SQL uses (`waitfor delay`, `pg_sleep(`, catalogues) count in prose
+// too: no text mentions them but an attack or a database manual.
+function hasProse(tokens: readonly SqlToken[], source: string): boolean {
+  let run = 0;
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    const ordinary = token.kind === 'word' && !SQL_WORDS.has(token.text) && !namesDdlObject(tokens, index);
+    run = ordinary ? run + 1 : 0;
+    if (run >= PROSE_RUN || (ordinary && betweenStrings(tokens, index, source))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// `drop table t cascade`: after a DDL verb, `table` or `user` is SQL.
+function namesDdlObject(tokens: readonly SqlToken[], index: number): boolean {
+  const before = tokens[index - 1];
+  return DDL_OBJECTS.has(tokens[index]!.text) && before !== undefined && DDL_VERBS.has(before.text);
+}
+
+// `… "name" variable "…"`: prose with quoted words reads as strings and
+// words taking turns. After `'a' word` (a string and its alias) SQL allows
+// no second string, so this too is an error, not a query. Backticks quote
+// names, not strings: `` `t` add `c` `` is MySQL DDL.
+function betweenStrings(tokens: readonly SqlToken[], index: number, source: string): boolean {
+  return isQuotedString(tokens[index - 1], source) && isQuotedString(tokens[index + 1], source);
+}
+
+function isQuotedString(token: SqlToken | undefined, source: string): boolean {
+  return token !== undefined && token.kind === 'string' && source[token.start] !== '`';
 }
 
 function isWord(token: SqlToken | undefined, word: string): boolean {
@@ -200,7 +261,7 @@ function selectFrom(tokens: SqlToken[]): number {
     const calls = next?.kind === 'word' && (tokens[index + 2]?.kind === 'open' || STRONG_NAMES.test(next.text));
     // `select a, b from t`: a bare column list and FROM, at the start of the value.
     const columns = index === 0 && selectList(tokens, index + 1);
-    if ((hasFrom && (broke || next?.text === '*' || startsExpression)) || (broke && startsExpression) || calls || columns) {
+    if ((hasFrom && (broke || next?.text === '*' || startsExpression)) || (broke && startsExpression) || calls || columns || selectsEmptyCall(tokens, index + 1)) {
       return index;
     }
   }
@@ -214,6 +275,23 @@ function selectList(tokens: SqlToken[], start: number): boolean {
   }
   const column = tokens[index];
   return column?.kind === 'word' && !BOOLEAN_OPERATORS.has(column.text) && isWord(tokens[index + 1], 'from') && tokens[index + 2]?.kind === 'word';
+}
+
+// `select(user(`, `select 1,2,3,version()`: numbers, then a SQL function called
+// with no argument, as union probes send to find a column that is printed.
+// A call with an argument is left to the other checks.
+function selectsEmptyCall(tokens: SqlToken[], start: number): boolean {
+  let index = start;
+  while (tokens[index]?.kind === 'open' || tokens[index]?.kind === 'operator') {
+    index += 1;
+  }
+  while ((tokens[index]?.kind === 'number' || isWord(tokens[index], 'null')) && tokens[index + 1]?.kind === 'comma') {
+    index += 2;
+  }
+  const name = tokens[index];
+  const after = tokens[index + 2];
+  const called = name?.kind === 'word' && (VALUE_FUNCTIONS.test(name.text) || STRONG_NAMES.test(name.text)) && tokens[index + 1]?.kind === 'open';
+  return called && (after === undefined || after.kind === 'close');
 }
 
 // `; drop table t`, `; set @a=1`: a statement after a semicolon. `set` is
@@ -264,6 +342,10 @@ function booleanTautology(tokens: SqlToken[], quoted: boolean): number {
       return index;
     }
     if ((after?.kind === 'comment' || after?.kind === 'semicolon') && (operand!.kind === 'number' || ['true', 'false', 'null'].includes(operand!.text))) {
+      return index;
+    }
+    // `9999 or true`: a number, then a boolean operator and a truth value, ends the value.
+    if (after === undefined && before.kind === 'number' && (operand!.text === 'true' || operand!.text === 'false')) {
       return index;
     }
   }

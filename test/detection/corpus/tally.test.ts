@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HttpRequestSpec } from '../../../src/client/types.js';
 import { classOfRuleFile, type CorpusClass } from '../../../src/detection/corpus/crs-classes.js';
-import { CorpusTally, requestKey } from '../../../src/detection/corpus/tally.js';
+import { CorpusTally, requestKey, type SecondOpinion } from '../../../src/detection/corpus/tally.js';
 
 const RCE = classOfRuleFile('REQUEST-932-APPLICATION-ATTACK-RCE') as CorpusClass;
 const XSS = classOfRuleFile('REQUEST-941-APPLICATION-ATTACK-XSS') as CorpusClass;
@@ -42,4 +42,57 @@ test('a benign test flagged with its class counts as a false positive', () => {
   assert.equal(report.benign_tests, 2);
   assert.equal(report.false_positives, 1);
   assert.deepEqual(tally.misses.falsePositives, ['benign#2 [rce]']);
+});
+
+// The second engine here is a plain classifier over the request path, so
+// that the counting is checked apart from any engine. libddwaf.test.ts runs
+// the real one.
+const SQLI = classOfRuleFile('REQUEST-942-APPLICATION-ATTACK-SQLI') as CorpusClass;
+
+function secondEngine(flaggedPaths: Record<string, string[]>): SecondOpinion {
+  return { name: 'second engine', classesOf: (request) => new Set(flaggedPaths[request.path] ?? []) };
+}
+
+function benignFlagged(tally: CorpusTally, source: string, request: HttpRequestSpec, corpusClass: CorpusClass, detected: string[]): void {
+  tally.add({ source, attackClass: undefined, benignClasses: [corpusClass], detectedClasses: new Set(detected), requestKey: requestKey(request), request });
+}
+
+test('same-class second opinion disputes false positive', () => {
+  const tally = new CorpusTally();
+  benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
+  benignFlagged(tally, 'benign#2', get('/b?id=2'), SQLI, ['sqli']);
+  benignFlagged(tally, 'benign#3', get('/c?id=3'), SQLI, []);
+  benignFlagged(tally, 'benign#4', get('/d?id=4'), SQLI, []);
+
+  const report = tally.report('in_process', secondEngine({ '/a?id=1': ['sqli'], '/b?id=2': ['xss'] }));
+
+  assert.equal(report.false_positives, 2);
+  assert.equal(report.false_positive_rate, 0.5);
+  assert.equal(report.disputed_false_positives, 1);
+  assert.equal(report.false_positive_rate_undisputed, 0.3333);
+  assert.equal(report.false_positive_check, 'second engine');
+  assert.deepEqual(tally.misses.falsePositives, ['benign#1 [sqli] disputed: the second engine reports sqli', 'benign#2 [sqli]']);
+});
+
+test('dispute through an accepted class', () => {
+  const tally = new CorpusTally();
+  benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
+
+  const report = tally.report('in_process', secondEngine({ '/a?id=1': ['nosqli'] }));
+
+  assert.equal(report.disputed_false_positives, 1);
+  assert.equal(report.false_positive_rate_undisputed, 0);
+});
+
+test('unavailable second engine skips the check', () => {
+  const tally = new CorpusTally();
+  benignFlagged(tally, 'benign#1', get('/a?id=1'), SQLI, ['sqli']);
+
+  const report = tally.report('in_process', { unavailable: 'libddwaf is not installed' });
+
+  assert.equal(report.false_positives, 1);
+  assert.equal(report.disputed_false_positives, null);
+  assert.equal(report.false_positive_rate_undisputed, null);
+  assert.equal(report.false_positive_check, 'skipped: libddwaf is not installed');
+  assert.deepEqual(tally.misses.falsePositives, ['benign#1 [sqli]']);
 });

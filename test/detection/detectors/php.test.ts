@@ -33,3 +33,22 @@ testDetector('php', detectPhp, {
     'a lone <?php',
   ],
 });
+
+// Functions that only compute, inspect or look up count inside code, not as
+// a lone call whose result is never shown.
+testDetector('php harmless calls', detectPhp, {
+  attacks: [
+    "filesize('/etc/passwd');",
+    "$t=filemtime('/etc/shadow')",
+    ';gethostbyname("probe.example")',
+    'printf(1337)',
+    "realpath('..') ?>",
+  ],
+  benign: [
+    'filesize($path)',
+    'Use realpath($dir) to resolve links',
+    'gethostbyname(',
+    'dns_get_record(',
+    'strtoupper($name) returns capitals',
+  ],
+});

@@ -47,3 +47,54 @@ testDetector('sqli', detectSqli, {
     'done; set the table',
   ],
 });
+
+// Injected SQL has to parse, so a run of ordinary words in its code part
+// makes prose out of it. Names that only SQL uses still count after prose.
+testDetector('sqli after prose', detectSqli, {
+  attacks: [
+    "Great product, thanks a lot!' union select login, pass from staff--",
+    "nice review' or 'q'='q",
+    "'; drop table ledger cascade--",
+    "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0 1 waitfor delay '0:0:9'--",
+    'The tool we use 1 and pg_sleep(5)',
+  ],
+  benign: [
+    'Our docs show how select * from orders where id = 7 returns one row per order.',
+    "The manual says: SELECT * FROM t WHERE a = 'x' AND b = 1. Then it explains why the quote matters.",
+    "A login form that builds select * from accounts where login = '' or 1=1; -- from user input lets anyone in.",
+  ],
+});
+
+// MySQL names in backticks are a quoting context of their own, and a
+// number ORed with a truth value is a tautology even without a comparison.
+testDetector('sqli in backticks and bare truth values', detectSqli, {
+  attacks: [
+    'created_at` desc; drop table audit--',
+    'size` as `s` from stock where 1=1--',
+    'nickname`; --',
+    '42 or true',
+    '7 AND false',
+  ],
+  benign: [
+    'Run `npm test` before you push',
+    'Use `git log --oneline` to list them',
+    '3 or 4',
+    'true or false',
+    'it is 2 or true love',
+  ],
+});
+
+// Union probes select numbers and a function called with no argument, to
+// find the column that the page prints.
+testDetector('sqli select probes', detectSqli, {
+  attacks: [
+    'select(version(',
+    'select 1,2,null,database()',
+    'SELECT 7,8,current_user()',
+  ],
+  benign: [
+    'select(count(items))',
+    'select (all) items',
+    'Please select 1, 2 or 3',
+  ],
+});
