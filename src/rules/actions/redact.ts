@@ -23,7 +23,7 @@ import { MIN_HMAC_KEY_BYTES } from '../../redaction/mask.js';
 import { headerNameProblem } from '../http-names.js';
 import { regexProblem } from '../regex-safety.js';
 import type { ActionArgs, ActionCompiler, ActionDefinition, CompiledAction } from '../types.js';
-import { adoptSpec, emptySpec, isEmptySpec, sharedSpec, unsharedSpec } from './shared-redaction.js';
+import { adoptSpec, emptySpec, isEmptySpec, sharedSpec, unsharedSpec } from '../../redaction/shared-spec.js';
 
 /** Detector names: the JSON Schema's enum for redact.detectors lists the same. */
 export const DETECTOR_NAMES = [

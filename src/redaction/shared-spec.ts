@@ -4,7 +4,7 @@
 // allocated, all kept until the transaction ended. A transaction whose first
 // redaction comes from an action now takes that action's spec, built once,
 // and copies it only when a second action adds to it.
-import type { RedactionSpec } from '../../model/record.js';
+import type { RedactionSpec } from '../model/record.js';
 
 /** A Set that is never changed after construction; add, delete and clear throw. */
 export class SharedSet<T> extends Set<T> {
@@ -67,6 +67,18 @@ export function sharedSpec(spec: RedactionSpec): RedactionSpec {
     styles: new SharedMap(spec.styles ?? []),
     jsonPaths: new SharedSet(spec.jsonPaths ?? []),
   };
+}
+
+/** True when every collection of `spec` is shared, so what is derived from it can be kept for the next event. */
+export function isSharedSpec(spec: RedactionSpec): boolean {
+  return spec.headers instanceof SharedSet
+    && spec.queryParams instanceof SharedSet
+    && spec.cookies instanceof SharedSet
+    && spec.detectors instanceof SharedSet
+    && spec.patterns instanceof SharedMap
+    && spec.sources instanceof SharedMap
+    && spec.styles instanceof SharedMap
+    && spec.jsonPaths instanceof SharedSet;
 }
 
 /** True when no target, pattern or source has been added to `spec`. */

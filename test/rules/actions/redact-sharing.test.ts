@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Exchange } from '../../../src/model/exchange.js';
 import { Phase } from '../../../src/model/phase.js';
 import { newTransactionRecord, type TransactionRecord } from '../../../src/model/record.js';
-import { SharedMap, SharedSet } from '../../../src/rules/actions/shared-redaction.js';
+import { SharedMap, SharedSet } from '../../../src/redaction/shared-spec.js';
 import { RuleEngine } from '../../../src/rules/engine.js';
 import { loadRuleSet } from '../../../src/rules/load.js';
 import { makeExchange, writeRuleFile } from '../builders.js';
