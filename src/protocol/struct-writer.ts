@@ -34,11 +34,14 @@ const LIST_VALUES = 1;
  * across calls, because encoding is synchronous.
  */
 const sizes: number[] = [];
+let sizeCount = 0;
 let nextSize = 0;
 
 /** Returns the Struct encoded as field `fieldNumber` of an enclosing message: tag, length and body. */
 export function encodeStructField(fieldNumber: number, object: Record<string, JsonValue>): Buffer {
-  sizes.length = 0;
+  // Counted instead of truncated, because setting length to 0 gives the
+  // array's memory back and every call would allocate it again.
+  sizeCount = 0;
   nextSize = 0;
   const body = sizeStruct(object);
   const tag = (fieldNumber << 3) | LENGTH_DELIMITED;
@@ -47,8 +50,8 @@ export function encodeStructField(fieldNumber: number, object: Record<string, Js
   let offset = writeVarint(bytes, 0, tag);
   offset = writeVarint(bytes, offset, body);
   offset = writeStruct(bytes, offset, object);
-  if (offset !== bytes.length || nextSize !== sizes.length) {
-    throw new Error(`Struct encoding wrote ${offset} of ${bytes.length} bytes and read ${nextSize} of ${sizes.length} sizes; the size and write passes disagree`);
+  if (offset !== bytes.length || nextSize !== sizeCount) {
+    throw new Error(`Struct encoding wrote ${offset} of ${bytes.length} bytes and read ${nextSize} of ${sizeCount} sizes; the size and write passes disagree`);
   }
   return bytes;
 }
@@ -57,8 +60,12 @@ export function encodeStructField(fieldNumber: number, object: Record<string, Js
 function sizeStruct(object: Record<string, JsonValue>): number {
   let size = 0;
   for (const key in object) {
-    const slot = sizes.length;
-    sizes.push(0, 0, Buffer.byteLength(key));
+    // Each slot is written in order, so the array never has holes.
+    const slot = sizeCount;
+    sizes[slot] = 0;
+    sizes[slot + 1] = 0;
+    sizes[slot + 2] = Buffer.byteLength(key);
+    sizeCount += 3;
     const valueBytes = sizeValue(object[key]!);
     const entryBytes = lengthDelimitedSize(1, sizes[slot + 2]!) + lengthDelimitedSize(1, valueBytes);
     sizes[slot] = entryBytes;
@@ -78,12 +85,14 @@ function sizeValue(value: JsonValue): number {
   }
   if (typeof value === 'string') {
     const length = Buffer.byteLength(value);
-    sizes.push(length);
+    sizes[sizeCount] = length;
+    sizeCount += 1;
     return lengthDelimitedSize(1, length);
   }
 
-  const slot = sizes.length;
-  sizes.push(0);
+  const slot = sizeCount;
+  sizes[slot] = 0;
+  sizeCount += 1;
   const body = Array.isArray(value) ? sizeList(value) : sizeStruct(value);
   sizes[slot] = body;
   return lengthDelimitedSize(1, body);
@@ -93,8 +102,9 @@ function sizeValue(value: JsonValue): number {
 function sizeList(values: JsonValue[]): number {
   let size = 0;
   for (const value of values) {
-    const slot = sizes.length;
-    sizes.push(0);
+    const slot = sizeCount;
+    sizes[slot] = 0;
+    sizeCount += 1;
     const itemBytes = sizeValue(value);
     sizes[slot] = itemBytes;
     size += lengthDelimitedSize(1, itemBytes);
