@@ -58,8 +58,10 @@ function measure(name: string, rules: string, shape: Parameters<typeof buildTran
   const ruleSet = loadRuleSet(rules);
   const engine = new RuleEngine(ruleSet, { indexed });
   const options = { bodyLimitBytes: 65_536, rulesVersion: ruleSet.version };
-  // The messages without their 5-byte gRPC prefix, as the handler gets them.
-  const transactions = buildTransactions(shape).map((transaction) => transaction.messages.map((framed) => framed.subarray(5)));
+  // The messages without their 5-byte gRPC prefix, each copied into new
+  // memory as the handler gets them. The http2 transport joins the DATA
+  // frames of a message larger than one frame into a new Buffer.
+  const transactions = buildTransactions(shape).map((transaction) => transaction.messages.map((framed) => Buffer.from(framed.subarray(5))));
 
   const run = (total: number): void => {
     for (let index = 0; index < total; index += 1) {

@@ -162,20 +162,37 @@ function nonEmptyObject<T extends object>(value: T): T | undefined {
   return Object.values(value).some((entry) => entry !== undefined) ? value : undefined;
 }
 
-/** Deletes undefined values, recursively through plain objects, so that absent facts are absent keys. */
+/**
+ * Returns `value` without undefined values, recursively through objects,
+ * so that absent facts are absent keys. Plain objects are copied without
+ * those keys instead of having them deleted, because a delete turns the
+ * object into a slow dictionary for the serialiser that follows.
+ */
 function withoutUndefined<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return value;
   }
+  const copy = plainCopyTarget(value as Record<string, unknown>);
   for (const key of Object.keys(value)) {
     const entry = (value as Record<string, unknown>)[key];
     if (entry === undefined) {
-      delete (value as Record<string, unknown>)[key];
+      if (copy === value) {
+        delete copy[key];
+      }
     } else {
-      withoutUndefined(entry);
+      copy[key] = withoutUndefined(entry);
     }
   }
-  return value;
+  return copy as T;
+}
+
+/** Returns a new empty object for a plain or null-prototype object, or the object itself for any other kind. */
+function plainCopyTarget(value: Record<string, unknown>): Record<string, unknown> {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype === null) {
+    return Object.create(null) as Record<string, unknown>;
+  }
+  return prototype === Object.prototype ? {} : value;
 }
 
 /** Returns the log fields and the set_field fields (which win on equal names), redacted; undefined when there are none. */

@@ -1,7 +1,7 @@
-// Decoded views of a captured body, made once per capture and shared by
-// every reader. A transaction's rules may read the body in several
-// conditions and phases, and each decode of a 16 KB body allocates a new
-// 16 KB string. The session makes a new capture for more bytes and never
+// Decoded views of a captured body, made once per capture and shared by its
+// readers until forgetBodyViews drops them, which the session does after
+// each message. A phase's rules may read the body in several conditions,
+// and each decode of a 16 KB body allocates a new 16 KB string. The session makes a new capture for more bytes and never
 // changes one it has made, so the views stay valid while the capture lives.
 import type { BodyCapture } from './exchange.js';
 
@@ -34,6 +34,17 @@ export function bodyJson(capture: BodyCapture): unknown {
     jsonDocuments.set(capture, document);
   }
   return document === NOT_JSON ? undefined : document;
+}
+
+/**
+ * Drops the decoded views of a capture; the next read decodes again. The
+ * session calls it after each message, because a transaction stays open
+ * while the upstream answers, and under load a 16 KB body text kept that
+ * long outlived V8's young generation and was copied into the old one.
+ */
+export function forgetBodyViews(capture: BodyCapture): void {
+  texts.delete(capture);
+  jsonDocuments.delete(capture);
 }
 
 function parseOrMark(text: string): unknown {

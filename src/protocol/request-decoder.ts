@@ -7,6 +7,7 @@
 import protobuf from 'protobufjs';
 import type { HeaderList } from '../model/exchange.js';
 import { root } from './codec.js';
+import { commonHeaderName } from './header-names.js';
 import type { HeaderMap, ProcessingRequest, RequestKind, Struct } from './messages.js';
 
 const HttpBodyType = root.lookupType('envoy.service.ext_proc.v3.HttpBody');
@@ -127,7 +128,7 @@ function readHeaderValue(reader: protobuf.Reader, bytes: Buffer, end: number): [
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      key = readUtf8(reader, bytes);
+      key = readHeaderName(reader, bytes);
     } else if (tag === ((3 << 3) | LENGTH_DELIMITED)) {
       value = readUtf8(reader, bytes);
     } else {
@@ -188,6 +189,17 @@ function readUtf8(reader: protobuf.Reader, bytes: Buffer): string {
   const start = reader.pos;
   reader.pos = end;
   return start === end ? '' : (bytes as unknown as Utf8Sliceable).utf8Slice(start, end);
+}
+
+/** Reads a header name, as a shared string when it is a common one. */
+function readHeaderName(reader: protobuf.Reader, bytes: Buffer): string {
+  const end = messageEnd(reader);
+  const start = reader.pos;
+  reader.pos = end;
+  if (start === end) {
+    return '';
+  }
+  return commonHeaderName(bytes, start, end) ?? (bytes as unknown as Utf8Sliceable).utf8Slice(start, end);
 }
 
 /**

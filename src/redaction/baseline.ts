@@ -7,6 +7,7 @@
 // Other names, in queries or bodies, need a redact rule that names them.
 import type { DetectorName, RedactionSpec } from '../model/record.js';
 import { redactionSourceKey } from './redactor.js';
+import { isSharedSpec, sharedSpec } from './shared-spec.js';
 
 /** Rule id recorded for redactions that the baseline asked for and no rule did. */
 export const BASELINE_RULE = 'ctxproc.baseline';
@@ -40,11 +41,42 @@ const BASELINE_SOURCE_KEYS: readonly string[] = [
   ...BASELINE_DETECTORS.map((name) => redactionSourceKey('detector', name)),
 ];
 
+/** Merged specs of shared specs, keyed by their sources map, with the spec they were merged from. */
+const mergedShared = new WeakMap<ReadonlyMap<string, string>, { from: RedactionSpec; merged: RedactionSpec }>();
+
 /**
- * Returns a new spec with the baseline added to `spec`. A target that a rule
+ * Returns a spec with the baseline added to `spec`. A target that a rule
  * also names keeps that rule as its source; the others get BASELINE_RULE.
+ * A shared spec (one redact action's, see shared-spec.ts) is merged once,
+ * and every event gets the shared result. Merging it for each event took
+ * about a tenth of the time of building one.
  */
 export function withBaseline(spec: RedactionSpec): RedactionSpec {
+  if (!isSharedSpec(spec)) {
+    return mergeBaseline(spec);
+  }
+
+  const cached = mergedShared.get(spec.sources);
+  if (cached !== undefined && sameCollections(cached.from, spec)) {
+    return cached.merged;
+  }
+  const merged = sharedSpec(mergeBaseline(spec));
+  mergedShared.set(spec.sources, { from: { ...spec }, merged });
+  return merged;
+}
+
+function sameCollections(first: RedactionSpec, second: RedactionSpec): boolean {
+  return first.headers === second.headers
+    && first.queryParams === second.queryParams
+    && first.cookies === second.cookies
+    && first.detectors === second.detectors
+    && first.patterns === second.patterns
+    && first.sources === second.sources
+    && first.styles === second.styles
+    && first.jsonPaths === second.jsonPaths;
+}
+
+function mergeBaseline(spec: RedactionSpec): RedactionSpec {
   const merged: RedactionSpec = {
     headers: new Set([...spec.headers, ...BASELINE_HEADERS]),
     queryParams: new Set([...spec.queryParams, ...BASELINE_QUERY_PARAMS]),

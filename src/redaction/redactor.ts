@@ -12,6 +12,7 @@ import { createMasker, createStyleMasker, type Masker, type MaskOptions, type Re
 import { parseJsonPath, type JsonPathSegment } from './json-paths.js';
 import { findNamedPairs } from './named-pairs.js';
 import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
+import { isSharedSpec } from './shared-spec.js';
 import { builtInScanner, patternScanner, type ValueScanner } from './value-scanners.js';
 
 export type { TargetKind } from './target-names.js';
@@ -101,23 +102,14 @@ export class Redactor {
     this.maxValueChars = options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS;
     this.maxMatches = options.maxMatchesPerString ?? DEFAULT_MAX_MATCHES;
     this.mask = createMasker(options);
-    this.styleMaskers = new Map([...(spec.styles ?? [])].map(([key, style]) => [key.toLowerCase(), createStyleMasker(style)]));
 
-    this.targets = {
-      header: lowerCased(spec.headers),
-      query_param: lowerCased(spec.queryParams),
-      cookie: lowerCased(spec.cookies),
-    };
-    this.hasTargets = Object.values(this.targets).some((names) => names.size > 0);
-    this.jsonPaths = parsedPaths(spec.jsonPaths ?? new Set());
-    this.sources = new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule]));
-    // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
-    this.detectors = [
-      ...Object.values(DETECTORS)
-        .filter((detector) => spec.detectors.has(detector.name))
-        .map((detector) => builtInScanner(detector)),
-      ...[...(spec.patterns ?? new Map<string, RegExp>())].map(([name, regex]) => patternScanner(name, regex)),
-    ];
+    const prepared = preparedSpec(spec);
+    this.styleMaskers = prepared.styleMaskers;
+    this.targets = prepared.targets;
+    this.hasTargets = prepared.hasTargets;
+    this.jsonPaths = prepared.jsonPaths;
+    this.sources = prepared.sources;
+    this.detectors = prepared.detectors;
   }
 
   /** Returns the redactions made so far, each field, reason and rule once. */
@@ -423,6 +415,53 @@ export class Redactor {
       this.recorded.set(key, { field, reason, rule });
     }
   }
+}
+
+/** The parts of a spec a Redactor reads, made ready for lookups. No Redactor changes them. */
+interface PreparedSpec {
+  styleMaskers: Map<string, Masker>;
+  targets: Record<TargetKind, Set<string>>;
+  hasTargets: boolean;
+  jsonPaths: Map<string, JsonPathSegment[]>;
+  sources: Map<string, string>;
+  detectors: ValueScanner[];
+}
+
+/** Prepared shared specs; a shared spec never changes, so its preparation serves every event that uses it. */
+const preparedShared = new WeakMap<RedactionSpec, PreparedSpec>();
+
+function preparedSpec(spec: RedactionSpec): PreparedSpec {
+  if (!isSharedSpec(spec)) {
+    return prepareSpec(spec);
+  }
+  let prepared = preparedShared.get(spec);
+  if (prepared === undefined) {
+    prepared = prepareSpec(spec);
+    preparedShared.set(spec, prepared);
+  }
+  return prepared;
+}
+
+function prepareSpec(spec: RedactionSpec): PreparedSpec {
+  const targets = {
+    header: lowerCased(spec.headers),
+    query_param: lowerCased(spec.queryParams),
+    cookie: lowerCased(spec.cookies),
+  };
+  return {
+    styleMaskers: new Map([...(spec.styles ?? [])].map(([key, style]) => [key.toLowerCase(), createStyleMasker(style)])),
+    targets,
+    hasTargets: Object.values(targets).some((names) => names.size > 0),
+    jsonPaths: parsedPaths(spec.jsonPaths ?? new Set()),
+    sources: new Map([...spec.sources].map(([key, rule]) => [key.toLowerCase(), rule])),
+    // Registry order, not rule order, so that the reason shown for overlapping matches is stable.
+    detectors: [
+      ...Object.values(DETECTORS)
+        .filter((detector) => spec.detectors.has(detector.name))
+        .map((detector) => builtInScanner(detector)),
+      ...[...(spec.patterns ?? new Map<string, RegExp>())].map(([name, regex]) => patternScanner(name, regex)),
+    ],
+  };
 }
 
 function parsedPaths(paths: ReadonlySet<string>): Map<string, JsonPathSegment[]> {

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
 import type { Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
+import { forgetBodyViews } from '../model/body-text.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
 import type { HeaderMap, HttpBody, ProcessingMode, ProcessingRequest, RequestKind } from '../protocol/messages.js';
@@ -165,7 +166,9 @@ export class Transaction {
       return orderViolation;
     }
 
-    return this.process(kind, message);
+    const result = this.process(kind, message);
+    this.forgetBodyViews();
+    return result;
   }
 
   /**
@@ -444,6 +447,18 @@ export class Transaction {
       namespaces[ACCESS_LOG_HINT_NAMESPACE] = ACCESS_LOG_HINT;
     }
     return encodeStructField(DYNAMIC_METADATA_FIELD, namespaces);
+  }
+
+  /** Lets the decoded body texts go once a message is handled; a later phase that reads a body decodes it again. */
+  private forgetBodyViews(): void {
+    const requestBody = this.exchange.request?.body;
+    if (requestBody) {
+      forgetBodyViews(requestBody);
+    }
+    const responseBody = this.exchange.response?.body;
+    if (responseBody) {
+      forgetBodyViews(responseBody);
+    }
   }
 
   private readEndpoints(): void {

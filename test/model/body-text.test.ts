@@ -1,7 +1,7 @@
 // Decoded body views are made once per capture and shared by every reader.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bodyJson, bodyText } from '../../src/model/body-text.js';
+import { bodyJson, bodyText, forgetBodyViews } from '../../src/model/body-text.js';
 import { body } from '../rules/builders.js';
 
 test('body text decodes UTF-8 once', () => {
@@ -32,4 +32,16 @@ test('body JSON of blank or invalid text', () => {
 test('separate captures decode separately', () => {
   assert.equal(bodyText(body('a')), 'a');
   assert.equal(bodyText(body('b')), 'b');
+});
+
+test('forgotten views decode again', () => {
+  const capture = body('{"a":1}');
+  const text = bodyText(capture);
+  const json = bodyJson(capture);
+
+  forgetBodyViews(capture);
+
+  assert.equal(bodyText(capture), text);
+  assert.notEqual(bodyJson(capture), json, 'a new parse returns a new object');
+  assert.deepEqual(bodyJson(capture), { a: 1 });
 });

@@ -10,6 +10,7 @@ import { loadRuleSet } from '../../src/rules/load.js';
 import { Transaction, TransactionState, type ReceiveResult } from '../../src/session/transaction.js';
 import { REPO_ROOT } from '../helpers/service-harness.js';
 import { GET_HEADERS, requestHeaders, responseHeaders } from '../helpers/raw-stream.js';
+import { writeRuleFile } from '../rules/builders.js';
 
 const engine = new RuleEngine(loadRuleSet(path.join(REPO_ROOT, 'test/fixtures/rules/session/session.yaml')));
 
@@ -162,4 +163,28 @@ test('logged transaction sets the access log hint', () => {
   assert.equal(decision.logged_by, 'log-errors');
   assert.equal(decision.blocked_by, undefined);
   assert.equal(decision.action, 'allowed');
+});
+
+test('body read again in a later phase', () => {
+  const rules = writeRuleFile([
+    '  - id: body-order',
+    '    description: Tags bodies that name the order.',
+    "    when: \"request.body.contains('order-7')\"",
+    '    actions:',
+    '      - tag: { order: seven }',
+    '  - id: created-order',
+    '    description: Tags created orders, reading the request body at the response.',
+    "    when: \"response.code == 201 && request.body.contains('order-7')\"",
+    '    actions:',
+    '      - tag: { created: seven }',
+  ].join('\n') + '\n');
+  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+
+  reply(receive(transaction, { ...requestHeaders(GET_HEADERS, false), protocol_config: { request_body_mode: BodySendMode.BUFFERED } }));
+  reply(receive(transaction, { request_body: { body: Buffer.from('{"id":"order-7"}'), end_of_stream: true } }));
+  assert.deepEqual(transaction.record.matched, ['body-order']);
+
+  reply(receive(transaction, responseHeaders([[':status', '201']])));
+  assert.deepEqual(transaction.record.matched, ['body-order', 'created-order']);
+  assert.deepEqual(transaction.record.tags, { order: 'seven', created: 'seven' });
 });

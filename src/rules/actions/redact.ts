@@ -23,6 +23,7 @@ import { MIN_HMAC_KEY_BYTES } from '../../redaction/mask.js';
 import { headerNameProblem } from '../http-names.js';
 import { regexProblem } from '../regex-safety.js';
 import type { ActionArgs, ActionCompiler, ActionDefinition, CompiledAction } from '../types.js';
+import { adoptSpec, emptySpec, isEmptySpec, sharedSpec, unsharedSpec } from '../../redaction/shared-spec.js';
 
 /** Detector names: the JSON Schema's enum for redact.detectors lists the same. */
 export const DETECTOR_NAMES = [
@@ -72,14 +73,34 @@ export const redactAction: ActionDefinition<'redact'> = {
       effect: null,
       apply(context) {
         const spec = context.record.redaction;
-        addTargets(spec, targets, context.rule, style);
-        for (const [name, regex] of patterns) {
-          if (!spec.patterns.has(name)) {
-            spec.patterns.set(name, regex);
-          }
+        if (isEmptySpec(spec)) {
+          adoptSpec(spec, sharedFor(context.rule));
+          return;
         }
-        addSources(spec, patternSources, context.rule, style);
+        addAll(unsharedSpec(spec), context.rule);
       },
+    };
+
+    const addAll = (spec: RedactionSpec, rule: string): void => {
+      addTargets(spec, targets, rule, style);
+      for (const [name, regex] of patterns) {
+        if (!spec.patterns.has(name)) {
+          spec.patterns.set(name, regex);
+        }
+      }
+      addSources(spec, patternSources, rule, style);
+    };
+
+    // The spec this action makes of an empty one, built on first use. An
+    // action belongs to one rule, so the rule id check is only a safeguard.
+    let shared: { rule: string; spec: RedactionSpec } | null = null;
+    const sharedFor = (rule: string): RedactionSpec => {
+      if (shared?.rule !== rule) {
+        const spec = emptySpec();
+        addAll(spec, rule);
+        shared = { rule, spec: sharedSpec(spec) };
+      }
+      return shared.spec;
     };
     return action;
   },
