@@ -91,8 +91,8 @@ function percentile(values: number[], fraction: number): number {
 function runParent(): void {
   const script = fileURLToPath(import.meta.url);
   const trials = Number(options.trials);
-  console.log('| reload to rules | files | scavenges per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
 
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
     const child = spawnSync(process.execPath, ['--trace-gc-nvp', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -105,7 +105,7 @@ function runParent(): void {
     const copiedKib = scavenges.map((scavenge) => Math.round(scavenge.copiedBytes / 1024));
     const pauses = scavenges.map((scavenge) => scavenge.pauseMs);
     const [count, files] = spec.split('x');
-    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
+    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
   }
 }
 
