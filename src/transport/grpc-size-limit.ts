@@ -58,7 +58,8 @@ export function reportOversizedMessages(duplex: unknown): void {
       return;
     }
     reported = true;
-    // Reading no further keeps the stream's HTTP/2 window closed until the reset.
+    // Reading no further keeps the stream's HTTP/2 window closed until the
+    // reset, unless grpc-js resumes the stream for another read first.
     this.stream?.pause();
     if (this.decoder && typeof this.decoder.write === 'function') {
       this.decoder.write = () => [];

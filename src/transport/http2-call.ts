@@ -218,7 +218,7 @@ export class Http2ProcessCall implements ProcessCall {
     this.pending = [];
     this.pendingBytes = 0;
     // Reading no further keeps the stream's HTTP/2 window closed, so the
-    // client cannot send the rest of the message before the reset arrives.
+    // client can send about one window more before the reset arrives.
     this.stream.pause();
     this.resetAfterStatus = true;
     if (this.onOversized === null) {
