@@ -4,6 +4,9 @@
 // ctxproc_nodejs_eventloop_lag_max_seconds, reset on every /metrics read).
 // Each input runs several times beside an idle baseline, because on a shared
 // CPU the scheduler alone delays the loop by a few milliseconds.
+// --sections inputs,rules,reload picks the tables, --trials the runs per row,
+// --inputs 3,6 only those rows of the input table (counted from 1), and
+// --pace-ms the wait between transactions of the reload table.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +14,16 @@ import { parseArgs } from 'node:util';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
 
-const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,1000x10,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' } } });
+const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,1000x10,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' }, inputs: { type: 'string' }, 'pace-ms': { type: 'string', default: '10' } } });
 const TRIALS = Number(options.trials);
+
+/**
+ * Milliseconds the reload section waits after each transaction and /rules
+ * read. Back to back (0), the bench's client and ctxproc each keep a core
+ * busy, so the reading includes the serving load and CPU contention on a
+ * 2-core machine: the idle row then read about 5 ms on a quiet machine.
+ */
+const PACE_MS = Number(options['pace-ms']);
 
 /** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
 const DELAY_RESOLUTION_MS = 10;
@@ -48,21 +59,54 @@ const INPUTS: InputCase[] = [
   { name: 'cookie header of 1 MiB, 50,000 pairs', request: get('/cookies', [['cookie', Array.from({ length: 50_000 }, (_, i) => `c${i}=v${i}`).join('; ')]]) },
 ];
 
-async function lagMaxMs(ctxproc: CtxprocProcess): Promise<number> {
-  const metrics = parsePrometheus((await adminGet(ctxproc.adminPort, '/metrics')).body);
-  return (metrics.get('ctxproc_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000;
+interface LoopReading {
+  /** Maximum event-loop delay since the last read, in milliseconds. */
+  lagMaxMs: number;
+  /** CPU time ctxproc has used since it started, user and system, in milliseconds. */
+  cpuMs: number;
 }
 
-/** Runs `action` TRIALS times and returns the stall it caused each time, in milliseconds, beyond the timer period. */
-async function measure(ctxproc: CtxprocProcess, action: () => Promise<unknown>): Promise<number[]> {
+async function readLoop(ctxproc: CtxprocProcess): Promise<LoopReading> {
+  const metrics = parsePrometheus((await adminGet(ctxproc.adminPort, '/metrics')).body);
+  return {
+    lagMaxMs: (metrics.get('ctxproc_nodejs_eventloop_lag_max_seconds') ?? NaN) * 1000,
+    cpuMs: (metrics.get('ctxproc_process_cpu_seconds_total') ?? NaN) * 1000,
+  };
+}
+
+interface Measurement {
+  /** Stall of each trial beyond the timer period, in milliseconds. */
+  stalls: number[];
+  /**
+   * CPU time ctxproc used in each trial, in milliseconds, GC helper threads
+   * included. ctxproc's own work cannot stall its loop for longer than this,
+   * so the rest of a longer stall came from the scheduler of a busy CPU.
+   */
+  cpuMs: number[];
+}
+
+/** Runs `action` TRIALS times and returns the stall it caused each time and the CPU time ctxproc used. */
+async function measure(ctxproc: CtxprocProcess, action: () => Promise<unknown>): Promise<Measurement> {
   const stalls: number[] = [];
+  const cpuMs: number[] = [];
   for (let i = 0; i < TRIALS; i += 1) {
-    await lagMaxMs(ctxproc);
+    const before = await readLoop(ctxproc);
     await action();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    stalls.push(Math.max(0, Math.round((await lagMaxMs(ctxproc) - DELAY_RESOLUTION_MS) * 10) / 10));
+    const after = await readLoop(ctxproc);
+    stalls.push(Math.max(0, Math.round((after.lagMaxMs - DELAY_RESOLUTION_MS) * 10) / 10));
+    cpuMs.push(Math.round(after.cpuMs - before.cpuMs));
   }
-  return stalls;
+  return { stalls, cpuMs };
+}
+
+/** Formats the table cells of a measurement: stall median, stall max, CPU median. */
+function cells(measured: Measurement): string {
+  return `${median(measured.stalls)} | ${Math.max(...measured.stalls)} | ${median(measured.cpuMs)}`;
+}
+
+function pause(): Promise<void> {
+  return PACE_MS > 0 ? new Promise((resolve) => setTimeout(resolve, PACE_MS)) : Promise.resolve();
 }
 
 function outcome(result: TransactionResult): string {
@@ -84,17 +128,18 @@ async function runInputs(): Promise<void> {
     buffered: new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 32 * MIB }),
   };
 
-  console.log(`| input | outcome | stall median ms | stall max ms |`);
-  console.log(`|---|---|---|---|`);
+  console.log(`| input | outcome | stall median ms | stall max ms | ctxproc CPU median ms |`);
+  console.log(`|---|---|---|---|---|`);
   const idle = await measure(ctxproc, () => Promise.resolve());
-  console.log(`| nothing (idle baseline) | - | ${median(idle)} | ${Math.max(...idle)} |`);
-  for (const input of INPUTS) {
+  console.log(`| nothing (idle baseline) | - | ${cells(idle)} |`);
+  const only = options.inputs?.split(',');
+  for (const input of INPUTS.filter((_, index) => only === undefined || only.includes(String(index + 1)))) {
     const client = input.bodyMode ? clients.buffered : clients.headers;
     let last: TransactionResult | null = null;
-    const stalls = await measure(ctxproc, async () => {
+    const measured = await measure(ctxproc, async () => {
       last = await client.run(input.request, () => ({ status: 200, headers: [] }));
     });
-    console.log(`| ${input.name} | ${last ? outcome(last) : '-'} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    console.log(`| ${input.name} | ${last ? outcome(last) : '-'} | ${cells(measured)} |`);
   }
 
   clients.headers.close();
@@ -117,8 +162,8 @@ function writeRules(count: number, file = path.join(mkdtempSync(path.join(tmpdir
 }
 
 async function runRuleCounts(): Promise<void> {
-  console.log(`\n| rules | startup ms | stall median ms | stall max ms |`);
-  console.log(`|---|---|---|---|`);
+  console.log(`\n| rules | startup ms | stall median ms | stall max ms | ctxproc CPU median ms |`);
+  console.log(`|---|---|---|---|---|`);
   for (const count of (options.rules ?? '').split(',').filter(Boolean).map(Number)) {
     const file = writeRules(count);
     const started = Date.now();
@@ -126,8 +171,8 @@ async function runRuleCounts(): Promise<void> {
     const ctxproc = await startCtxproc(['--rules', file, '--shutdown-delay', '0', '--max-rule-file-bytes', String(4 * MIB)]);
     const startupMs = Date.now() - started;
     const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
-    const stalls = await measure(ctxproc, () => client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] })));
-    console.log(`| ${count} | ${startupMs} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    const measured = await measure(ctxproc, () => client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] })));
+    console.log(`| ${count} | ${startupMs} | ${cells(measured)} |`);
     client.close();
     await ctxproc.stop();
   }
@@ -143,8 +188,8 @@ async function runRuleCounts(): Promise<void> {
  * the rejection. The idle row waits as long as a reload takes, with no write.
  */
 async function runReloads(): Promise<void> {
-  console.log(`\n| reload to rules | files | write to applied ms | transactions meanwhile | stall median ms | stall max ms |`);
-  console.log(`|---|---|---|---|---|---|`);
+  console.log(`\n| reload to rules | files | write to applied ms | transactions meanwhile | stall median ms | stall max ms | ctxproc CPU median ms |`);
+  console.log(`|---|---|---|---|---|---|---|`);
   await runIdleRow();
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
     const [count = 0, files = 1] = spec.split('x').map(Number);
@@ -157,7 +202,7 @@ async function runReloads(): Promise<void> {
     let trial = 0;
     let rejectedBy: string | null = null;
 
-    const stalls = await measure(ctxproc, async () => {
+    const measured = await measure(ctxproc, async () => {
       trial += 1;
       const before = await rulesStatus(ctxproc);
       const started = Date.now();
@@ -169,6 +214,7 @@ async function runReloads(): Promise<void> {
       while (status.version === before.version && status.rejectedAt === before.rejectedAt) {
         await client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] }));
         transactions += 1;
+        await pause();
         status = await rulesStatus(ctxproc);
       }
       durations.push(Date.now() - started);
@@ -176,7 +222,7 @@ async function runReloads(): Promise<void> {
       rejectedBy = status.version === before.version ? status.rejectedCode : null;
     });
     const outcome = rejectedBy === null ? `${count}` : `${count}, rejected (${rejectedBy})`;
-    console.log(`| ${outcome} | ${files} | ${median(durations)} | ${median(served)} | ${median(stalls)} | ${Math.max(...stalls)} |`);
+    console.log(`| ${outcome} | ${files} | ${median(durations)} | ${median(served)} | ${cells(measured)} |`);
     client.close();
     await ctxproc.stop();
   }
@@ -193,21 +239,24 @@ async function rulesStatus(ctxproc: CtxprocProcess): Promise<RulesStatusView> {
   return { version: status.version, rejectedAt: status.lastRejected?.at ?? null, rejectedCode: status.lastRejected?.problems[0]?.code ?? null };
 }
 
-/** Measures what the shared CPU adds on its own: a ctxproc with one rule, one client sending, no write, for 1 s per trial. */
+/** Measures what serving and the shared CPU add on their own: a ctxproc with one rule, the same paced client and /rules reads, no write, for 1 s per trial. */
 async function runIdleRow(): Promise<void> {
   const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-'));
   writeRules(1, path.join(directory, 'rules-0.yaml'));
   const ctxproc = await startCtxproc(['--rules', directory, '--shutdown-delay', '0']);
   const client = new EnvoyClient({ target: ctxproc.grpcTarget, messageTimeoutMs: 10_000 });
 
-  const stalls = await measure(ctxproc, async () => {
+  let transactions = 0;
+  const measured = await measure(ctxproc, async () => {
     const until = Date.now() + 1000;
     while (Date.now() < until) {
       await client.run(get('/t7/x', [['x-tenant', 'tenant-7']]), () => ({ status: 200, headers: [] }));
+      transactions += 1;
+      await pause();
       await rulesStatus(ctxproc);
     }
   });
-  console.log(`| none (idle baseline, 1 s) | - | - | - | ${median(stalls)} | ${Math.max(...stalls)} |`);
+  console.log(`| none (idle baseline, 1 s) | - | - | ${Math.round(transactions / TRIALS)} | ${cells(measured)} |`);
   client.close();
   await ctxproc.stop();
 }

@@ -12,7 +12,9 @@
 // A grpc-js release without that object keeps grpc-js's own status: the
 // rejection still happens at the prefix, only uncounted, and
 // test/service/transport-limits.test.ts fails on it.
+import type http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { resetUnfinishedRequest } from './grpc-status.js';
 import type { CallStatus } from './process-call.js';
 
 /** grpc-js's status details for a message over its receive limit, with the size the prefix declared. */
@@ -20,6 +22,7 @@ const GRPC_JS_TOO_LARGE = /^Received message larger than max \((\d+) vs\.? \d+\)
 
 interface InnerCall {
   sendStatus?: (status: CallStatus) => void;
+  stream?: http2.ServerHttp2Stream;
   decoder?: { write?: (data: Buffer) => Buffer[] };
 }
 
@@ -40,7 +43,11 @@ export function reportOversizedMessages(duplex: unknown): void {
   call.sendStatus = function sendStatus(this: InnerCall, status: CallStatus): void {
     const match = status.code === GrpcStatus.RESOURCE_EXHAUSTED ? GRPC_JS_TOO_LARGE.exec(status.details) : null;
     if (match === null) {
+      const trailersOnly = this.stream?.headersSent === false;
       original.call(this, status);
+      if (reported && this.stream) {
+        resetAfterStatus(this.stream, trailersOnly);
+      }
       return;
     }
     // The decoder stays stuck on the oversized prefix and would throw again
@@ -51,6 +58,9 @@ export function reportOversizedMessages(duplex: unknown): void {
       return;
     }
     reported = true;
+    // Reading no further keeps the stream's HTTP/2 window closed until the
+    // reset, unless grpc-js resumes the stream for another read first.
+    this.stream?.pause();
     if (this.decoder && typeof this.decoder.write === 'function') {
       this.decoder.write = () => [];
     }
@@ -58,4 +68,17 @@ export function reportOversizedMessages(duplex: unknown): void {
       original.call(this, status);
     }
   };
+}
+
+/**
+ * Resets the stream of a rejected message once its status is out, since the
+ * client would otherwise send the rest of the message. grpc-js sends
+ * trailers from its own 'wantTrailers' listener, which runs before this one.
+ */
+function resetAfterStatus(stream: http2.ServerHttp2Stream, trailersOnly: boolean): void {
+  if (trailersOnly) {
+    resetUnfinishedRequest(stream);
+    return;
+  }
+  stream.once('wantTrailers', () => resetUnfinishedRequest(stream));
 }

@@ -42,3 +42,23 @@ export function respondWithStatus(stream: http2.ServerHttp2Stream, code: number,
   }
   stream.respond({ ...GRPC_RESPONSE_HEADERS, ...statusTrailers(code, details) }, { endStream: true });
 }
+
+/**
+ * Resets a stream whose response is complete while the client may still be
+ * sending its request, with RST_STREAM NO_ERROR. HTTP/2 lets a server ask a
+ * client to stop sending a request this way after a complete response
+ * (RFC 9113, section 8.1), and the client keeps the status it has read.
+ * Node's sendTrailers() submits the trailers on a setImmediate turn, and a
+ * reset submitted before them reaches the client first and hides the
+ * status, so the reset waits for a turn of its own, queued after theirs.
+ */
+export function resetUnfinishedRequest(stream: http2.ServerHttp2Stream): void {
+  setImmediate(resetUnlessClosed, stream);
+}
+
+function resetUnlessClosed(stream: http2.ServerHttp2Stream): void {
+  if (stream.destroyed || stream.closed || stream.readableEnded) {
+    return;
+  }
+  stream.close(http2.constants.NGHTTP2_NO_ERROR);
+}

@@ -9,7 +9,7 @@
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallStatus, FramingFault, ProcessCall } from './process-call.js';
-import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, respondWithStatus, statusTrailers } from './grpc-status.js';
+import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, resetUnfinishedRequest, respondWithStatus, statusTrailers } from './grpc-status.js';
 
 const CALL = Symbol('ctxproc.http2Call');
 
@@ -28,6 +28,9 @@ export class Http2ProcessCall implements ProcessCall {
   private pendingNeeded = 0;
 
   private statusSent = false;
+
+  /** Set once a message over the limit is rejected: the stream is reset after its status, since the client would keep sending the rest. */
+  private resetAfterStatus = false;
 
   private paused = false;
 
@@ -219,6 +222,10 @@ export class Http2ProcessCall implements ProcessCall {
   private reportMalformed(fault: FramingFault, code: number): void {
     this.pending = [];
     this.pendingBytes = 0;
+    // A client that sent a compressed message may still be sending; after a
+    // half-close inside a message it is not, and the reset is harmless.
+    this.stream.pause();
+    this.resetAfterStatus = true;
     if (this.onMalformed === null) {
       this.sendStatus(code, fault.detail);
       return;
@@ -230,6 +237,10 @@ export class Http2ProcessCall implements ProcessCall {
   private rejectOversized(length: number): void {
     this.pending = [];
     this.pendingBytes = 0;
+    // Reading no further keeps the stream's HTTP/2 window closed, so the
+    // client can send about one window more before the reset arrives.
+    this.stream.pause();
+    this.resetAfterStatus = true;
     if (this.onOversized === null) {
       this.sendStatus(GrpcStatus.RESOURCE_EXHAUSTED, `received message larger than max (${length} vs. ${this.maxMessageBytes})`);
       return;
@@ -285,6 +296,13 @@ export class Http2ProcessCall implements ProcessCall {
   /** Sends the trailers that waitForTrailers held back. */
   sendTrailers(): void {
     this.stream.sendTrailers(this.trailers ?? {});
+    this.resetIfRequested();
+  }
+
+  private resetIfRequested(): void {
+    if (this.resetAfterStatus) {
+      resetUnfinishedRequest(this.stream);
+    }
   }
 
   private respondOnce(): void {
@@ -303,6 +321,7 @@ export class Http2ProcessCall implements ProcessCall {
     this.statusSent = true;
     if (!this.stream.headersSent) {
       respondWithStatus(this.stream, code, details);
+      this.resetIfRequested();
       return;
     }
     this.trailers = statusTrailers(code, details);

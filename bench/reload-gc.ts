@@ -1,0 +1,116 @@
+// `npm run bench:reload-gc`: the garbage collections of a live reload,
+// counted by what V8 reports rather than by wall time, so that a busy
+// shared CPU does not blur the figures. A scavenge's pause grows with the
+// bytes it copies (objects that survive it), and that count does not depend
+// on the scheduler. The script runs itself again under --trace-gc-nvp,
+// reloads COUNTxFILES rules in slices as the reloader does, and reads the
+// scavenges between the markers it prints around each reload.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RuleEngine } from '../src/rules/engine.js';
+import { compileRuleFileSteps, readRuleFiles } from '../src/rules/load.js';
+import { runAtOnce, runInSlices } from '../src/rules/reload/slices.js';
+import type { RuleSet } from '../src/rules/types.js';
+
+const { values: options } = parseArgs({ options: { reload: { type: 'string', default: '1000x10,5000x50' }, trials: { type: 'string', default: '3' }, child: { type: 'string' } } });
+
+const START_MARKER = 'reload-gc: start';
+const END_MARKER = 'reload-gc: end';
+
+/** Writes `count` rules of the adversarial benchmark's shape to `file`; `variant` makes the ids new. */
+function writeRules(count: number, file: string, variant: string): void {
+  const lines = ['apiVersion: ctxproc.dev/v1', 'kind: RuleSet', `metadata: { name: many-${count} }`, 'rules:'];
+  for (let i = 0; i < count; i += 1) {
+    lines.push(`  - id: rule-${variant}${i}`, `    description: Tags requests of tenant ${i}.`, `    when: "request.headers['x-tenant'] == 'tenant-${i}' && request.url_path.startsWith('/t${i}/')"`, `    actions:`, `      - tag: { tenant: t${i} }`);
+  }
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
+/** Reloads from 1 rule to the spec's rules `trials` times in the child, in slices as the reloader does, each between markers. */
+async function reloadInChild(spec: string, trials: number): Promise<void> {
+  const [count = 0, files = 1] = spec.split('x').map(Number);
+  let active = new RuleEngine(compileAtOnce(1));
+
+  for (let trial = 0; trial < trials; trial += 1) {
+    const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-reload-gc-'));
+    for (let file = 0; file < files; file += 1) {
+      writeRules(count / files, path.join(directory, `rules-${file}.yaml`), `v${trial}-f${file}-`);
+    }
+    const contents = readRuleFiles(directory);
+
+    console.log(START_MARKER);
+    const ruleSet = await runInSlices(compileRuleFileSteps(contents));
+    active = await runInSlices(RuleEngine.steps(ruleSet));
+    console.log(END_MARKER);
+  }
+  console.log(`reload-gc: ${active.ruleSet.rules.length} rules active`);
+}
+
+/** Compiles a set of `count` rules at once, as startup does. */
+function compileAtOnce(count: number): RuleSet {
+  const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-reload-gc-'));
+  writeRules(count, path.join(directory, 'rules-0.yaml'), 'start-');
+  return runAtOnce(compileRuleFileSteps(readRuleFiles(directory)));
+}
+
+interface Collection {
+  /** 's' for a scavenge, 'mc' for a mark-compact, as --trace-gc-nvp names them. */
+  kind: string;
+  pauseMs: number;
+  /** Bytes a scavenge copied: objects promoted to the old generation and objects kept in the young one. */
+  copiedBytes: number;
+}
+
+/** Reads the collections that --trace-gc-nvp printed between start and end markers. */
+function collectionsDuringReloads(output: string): Collection[] {
+  const collections: Collection[] = [];
+  let inside = false;
+  for (const line of output.split('\n')) {
+    if (line === START_MARKER || line === END_MARKER) {
+      inside = line === START_MARKER;
+      continue;
+    }
+    if (!inside || !line.includes(' gc=')) {
+      continue;
+    }
+    const fields = new Map(Array.from(line.matchAll(/(\S+)=(\S+)/g), (match) => [match[1]!, match[2]!]));
+    collections.push({ kind: fields.get('gc') ?? '', pauseMs: Number(fields.get('pause')), copiedBytes: Number(fields.get('promoted') ?? 0) + Number(fields.get('semi_space_copied') ?? 0) });
+  }
+  return collections;
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? NaN;
+}
+
+function runParent(): void {
+  const script = fileURLToPath(import.meta.url);
+  const trials = Number(options.trials);
+  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+
+  for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
+    const child = spawnSync(process.execPath, ['--trace-gc-nvp', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (child.status !== 0) {
+      throw new Error(`the reload of ${spec} rules failed with exit status ${child.status}: ${child.stderr.slice(-2000)}`);
+    }
+    const collections = collectionsDuringReloads(child.stdout);
+    const scavenges = collections.filter((collection) => collection.kind === 's');
+    const markCompacts = collections.filter((collection) => collection.kind === 'mc').map((collection) => collection.pauseMs);
+    const copiedKib = scavenges.map((scavenge) => Math.round(scavenge.copiedBytes / 1024));
+    const pauses = scavenges.map((scavenge) => scavenge.pauseMs);
+    const [count, files] = spec.split('x');
+    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
+  }
+}
+
+if (options.child === undefined) {
+  runParent();
+} else {
+  await reloadInChild(options.child, Number(options.trials));
+}
