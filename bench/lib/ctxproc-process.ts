@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CTXPROC_NODE_FLAGS } from '../servers.js';
 
 /** The repository root, from dist/bench/lib/. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,9 +33,13 @@ export interface CtxprocProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-/** Starts ctxproc with `args` after `serve --listen 127.0.0.1:0 --admin 127.0.0.1:0`. */
+/**
+ * Starts ctxproc with `args` after `serve --listen 127.0.0.1:0 --admin
+ * 127.0.0.1:0`, and with the Node flags it ships with, so fuzz, soak and
+ * stall figures describe the process users run.
+ */
 export function startCtxproc(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CtxprocProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, [...CTXPROC_NODE_FLAGS, CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
