@@ -16,8 +16,13 @@ export interface ProcessCall {
   /** A message's length prefix declared more than --max-message-bytes; the transport buffered none of it. */
   on(event: 'oversized', listener: (length: number) => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
-  /** Returns false when the reply is buffered because the client reads replies slower than ctxproc writes them. */
-  write(bytes: Buffer): boolean;
+  /**
+   * Returns false when the reply is buffered because the client reads replies
+   * slower than ctxproc writes them. `onSent` runs once the bytes have left
+   * for the socket; neither transport runs it for a write on a call that was
+   * cancelled or had already ended.
+   */
+  write(bytes: Buffer, onSent?: () => void): boolean;
   /** Stops delivering messages until resume(), so HTTP/2 flow control stops the client's sending. */
   pause(): unknown;
   resume(): unknown;
