@@ -12,7 +12,7 @@ export class BodyAccumulator {
    * The kept bytes, in one buffer of their own. Copying each chunk into a
    * separate small Buffer made every copy a slice of Node's shared 8 KiB
    * Buffer pool, which it kept alive: a body of 16-byte chunks held about
-   * 7 KB per chunk, 30 MB per stream at a body limit of 64 KiB.
+   * 7 KB per kept chunk, 28 MB per stream at a body limit of 64 KiB.
    */
   private bytes: Buffer = NO_BYTES;
 

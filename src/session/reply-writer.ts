@@ -6,6 +6,7 @@
 // so the client's further messages wait in its own HTTP/2 send window
 // instead of ctxproc reading every message and keeping every reply.
 import type { Gauge } from 'prom-client';
+import { MESSAGE_PREFIX_BYTES } from '../transport/grpc-status.js';
 import type { ProcessCall } from '../transport/process-call.js';
 import type { ReplyBudget } from './reply-budget.js';
 
@@ -19,8 +20,8 @@ export const MAX_UNSENT_BYTES_PER_STREAM = 64 * 1024;
 /**
  * Unsent writes of one stream past which it pauses; it resumes at half. A
  * queued write can keep more memory than its bytes: a reply framed in Node's
- * shared 8 KiB Buffer pool keeps the whole pool alive, and 5,000 queued
- * 12-byte replies kept 38 MB. Envoy waits for each reply before it sends the
+ * shared 8 KiB Buffer pool keeps the whole pool alive, and 9,400 queued
+ * 7-byte replies kept about 10 MB. Envoy waits for each reply before it sends the
  * next message in most modes, so healthy streams have one write in flight.
  */
 export const MAX_UNSENT_WRITES_PER_STREAM = 256;
@@ -51,7 +52,8 @@ export class ReplyWriter {
       this.call.write(bytes);
       return;
     }
-    const length = bytes.length;
+    // The bytes of the gRPC message on the wire, which both transports frame with a 5-byte prefix.
+    const length = bytes.length + MESSAGE_PREFIX_BYTES;
     this.unsentBytes += length;
     this.unsentWrites += 1;
     this.budget.add(length);
