@@ -1,7 +1,7 @@
 // `npm run bench:unread-replies`: what streams whose client reads no reply
 // cost ctxproc. ctxproc runs in this process, so its memory can be read after
-// garbage collection; the client (test/helpers/unread-replies-client.ts) runs
-// in a child process, opens the streams on one connection with a small
+// garbage collection. The client (test/helpers/unread-replies-client.ts) runs
+// in a child process. It opens the streams on one connection with a small
 // receive window and sends many small body chunks on each without reading.
 // The script reports how many chunks ctxproc read per stream before it
 // paused, and RSS, external and arrayBuffers memory while the streams are

@@ -44,7 +44,7 @@ export const ERROR_CODES = {
   },
   CTXPROC_REPLY_BUDGET_EXHAUSTED: {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
-    hint: 'clients are not reading ctxproc replies, which hold --max-unsent-reply-bytes; find the client that does not read, or raise the limit if the memory allows',
+    hint: 'replies that clients have not read use up --max-unsent-reply-bytes; find the client that does not read them, or raise the limit if the memory allows',
   },
   CTXPROC_STREAM_INTERNAL: {
     grpcStatus: GrpcStatus.INTERNAL,

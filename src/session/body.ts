@@ -2,17 +2,17 @@
 // the limit are counted but not kept, and the capture is marked truncated.
 import type { BodyCapture } from '../model/exchange.js';
 
-/** First capacity of the kept bytes; it doubles as chunks arrive, up to the body limit. */
+/** First capacity of the kept bytes. It doubles as chunks arrive, up to the body limit. */
 const INITIAL_CAPACITY_BYTES = 1024;
 
 const NO_BYTES = Buffer.alloc(0);
 
 export class BodyAccumulator {
   /**
-   * The kept bytes, in one buffer of their own. Copying each chunk into a
-   * separate small Buffer made every copy a slice of Node's shared 8 KiB
-   * Buffer pool, which it kept alive: a body of 16-byte chunks held about
-   * 7 KB per kept chunk, 28 MB per stream at a body limit of 64 KiB.
+   * The kept bytes, in one buffer of their own. A copy of each chunk in a
+   * separate small Buffer is a slice of Node's shared 8 KiB Buffer pool and
+   * keeps the whole pool alive. A body of 16-byte chunks kept that way held
+   * about 7 KB per kept chunk, 28 MB per stream at a body limit of 64 KiB.
    */
   private bytes: Buffer = NO_BYTES;
 
@@ -35,10 +35,10 @@ export class BodyAccumulator {
     if (chunk && length > 0 && room > 0) {
       // A copy, not a view: a view would keep the whole decoded message (up
       // to --max-message-bytes) alive for as long as the stream stays open.
-      const taken = Math.min(room, length);
-      this.reserve(this.kept + taken);
-      this.bytes.set(taken === length ? chunk : chunk.subarray(0, taken), this.kept);
-      this.kept += taken;
+      const copied = Math.min(room, length);
+      this.reserve(this.kept + copied);
+      this.bytes.set(copied === length ? chunk : chunk.subarray(0, copied), this.kept);
+      this.kept += copied;
     }
     return !wasTruncated && this.size > this.kept;
   }
@@ -61,7 +61,7 @@ export class BodyAccumulator {
     while (capacity < needed) {
       capacity *= 2;
     }
-    // allocUnsafeSlow: a buffer outside Node's shared pool, which it would keep alive.
+    // allocUnsafeSlow allocates outside Node's shared pool, so the kept body keeps no pool alive.
     const grown = Buffer.allocUnsafeSlow(Math.min(capacity, this.limitBytes));
     this.bytes.copy(grown, 0, 0, this.kept);
     this.bytes = grown;

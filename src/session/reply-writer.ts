@@ -1,9 +1,9 @@
 // Sends the replies of one call and applies HTTP/2 flow control end to end.
 // A client that sends messages but does not read replies leaves them waiting
 // for its HTTP/2 window. The writer counts the reply bytes and writes whose
-// write callback has not fired (the transports call it once the bytes left
-// for the socket), and stops reading the call's messages past a small bound,
-// so the client's further messages wait in its own HTTP/2 send window
+// write callback has not fired, which the transports run once the bytes left
+// for the socket. Past a small bound it stops reading the call's messages.
+// The client's further messages then wait in its own HTTP/2 send window,
 // instead of ctxproc reading every message and keeping every reply.
 import type { Gauge } from 'prom-client';
 import { MESSAGE_PREFIX_BYTES } from '../transport/grpc-status.js';
@@ -11,17 +11,17 @@ import type { ProcessCall } from '../transport/process-call.js';
 import type { ReplyBudget } from './reply-budget.js';
 
 /**
- * Unsent reply bytes of one stream past which it pauses; it resumes at half.
+ * Unsent reply bytes of one stream past which it pauses. It resumes at half.
  * 64 KiB is Node 24's default writableHighWaterMark, where the transports'
  * write() used to be the only signal.
  */
 export const MAX_UNSENT_BYTES_PER_STREAM = 64 * 1024;
 
 /**
- * Unsent writes of one stream past which it pauses; it resumes at half. A
- * queued write can keep more memory than its bytes: a reply framed in Node's
- * shared 8 KiB Buffer pool keeps the whole pool alive, and 9,400 queued
- * 7-byte replies kept about 10 MB. Envoy waits for each reply before it sends the
+ * Unsent writes of one stream past which it pauses. It resumes at half. A
+ * queued write can keep more memory than its bytes, because a reply framed
+ * in Node's shared 8 KiB Buffer pool keeps the whole pool alive. 9,400
+ * queued 7-byte replies kept about 10 MB. Envoy waits for each reply before it sends the
  * next message in most modes, so healthy streams have one write in flight.
  */
 export const MAX_UNSENT_WRITES_PER_STREAM = 256;
@@ -74,6 +74,8 @@ export class ReplyWriter {
    * Stops counting the call as paused and returns its unsent bytes to the
    * budget. The stream handler calls it when the stream ends, because a
    * transport may never call back for writes on a cancelled call.
+   * NOTE: a stream ended by the idle timeout still keeps its unread replies
+   * until the client reads them or closes the connection, uncounted.
    */
   release(): void {
     if (this.released) {

@@ -30,7 +30,7 @@ export interface StreamContext {
   streamIdleTimeoutMs: number;
   /** Streams open at once across all connections; past it new ones are rejected. */
   maxOpenStreams: number;
-  /** Unsent reply bytes across all streams; past it new streams are rejected. */
+  /** Unsent reply bytes across all streams, past which new streams are rejected. */
   maxUnsentReplyBytes: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;

@@ -19,7 +19,7 @@ export interface ProcessCall {
   /**
    * Returns false when the reply is buffered because the client reads replies
    * slower than ctxproc writes them. `onSent` runs once the bytes have left
-   * for the socket; neither transport runs it for a write on a call that was
+   * for the socket. Neither transport runs it for a write on a call that was
    * cancelled or had already ended.
    */
   write(bytes: Buffer, onSent?: () => void): boolean;

@@ -19,9 +19,9 @@ import { GET_HEADERS, openClient, openRawStream, requestHeaders } from '../helpe
 import { REPO_ROOT, startTestService, type TestService } from '../helpers/service-harness.js';
 
 const STREAMS = 10;
-/** Body chunks per stream: far more than a stream reads before it pauses (under 1,000 in measured runs). */
+/** Body chunks per stream, far more than a stream reads before it pauses (under 1,000 in measured runs). */
 const CHUNKS = 5000;
-/** Bytes per body chunk; small chunks make small replies, the case where each queued reply cost most. */
+/** Bytes per body chunk. Small chunks make small replies, the case where each queued reply cost most. */
 const CHUNK_BYTES = 16;
 /** The client's receive window for replies, in bytes. */
 const CLIENT_WINDOW_BYTES = 4096;
