@@ -29,7 +29,7 @@ const CLIENT_WINDOW_BYTES = 4096;
  * Memory one paused stream may keep, external to the V8 heap. It covers the
  * stream's HTTP/2 receive window of request bytes that Node keeps (64 KiB,
  * twice over in the stream's read buffer), the unsent replies (at most
- * 64 KiB or 256 writes) and the kept body. Before the bound on unsent
+ * 64 KiB or 64 writes) and the kept body. Before the bound on unsent
  * writes, a paused stream kept about 38 MB in this test's setup.
  */
 const BOUND_PER_STREAM_BYTES = 512 * 1024;
