@@ -20,7 +20,7 @@ import { REPO_ROOT, startTestService, type TestService } from '../helpers/servic
 
 const STREAMS = 10;
 /** Body chunks per stream, far more than a stream reads before it pauses (under 1,000 in measured runs). */
-const CHUNKS = 5000;
+const CHUNKS = 2000;
 /** Bytes per body chunk. Small chunks make small replies, the case where each queued reply cost most. */
 const CHUNK_BYTES = 16;
 /** The client's receive window for replies, in bytes. */
