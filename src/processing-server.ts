@@ -83,6 +83,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     maxMessageBytes: settings.maxMessageBytes,
     streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     maxOpenStreams: settings.maxOpenStreams,
+    maxUnsentReplyBytes: settings.maxUnsentReplyBytes,
     track: (transaction) => {
       open.add(transaction);
       return () => open.delete(transaction);

@@ -29,6 +29,7 @@ export interface Settings {
   maxStreamsPerConnection: number;
   streamIdleTimeoutMs: number;
   maxOpenStreams: number;
+  maxUnsentReplyBytes: number;
   maxRules: number;
   maxRuleFileBytes: number;
 }
@@ -101,6 +102,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'milliseconds a stream may carry no message before ctxproc ends it with OK and writes its event; keep it above the slowest upstream response' },
   { key: 'maxOpenStreams', flag: '--max-open-streams <count>', env: 'CTXPROC_MAX_OPEN_STREAMS', kind: 'integer', defaultValue: 10000, max: 4294967295,
     description: 'ext_proc streams open at once across all connections of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), which bounds the memory open transactions hold' },
+  { key: 'maxUnsentReplyBytes', flag: '--max-unsent-reply-bytes <bytes>', env: 'CTXPROC_MAX_UNSENT_REPLY_BYTES', kind: 'integer', defaultValue: 67108864, max: Number.MAX_SAFE_INTEGER,
+    description: 'reply bytes that may wait for clients to read them, summed over all streams of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_REPLY_BUDGET_EXHAUSTED) and streams with unsent replies are not read until those leave' },
   { key: 'maxRules', flag: '--max-rules <count>', env: 'CTXPROC_MAX_RULES', kind: 'integer', defaultValue: 5000,
     description: 'rules one rule set may hold across its files; a larger set stops startup or is rejected on reload, because every rule runs on every request' },
   { key: 'maxRuleFileBytes', flag: '--max-rule-file-bytes <bytes>', env: 'CTXPROC_MAX_RULE_FILE_BYTES', kind: 'integer', defaultValue: 131072,

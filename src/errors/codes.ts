@@ -50,6 +50,10 @@ export const ERROR_CODES = {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
     hint: 'ctxproc already holds --max-open-streams ext_proc streams across all connections; raise it if the memory allows, or add instances',
   },
+  CTXPROC_REPLY_BUDGET_EXHAUSTED: {
+    grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
+    hint: 'replies that clients have not read use up --max-unsent-reply-bytes; find the client that does not read them, or raise the limit if the memory allows',
+  },
   CTXPROC_STREAM_INTERNAL: {
     grpcStatus: GrpcStatus.INTERNAL,
     hint: 'ctxproc failed while processing this stream; the error is logged with the transaction id, please report it',

@@ -39,6 +39,24 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read at each scrape, so the per-reply path updates no metric. */
+  private unsentReplySource: () => number = () => 0;
+
+  readonly unsentReplyBytes = new Gauge({
+    name: 'ctxproc_unsent_reply_bytes',
+    help: 'reply bytes handed to the transport that have not yet left for the client, summed over open streams; --max-unsent-reply-bytes bounds it',
+    registers: [this.registry],
+    collect: () => {
+      this.unsentReplyBytes.set(this.unsentReplySource());
+    },
+  });
+
+  readonly replyBudgetRejections = new Counter({
+    name: 'ctxproc_reply_budget_rejections_total',
+    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED because the unsent reply bytes were over --max-unsent-reply-bytes',
+    registers: [this.registry],
+  });
+
   readonly phaseMessages = new Counter({
     name: 'ctxproc_phase_messages_total',
     help: 'ProcessingRequest messages received, by phase',
@@ -194,6 +212,11 @@ export class Metrics {
       internal_error: this.streamsTotal.labels('internal_error'),
       idle_timeout: this.streamsTotal.labels('idle_timeout'),
     };
+  }
+
+  /** Sets the function that ctxproc_unsent_reply_bytes reads at each scrape. */
+  watchUnsentReplies(read: () => number): void {
+    this.unsentReplySource = read;
   }
 
   countPhase(phase: Phase): void {

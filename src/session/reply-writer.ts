@@ -1,42 +1,127 @@
 // Sends the replies of one call and applies HTTP/2 flow control end to end.
-// A client that sends messages but does not read replies fills the stream's
-// write buffer, and the transport's write() then returns false. The call
-// stops reading messages until the buffered replies drain, so the client's
-// further messages wait in its own HTTP/2 send window instead of ctxproc
-// reading every message and buffering every reply.
+// A client that sends messages but does not read replies leaves them waiting
+// for its HTTP/2 window. The writer counts the reply bytes and writes whose
+// write callback has not fired, which the transports run once the bytes left
+// for the socket. Past a small bound it stops reading the call's messages.
+// The client's further messages then wait in its own HTTP/2 send window,
+// instead of ctxproc reading every message and keeping every reply.
 import type { Gauge } from 'prom-client';
+import { MESSAGE_PREFIX_BYTES } from '../transport/grpc-status.js';
 import type { ProcessCall } from '../transport/process-call.js';
+import type { ReplyBudget } from './reply-budget.js';
+
+/**
+ * Unsent reply bytes of one stream past which it pauses. It resumes at half.
+ * 64 KiB is Node 24's default writableHighWaterMark, where the transports'
+ * write() used to be the only signal.
+ */
+export const MAX_UNSENT_BYTES_PER_STREAM = 64 * 1024;
+
+/**
+ * Unsent writes of one stream past which it pauses. It resumes at half. A
+ * queued write keeps more memory than its bytes: Node's write request, and
+ * a reply framed in Node's shared 8 KiB Buffer pool keeps the whole pool
+ * alive (9,400 queued 7-byte replies kept about 10 MB). With 1,000 paused
+ * streams, 64 kept 54 MB of heap where 256 kept 117 MB. Envoy waits for
+ * each reply before it sends the next message in most modes, so healthy
+ * streams have one write in flight.
+ */
+export const MAX_UNSENT_WRITES_PER_STREAM = 64;
 
 export class ReplyWriter {
   private paused = false;
 
-  private readonly resume = (): void => {
-    if (!this.paused) {
-      return;
-    }
-    this.release();
-    this.call.resume();
+  /** write() returned false and the transport's 'drain' has not come yet. */
+  private awaitingDrain = false;
+
+  private unsentBytes = 0;
+
+  private unsentWrites = 0;
+
+  private released = false;
+
+  private readonly drained = (): void => {
+    this.awaitingDrain = false;
+    this.resumeIfDrained();
   };
 
-  /** `pausedGauge` counts the calls paused now across all streams. */
-  constructor(private readonly call: ProcessCall, private readonly pausedGauge: Gauge) {}
+  /** `pausedGauge` counts the calls paused now across all streams; `budget` sums the unsent bytes of all streams. */
+  constructor(private readonly call: ProcessCall, private readonly pausedGauge: Gauge, private readonly budget: ReplyBudget) {}
 
-  /** Writes one reply, and pauses the call until 'drain' when the write buffer is full. */
+  /** Writes one reply, and pauses the call while too many replies are unsent. */
   send(bytes: Buffer): void {
-    if (this.call.write(bytes) || this.paused) {
+    if (this.released) {
+      this.call.write(bytes);
       return;
     }
-    this.paused = true;
-    this.pausedGauge.inc();
-    this.call.pause();
-    this.call.once('drain', this.resume);
+    // The bytes of the gRPC message on the wire, which both transports frame with a 5-byte prefix.
+    const length = bytes.length + MESSAGE_PREFIX_BYTES;
+    this.unsentBytes += length;
+    this.unsentWrites += 1;
+    this.budget.add(length);
+
+    const accepted = this.call.write(bytes, () => this.sent(length));
+    if (!accepted && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.call.once('drain', this.drained);
+    }
+    if (!this.paused && (this.awaitingDrain || this.overBound())) {
+      this.paused = true;
+      this.pausedGauge.inc();
+      this.call.pause();
+    }
   }
 
-  /** Stops counting the call as paused. The stream handler calls it when the stream ends. */
+  /**
+   * Stops counting the call as paused and returns its unsent bytes to the
+   * budget. The stream handler calls it when the stream ends, because a
+   * transport may never call back for writes on a cancelled call.
+   * NOTE: a stream ended by the idle timeout still keeps its unread replies
+   * until the client reads them or closes the connection, uncounted.
+   */
   release(): void {
+    if (this.released) {
+      return;
+    }
+    this.released = true;
+    this.budget.release(this.unsentBytes);
     if (this.paused) {
       this.paused = false;
       this.pausedGauge.dec();
     }
+  }
+
+  private sent(length: number): void {
+    if (this.released) {
+      return;
+    }
+    this.unsentBytes -= length;
+    this.unsentWrites -= 1;
+    this.budget.release(length);
+    this.resumeIfDrained();
+  }
+
+  private overBound(): boolean {
+    return this.unsentBytes > MAX_UNSENT_BYTES_PER_STREAM || this.unsentWrites > MAX_UNSENT_WRITES_PER_STREAM || this.budget.exhausted();
+  }
+
+  /**
+   * Resumes at half the bounds, so a slow client does not pause and resume
+   * the call on every reply. While the budget of all streams is spent, a
+   * call resumes only once all its replies have left.
+   */
+  private resumeIfDrained(): void {
+    if (!this.paused || this.awaitingDrain) {
+      return;
+    }
+    const drained = this.budget.exhausted()
+      ? this.unsentWrites === 0
+      : this.unsentBytes <= MAX_UNSENT_BYTES_PER_STREAM / 2 && this.unsentWrites <= MAX_UNSENT_WRITES_PER_STREAM / 2;
+    if (!drained) {
+      return;
+    }
+    this.paused = false;
+    this.pausedGauge.dec();
+    this.call.resume();
   }
 }

@@ -9,6 +9,7 @@ import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
 import type { FramingFault, ProcessCall } from '../transport/process-call.js';
+import { ReplyBudget } from './reply-budget.js';
 import { ReplyWriter } from './reply-writer.js';
 import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
@@ -29,6 +30,8 @@ export interface StreamContext {
   streamIdleTimeoutMs: number;
   /** Streams open at once across all connections; past it new ones are rejected. */
   maxOpenStreams: number;
+  /** Unsent reply bytes across all streams, past which new streams are rejected. */
+  maxUnsentReplyBytes: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
 }
@@ -41,10 +44,16 @@ export function createProcessHandler(context: StreamContext) {
   // client opens, and a stream that sends nothing keeps its transaction until
   // the idle timeout, so this count across connections is the memory bound.
   let openStreams = 0;
+  const budget = new ReplyBudget(context.maxUnsentReplyBytes);
+  context.metrics.watchUnsentReplies(() => budget.unsentBytes);
 
   return function handleProcess(call: ProcessCall): void {
     if (openStreams >= context.maxOpenStreams) {
       rejectOverCap(context, call, protocolLog);
+      return;
+    }
+    if (budget.exhausted()) {
+      rejectOverBudget(context, call, protocolLog, budget);
       return;
     }
     openStreams += 1;
@@ -52,7 +61,7 @@ export function createProcessHandler(context: StreamContext) {
     const { runner, rulesVersion } = context.startRules();
     const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
-    const replies = new ReplyWriter(call, context.metrics.streamsPaused);
+    const replies = new ReplyWriter(call, context.metrics.streamsPaused, budget);
     context.metrics.streamsActive.inc();
 
     let ended = false;
@@ -171,6 +180,21 @@ function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: R
   context.metrics.streamsRejected.inc();
   protocolLog(code, '-', message);
   // Messages that arrive before the status goes out are dropped unread.
+  call.on('data', () => {});
+  call.on('error', () => {});
+  call.emit('error', { code: ERROR_CODES[code].grpcStatus, details: `${code}: ${message}` });
+}
+
+/**
+ * Ends a stream at once because replies to clients that do not read them
+ * already hold the budget. The status is a HEADERS frame, which HTTP/2 flow
+ * control does not hold back, so the client gets it even with a full window.
+ */
+function rejectOverBudget(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>, budget: ReplyBudget): void {
+  const code = 'CTXPROC_REPLY_BUDGET_EXHAUSTED';
+  const message = `${budget.unsentBytes} reply bytes wait for clients to read them, over the limit of ${budget.limitBytes} (--max-unsent-reply-bytes); this stream was rejected`;
+  context.metrics.replyBudgetRejections.inc();
+  protocolLog(code, '-', message);
   call.on('data', () => {});
   call.on('error', () => {});
   call.emit('error', { code: ERROR_CODES[code].grpcStatus, details: `${code}: ${message}` });

@@ -17,6 +17,15 @@ export function frameMessage(message: Buffer): Buffer {
   return framed;
 }
 
+/** Prefixes `message` for one gRPC message, in a buffer outside Node's shared Buffer pool. */
+export function frameMessageUnpooled(message: Buffer): Buffer {
+  const framed = Buffer.allocUnsafeSlow(MESSAGE_PREFIX_BYTES + message.length);
+  framed.writeUInt8(0, 0);
+  framed.writeUInt32BE(message.length, 1);
+  message.copy(framed, MESSAGE_PREFIX_BYTES);
+  return framed;
+}
+
 /** Returns the trailers that end a call with `code`. */
 export function statusTrailers(code: number, details: string): http2.OutgoingHttpHeaders {
   return details === '' ? { 'grpc-status': String(code) } : { 'grpc-status': String(code), 'grpc-message': percentEncode(details) };

@@ -9,7 +9,7 @@
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallStatus, FramingFault, ProcessCall } from './process-call.js';
-import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, resetUnfinishedRequest, respondWithStatus, statusTrailers } from './grpc-status.js';
+import { frameMessage, frameMessageUnpooled, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, resetUnfinishedRequest, respondWithStatus, statusTrailers } from './grpc-status.js';
 
 const CALL = Symbol('ctxproc.http2Call');
 
@@ -100,15 +100,21 @@ export class Http2ProcessCall implements ProcessCall {
   /**
    * Sends one message, with the response headers first if none went out yet.
    * Returns false once the stream buffers more than its writableHighWaterMark
-   * (64 KiB in Node 24) because the client's HTTP/2 window is full. A message
-   * after the status is dropped, and returns true because no 'drain' follows.
+   * (64 KiB in Node 24) because the client's HTTP/2 window is full. Node runs
+   * `onSent` when nghttp2 has passed the bytes to the socket, so not while
+   * they wait for the client's window. A message after the status is dropped
+   * without `onSent`, and returns true because no 'drain' follows.
    */
-  write(message: Buffer): boolean {
+  write(message: Buffer, onSent?: () => void): boolean {
     if (this.statusSent || this.stream.destroyed) {
       return true;
     }
     this.respondOnce();
-    return this.stream.write(frameMessage(message));
+    // A frame that will wait in the stream's queue gets a buffer of its own.
+    // A slice of Node's shared 8 KiB Buffer pool would keep the whole pool
+    // alive while it waits, and 9,400 queued 7-byte replies kept about 10 MB.
+    const frame = this.stream.writableLength === 0 ? frameMessage(message) : frameMessageUnpooled(message);
+    return this.stream.write(frame, onSent);
   }
 
   /**

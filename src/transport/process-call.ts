@@ -24,8 +24,13 @@ export interface ProcessCall {
   /** The gRPC framing itself was wrong: a half-close inside a message, or a compressed message. Only the http2 transport reports it. */
   on(event: 'malformed', listener: (fault: FramingFault) => void): unknown;
   on(event: 'error', listener: (error: Error & { code?: number }) => void): unknown;
-  /** Returns false when the reply is buffered because the client reads replies slower than ctxproc writes them. */
-  write(bytes: Buffer): boolean;
+  /**
+   * Returns false when the reply is buffered because the client reads replies
+   * slower than ctxproc writes them. `onSent` runs once the bytes have left
+   * for the socket. Neither transport runs it for a write on a call that was
+   * cancelled or had already ended.
+   */
+  write(bytes: Buffer, onSent?: () => void): boolean;
   /** Stops delivering messages until resume(), so HTTP/2 flow control stops the client's sending. */
   pause(): unknown;
   resume(): unknown;

@@ -1,6 +1,7 @@
-// BodyAccumulator: keeps a body up to the limit, as a view of a chunk that
-// is mostly body, and as a copy of a chunk that is a small part of a larger
-// message, so a kept body never keeps a large message's memory alive.
+// BodyAccumulator: keeps a body up to the limit in one buffer of its own, or
+// as a view of a first chunk that is mostly body. A chunk that is a small
+// part of a larger message is copied, so a kept body never keeps a large
+// message's memory alive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BodyAccumulator } from '../../src/session/body.js';
@@ -62,4 +63,55 @@ test('small body copied', () => {
   message.fill(0x20);
 
   assert.equal(accumulator.capture().bytes.toString(), '{"a":1}');
+});
+
+test('body keeps chunks in order', () => {
+  const body = new BodyAccumulator(64 * 1024);
+  const chunks = Array.from({ length: 300 }, (_, i) => Buffer.alloc(16, i % 256));
+
+  chunks.forEach((chunk, i) => body.append(chunk, i === chunks.length - 1));
+  const capture = body.capture();
+
+  assert.deepEqual(capture.bytes, Buffer.concat(chunks));
+  assert.equal(capture.size, 300 * 16);
+  assert.equal(capture.truncated, false);
+  assert.equal(capture.complete, true);
+});
+
+test('body truncates at the limit', () => {
+  const body = new BodyAccumulator(100);
+
+  assert.equal(body.append(Buffer.alloc(60, 1), false), false);
+  assert.equal(body.append(Buffer.alloc(60, 2), false), true);
+  assert.equal(body.append(Buffer.alloc(60, 3), true), false);
+  const capture = body.capture();
+
+  assert.deepEqual(capture.bytes, Buffer.concat([Buffer.alloc(60, 1), Buffer.alloc(40, 2)]));
+  assert.equal(capture.size, 180);
+  assert.equal(capture.truncated, true);
+});
+
+test('body capture survives later growth', () => {
+  const body = new BodyAccumulator(1 << 20);
+  body.append(Buffer.from('first'), false);
+  const early = body.capture();
+
+  body.append(Buffer.alloc(10_000, 7), true);
+
+  assert.equal(early.bytes.toString(), 'first');
+  assert.equal(body.capture().bytes.length, 10_005);
+  assert.equal(body.capture().bytes.subarray(0, 5).toString(), 'first');
+});
+
+test('body viewed first chunk grows into own buffer', () => {
+  const message = Buffer.alloc(16_400, 'f');
+  const accumulator = new BodyAccumulator(65_536);
+
+  accumulator.append(message.subarray(16), false);
+  accumulator.append(Buffer.from('tail'), true);
+  message.fill('g');
+
+  const capture = accumulator.capture();
+  assert.notEqual(capture.bytes.buffer, message.buffer, 'the second chunk moved the body into its own buffer');
+  assert.equal(capture.bytes.toString(), `${'f'.repeat(16_384)}tail`);
 });
