@@ -127,9 +127,9 @@ function readHeaderValue(reader: protobuf.Reader, bytes: Buffer, end: number): [
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      key = readUtf8(reader, bytes);
+      key = readKnownOrUtf8(reader, bytes, KNOWN_HEADER_NAMES);
     } else if (tag === ((3 << 3) | LENGTH_DELIMITED)) {
-      value = readUtf8(reader, bytes);
+      value = key === ':method' ? readKnownOrUtf8(reader, bytes, KNOWN_METHODS) : readUtf8(reader, bytes);
     } else {
       reader.skipType(tag & 7);
     }
@@ -182,9 +182,62 @@ function messageEnd(reader: protobuf.Reader): number {
   return end;
 }
 
+/**
+ * Header names and methods that most requests carry. V8 internalises these
+ * source literals, as the rule compiler does with CEL literals
+ * (src/rules/compiler/literals.ts), so === and Map.get compare them by pointer.
+ * A match also skips the UTF-8 decoding and its string allocation.
+ */
+const KNOWN_HEADER_NAMES = knownStrings([
+  ':method', ':path', ':authority', ':scheme', ':status', 'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language',
+  'content-type', 'content-length', 'cookie', 'authorization', 'referer', 'origin', 'x-forwarded-for', 'x-forwarded-proto',
+  'x-request-id', 'x-envoy-expected-rq-timeout-ms', 'cache-control', 'connection', 'set-cookie', 'date', 'server', 'location',
+]);
+const KNOWN_METHODS = knownStrings(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH']);
+
+/** Known strings by byte length, each with its bytes. All are ASCII, so byte and character lengths match. */
+type KnownStrings = ReadonlyArray<ReadonlyArray<{ readonly text: string; readonly bytes: Buffer }> | undefined>;
+
+function knownStrings(texts: readonly string[]): KnownStrings {
+  const byLength: Array<Array<{ text: string; bytes: Buffer }>> = [];
+  for (const text of texts) {
+    (byLength[text.length] ??= []).push({ text, bytes: Buffer.from(text, 'latin1') });
+  }
+  return byLength;
+}
+
+/** Reads a length-delimited string and returns the known string with the same bytes, if any. */
+function readKnownOrUtf8(reader: protobuf.Reader, bytes: Buffer, known: KnownStrings): string {
+  const end = messageEnd(reader);
+  const candidates = known[end - reader.pos];
+  if (candidates !== undefined) {
+    for (const candidate of candidates) {
+      if (sameBytes(bytes, reader.pos, candidate.bytes)) {
+        reader.pos = end;
+        return candidate.text;
+      }
+    }
+  }
+
+  return utf8Until(reader, bytes, end);
+}
+
+/** Compares expected with bytes at offset, from the last byte, where known names of one length mostly differ. */
+function sameBytes(bytes: Buffer, offset: number, expected: Buffer): boolean {
+  for (let i = expected.length - 1; i >= 0; i--) {
+    if (bytes[offset + i] !== expected[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Reads a length-delimited string straight from the message bytes, without a Buffer view. */
 function readUtf8(reader: protobuf.Reader, bytes: Buffer): string {
-  const end = messageEnd(reader);
+  return utf8Until(reader, bytes, messageEnd(reader));
+}
+
+function utf8Until(reader: protobuf.Reader, bytes: Buffer, end: number): string {
   const start = reader.pos;
   reader.pos = end;
   return start === end ? '' : (bytes as unknown as Utf8Sliceable).utf8Slice(start, end);

@@ -15,6 +15,7 @@ import type { LogicalTail } from './logic.js';
 import { equalityElementTest, fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, listElementTest, swappedOrdering } from './fused-relations.js';
 import type { OrderingOperator, PrimitiveLiteral } from './fused-relations.js';
 import { fusedStringMethod, FUSED_STRING_METHODS, stringElementTest } from './fused-strings.js';
+import { internalisedLiteral } from './literals.js';
 import { absentValue, attributeOperand, operandOf } from './operands.js';
 
 /** Operators whose nodes compileFused may fuse; compileNode skips the attempt for the rest. */
@@ -48,7 +49,7 @@ export function compileFused(node: ASTNode, scope: Scope, polarity: boolean, tai
   }
 }
 
-/** Returns the value of a string, int, double or bool literal node, else undefined. */
+/** Returns the value of a string, int, double or bool literal node, a string internalised, else undefined. */
 function primitiveLiteral(node: ASTNode): PrimitiveLiteral | undefined {
   if (node.op !== 'value') {
     return undefined;
@@ -59,7 +60,7 @@ function primitiveLiteral(node: ASTNode): PrimitiveLiteral | undefined {
     case 'bigint':
     case 'number':
     case 'boolean':
-      return value;
+      return internalisedLiteral(value);
     default:
       return undefined;
   }

@@ -8,6 +8,7 @@ import { lookupFor } from './access.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { CompiledEvaluationError, fieldError, isError, siteError } from './errors.js';
 import { checkedTypeOf } from './frame.js';
+import { internalised } from './literals.js';
 import { HEADER_VALUE_READERS, HOT_ATTRIBUTES, hotValue } from './attribute-readers.js';
 import type { Closure, Root, Scope } from './frame.js';
 
@@ -70,7 +71,7 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
     return undefined;
   }
 
-  const key = keyNode.args;
+  const key = internalised(keyNode.args);
   const missing = siteError(node, 'no_such_key', `No such key: ${key}`);
   const container = operandOf(targetNode, scope);
   const { read: readContainer, hot, missing: containerMissing } = container;
