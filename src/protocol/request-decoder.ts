@@ -7,7 +7,7 @@
 import protobuf from 'protobufjs';
 import type { HeaderList } from '../model/exchange.js';
 import { root } from './codec.js';
-import { commonHeaderName } from './header-names.js';
+import { commonHeaderName, commonMethod } from './header-names.js';
 import type { HeaderMap, ProcessingRequest, RequestKind, Struct } from './messages.js';
 
 const HttpBodyType = root.lookupType('envoy.service.ext_proc.v3.HttpBody');
@@ -128,9 +128,9 @@ function readHeaderValue(reader: protobuf.Reader, bytes: Buffer, end: number): [
   while (reader.pos < end) {
     const tag = reader.uint32();
     if (tag === ((1 << 3) | LENGTH_DELIMITED)) {
-      key = readHeaderName(reader, bytes);
+      key = readShared(reader, bytes, commonHeaderName);
     } else if (tag === ((3 << 3) | LENGTH_DELIMITED)) {
-      value = readUtf8(reader, bytes);
+      value = key === ':method' ? readShared(reader, bytes, commonMethod) : readUtf8(reader, bytes);
     } else {
       reader.skipType(tag & 7);
     }
@@ -185,21 +185,24 @@ function messageEnd(reader: protobuf.Reader): number {
 
 /** Reads a length-delimited string straight from the message bytes, without a Buffer view. */
 function readUtf8(reader: protobuf.Reader, bytes: Buffer): string {
-  const end = messageEnd(reader);
+  return utf8Until(reader, bytes, messageEnd(reader));
+}
+
+function utf8Until(reader: protobuf.Reader, bytes: Buffer, end: number): string {
   const start = reader.pos;
   reader.pos = end;
   return start === end ? '' : (bytes as unknown as Utf8Sliceable).utf8Slice(start, end);
 }
 
-/** Reads a header name, as a shared string when it is a common one. */
-function readHeaderName(reader: protobuf.Reader, bytes: Buffer): string {
+/** Reads a length-delimited string, as the shared string `lookUp` finds for its bytes when there is one. */
+function readShared(reader: protobuf.Reader, bytes: Buffer, lookUp: (bytes: Uint8Array, start: number, end: number) => string | undefined): string {
   const end = messageEnd(reader);
-  const start = reader.pos;
-  reader.pos = end;
-  if (start === end) {
-    return '';
+  const shared = lookUp(bytes, reader.pos, end);
+  if (shared === undefined) {
+    return utf8Until(reader, bytes, end);
   }
-  return commonHeaderName(bytes, start, end) ?? (bytes as unknown as Utf8Sliceable).utf8Slice(start, end);
+  reader.pos = end;
+  return shared;
 }
 
 /**

@@ -3,6 +3,9 @@
 // when an expression touches it, and header maps once per phase. A getter
 // returns undefined for an attribute not known yet, which CEL's has() reports
 // as absent and a plain read reports as a "No such key" evaluation error.
+// Compiled conditions also keep a few values in plain fields of the
+// Activation (HOT_VALUES and the header map fields), so that their reads
+// skip the getters.
 import { bodyText } from '../model/body-text.js';
 import type { BodyCapture, Exchange, HeaderList } from '../model/exchange.js';
 import type { TransactionRecord } from '../model/record.js';
@@ -297,8 +300,23 @@ export class CtxprocAttributes {
   }
 }
 
+// Keys of the caches that compiled conditions fill on an Activation. They are symbols, so no CEL name can reach them.
+export const HOT_VALUES: unique symbol = Symbol('hot attribute values');
+export const REQUEST_HEADER_MAP: unique symbol = Symbol('request header map');
+export const RESPONSE_HEADER_MAP: unique symbol = Symbol('response header map');
+
 /** The CEL context of one phase: one getter per attribute root, each built on first use. */
 export class Activation {
+  /**
+   * Values of the compiler's hot attributes, by number, stored by the
+   * compiled conditions on their first read in this phase (see
+   * compiler/attribute-readers.ts). A plain field, so that a read is one
+   * load and not a chain of getters.
+   */
+  [HOT_VALUES]: unknown[] | undefined = undefined;
+  /** The maps that request.headers and response.headers return, stored by the compiled conditions that read them. */
+  [REQUEST_HEADER_MAP]: Map<string, string> | undefined = undefined;
+  [RESPONSE_HEADER_MAP]: Map<string, string> | undefined = undefined;
   readonly #exchange: Exchange;
   readonly #record: TransactionRecord;
   #request: RequestAttributes | undefined;

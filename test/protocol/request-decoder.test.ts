@@ -106,3 +106,26 @@ test('truncated bytes throw instead of decoding part of a message', () => {
     assert.throws(() => decodeSessionRequest(bytes.subarray(0, cut)), RangeError, `cut at ${cut} of ${bytes.length} bytes`);
   }
 });
+
+test('known and near-known names decode as sent', () => {
+  const pairs: Array<[string, string]> = [
+    [':method', 'PATCH'], [':path', '/'], ['accept', '*/*'], ['acceps', 'near a known name'], ['cookie', 'a=1'], ['cookiE', 'b=2'],
+    ['x-request-id', '7'], ['x-request-ie', '8'], ['content-type', 'text/plain'], ['x-unknown-name', 'v'], ['zürich', 'non-ASCII name'],
+  ];
+  for (const method of ['GET', 'GOT', 'get', 'POST', 'POSt', 'TRACE', 'TRACF', 'PÖST', 'OPTIONS', 'PROPFIND', '']) {
+    pairs[0] = [':method', method];
+    const bytes = encodeRequest({ request_headers: { headers: headerMap(pairs), end_of_stream: true } });
+
+    const decoded = decodeSessionRequest(bytes);
+
+    assert.deepEqual(decoded.request_headers?.headers?.pairs, pairs, `with :method ${JSON.stringify(method)}`);
+    assert.deepEqual(decoded.request_headers?.headers?.pairs, readHeaderMap(decodeRequest(bytes).request_headers?.headers));
+  }
+});
+
+test('method text in other headers decodes as sent', () => {
+  const pairs: Array<[string, string]> = [['x-method', 'POST'], [':status', 'GET'], ['accept', 'HEAD']];
+  const bytes = encodeRequest({ response_headers: { headers: headerMap(pairs), end_of_stream: true } });
+
+  assert.deepEqual(decodeSessionRequest(bytes).response_headers?.headers?.pairs, pairs);
+});

@@ -8,6 +8,7 @@ import type { Closure, Scope } from './frame.js';
 import type { Activation } from '../activation.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { findFunction } from './function-table.js';
+import { internalisedLiteral } from './literals.js';
 import { MACROS } from './macros.js';
 
 export function compileCall(node: ASTNode & { op: 'call' }, scope: Scope): Closure {
@@ -43,7 +44,7 @@ export function compileMethodCall(node: ASTNode & { op: 'rcall' }, scope: Scope)
 }
 
 function literalOf(node: ASTNode): unknown {
-  return node.op === 'value' ? node.args : undefined;
+  return node.op === 'value' ? internalisedLiteral(node.args) : undefined;
 }
 
 /**

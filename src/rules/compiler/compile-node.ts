@@ -8,6 +8,7 @@ import type { AttributeReader } from './attribute-readers.js';
 import { arithmeticOperator, negation } from './arithmetic.js';
 import { fieldError, isError, siteError } from './errors.js';
 import { checkedTypeOf, UnsupportedConstruct } from './frame.js';
+import { internalisedLiteral } from './literals.js';
 import type { Closure, Scope } from './frame.js';
 import { compileCall, compileHas, compileMethodCall } from './calls.js';
 import { compileAnd, compileConditional, compileNot, compileOr } from './logic.js';
@@ -63,10 +64,10 @@ export function compileNode(node: ASTNode, scope: Scope): Closure {
 }
 
 function compileLiteral(node: ASTNode & { op: 'value' }): Closure {
-  const value = node.args;
-  if (!isPlainLiteral(value)) {
+  if (!isPlainLiteral(node.args)) {
     throw new UnsupportedConstruct('bytes and uint literals');
   }
+  const value = internalisedLiteral(node.args);
   return () => value;
 }
 
@@ -174,7 +175,7 @@ function compileList(elements: readonly ASTNode[], scope: Scope): Closure {
   // A list of literals, such as the statuses in `code in [200, 201]`, is
   // built once. It is frozen because every evaluation shares it.
   if (elements.every((element) => element.op === 'value' && isPlainLiteral(element.args))) {
-    const constant = Object.freeze(elements.map((element) => element.args));
+    const constant = Object.freeze(elements.map((element) => internalisedLiteral(element.args)));
     return () => constant;
   }
 

@@ -10,7 +10,7 @@ import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
 import { ElementTest, StringTest } from './element-tests.js';
 import type { StringTestKind } from './element-tests.js';
-import { readHotAttribute } from './attribute-readers.js';
+import { hotValue } from './attribute-readers.js';
 import { finishLogical } from './logic.js';
 import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
@@ -28,26 +28,26 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
   switch (name) {
     case 'startsWith':
       return (root) => {
-        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
+        const value = hot >= 0 ? hotValue(root, hot) : read(root);
         const result = typeof value === 'string' ? value.startsWith(argument) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
     case 'endsWith':
       return (root) => {
-        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
+        const value = hot >= 0 ? hotValue(root, hot) : read(root);
         const result = typeof value === 'string' ? value.endsWith(argument) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
     case 'contains':
       return (root) => {
-        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
+        const value = hot >= 0 ? hotValue(root, hot) : read(root);
         const result = typeof value === 'string' ? value.includes(argument) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
     default: {
       const pattern = new RegExp(argument);
       return (root) => {
-        const value = hot >= 0 ? readHotAttribute(root, hot) : read(root);
+        const value = hot >= 0 ? hotValue(root, hot) : read(root);
         const result = typeof value === 'string' ? pattern.test(value) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };

@@ -8,6 +8,7 @@
 // per evaluation. Any other shape compiles node by node.
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { isError } from './errors.js';
+import type { CompiledEvaluationError } from './errors.js';
 import type { Closure, Scope } from './frame.js';
 import type { ElementTest } from './element-tests.js';
 import { finishLogical } from './logic.js';
@@ -15,6 +16,7 @@ import type { LogicalTail } from './logic.js';
 import { equalityElementTest, fusedEquality, fusedKeyMembership, fusedListMembership, fusedOrdering, listElementTest, swappedOrdering } from './fused-relations.js';
 import type { OrderingOperator, PrimitiveLiteral } from './fused-relations.js';
 import { fusedStringMethod, FUSED_STRING_METHODS, stringElementTest } from './fused-strings.js';
+import { internalisedLiteral } from './literals.js';
 import { absentValue, attributeOperand, operandOf } from './operands.js';
 
 /** Operators whose nodes compileFused may fuse; compileNode skips the attempt for the rest. */
@@ -48,7 +50,7 @@ export function compileFused(node: ASTNode, scope: Scope, polarity: boolean, tai
   }
 }
 
-/** Returns the value of a string, int, double or bool literal node, else undefined. */
+/** Returns the value of a string, int, double or bool literal node, a string internalised, else undefined. */
 function primitiveLiteral(node: ASTNode): PrimitiveLiteral | undefined {
   if (node.op !== 'value') {
     return undefined;
@@ -59,7 +61,7 @@ function primitiveLiteral(node: ASTNode): PrimitiveLiteral | undefined {
     case 'bigint':
     case 'number':
     case 'boolean':
-      return value;
+      return internalisedLiteral(value);
     default:
       return undefined;
   }
@@ -167,34 +169,45 @@ function presence(value: unknown, polarity: boolean): unknown {
  * list membership or a string test, as in `name.startsWith('x-')`.
  */
 export function compileElementTest(node: ASTNode, variable: string, polarity = true): ElementTest | undefined {
-  const isVariable = (operand: ASTNode): boolean => operand.op === 'id' && operand.args === variable;
+  const missingOf = (operand: ASTNode): CompiledEvaluationError | undefined => (operand.op === 'id' && operand.args === variable ? absentValue(operand) : undefined);
+  return compileLiteralTest(node, missingOf, polarity);
+}
 
+/**
+ * Returns node as a test of one operand against literals, or undefined. The
+ * operand is the node for which missingOf returns the error of its absent
+ * value; missingOf returns undefined for any other node.
+ */
+export function compileLiteralTest(node: ASTNode, missingOf: (operand: ASTNode) => CompiledEvaluationError | undefined, polarity = true): ElementTest | undefined {
   switch (node.op) {
     case '!_':
-      return compileElementTest(node.args, variable, !polarity);
+      return compileLiteralTest(node.args, missingOf, !polarity);
     case '==':
     case '!=': {
       const parts = operandAndLiteral(node);
-      if (parts === undefined || !isVariable(parts.operandNode)) {
+      const missing = parts === undefined ? undefined : missingOf(parts.operandNode);
+      if (parts === undefined || missing === undefined) {
         return undefined;
       }
-      return equalityElementTest(parts.literal, (node.op === '==') === polarity, absentValue(parts.operandNode));
+      return equalityElementTest(parts.literal, (node.op === '==') === polarity, missing);
     }
     case 'in': {
       const [elementNode, containerNode] = node.args;
       const elements = uniformLiterals(containerNode);
-      if (elements === undefined || !isVariable(elementNode)) {
+      const missing = elements === undefined ? undefined : missingOf(elementNode);
+      if (elements === undefined || missing === undefined) {
         return undefined;
       }
-      return listElementTest(elements, polarity, absentValue(elementNode));
+      return listElementTest(elements, polarity, missing);
     }
     case 'rcall': {
       const [name, receiverNode, argumentNodes] = node.args;
       const argument = argumentNodes.length === 1 ? primitiveLiteral(argumentNodes[0] as ASTNode) : undefined;
-      if (!FUSED_STRING_METHODS.has(name) || !isVariable(receiverNode) || typeof argument !== 'string') {
+      if (!FUSED_STRING_METHODS.has(name) || typeof argument !== 'string') {
         return undefined;
       }
-      return stringElementTest(node, name, argument, polarity, absentValue(receiverNode));
+      const missing = missingOf(receiverNode);
+      return missing === undefined ? undefined : stringElementTest(node, name, argument, polarity, missing);
     }
     default:
       return undefined;

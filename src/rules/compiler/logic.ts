@@ -8,6 +8,7 @@ import type { CompiledEvaluationError } from './errors.js';
 import type { Closure, Root, Scope } from './frame.js';
 import { compileNode } from './compile-node.js';
 import { compileFused } from './fusion.js';
+import { compileFusedPair } from './fused-pairs.js';
 
 /**
  * The right operand of || or && whose left operand is a fused test. The
@@ -42,6 +43,11 @@ export function finishLogical(tail: LogicalTail, first: unknown, root: Root): un
 
 /** Builds || (decisive true) or && (decisive false). */
 function compileLogical(node: ASTNode & { op: '||' | '&&' }, scope: Scope, decisive: boolean): Closure {
+  const pair = compileFusedPair(node.args[0], node.args[1], scope, decisive);
+  if (pair !== undefined) {
+    return pair;
+  }
+
   const right = compileNode(node.args[1], scope);
   const rightNotBool = siteError(node.args[1], 'invalid_logical_operand', 'Logical operator requires bool operands');
   const fused = compileFused(node.args[0], scope, true, { right, decisive, rightNotBool });

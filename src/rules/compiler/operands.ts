@@ -8,7 +8,8 @@ import { lookupFor } from './access.js';
 import { attributeReader, compileNode } from './compile-node.js';
 import { CompiledEvaluationError, fieldError, isError, siteError } from './errors.js';
 import { checkedTypeOf } from './frame.js';
-import { HEADER_VALUE_READERS, HOT_ATTRIBUTES, readHotAttribute } from './attribute-readers.js';
+import { internalised } from './literals.js';
+import { HEADER_VALUE_READERS, HOT_ATTRIBUTES, hotValue } from './attribute-readers.js';
 import type { Closure, Root, Scope } from './frame.js';
 
 export interface Operand {
@@ -16,7 +17,7 @@ export interface Operand {
   readonly read: (root: Root) => unknown;
   /**
    * The attribute's number in HOT_ATTRIBUTES, or -1. Fused closures read a
-   * hot attribute with readHotAttribute(root, hot) instead of calling read.
+   * hot attribute with hotValue(root, hot) instead of calling read.
    * That test is written out in each closure, because V8 did not inline a
    * helper function that held it, which cost a call per evaluation.
    */
@@ -70,7 +71,7 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
     return undefined;
   }
 
-  const key = keyNode.args;
+  const key = internalised(keyNode.args);
   const missing = siteError(node, 'no_such_key', `No such key: ${key}`);
   const container = operandOf(targetNode, scope);
   const { read: readContainer, hot, missing: containerMissing } = container;
@@ -81,7 +82,7 @@ export function literalKeyOperand(node: ASTNode, scope: Scope): Operand | undefi
 
   const lookup = lookupFor(node);
   const read = (root: Root): unknown => {
-    const map = hot >= 0 ? readHotAttribute(root, hot) : readContainer(root);
+    const map = hot >= 0 ? hotValue(root, hot) : readContainer(root);
     if (map instanceof Map) {
       return map.get(key);
     }
