@@ -3,7 +3,6 @@
 // does not stop ctxproc from serving while it compiles. Startup runs the
 // same steps at once (compileRuleFiles), since nothing is served yet.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { collectYoungGenerationOver } from './young-generation.js';
 
 /**
  * Milliseconds of work per slice. Serving must not stall for more than
@@ -23,10 +22,6 @@ export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = DEFAUL
     if (performance.now() >= sliceEnd) {
       // setImmediate, not a microtask: pending I/O callbacks (gRPC frames) run first.
       await nextTurn();
-      // A scavenge gets a turn of its own, so its pause does not add to a slice's.
-      if (collectYoungGenerationOver()) {
-        await nextTurn();
-      }
       sliceEnd = performance.now() + sliceMs;
     }
   }
