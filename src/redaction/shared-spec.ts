@@ -107,29 +107,25 @@ export function adoptSpec(spec: RedactionSpec, shared: RedactionSpec): void {
 
 /** Replaces each shared collection of `spec` with a copy it may change, so it can take more targets. */
 export function unsharedSpec(spec: RedactionSpec): RedactionSpec {
-  if (spec.headers instanceof SharedSet) {
-    spec.headers = new Set(spec.headers);
+  spec.headers = ownSet(spec.headers);
+  spec.queryParams = ownSet(spec.queryParams);
+  spec.cookies = ownSet(spec.cookies);
+  spec.detectors = ownSet(spec.detectors);
+  spec.patterns = ownMap(spec.patterns);
+  spec.sources = ownMap(spec.sources);
+  if (spec.styles !== undefined) {
+    spec.styles = ownMap(spec.styles);
   }
-  if (spec.queryParams instanceof SharedSet) {
-    spec.queryParams = new Set(spec.queryParams);
-  }
-  if (spec.cookies instanceof SharedSet) {
-    spec.cookies = new Set(spec.cookies);
-  }
-  if (spec.detectors instanceof SharedSet) {
-    spec.detectors = new Set(spec.detectors);
-  }
-  if (spec.patterns instanceof SharedMap) {
-    spec.patterns = new Map(spec.patterns);
-  }
-  if (spec.sources instanceof SharedMap) {
-    spec.sources = new Map(spec.sources);
-  }
-  if (spec.styles instanceof SharedMap) {
-    spec.styles = new Map(spec.styles);
-  }
-  if (spec.jsonPaths instanceof SharedSet) {
-    spec.jsonPaths = new Set(spec.jsonPaths);
+  if (spec.jsonPaths !== undefined) {
+    spec.jsonPaths = ownSet(spec.jsonPaths);
   }
   return spec;
+}
+
+function ownSet<T>(set: Set<T>): Set<T> {
+  return set instanceof SharedSet ? new Set(set) : set;
+}
+
+function ownMap<K, V>(map: Map<K, V>): Map<K, V> {
+  return map instanceof SharedMap ? new Map(map) : map;
 }

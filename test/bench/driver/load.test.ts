@@ -2,31 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holdOpen, LoadTarget, runClosedLoop } from '../../../bench/driver/load.js';
 import { buildTransactions } from '../../../bench/driver/traffic.js';
+import { waitForCompletedStreams } from '../../helpers/stream-counts.js';
 import { startTestService, waitFor, type TestService } from '../../helpers/service-harness.js';
 
 async function gaugeValue(service: TestService, name: 'streamsActive'): Promise<number> {
   return (await service.service.metrics[name].get()).values[0]?.value ?? 0;
-}
-
-async function completedStreams(service: TestService): Promise<number> {
-  const values = (await service.service.metrics.streamsTotal.get()).values;
-  return values.find((value) => value.labels.end === 'completed')?.value ?? 0;
-}
-
-/**
- * Waits until the service has counted `count` completed streams. The
- * response headers carry end_of_stream false (a body follows that the
- * processing mode does not send), so a stream ends only when the driver's
- * reset reaches the server, after the driver has seen its last reply.
- */
-async function waitForCompletedStreams(service: TestService, count: number): Promise<number> {
-  const deadline = Date.now() + 2000;
-  let completed = await completedStreams(service);
-  while (completed < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    completed = await completedStreams(service);
-  }
-  return completed;
 }
 
 test('closed loop completes every transaction', async (context) => {

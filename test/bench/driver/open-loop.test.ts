@@ -3,23 +3,8 @@ import assert from 'node:assert/strict';
 import { LoadTarget } from '../../../bench/driver/load.js';
 import { runOpenLoop } from '../../../bench/driver/open-loop.js';
 import { buildTransactions } from '../../../bench/driver/traffic.js';
-import { startTestService, type TestService } from '../../helpers/service-harness.js';
-
-async function completedStreams(service: TestService): Promise<number> {
-  const values = (await service.service.metrics.streamsTotal.get()).values;
-  return values.find((value) => value.labels.end === 'completed')?.value ?? 0;
-}
-
-/** Waits up to 2 s for the service to count `count` completed streams; each ends when the driver's reset arrives. */
-async function waitForCompletedStreams(service: TestService, count: number): Promise<number> {
-  const deadline = Date.now() + 2000;
-  let completed = await completedStreams(service);
-  while (completed < count && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    completed = await completedStreams(service);
-  }
-  return completed;
-}
+import { waitForCompletedStreams } from '../../helpers/stream-counts.js';
+import { startTestService } from '../../helpers/service-harness.js';
 
 test('open loop records only the transactions due after the warm-up', async (context) => {
   const service = await startTestService();
