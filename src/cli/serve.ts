@@ -60,6 +60,9 @@ export function registerServeCommand(program: Command): void {
   addSettingOptions(command).action((_options: unknown, self: Command) => runServe(self));
 }
 
+/** Milliseconds within which a repeated shutdown signal is the same request delivered twice. */
+const REPEATED_SIGNAL_MS = 1000;
+
 async function runServe(command: Command): Promise<void> {
   const settings = settingsOrExit(command);
   const logger = createLogger({ level: settings.logLevel, service: settings.service });
@@ -67,15 +70,19 @@ async function runServe(command: Command): Promise<void> {
   // Handlers go in before the service starts: a signal that arrives while
   // it starts must still stop it gracefully, not end the process at once.
   let started: Promise<Pick<RunningService, 'stop'> | null> = Promise.resolve(null);
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const shutdown = (signal: string): void => {
     // Kubernetes and process managers may repeat the signal; only SIGKILL
     // should cut the grace period short and lose the open transactions' events.
-    if (stopping) {
-      logger.warn({ signal }, 'shutdown already in progress; send SIGKILL to stop at once');
+    // Ctrl-C under `npm start` arrives twice at once (from the terminal and
+    // from npm), so a repeat within a second is not worth a warning.
+    if (stoppingSince !== null) {
+      if (Date.now() - stoppingSince >= REPEATED_SIGNAL_MS) {
+        logger.warn({ signal }, 'shutdown already in progress; send SIGKILL to stop at once');
+      }
       return;
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutdown signal received');
     // Stopping waits for startup to finish. A startup that hangs, such as a
     // worker stuck before it serves, ends the process after the grace period.
@@ -108,7 +115,7 @@ async function runServe(command: Command): Promise<void> {
   }).catch((error: unknown) => {
     // A signal during startup stops the workers too, which then fail the
     // start: that is the requested stop, not a startup error.
-    if (stopping) {
+    if (stoppingSince !== null) {
       logger.info({ reason: error instanceof Error ? error.message : String(error) }, 'ctxproc stopped before it finished starting');
       exitAfterFlush(0);
       return null;

@@ -183,7 +183,10 @@ function parseSetting(definition: SettingDefinition, raw: unknown, origin: strin
 
 function parseWholeNumber(text: string, origin: string, allowZero: boolean, max: number): number {
   const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || (value === 0 && !allowZero)) {
+  if (/^\d+$/.test(text) && !Number.isSafeInteger(value)) {
+    throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is ${text}; the maximum is ${max}`);
+  }
+  if (!/^\d+$/.test(text) || (value === 0 && !allowZero)) {
     throw new CtxprocError('CTXPROC_CONFIG_INVALID', `${origin} is "${text}"; expected a ${allowZero ? 'non-negative' : 'positive'} whole number`);
   }
   if (value > max) {

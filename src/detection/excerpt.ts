@@ -1,10 +1,18 @@
 // Cuts the text reported in Detection.matched.
+import { trimTokenEdge } from '../redaction/cut.js';
 import { MAX_MATCHED_CHARS } from './limits.js';
 
-/** Returns `text` from `start`, at most MAX_MATCHED_CHARS characters, with control characters shown as spaces. */
+/**
+ * Returns `text` from `start`, at most MAX_MATCHED_CHARS characters, with
+ * control characters shown as spaces. Where the excerpt ends inside the
+ * text, a token or card number cut in half at its edge is dropped,
+ * because the redactor could not recognise the half.
+ */
 export function excerpt(text: string, start = 0, length = MAX_MATCHED_CHARS): string {
   const from = Math.max(0, start);
-  return text.slice(from, from + Math.min(length, MAX_MATCHED_CHARS)).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ' ');
+  const end = from + Math.min(length, MAX_MATCHED_CHARS);
+  const slice = end < text.length ? trimTokenEdge(text.slice(from, end)) : text.slice(from, end);
+  return slice.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, ' ');
 }
 
 /** Runs `pattern` on `text` and returns the excerpt at its match, or null. */

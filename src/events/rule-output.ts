@@ -2,7 +2,7 @@
 // simulated changes, held-back counts, detection payloads and the debug
 // trace. Each string passes through the event's redactor, like the rest.
 import type { PayloadDecision, TransactionRecord } from '../model/record.js';
-import { cutUtf8 } from '../redaction/cut.js';
+import { cutUtf8, trimTokenEdge } from '../redaction/cut.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import type { PayloadExcerpt, SecurityEvent } from './security-event.js';
 
@@ -27,12 +27,19 @@ export function ruleOutput(redactor: Redactor, record: TransactionRecord): RuleO
   };
 }
 
-/** Redacts the matched text first and cuts it after, so a secret crossing the cut is recognised whole. */
+/**
+ * Redacts the matched text first and cuts it after, so a secret crossing the
+ * cut is recognised whole. The text is percent-decoded first: a detector may
+ * report a query value as it arrived, where `%27` glued to a token or a card
+ * number hides it from the redaction detectors.
+ */
 function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadExcerpt {
   const field = 'ctxproc.payloads.matched';
-  const redacted = redactor.scan(field, payload.matched, payload.maxBytes + SCAN_MARGIN_CHARS);
-  const cut = cutUtf8(redacted, payload.maxBytes);
-  const truncated = cut.length < redacted.length || payload.matched.length > payload.maxBytes + SCAN_MARGIN_CHARS;
+  const matched = percentDecoded(payload.matched);
+  const redacted = redactor.scan(field, matched, payload.maxBytes + SCAN_MARGIN_CHARS);
+  const kept = cutUtf8(redacted, payload.maxBytes);
+  const cut = kept.length < redacted.length ? trimTokenEdge(kept) : kept;
+  const truncated = cut.length < redacted.length || matched.length > payload.maxBytes + SCAN_MARGIN_CHARS;
 
   return {
     rule: payload.rule,
@@ -42,4 +49,20 @@ function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadEx
     matched: cut,
     truncated,
   };
+}
+
+const PERCENT_ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;
+
+/** Decodes each run of valid %XX escapes that forms UTF-8, and leaves the rest of the text as it is. */
+function percentDecoded(text: string): string {
+  if (!text.includes('%')) {
+    return text;
+  }
+  return text.replace(PERCENT_ESCAPES, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }

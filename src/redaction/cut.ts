@@ -1,7 +1,8 @@
 // Cutting redacted text to a size limit without exposing part of a secret.
 // A card number cut in the middle no longer passes the detector, so the cut
 // also drops a trailing run of digits and separators, and a mask cut in the
-// middle is dropped whole so that no half marker remains.
+// middle is dropped whole so that no half marker remains. Excerpts of attack
+// payloads also drop a trailing token fragment (trimTokenEdge).
 
 const MASK_PREFIX = '[REDACTED';
 
@@ -33,6 +34,21 @@ export function cutUtf8(text: string, maxBytes: number): string {
   return trimCutEdge(kept);
 }
 
+/**
+ * Drops a trailing token fragment (the characters of base64, base64url and
+ * token68, RFC 7235 section 2.1: part of a JWT, an API key or a bearer
+ * token), then cleans the edge as trimCutEdge does. For excerpts cut at an
+ * arbitrary place in attack text, where the redactor cannot recognise a
+ * token cut in half, and where losing the last partial word costs little.
+ */
+export function trimTokenEdge(text: string): string {
+  let end = text.length;
+  while (end > 0 && isTokenChar(text.charCodeAt(end - 1))) {
+    end -= 1;
+  }
+  return trimCutEdge(text.slice(0, end));
+}
+
 /** Drops a trailing partial mask, then a trailing run of digits, spaces and dashes. */
 export function trimCutEdge(text: string): string {
   let end = text.length;
@@ -55,6 +71,12 @@ export function trimCutEdge(text: string): string {
   }
 
   return text.slice(0, sawDigit ? runStart : end);
+}
+
+/** Letters, digits and - . _ ~ + / =, the characters of token68 and of base64 and base64url. */
+function isTokenChar(code: number): boolean {
+  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)
+    || code === 0x2d || code === 0x2e || code === 0x5f || code === 0x7e || code === 0x2b || code === 0x2f || code === 0x3d;
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -183,7 +183,7 @@ export class Http2ProcessCall implements ProcessCall {
         break;
       }
       if (compressed) {
-        this.reportMalformed({ kind: 'compressed', detail: `a ${length}-byte message has the compressed flag set` }, GrpcStatus.UNIMPLEMENTED);
+        this.reportMalformed({ kind: 'compressed', detail: `a ${length}-byte message has flag byte ${data[offset]} where 0 (uncompressed) is expected` }, GrpcStatus.UNIMPLEMENTED);
         return;
       }
       const message = data.subarray(offset + MESSAGE_PREFIX_BYTES, offset + MESSAGE_PREFIX_BYTES + length);
@@ -284,8 +284,10 @@ export class Http2ProcessCall implements ProcessCall {
       this.onEnd?.();
       return;
     }
-    const declared = this.pendingNeeded > MESSAGE_PREFIX_BYTES ? `${this.pendingNeeded - MESSAGE_PREFIX_BYTES}-byte message` : 'message prefix';
-    this.reportMalformed({ kind: 'truncated', detail: `the client half-closed the stream after ${this.pendingBytes} bytes of a ${declared} (with its 5-byte prefix: ${this.pendingNeeded} bytes)` }, GrpcStatus.INTERNAL);
+    const detail = this.pendingNeeded > MESSAGE_PREFIX_BYTES
+      ? `the client half-closed the stream after ${this.pendingBytes} of the ${this.pendingNeeded} bytes of a message (5-byte prefix included)`
+      : `the client half-closed the stream after ${this.pendingBytes} of the 5 bytes of a message prefix`;
+    this.reportMalformed({ kind: 'truncated', detail }, GrpcStatus.INTERNAL);
   }
 
   /**

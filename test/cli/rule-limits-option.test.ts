@@ -57,3 +57,12 @@ test('check with invalid limit exits 2', async () => {
   assert.equal(result.code, 2);
   assert.match(result.stderr, /^ctxproc: CTXPROC_CONFIG_INVALID: --max-rules is "many"; expected a positive whole number/);
 });
+
+test('check with limit past the maximum names it', async () => {
+  const directory = writeRules(1);
+
+  const result = await runCli(['check', directory, '--max-rules', '99999999999999999999']);
+
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /^ctxproc: CTXPROC_CONFIG_INVALID: --max-rules is 99999999999999999999; the maximum is \d+/);
+});

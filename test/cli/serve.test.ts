@@ -142,3 +142,16 @@ test('SIGTERM lets an open stream finish', async (t) => {
   assert.equal(events.length, 1);
   assert.equal(events[0]?.http.status_code, 500);
 });
+
+test('Ctrl-C delivered twice stops once without a warning', async (t) => {
+  const cli = await startCli([]);
+  t.after(() => cli.child.kill('SIGKILL'));
+
+  // The terminal and npm both deliver Ctrl-C to the process under `npm start`.
+  cli.child.kill('SIGINT');
+  const code = await cli.stop('SIGINT');
+
+  assert.equal(code, 0);
+  assert.equal(cli.lines.filter((line) => line.message === 'shutdown signal received').length, 1);
+  assert.equal(cli.lines.some((line) => String(line.message).startsWith('shutdown already in progress')), false);
+});

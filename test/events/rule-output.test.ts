@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSecurityEvent, type EventContext } from '../../src/events/builder.js';
+import type { PayloadDecision } from '../../src/model/record.js';
 import { body, logDecision, makeExchange, makeRecord, makeRequest } from './fixtures.js';
 
 const CONTEXT: EventContext = { rulesVersion: 'sha256:abc', outcome: { blocked: false, streamEnd: 'completed' } };
@@ -42,10 +43,39 @@ describe('rule output in events', () => {
     const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
     const payloads = event.ctxproc.payloads!;
 
-    assert.deepEqual(payloads[0], { rule: 'attach', class: 'sqli', detector: 'sqli.tokens', location: 'query.id', matched: "1' UNION SEL", truncated: true });
+    assert.deepEqual(payloads[0], { rule: 'attach', class: 'sqli', detector: 'sqli.tokens', location: 'query.id', matched: "1' UNION ", truncated: true }, 'the word cut in half goes');
     assert.equal(payloads[1]?.matched, "<script>fetch('/x?t=[REDACTED:jwt]')</script>");
     assert.equal(payloads[1]?.truncated, false);
     assert.ok(!JSON.stringify(event).includes(JWT));
+  });
+
+  it('redacts secrets hidden by encoding in payloads', () => {
+    const record = makeRecord();
+    const payload = (matched: string): PayloadDecision => ({ rule: 'attach', class: 'sqli', detector: 'sqli.tokens', location: 'query.q', matched, maxBytes: 512 });
+    record.payloads.push(
+      payload(`UNION%20SELECT%20%27${JWT}%27--`),
+      payload("UNION+SELECT+'Bearer+opaque-Tk55aZx9Lm'--"),
+      payload('%27%20UNION%20SELECT%201%20WHERE%20cc%3D%274111111111111111%27--'),
+    );
+
+    const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
+    const line = JSON.stringify(event);
+
+    for (const secret of [JWT, 'opaque-Tk55aZx9Lm', '4111111111111111']) {
+      assert.equal(line.includes(secret), false, `the event contains ${secret.slice(0, 6)}…`);
+    }
+    assert.equal(event.ctxproc.payloads?.[0]?.matched, "UNION SELECT '[REDACTED:jwt]'--", 'shown percent-decoded');
+    assert.equal(event.ctxproc.payloads?.[1]?.matched, "UNION+SELECT+'Bearer+[REDACTED:bearer_token]'--");
+  });
+
+  it('drops a token cut at the payload limit', () => {
+    const record = makeRecord();
+    record.payloads.push({ rule: 'attach', class: 'xss', detector: 'xss.tags', location: 'query.q', matched: "<script>x='ak_live_51HqLyJ2eZvKYlo2C'</script>", maxBytes: 20 });
+
+    const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
+
+    assert.equal(event.ctxproc.payloads?.[0]?.matched, "<script>x='");
+    assert.equal(event.ctxproc.payloads?.[0]?.truncated, true);
   });
 
   it('attaches the debug trace', () => {

@@ -10,9 +10,11 @@ const SESSION_TOKEN = 'IQoJb3JpZ2luX2VjEFIaCXVzLWVhc3QtMSJHMEUCIQ';
 const AUTH_TOKEN = 'at-93hf02kd81mz';
 const HYPHEN_TOKEN = 'hy-72kq0w81nb';
 const AUTH_PARAM = 'ap-5ud8s02mxk';
+const CAMEL_TOKEN = 'ct-0s8d7f6g5h';
+const SESSION_ID = 'F3A9C2E7B1D04A6E';
 
-it('masks baseline headers and hyphenated parameters without a rule', () => {
-  const request = makeRequest(`/callback?access-token=${HYPHEN_TOKEN}&auth_token=${AUTH_PARAM}&page=2`, [
+it('masks baseline headers and parameter spellings without a rule', () => {
+  const request = makeRequest(`/callback?access-token=${HYPHEN_TOKEN}&auth_token=${AUTH_PARAM}&accessToken=${CAMEL_TOKEN}&JSESSIONID=${SESSION_ID}&page=2`, [
     ['x-amz-security-token', SESSION_TOKEN],
     ['x-auth-token', AUTH_TOKEN],
     ['accept', 'application/json'],
@@ -23,7 +25,7 @@ it('masks baseline headers and hyphenated parameters without a rule', () => {
   const event = buildSecurityEvent(makeExchange(request), record, { rulesVersion: 'v1', outcome: { blocked: false, streamEnd: 'completed' } });
   const line = JSON.stringify(event);
 
-  for (const secret of [SESSION_TOKEN, AUTH_TOKEN, HYPHEN_TOKEN, AUTH_PARAM]) {
+  for (const secret of [SESSION_TOKEN, AUTH_TOKEN, HYPHEN_TOKEN, AUTH_PARAM, CAMEL_TOKEN, SESSION_ID]) {
     assert.equal(line.includes(secret), false, `the event contains ${secret.slice(0, 3)}…`);
   }
   assert.ok(line.includes('page=2'), 'other parameters stay');
