@@ -93,3 +93,12 @@ export const GET_HEADERS: Array<[string, string]> = [
   ['user-agent', 'test-agent'],
   ['x-request-id', 'req-1'],
 ];
+
+/** Request headers of a binary upload, whose body the tests stream in chunks. */
+export const POST_HEADERS: Array<[string, string]> = [
+  [':method', 'POST'],
+  [':path', '/upload'],
+  [':authority', 'shop.example'],
+  [':scheme', 'https'],
+  ['content-type', 'application/octet-stream'],
+];

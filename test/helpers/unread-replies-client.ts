@@ -11,20 +11,12 @@ import http2 from 'node:http2';
 import { createInterface } from 'node:readline';
 import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { frameMessage, MESSAGE_PREFIX_BYTES } from '../../src/transport/grpc-status.js';
-import { requestHeaders } from './raw-stream.js';
+import { POST_HEADERS, requestHeaders } from './raw-stream.js';
 
 const [target, streamsText, chunksText, chunkBytesText, windowText] = process.argv.slice(2);
 const STREAMS = Number(streamsText);
 const CHUNKS = Number(chunksText);
 const CHUNK_BYTES = Number(chunkBytesText);
-
-const POST_HEADERS: Array<[string, string]> = [
-  [':method', 'POST'],
-  [':path', '/upload'],
-  [':authority', 'shop.example'],
-  [':scheme', 'https'],
-  ['content-type', 'application/octet-stream'],
-];
 
 // The client queues every chunk at once, past Node's default of 10 MB per session.
 const session = http2.connect(`http://${target}`, {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { MESSAGE_PREFIX_BYTES, frameMessage } from '../../src/transport/grpc-status.js';
 import { TRANSPORTS } from '../../src/transport/transport.js';
-import { requestHeaders } from '../helpers/raw-stream.js';
+import { POST_HEADERS, requestHeaders } from '../helpers/raw-stream.js';
 import { startTestService, waitFor, type TestService } from '../helpers/service-harness.js';
 
 /**
@@ -22,14 +22,6 @@ const CHUNK_BYTES = 1024;
 /** The client's receive window for replies, in bytes, small so that a few hundred replies fill it. */
 const CLIENT_WINDOW_BYTES = 4096;
 const WAIT_MS = 20_000;
-
-const POST_HEADERS: Array<[string, string]> = [
-  [':method', 'POST'],
-  [':path', '/upload'],
-  [':authority', 'shop.example'],
-  [':scheme', 'https'],
-  ['content-type', 'application/octet-stream'],
-];
 
 async function bodyMessages(ctxproc: TestService): Promise<number> {
   const values = (await ctxproc.service.metrics.phaseMessages.get()).values;
