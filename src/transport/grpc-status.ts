@@ -10,16 +10,15 @@ export const GRPC_RESPONSE_HEADERS: http2.OutgoingHttpHeaders = { ':status': 200
 
 /** Prefixes `message` for one gRPC message. */
 export function frameMessage(message: Buffer): Buffer {
-  const framed = Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES + message.length);
-  framed.writeUInt8(0, 0);
-  framed.writeUInt32BE(message.length, 1);
-  message.copy(framed, MESSAGE_PREFIX_BYTES);
-  return framed;
+  return writeFrame(Buffer.allocUnsafe(MESSAGE_PREFIX_BYTES + message.length), message);
 }
 
 /** Prefixes `message` for one gRPC message, in a buffer outside Node's shared Buffer pool. */
 export function frameMessageUnpooled(message: Buffer): Buffer {
-  const framed = Buffer.allocUnsafeSlow(MESSAGE_PREFIX_BYTES + message.length);
+  return writeFrame(Buffer.allocUnsafeSlow(MESSAGE_PREFIX_BYTES + message.length), message);
+}
+
+function writeFrame(framed: Buffer, message: Buffer): Buffer {
   framed.writeUInt8(0, 0);
   framed.writeUInt32BE(message.length, 1);
   message.copy(framed, MESSAGE_PREFIX_BYTES);
