@@ -55,7 +55,7 @@ export interface ScenarioFigures {
 
 export type OpenLoopFigures = OpenLoopResult & {
   ratePerSecond: number;
-  /** What set the rate: half the server's maximum, or the driver's own limit. */
+  /** The limit that set the rate: half the server's maximum, or the driver's own limit. */
   rateLimitedBy: 'server' | 'driver';
   cpuUsPerTx: number;
   /** Time the server's event loop waited for its core, over the open loop's wall time. */
@@ -69,8 +69,8 @@ export type OpenLoopFigures = OpenLoopResult & {
  * its CPU per transaction in the closed loop. Above it the driver's own
  * queueing shows as server latency. An open loop costs the driver 1.35 to 2
  * times more per transaction than a closed loop, which handles more per
- * event-loop turn (six open loops in four runs at load average 5 to 10), so
- * 0.35 keeps the driver under about 70% of its core.
+ * event-loop turn (six open loops in four runs at load average 5 to 10).
+ * So 0.35 keeps the driver under about 70% of its core, an estimate.
  */
 const DRIVER_CPU_SHARE_LIMIT = 0.35;
 

@@ -24,7 +24,7 @@ export interface ScenarioReport {
   open_loop_server_gc: { count: number; major_count: number; over_1ms_count: number; over_10ms_count: number; total_ms: number } | null;
   /** The open loop's p99 counted from when the driver opened each stream instead of from when it was due. */
   p99_from_send_ms: number | null;
-  /** How the driver itself fared in the open loop, to tell its delays from the server's. */
+  /** The driver's own figures in the open loop, to tell its delays from the server's. */
   open_loop_driver: OpenLoopDriverReport | null;
   closed_loop_p99_ms: number;
   /** Server CPU time over wall time in the closed loop. Well under 1 means the driver, not the server, set the maximum rate. */
@@ -39,7 +39,7 @@ export interface ScenarioReport {
 }
 
 export interface OpenLoopDriverReport {
-  /** What set the open loop's rate: half the server's maximum, or what the driver can send (see docs/benchmarks.md). */
+  /** The limit that set the open loop's rate: half the server's maximum, or what the driver can send (see docs/benchmarks.md). */
   rate_limited_by: 'server' | 'driver';
   cpu_share: number;
   /** Driver CPU per transaction in the closed loop, in microseconds, from which its rate limit is estimated. */
@@ -71,7 +71,7 @@ export interface Target {
 /**
  * Largest share of the open loop's wall time that the driver or the server
  * may wait in the run queue for a p99 to be judged against a 1 ms target:
- * at 5% a 1 s loop already holds 50 ms of waits, enough to fill the p99.
+ * at 5% a 1 s loop already contains 50 ms of waits, enough to fill the p99.
  */
 export const CONTENTION_LIMIT = 0.05;
 

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const reports = new Map<string, ReturnType<typeof scenarioReport>>();
   let latencyFloor: ServerUnderTest | null = null;
   try {
-    latencyFloor = scenarios.some(comparesWithFloor) ? await startLatencyFloor(pinned ? SERVER_CORE : null) : null;
+    if (scenarios.some(comparesWithFloor)) {
+      latencyFloor = await startLatencyFloor(pinned ? SERVER_CORE : null);
+    }
     for (const scenario of scenarios) {
       progress(`${scenario.name}: running`);
       const nodeArgs = values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values['cpu-prof'])}`, `--cpu-prof-name=${scenario.name}.cpuprofile`] : [];

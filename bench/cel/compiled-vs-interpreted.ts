@@ -46,7 +46,7 @@ const WARMUP = 10_000;
  * session's decoder and turned into request facts by the session's
  * function. Strings written here as JavaScript literals would be V8
  * internalised strings, which compare faster than decoded ones, so a
- * benchmark built from them would time a state production never sees.
+ * benchmark built from them would time a state production never reaches.
  */
 function exchange(): Exchange {
   const requestHeaders = decodedHeaders('request_headers', [

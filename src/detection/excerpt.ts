@@ -6,7 +6,8 @@ import { MAX_MATCHED_CHARS } from './limits.js';
  * Returns `text` from `start`, at most MAX_MATCHED_CHARS characters, with
  * control characters shown as spaces. Where the excerpt ends inside the
  * text, a token or card number cut in half at its edge is dropped,
- * because the redactor could not recognise the half.
+ * because the redactor could not recognise the half. An excerpt that is
+ * one token throughout therefore comes back empty.
  */
 export function excerpt(text: string, start = 0, length = MAX_MATCHED_CHARS): string {
   const from = Math.max(0, start);

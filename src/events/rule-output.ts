@@ -37,8 +37,8 @@ function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadEx
   const field = 'ctxproc.payloads.matched';
   const matched = percentDecoded(payload.matched);
   const redacted = redactor.scan(field, matched, payload.maxBytes + SCAN_MARGIN_CHARS);
-  const kept = cutUtf8(redacted, payload.maxBytes);
-  const cut = kept.length < redacted.length ? trimTokenEdge(kept) : kept;
+  const withinLimit = cutUtf8(redacted, payload.maxBytes);
+  const cut = withinLimit.length < redacted.length ? trimTokenEdge(withinLimit) : withinLimit;
   const truncated = cut.length < redacted.length || matched.length > payload.maxBytes + SCAN_MARGIN_CHARS;
 
   return {

@@ -39,7 +39,7 @@ export function bodyJson(capture: BodyCapture): unknown {
 /**
  * Drops the decoded views of a capture; the next read decodes again. The
  * session calls it after each message, because a transaction stays open
- * while the upstream answers, and under load a 16 KB body text kept that
+ * while the upstream responds, and under load a 16 KB body text kept that
  * long outlived V8's young generation and was copied into the old one.
  */
 export function forgetBodyViews(capture: BodyCapture): void {

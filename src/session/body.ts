@@ -33,15 +33,15 @@ export class BodyAccumulator {
 
     const room = this.limitBytes - this.kept;
     if (chunk && length > 0 && room > 0) {
-      const kept = Math.min(room, length);
-      if (this.kept === 0 && viewable(chunk, kept)) {
+      const taken = Math.min(room, length);
+      if (this.kept === 0 && viewable(chunk, taken)) {
         // A later chunk grows the body into a buffer of its own (reserve).
-        this.bytes = Buffer.from(chunk.buffer, chunk.byteOffset, kept);
+        this.bytes = Buffer.from(chunk.buffer, chunk.byteOffset, taken);
       } else {
-        this.reserve(this.kept + kept);
-        this.bytes.set(kept === length ? chunk : chunk.subarray(0, kept), this.kept);
+        this.reserve(this.kept + taken);
+        this.bytes.set(taken === length ? chunk : chunk.subarray(0, taken), this.kept);
       }
-      this.kept += kept;
+      this.kept += taken;
     }
     return !wasTruncated && this.size > this.kept;
   }

@@ -4,6 +4,8 @@
 // memory. Each stream pauses at its own bound (reply-writer.ts), and this
 // budget bounds the sum. Past --max-unsent-reply-bytes, new streams are
 // rejected and streams with unsent replies are not read.
+// NOTE: the budget is shared by all clients, so one client that reads
+// nothing can exhaust it and have every new stream, Envoy's too, rejected.
 export class ReplyBudget {
   private unsent = 0;
 

@@ -30,7 +30,8 @@ test('ctxproc open loop is repeated against the floor', async (context) => {
   const figures = await measureScenario(scenario, server, driver, TINY_PROFILE, floor);
   const report = scenarioReport(figures);
 
-  assert.ok(figures.openLoop && figures.floorOpenLoop, 'both open loops ran');
+  assert.ok(figures.openLoop, 'the open loop ran');
+  assert.ok(figures.floorOpenLoop, 'the floor open loop ran');
   assert.equal(figures.floorOpenLoop.ratePerSecond, figures.openLoop.ratePerSecond);
   assert.equal(figures.openLoop.failed, 0);
   assert.equal(figures.floorOpenLoop.failed, 0);

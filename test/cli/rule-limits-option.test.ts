@@ -58,7 +58,7 @@ test('check with invalid limit exits 2', async () => {
   assert.match(result.stderr, /^ctxproc: CTXPROC_CONFIG_INVALID: --max-rules is "many"; expected a positive whole number/);
 });
 
-test('check with limit past the maximum names it', async () => {
+test('limit past maximum names it', async () => {
   const directory = writeRules(1);
 
   const result = await runCli(['check', directory, '--max-rules', '99999999999999999999']);

@@ -143,7 +143,7 @@ test('SIGTERM lets an open stream finish', async (t) => {
   assert.equal(events[0]?.http.status_code, 500);
 });
 
-test('Ctrl-C delivered twice stops once without a warning', async (t) => {
+test('repeated Ctrl-C stops without warning', async (t) => {
   const cli = await startCli([]);
   t.after(() => cli.child.kill('SIGKILL'));
 

@@ -49,7 +49,7 @@ describe('rule output in events', () => {
     assert.ok(!JSON.stringify(event).includes(JWT));
   });
 
-  it('redacts secrets hidden by encoding in payloads', () => {
+  it('redacts encoded secrets in payloads', () => {
     const record = makeRecord();
     const payload = (matched: string): PayloadDecision => ({ rule: 'attach', class: 'sqli', detector: 'sqli.tokens', location: 'query.q', matched, maxBytes: 512 });
     record.payloads.push(

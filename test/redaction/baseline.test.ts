@@ -13,7 +13,7 @@ const AUTH_PARAM = 'ap-5ud8s02mxk';
 const CAMEL_TOKEN = 'ct-0s8d7f6g5h';
 const SESSION_ID = 'F3A9C2E7B1D04A6E';
 
-it('masks baseline headers and parameter spellings without a rule', () => {
+it('masks credential names without rules', () => {
   const request = makeRequest(`/callback?access-token=${HYPHEN_TOKEN}&auth_token=${AUTH_PARAM}&accessToken=${CAMEL_TOKEN}&JSESSIONID=${SESSION_ID}&page=2`, [
     ['x-amz-security-token', SESSION_TOKEN],
     ['x-auth-token', AUTH_TOKEN],

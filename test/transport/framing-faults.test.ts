@@ -66,7 +66,7 @@ for (const [where, partial] of CUT_CASES) {
   });
 }
 
-test('whole messages then half-close end with OK', async (t) => {
+test('clean half-close ends with OK', async (t) => {
   const ctxproc = await startTestService({ transport: 'http2' });
   t.after(() => ctxproc.stop());
 

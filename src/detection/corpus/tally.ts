@@ -27,9 +27,9 @@ export interface CorpusReport {
   contradicted_benign_tests: number;
   /**
    * False positives on which a second engine (libddwaf with Datadog's
-   * recommended rules) reports the same class for the same request: a
-   * `no_expect_ids` label requires one CRS rule to stay silent; it does not
-   * state that the request is benign. Null when the check was skipped.
+   * recommended rules) reports the same class for the same request. A
+   * `no_expect_ids` label only requires one CRS rule to stay silent, so it
+   * does not state that the request is benign. Null when the check was skipped.
    */
   disputed_false_positives: number | null;
   /** False positives that are not disputed, over the benign tests that are not disputed; null when the check was skipped. */
