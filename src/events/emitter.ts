@@ -1,7 +1,7 @@
 // Writes security events as one JSON line each, through pino. The builder
-// has already redacted the event. pino's `redact` is a second net over the
-// headers that always carry credentials, in case an event reaches the
-// emitter without passing through the builder's redaction.
+// has already redacted the event. A second net over the headers that always
+// carry credentials masks what is still readable there, in case an event
+// reaches the emitter without passing through the builder's redaction.
 import pino from 'pino';
 import { isMask } from '../redaction/mask.js';
 import { rewriteCookieHeader, rewriteSetCookie, type CookieRewriter } from '../redaction/cookies.js';
@@ -31,13 +31,10 @@ export interface EventEmitter {
 const HEADER_MASK = '[REDACTED:header]';
 const COOKIE_MASK = '[REDACTED:cookie]';
 
-/** pino paths are compiled at startup and never built from input. */
-const NET_PATHS = [
-  'ctxproc.headers.request.authorization',
-  'ctxproc.headers.request["proxy-authorization"]',
-  'ctxproc.headers.request.cookie',
-  'ctxproc.headers.request["x-api-key"]',
-  'ctxproc.headers.response["set-cookie"]',
+/** The headers of each section that the net checks, by their lower-case names. */
+const NET_HEADERS: ReadonlyArray<readonly ['request' | 'response', readonly string[]]> = [
+  ['request', ['authorization', 'proxy-authorization', 'cookie', 'x-api-key']],
+  ['response', ['set-cookie']],
 ];
 
 /** Keeps cookie names and Set-Cookie attributes; masks every value the builder left readable. */
@@ -59,7 +56,6 @@ export function createEventEmitter(options: EventEmitterOptions = {}): EventEmit
       timestamp: false,
       messageKey: 'message',
       formatters: { level: statusLabel },
-      redact: { paths: NET_PATHS, censor: censorHeader },
     },
     destination,
   );
@@ -75,7 +71,7 @@ export function createEventEmitter(options: EventEmitterOptions = {}): EventEmit
         return false;
       }
       const { status, ...fields } = event;
-      logger[status](fields);
+      logger[status](withHeaderNet(fields));
       count += 1;
       return true;
     },
@@ -89,13 +85,58 @@ export function createEventEmitter(options: EventEmitterOptions = {}): EventEmit
   };
 }
 
-/** pino censor: values the builder masked stay as they are, anything else is masked. */
-function censorHeader(value: unknown, path: string[]): unknown {
-  const name = path[path.length - 1];
-  return Array.isArray(value) ? value.map((item: unknown) => censorValue(name, item)) : censorValue(name, value);
+type EventFields = Omit<SecurityEvent, 'status'>;
+
+/**
+ * Returns the fields with every net header that is still readable masked.
+ * The builder has masked them already, so this usually returns `fields`
+ * itself; otherwise it copies the objects on the path it changes and leaves
+ * the caller's event as it was, since other sinks share it. pino's own
+ * `redact` option did the same, but cloned the paths of every event.
+ */
+function withHeaderNet(fields: EventFields): EventFields {
+  const headers = fields.ctxproc?.headers;
+  if (headers === undefined) {
+    return fields;
+  }
+
+  let copy: NonNullable<SecurityEvent['ctxproc']['headers']> | null = null;
+  for (const [section, names] of NET_HEADERS) {
+    const values = headers[section];
+    if (values === undefined) {
+      continue;
+    }
+    for (const name of names) {
+      const value = values[name];
+      if (value === undefined) {
+        continue;
+      }
+      const censored = censorHeader(value, name);
+      if (sameValue(censored, value)) {
+        continue;
+      }
+      copy ??= { ...headers };
+      if (copy[section] === values) {
+        copy[section] = Object.assign(Object.create(null) as typeof values, values);
+      }
+      copy[section]![name] = censored;
+    }
+  }
+  return copy === null ? fields : { ...fields, ctxproc: { ...fields.ctxproc, headers: copy } };
 }
 
-function censorValue(name: string | undefined, value: unknown): unknown {
+function censorHeader(value: string | string[], name: string): string | string[] {
+  return Array.isArray(value) ? value.map((item) => censorValue(name, item)) : censorValue(name, value);
+}
+
+function sameValue(censored: string | string[], value: string | string[]): boolean {
+  if (!Array.isArray(censored) || !Array.isArray(value)) {
+    return censored === value;
+  }
+  return censored.length === value.length && censored.every((item, index) => item === value[index]);
+}
+
+function censorValue(name: string, value: unknown): string {
   if (typeof value !== 'string') {
     return HEADER_MASK;
   }

@@ -24,10 +24,16 @@ export interface NamedPairSpan extends Span {
 /** Returns the target that a pair name refers to, or null. */
 export type TargetLookup = (name: string) => TargetMatch | null;
 
-// Linear: the name class, the blanks and the separators are disjoint, and the
-// name is at most 128 characters, so a failed start costs at most 128 steps.
-const EQUALS_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*=[ \\t]*`, 'g');
-const COLON_KEY = new RegExp(`([A-Za-z0-9_.%\\[\\]\\-]{1,${MAX_COMPARED_NAME_CHARS}})[ \\t]*:[ \\t]*`, 'g');
+// A pair name in the `name=value` and `Name: value` forms: letters, digits
+// and `_.%[]-`, at most MAX_COMPARED_NAME_CHARS of them, read backwards from
+// the separator. Searching for the separator first keeps the scan linear and
+// cheap on text without one, such as most header values; a regular
+// expression that starts a name at every letter costs up to 128 steps per
+// letter instead.
+const NAME_CHARS = new Uint8Array(128);
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%[]-') {
+  NAME_CHARS[char.charCodeAt(0)] = 1;
+}
 // A JSON key may spell its letters as escapes (`"pass\u0077ord"`). A
 // backslash always starts a two-character unit, so the two branches never
 // overlap and matching stays linear.
@@ -60,8 +66,8 @@ export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: n
     const target = lookup(name);
     return target?.kind === 'header' ? target : null;
   };
-  const equalsStop = collectPairs(EQUALS_KEY, text, lookup, maxMatches, spans, equalsValueEnd);
-  const colonStop = collectPairs(COLON_KEY, text, headerLookup, maxMatches, spans, lineValueEnd);
+  const equalsStop = collectSeparatedPairs('=', text, lookup, maxMatches, spans, equalsValueEnd);
+  const colonStop = collectSeparatedPairs(':', text, headerLookup, maxMatches, spans, lineValueEnd);
   const jsonLookup: TargetLookup = (name) => lookup(name.includes('\\') ? unescapeJsonKey(name) : name);
   const jsonStop = collectPairs(JSON_KEY, text, jsonLookup, maxMatches, spans, jsonValueEnd);
   const multipartStop = collectPairs(MULTIPART_NAME, text, lookup, maxMatches, spans, lineValueEnd);
@@ -101,6 +107,66 @@ function collectPairs(pattern: RegExp, text: string, lookup: TargetLookup, maxMa
 
   pattern.lastIndex = 0;
   return spans.length >= limit ? spans[spans.length - 1]!.end : Infinity;
+}
+
+/**
+ * Collects `name=value` or `Name: value` pairs: finds each separator, reads
+ * the name backwards over blanks and name characters, and skips blanks after
+ * it. A name never reaches back into the previous match or value. Returns
+ * what collectPairs returns.
+ */
+function collectSeparatedPairs(separator: string, text: string, lookup: TargetLookup, maxMatches: number, spans: NamedPairSpan[], valueEnd: ValueEnd): number {
+  const limit = spans.length + maxMatches;
+  let searchFrom = 0;
+
+  let at = text.indexOf(separator, searchFrom);
+  while (at !== -1 && spans.length < limit) {
+    const name = nameBefore(text, at, searchFrom);
+    const valueStart = skipBlanks(text, at + 1);
+    searchFrom = name === null ? at + 1 : valueStart;
+    const target = name === null ? null : lookup(name);
+    if (target !== null && !text.startsWith(MASK_PREFIX, valueStart)) {
+      const value = valueEnd(text, valueStart);
+      if (value.end > value.start) {
+        spans.push({ ...value, target });
+        searchFrom = value.end;
+      }
+    }
+    at = text.indexOf(separator, searchFrom);
+  }
+
+  return spans.length >= limit ? spans[spans.length - 1]!.end : Infinity;
+}
+
+/** Returns the pair name that ends before the blanks before `separatorAt`, or null when there is none after `floor`. */
+function nameBefore(text: string, separatorAt: number, floor: number): string | null {
+  let end = separatorAt;
+  while (end > floor && isSpaceOrTab(text.charCodeAt(end - 1))) {
+    end -= 1;
+  }
+
+  const lowest = Math.max(floor, end - MAX_COMPARED_NAME_CHARS);
+  let start = end;
+  while (start > lowest && isNameChar(text.charCodeAt(start - 1))) {
+    start -= 1;
+  }
+  return start < end ? text.slice(start, end) : null;
+}
+
+function skipBlanks(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && isSpaceOrTab(text.charCodeAt(at))) {
+    at += 1;
+  }
+  return at;
+}
+
+function isNameChar(code: number): boolean {
+  return code < 128 && NAME_CHARS[code] === 1;
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /**
