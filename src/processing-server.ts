@@ -175,7 +175,7 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger): Promi
 function countDecisions(metrics: Metrics, transaction: Transaction): void {
   const record = transaction.record;
   for (const rule of record.matched) {
-    metrics.ruleHits.labels(rule).inc();
+    metrics.countRuleHit(rule);
   }
   for (const failure of record.ruleErrors) {
     metrics.ruleErrors.labels(failure.rule).inc();

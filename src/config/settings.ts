@@ -103,7 +103,7 @@ export const SETTINGS: SettingDefinition[] = [
   { key: 'maxOpenStreams', flag: '--max-open-streams <count>', env: 'CTXPROC_MAX_OPEN_STREAMS', kind: 'integer', defaultValue: 10000, max: 4294967295,
     description: 'ext_proc streams open at once across all connections of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), which bounds the memory open transactions hold' },
   { key: 'maxUnsentReplyBytes', flag: '--max-unsent-reply-bytes <bytes>', env: 'CTXPROC_MAX_UNSENT_REPLY_BYTES', kind: 'integer', defaultValue: 67108864, max: Number.MAX_SAFE_INTEGER,
-    description: 'reply bytes that may wait for clients to read them, summed over all streams of one process; past it new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_REPLY_BUDGET_EXHAUSTED) and streams with unsent replies are not read until those leave' },
+    description: 'reply bytes that may wait for clients to read them, summed over all streams of one process; past it a connection holding an equal share or more has its new streams end at once with RESOURCE_EXHAUSTED (CTXPROC_REPLY_BUDGET_EXHAUSTED) and its streams with unsent replies not read until those leave, while other connections are served up to twice the limit' },
   { key: 'maxRules', flag: '--max-rules <count>', env: 'CTXPROC_MAX_RULES', kind: 'integer', defaultValue: 5000,
     description: 'rules one rule set may hold across its files; a larger set stops startup or is rejected on reload, because every rule runs on every request' },
   { key: 'maxRuleFileBytes', flag: '--max-rule-file-bytes <bytes>', env: 'CTXPROC_MAX_RULE_FILE_BYTES', kind: 'integer', defaultValue: 131072,

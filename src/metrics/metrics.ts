@@ -199,6 +199,9 @@ export class Metrics {
 
   private readonly endCounters: Record<StreamEnd, ReturnType<Counter['labels']>>;
 
+  /** The rule_hits child of each rule id seen, because labels() hashes its arguments on every call. */
+  private readonly ruleHitCounters = new Map<string, ReturnType<Counter['labels']>>();
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'ctxproc_' });
@@ -221,6 +224,16 @@ export class Metrics {
 
   countPhase(phase: Phase): void {
     this.phaseCounters[phase]?.inc();
+  }
+
+  /** Counts one match of the rule; called for every matched rule of every transaction. */
+  countRuleHit(rule: string): void {
+    let counter = this.ruleHitCounters.get(rule);
+    if (counter === undefined) {
+      counter = this.ruleHits.labels(rule);
+      this.ruleHitCounters.set(rule, counter);
+    }
+    counter.inc();
   }
 
   countStreamEnd(end: StreamEnd): void {

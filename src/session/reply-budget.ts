@@ -1,13 +1,24 @@
 // Reply bytes that ctxproc handed to the transport and that have not yet
-// left for the client, summed over all streams of the process. A client that
-// reads no replies leaves them waiting for its HTTP/2 window, where they cost
-// memory. Each stream pauses at its own bound (reply-writer.ts), and this
-// budget bounds the sum. Past --max-unsent-reply-bytes, new streams are
-// rejected and streams with unsent replies are not read.
-// NOTE: the budget is shared by all clients, so one client that reads
-// nothing can exhaust it and have every new stream, Envoy's too, rejected.
+// left for the client, summed over all streams of the process and per
+// client connection. A client that reads no replies leaves them waiting for
+// its HTTP/2 window, where they cost memory. Each stream pauses at its own
+// bound (reply-writer.ts), and this budget bounds the sum. Past
+// --max-unsent-reply-bytes, only connections that hold at least an equal
+// share of the unsent bytes are refused new streams and stop being read, so
+// a client that reads nothing cannot have Envoy's streams rejected. Past
+// twice the limit, every connection is refused, which bounds the sum even
+// when many connections share it out evenly.
+
+/** The key of one client connection: the HTTP/2 session, or grpc-js's peer address. */
+export type ConnectionKey = object | string;
+
+/** How many times the limit the sum may reach while connections under their share are still served. */
+const HARD_LIMIT_FACTOR = 2;
+
 export class ReplyBudget {
   private unsent = 0;
+
+  private readonly byConnection = new Map<ConnectionKey, number>();
 
   constructor(readonly limitBytes: number) {}
 
@@ -15,16 +26,38 @@ export class ReplyBudget {
     return this.unsent;
   }
 
-  /** True while the unsent bytes are over the limit. */
-  exhausted(): boolean {
-    return this.unsent > this.limitBytes;
+  /** Unsent bytes of the streams of one connection. */
+  heldBy(connection: ConnectionKey): number {
+    return this.byConnection.get(connection) ?? 0;
   }
 
-  add(bytes: number): void {
+  /**
+   * True while the sum is over the limit and `connection` holds at least an
+   * equal share of it (the sum divided by the connections that hold any),
+   * or while the sum is over twice the limit.
+   */
+  exhaustedFor(connection: ConnectionKey): boolean {
+    if (this.unsent <= this.limitBytes) {
+      return false;
+    }
+    if (this.unsent > this.limitBytes * HARD_LIMIT_FACTOR) {
+      return true;
+    }
+    return this.heldBy(connection) * this.byConnection.size >= this.unsent;
+  }
+
+  add(connection: ConnectionKey, bytes: number): void {
     this.unsent += bytes;
+    this.byConnection.set(connection, this.heldBy(connection) + bytes);
   }
 
-  release(bytes: number): void {
+  release(connection: ConnectionKey, bytes: number): void {
     this.unsent -= bytes;
+    const remaining = this.heldBy(connection) - bytes;
+    if (remaining > 0) {
+      this.byConnection.set(connection, remaining);
+    } else {
+      this.byConnection.delete(connection);
+    }
   }
 }

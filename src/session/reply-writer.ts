@@ -8,7 +8,7 @@
 import type { Gauge } from 'prom-client';
 import { MESSAGE_PREFIX_BYTES } from '../transport/grpc-status.js';
 import type { ProcessCall } from '../transport/process-call.js';
-import type { ReplyBudget } from './reply-budget.js';
+import type { ConnectionKey, ReplyBudget } from './reply-budget.js';
 
 /**
  * Unsent reply bytes of one stream past which it pauses. It resumes at half.
@@ -45,8 +45,8 @@ export class ReplyWriter {
     this.resumeIfDrained();
   };
 
-  /** `pausedGauge` counts the calls paused now across all streams; `budget` sums the unsent bytes of all streams. */
-  constructor(private readonly call: ProcessCall, private readonly pausedGauge: Gauge, private readonly budget: ReplyBudget) {}
+  /** `pausedGauge` counts the calls paused now across all streams; `budget` sums the unsent bytes of all streams and of each connection. */
+  constructor(private readonly call: ProcessCall, private readonly pausedGauge: Gauge, private readonly budget: ReplyBudget, private readonly connection: ConnectionKey) {}
 
   /** Writes one reply, and pauses the call while too many replies are unsent. */
   send(bytes: Buffer): void {
@@ -58,7 +58,7 @@ export class ReplyWriter {
     const length = bytes.length + MESSAGE_PREFIX_BYTES;
     this.unsentBytes += length;
     this.unsentWrites += 1;
-    this.budget.add(length);
+    this.budget.add(this.connection, length);
 
     const accepted = this.call.write(bytes, () => this.sent(length));
     if (!accepted && !this.awaitingDrain) {
@@ -84,7 +84,7 @@ export class ReplyWriter {
       return;
     }
     this.released = true;
-    this.budget.release(this.unsentBytes);
+    this.budget.release(this.connection, this.unsentBytes);
     if (this.paused) {
       this.paused = false;
       this.pausedGauge.dec();
@@ -97,24 +97,24 @@ export class ReplyWriter {
     }
     this.unsentBytes -= length;
     this.unsentWrites -= 1;
-    this.budget.release(length);
+    this.budget.release(this.connection, length);
     this.resumeIfDrained();
   }
 
   private overBound(): boolean {
-    return this.unsentBytes > MAX_UNSENT_BYTES_PER_STREAM || this.unsentWrites > MAX_UNSENT_WRITES_PER_STREAM || this.budget.exhausted();
+    return this.unsentBytes > MAX_UNSENT_BYTES_PER_STREAM || this.unsentWrites > MAX_UNSENT_WRITES_PER_STREAM || this.budget.exhaustedFor(this.connection);
   }
 
   /**
    * Resumes at half the bounds, so a slow client does not pause and resume
-   * the call on every reply. While the budget of all streams is spent, a
+   * the call on every reply. While its connection has spent its share of the budget, a
    * call resumes only once all its replies have left.
    */
   private resumeIfDrained(): void {
     if (!this.paused || this.awaitingDrain) {
       return;
     }
-    const drained = this.budget.exhausted()
+    const drained = this.budget.exhaustedFor(this.connection)
       ? this.unsentWrites === 0
       : this.unsentBytes <= MAX_UNSENT_BYTES_PER_STREAM / 2 && this.unsentWrites <= MAX_UNSENT_WRITES_PER_STREAM / 2;
     if (!drained) {

@@ -8,8 +8,8 @@ import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
-import type { FramingFault, ProcessCall } from '../transport/process-call.js';
-import { ReplyBudget } from './reply-budget.js';
+import { connectionOf, type FramingFault, type ProcessCall } from '../transport/process-call.js';
+import { ReplyBudget, type ConnectionKey } from './reply-budget.js';
 import { ReplyWriter } from './reply-writer.js';
 import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
 
@@ -52,8 +52,9 @@ export function createProcessHandler(context: StreamContext) {
       rejectOverCap(context, call, protocolLog);
       return;
     }
-    if (budget.exhausted()) {
-      rejectOverBudget(context, call, protocolLog, budget);
+    const connection = connectionOf(call);
+    if (budget.exhaustedFor(connection)) {
+      rejectOverBudget(context, call, protocolLog, budget, connection);
       return;
     }
     openStreams += 1;
@@ -61,7 +62,7 @@ export function createProcessHandler(context: StreamContext) {
     const { runner, rulesVersion } = context.startRules();
     const transaction = new Transaction(runner, optionsOf(rulesVersion));
     const untrack = context.track(transaction);
-    const replies = new ReplyWriter(call, context.metrics.streamsPaused, budget);
+    const replies = new ReplyWriter(call, context.metrics.streamsPaused, budget, connection);
     context.metrics.streamsActive.inc();
 
     let ended = false;
@@ -186,13 +187,13 @@ function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: R
 }
 
 /**
- * Ends a stream at once because replies to clients that do not read them
- * already hold the budget. The status is a HEADERS frame, which HTTP/2 flow
+ * Ends a stream at once because replies that its connection does not read
+ * hold at least its share of the spent budget. The status is a HEADERS frame, which HTTP/2 flow
  * control does not hold back, so the client gets it even with a full window.
  */
-function rejectOverBudget(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>, budget: ReplyBudget): void {
+function rejectOverBudget(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>, budget: ReplyBudget, connection: ConnectionKey): void {
   const code = 'CTXPROC_REPLY_BUDGET_EXHAUSTED';
-  const message = `${budget.unsentBytes} reply bytes wait for clients to read them, over the limit of ${budget.limitBytes} (--max-unsent-reply-bytes); this stream was rejected`;
+  const message = `${budget.unsentBytes} reply bytes wait for clients to read them, over the limit of ${budget.limitBytes} (--max-unsent-reply-bytes), and ${budget.heldBy(connection)} of them are this connection's; this stream was rejected until the connection reads its replies`;
   context.metrics.replyBudgetRejections.inc();
   protocolLog(code, '-', message);
   call.on('data', () => {});

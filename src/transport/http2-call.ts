@@ -53,7 +53,11 @@ export class Http2ProcessCall implements ProcessCall {
 
   private onDrain: (() => void) | null = null;
 
+  /** The HTTP/2 session the stream belongs to, kept because the stream drops it once closed. */
+  readonly session: object;
+
   constructor(private readonly stream: http2.ServerHttp2Stream, private readonly maxMessageBytes: number) {
+    this.session = stream.session ?? stream;
     (stream as CallStream)[CALL] = this;
     stream.on('data', receiveChunk);
     stream.on('end', endOfRequest);

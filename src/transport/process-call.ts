@@ -15,6 +15,10 @@ export interface FramingFault {
 }
 
 export interface ProcessCall {
+  /** The lean transport's HTTP/2 session of the call. */
+  readonly session?: object;
+  /** grpc-js: the client's address and port, which name its connection. */
+  getPeer?(): string;
   /** One request message, as raw bytes. */
   on(event: 'data', listener: (bytes: Buffer) => void): unknown;
   /** 'end': the client half-closed. 'cancelled': the client reset the stream. */
@@ -40,4 +44,9 @@ export interface ProcessCall {
   end(): unknown;
   /** Ends the call with the given status. */
   emit(event: 'error', status: CallStatus): unknown;
+}
+
+/** Returns what identifies the client connection of `call`, for per-connection accounting. */
+export function connectionOf(call: ProcessCall): object | string {
+  return call.session ?? call.getPeer?.() ?? call;
 }

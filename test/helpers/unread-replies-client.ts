@@ -3,6 +3,8 @@
 // and many small body chunks on each, and reads no reply. It prints "sent"
 // once every chunk is queued. A line "read" on stdin makes it read every
 // reply and print {"replies":…,"statuses":[…]} when the streams have ended;
+// a line "open" makes it open one more stream on the same connection, send
+// request headers and print {"status":…,"details":…} when that stream ends;
 // a line "close" makes it close the connection and exit. Running apart keeps
 // the client's own buffers out of the server's memory figures.
 //
@@ -67,10 +69,31 @@ async function readAll(): Promise<{ replies: number; statuses: string[] }> {
   return { replies, statuses };
 }
 
+/** Opens one stream that reads its reply, and returns the grpc-status and grpc-message it ended with. */
+function openOneMore(): Promise<{ status: string; details: string }> {
+  const stream = session.request({ ':method': 'POST', ':path': PROCESS_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+  stream.on('error', () => {});
+  stream.end(headersMessage);
+  stream.resume();
+  return new Promise((resolve) => {
+    let ending: http2.IncomingHttpHeaders = {};
+    stream.on('response', (headers) => {
+      ending = headers['grpc-status'] === undefined ? ending : headers;
+    });
+    stream.on('trailers', (trailers) => {
+      ending = trailers;
+    });
+    stream.on('close', () => resolve({ status: String(ending['grpc-status'] ?? 'none'), details: decodeURIComponent(String(ending['grpc-message'] ?? '')) }));
+  });
+}
+
 const commands = createInterface({ input: process.stdin });
 for await (const line of commands) {
   if (line === 'read') {
     console.log(JSON.stringify(await readAll()));
+  }
+  if (line === 'open') {
+    console.log(JSON.stringify(await openOneMore()));
   }
   if (line === 'close') {
     break;

@@ -1,7 +1,8 @@
 // Streams whose client sends many small messages and reads no reply must cost
 // ctxproc little memory each while they are paused, other clients must be
 // served meanwhile, and once the replies waiting for clients pass
-// --max-unsent-reply-bytes, new streams must be rejected with a clear status.
+// --max-unsent-reply-bytes, new streams of the connection that holds them
+// must be rejected with a clear status while other connections are served.
 // The client runs in a child process (test/helpers/unread-replies-client.ts),
 // so its own buffers stay out of the figures.
 import assert from 'node:assert/strict';
@@ -15,7 +16,6 @@ import vm from 'node:vm';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
 import { TRANSPORTS } from '../../src/transport/transport.js';
-import { GET_HEADERS, openClient, openRawStream, requestHeaders } from '../helpers/raw-stream.js';
 import { REPO_ROOT, startTestService, type TestService } from '../helpers/service-harness.js';
 
 const STREAMS = 10;
@@ -87,6 +87,8 @@ async function settledPause(ctxproc: TestService, streams: number): Promise<numb
 interface UnreadClient {
   /** Makes the client read every reply; resolves with what it read. */
   readAll(): Promise<{ replies: number; statuses: string[] }>;
+  /** Makes the client open one more stream on its connection; resolves with how that stream ended. */
+  openOneMore(): Promise<{ status: string; details: string }>;
 }
 
 /** Starts the client that reads no reply and waits until it has queued every chunk. */
@@ -103,11 +105,13 @@ async function startUnreadClient(t: TestContext, ctxproc: TestService, streams: 
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   assert.equal((await lines.next()).value, 'sent');
 
+  const ask = async <T>(command: string): Promise<T> => {
+    child.stdin.write(`${command}\n`);
+    return JSON.parse((await lines.next()).value as string) as T;
+  };
   return {
-    readAll: async () => {
-      child.stdin.write('read\n');
-      return JSON.parse((await lines.next()).value as string) as { replies: number; statuses: string[] };
-    },
+    readAll: () => ask('read'),
+    openOneMore: () => ask('open'),
   };
 }
 
@@ -140,7 +144,7 @@ for (const transport of TRANSPORTS) {
     assert.equal(await gaugeValue(ctxproc.service.metrics.unsentReplyBytes), 0);
   });
 
-  test(`spent reply budget rejects new streams (${transport})`, async (t) => {
+  test(`spent reply budget rejects new streams of the connection that holds it (${transport})`, async (t) => {
     const ctxproc = await startTestService({ transport, maxUnsentReplyBytes: BUDGET_BYTES });
     t.after(() => ctxproc.stop());
 
@@ -149,23 +153,23 @@ for (const transport of TRANSPORTS) {
     const unsent = await gaugeValue(ctxproc.service.metrics.unsentReplyBytes);
     assert.ok(unsent > BUDGET_BYTES, `${unsent} reply bytes unsent, expected over the budget of ${BUDGET_BYTES}`);
 
-    const grpcClient = openClient(ctxproc.target);
-    t.after(() => grpcClient.close());
-    const rejected = openRawStream(grpcClient);
-    rejected.send(requestHeaders(GET_HEADERS));
-    const status = await rejected.status;
-    assert.equal(status.code, GrpcStatus.RESOURCE_EXHAUSTED);
-    assert.match(status.details, /^CTXPROC_REPLY_BUDGET_EXHAUSTED: /);
+    const rejected = await client.openOneMore();
+    assert.equal(rejected.status, String(GrpcStatus.RESOURCE_EXHAUSTED));
+    assert.match(rejected.details, /^CTXPROC_REPLY_BUDGET_EXHAUSTED: .* of them are this connection's/);
+    assert.equal(await gaugeValue(ctxproc.service.metrics.replyBudgetRejections), 1);
+
+    const otherConnection = new EnvoyClient({ target: ctxproc.target, messageTimeoutMs: 10_000 });
+    const meanwhile = await otherConnection.run({ method: 'GET', path: '/meanwhile', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
+    otherConnection.close();
+    assert.equal(meanwhile.downstreamResponse.status, 200);
+    assert.equal(meanwhile.grpcStatus, null);
     assert.equal(await gaugeValue(ctxproc.service.metrics.replyBudgetRejections), 1);
 
     const read = await client.readAll();
     assert.deepEqual(read.statuses, ['0']);
     assert.equal(await gaugeValue(ctxproc.service.metrics.unsentReplyBytes), 0);
 
-    const envoy = new EnvoyClient({ target: ctxproc.target, messageTimeoutMs: 10_000 });
-    const result = await envoy.run({ method: 'GET', path: '/after', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 200, headers: [] }));
-    envoy.close();
-    assert.equal(result.downstreamResponse.status, 200);
-    assert.equal(result.grpcStatus, null);
+    const servedAgain = await client.openOneMore();
+    assert.equal(servedAgain.status, '0');
   });
 }
