@@ -25,7 +25,7 @@ const RULE_B = `  - id: rule-b\n    description: Second.\n    when: "response.co
 test('default rule file loads', () => {
   const ruleSet = loadRuleSet(DEFAULT_RULES);
 
-  assert.deepEqual(ruleSet.rules.map((rule) => rule.id), ['redact-credentials', 'add-request-id', 'log-unsuccessful']);
+  assert.deepEqual(ruleSet.rules.map((rule) => rule.id), ['redact-credentials', 'redact-oauth-code', 'add-request-id', 'log-unsuccessful']);
   assert.deepEqual(ruleSet.files, [DEFAULT_RULES]);
   assert.match(ruleSet.version, /^sha256:[0-9a-f]{12}$/);
   assert.ok(ruleSet.loadedAt instanceof Date);
