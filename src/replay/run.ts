@@ -36,14 +36,22 @@ export const DEFAULT_CONCURRENCY = 16;
 
 // Envoy sends `source.address` as "ip:port" and `source.port` apart. Replay
 // plays a downstream client on loopback with a fixed ephemeral port, and an
-// Envoy listener on 127.0.0.1:80 (the address go-ftw tests are written for).
+// Envoy listener on 127.0.0.1, port 80 for http (the address go-ftw tests are
+// written for) and 443 for https, so that events show the port the recorded
+// request went to.
 const REPLAY_PEER_PORT = 50000;
-const DEFAULT_ATTRIBUTES: Record<string, JsonValue> = {
-  'source.address': `127.0.0.1:${REPLAY_PEER_PORT}`,
-  'source.port': REPLAY_PEER_PORT,
-  'destination.address': '127.0.0.1:80',
-  'destination.port': 80,
-};
+const LISTENER_PORTS = { http: 80, https: 443 } as const;
+
+type ListenerScheme = keyof typeof LISTENER_PORTS;
+
+function listenerAttributes(scheme: ListenerScheme): Record<string, JsonValue> {
+  return {
+    'source.address': `127.0.0.1:${REPLAY_PEER_PORT}`,
+    'source.port': REPLAY_PEER_PORT,
+    'destination.address': `127.0.0.1:${LISTENER_PORTS[scheme]}`,
+    'destination.port': LISTENER_PORTS[scheme],
+  };
+}
 
 /** Replays every HAR and go-ftw file under `paths` and returns the counts. */
 export async function replayFiles(paths: string[], options: ReplayOptions): Promise<ReplaySummary> {
@@ -54,17 +62,29 @@ export async function replayFiles(paths: string[], options: ReplayOptions): Prom
 
   const files = await expandReplayPaths(paths);
   const summary = new SummaryBuilder();
-  const client = new EnvoyClient({
-    ...options.clientOptions,
-    target: options.target,
-    requestAttributes: { ...DEFAULT_ATTRIBUTES, ...options.clientOptions?.requestAttributes },
-  });
+  // One client per listener port, since a client sends the same attributes on every stream.
+  const clients = new Map<ListenerScheme, EnvoyClient>();
+  const clientFor = (scheme: string): EnvoyClient => {
+    const listener: ListenerScheme = scheme === 'https' ? 'https' : 'http';
+    let client = clients.get(listener);
+    if (client === undefined) {
+      client = new EnvoyClient({
+        ...options.clientOptions,
+        target: options.target,
+        requestAttributes: { ...listenerAttributes(listener), ...options.clientOptions?.requestAttributes },
+      });
+      clients.set(listener, client);
+    }
+    return client;
+  };
 
   try {
     const items = itemsOf(files, options, summary);
-    await runPool(items, concurrency, (item) => replayItem(client, item, options, summary));
+    await runPool(items, concurrency, (item) => replayItem(clientFor, item, options, summary));
   } finally {
-    client.close();
+    for (const client of clients.values()) {
+      client.close();
+    }
   }
   return summary.finish();
 }
@@ -94,7 +114,7 @@ async function runPool<T>(source: AsyncIterator<T>, concurrency: number, work: (
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function replayItem(client: EnvoyClient, item: ParsedItem, options: ReplayOptions, summary: SummaryBuilder): Promise<void> {
+async function replayItem(clientFor: (scheme: string) => EnvoyClient, item: ParsedItem, options: ReplayOptions, summary: SummaryBuilder): Promise<void> {
   if (item.kind === 'skipped') {
     summary.addSkipped(item);
     options.onSkipped?.(item);
@@ -105,7 +125,7 @@ async function replayItem(client: EnvoyClient, item: ParsedItem, options: Replay
   const request = { ...item.request, headers: withRequestId([...item.request.headers]) };
   let result: TransactionResult;
   try {
-    result = await client.run(request, upstream.call);
+    result = await clientFor(request.scheme).run(request, upstream.call);
   } catch (error) {
     // run() reports errors in its result; it throws only on misuse or a bug.
     summary.addFailure(`client_error:${(error as Error).message.slice(0, 100)}`);

@@ -145,6 +145,18 @@ test('replay sends loopback source attributes', async (t) => {
   assert.equal(fields['destination.address']?.stringValue, '127.0.0.1:80');
 });
 
+test('replay sends port 443 as the destination of https requests', async (t) => {
+  const { target, received } = await startServer(t, ctxprocLike);
+  await replayFiles([HAR_FIXTURE], { target, concurrency: 1, clientOptions: { messageTimeoutMs: 2000 } });
+
+  const first = received.find((message) => message.request === 'request_headers');
+  const scheme = headerOf(first?.request_headers?.headers?.headers, ':scheme');
+  const fields = first?.attributes?.['envoy.filters.http.ext_proc']?.fields ?? {};
+  assert.equal(scheme, 'https');
+  assert.equal(fields['destination.address']?.stringValue, '127.0.0.1:443');
+  assert.equal(fields['destination.port']?.numberValue, 443);
+});
+
 test('replay counts timeouts of a silent server', async (t) => {
   const { target } = await startServer(t, () => null);
   const summary = await replayFiles([path.join(FTW_FIXTURES, '100002.yaml')], { target, clientOptions: { messageTimeoutMs: 50 } });
