@@ -4,16 +4,19 @@
 // benchmark on a shared machine, and shows what a change in src/session,
 // src/protocol or src/rules does to that share of the cost.
 //
-// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--no-index]
+// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--no-index] [--events]
 // --scenario takes the rules and traffic of a load-benchmark scenario:
 // headers_default (the default), rules_10, rules_100, rules_1000 or
 // body_16k. --rules replaces its rules with a file or directory.
 // --count is the number of transactions per measured round (default 50,000).
 // --no-index evaluates every rule of a phase, as the engine did before the
 // rule index, for a comparison in one build.
+// --events also builds the security event of each logged transaction and
+// writes it through the stdout sink to /dev/null, as the service does. The
+// sink's writes then complete between rounds, not between transactions.
 // Pin it to one core with taskset for steadier figures, and add --cpu-prof
 // before the script to see where the time goes.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,17 +28,23 @@ import { decodeSessionRequest } from '../src/protocol/request-decoder.js';
 import { RuleEngine } from '../src/rules/engine.js';
 import { loadRuleSet } from '../src/rules/load.js';
 import { Transaction } from '../src/session/transaction.js';
+import { buildSecurityEvent } from '../src/events/builder.js';
+import { Metrics } from '../src/metrics/metrics.js';
+import { defaultSinksConfig } from '../src/sinks/config.js';
+import { SinkSet } from '../src/sinks/sink-set.js';
+import pino from 'pino';
 
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = 3;
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       scenario: { type: 'string', default: 'headers_default' },
       rules: { type: 'string' },
       count: { type: 'string', default: '50000' },
       'no-index': { type: 'boolean', default: false },
+      events: { type: 'boolean', default: false },
     },
   });
   const scenario = SCENARIOS.find((candidate) => candidate.name === values.scenario && candidate.server === 'ctxproc');
@@ -48,13 +57,13 @@ function main(): void {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-session-path-'));
   try {
     const rules = values.rules ?? writeRuleSet(workDirectory, REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
-    measure(scenario.name, rules, scenario.shape, { count, indexed: !values['no-index'] });
+    await measure(scenario.name, rules, scenario.shape, { count, indexed: !values['no-index'], events: values.events });
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
 }
 
-function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, indexed }: { count: number; indexed: boolean }): void {
+async function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, indexed, events }: { count: number; indexed: boolean; events: boolean }): Promise<void> {
   const ruleSet = loadRuleSet(rules);
   const engine = new RuleEngine(ruleSet, { indexed });
   const options = { bodyLimitBytes: 65_536, rulesVersion: ruleSet.version };
@@ -63,6 +72,8 @@ function measure(name: string, rules: string, shape: Parameters<typeof buildTran
   // frames of a message larger than one frame into a new Buffer.
   const transactions = buildTransactions(shape).map((transaction) => transaction.messages.map((framed) => Buffer.from(framed.subarray(5))));
 
+  const emit = events ? eventWriter() : null;
+  let logged = 0;
   const run = (total: number): void => {
     for (let index = 0; index < total; index += 1) {
       const transaction = new Transaction(engine.start(), options);
@@ -70,17 +81,39 @@ function measure(name: string, rules: string, shape: Parameters<typeof buildTran
         transaction.receive(decodeSessionRequest(message));
       }
       transaction.finish();
+      if (emit !== null && transaction.record.log) {
+        emit(transaction);
+        logged += 1;
+      }
     }
   };
 
   // Warm-up, so V8 has optimised the path before it is measured.
   run(Math.min(count, 20_000));
   for (let round = 0; round < ROUNDS; round += 1) {
+    logged = 0;
     const before = process.cpuUsage();
     run(count);
     const used = process.cpuUsage(before);
-    process.stdout.write(`${name} round ${round + 1}: ${((used.user + used.system) / count).toFixed(2)} µs of CPU per transaction (${ruleSet.rules.length} rules${indexed ? '' : ', no index'})\n`);
+    const eventNote = emit === null ? '' : `, ${logged} events`;
+    process.stdout.write(`${name} round ${round + 1}: ${((used.user + used.system) / count).toFixed(2)} µs of CPU per transaction (${ruleSet.rules.length} rules${indexed ? '' : ', no index'}${eventNote})\n`);
+    // Lets the sink's pending write finish, as it would between transactions under load.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-main();
+/** Returns a function that builds a transaction's event and hands it to a stdout sink writing to /dev/null. */
+function eventWriter(): (transaction: Transaction) => void {
+  const metrics = new Metrics({ processMetrics: false });
+  const sinks = new SinkSet({ config: defaultSinksConfig(), metrics, logger: pino({ level: 'silent' }), stdout: openSync('/dev/null', 'w') });
+  return (transaction) => {
+    const event = buildSecurityEvent(transaction.exchange, transaction.record, {
+      rulesVersion: transaction.rulesVersion,
+      outcome: { blocked: false, streamEnd: 'completed' },
+      notes: transaction.notes,
+    });
+    sinks.deliver(event, [], true);
+  };
+}
+
+await main();
