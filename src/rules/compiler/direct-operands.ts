@@ -59,7 +59,7 @@ export interface DirectTest {
  * when absent, or an error value (the header map's own error while the map
  * is absent or not known yet).
  */
-export function readDirect(root: Root, operand: DirectOperand): unknown {
+function readDirect(root: Root, operand: DirectOperand): unknown {
   if (operand.kind === DirectKind.Hot) {
     return hotValue(root, operand.hot);
   }
@@ -102,7 +102,7 @@ export function directTestOf(node: ASTNode, scope: Scope): DirectTest | undefine
 }
 
 /** Returns the direct operand that node reads, or undefined when node is not one. */
-export function directOperandOf(node: ASTNode, scope: Scope): DirectOperand | undefined {
+function directOperandOf(node: ASTNode, scope: Scope): DirectOperand | undefined {
   const attribute = attributeOperand(node, scope);
   if (attribute !== undefined) {
     return attribute.hot >= 0 ? new DirectOperand(DirectKind.Hot, attribute.hot, '', null, attribute.missing) : undefined;
