@@ -58,7 +58,7 @@ export const ATTRIBUTE_READERS: Readonly<Record<string, AttributeReader>> = {
  * built, instead of through the request group's getters. A probe keeps no
  * field, so its getter decides every read.
  */
-function requestHeaders(root: Activation): unknown {
+export function requestHeaders(root: Activation): unknown {
   const cached = root[REQUEST_HEADER_MAP];
   if (cached !== undefined) {
     return cached;
@@ -72,7 +72,7 @@ function requestHeaders(root: Activation): unknown {
 }
 
 /** Reads response.headers, from the activation's field once the map is built. */
-function responseHeaders(root: Activation): unknown {
+export function responseHeaders(root: Activation): unknown {
   const cached = root[RESPONSE_HEADER_MAP];
   if (cached !== undefined) {
     return cached;

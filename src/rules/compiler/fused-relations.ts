@@ -11,6 +11,7 @@ import type { CompiledEvaluationError } from './errors.js';
 import type { Closure } from './frame.js';
 import { closureElementTest, ElementTest, StringTest } from './element-tests.js';
 import { hotValue } from './attribute-readers.js';
+import { fusedIntOrdering } from './fused-int-ordering.js';
 import { finishLogical } from './logic.js';
 import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
@@ -75,6 +76,9 @@ export function fusedOrdering(node: ASTNode, op: OrderingOperator, operand: Oper
   const literalType = typeof literal;
   const noOverload = siteError(node, 'no_such_overload', `no such overload for ${node.op} on these operand types`);
   const slowPath = (value: unknown): unknown => orderingSlowPath(value, op, literal, missing, noOverload, polarity);
+  if (typeof literal === 'bigint') {
+    return fusedIntOrdering(op, operand, literal, polarity, tail, slowPath);
+  }
 
   // One closure per operator, so that each compares with a plain JavaScript
   // operator instead of calling a comparator function.

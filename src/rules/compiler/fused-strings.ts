@@ -11,6 +11,7 @@ import type { Closure } from './frame.js';
 import { ElementTest, StringTest } from './element-tests.js';
 import type { StringTestKind } from './element-tests.js';
 import { hotValue } from './attribute-readers.js';
+import { containsNeedle, needleSearch } from './needle-search.js';
 import { finishLogical } from './logic.js';
 import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
@@ -38,12 +39,14 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
         const result = typeof value === 'string' ? value.endsWith(argument) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
-    case 'contains':
+    case 'contains': {
+      const search = needleSearch(argument);
       return (root) => {
         const value = hot >= 0 ? hotValue(root, hot) : read(root);
-        const result = typeof value === 'string' ? value.includes(argument) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? containsNeedle(search, value) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
+    }
     default: {
       const pattern = new RegExp(argument);
       return (root) => {

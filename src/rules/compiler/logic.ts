@@ -9,6 +9,8 @@ import type { Closure, Root, Scope } from './frame.js';
 import { compileNode } from './compile-node.js';
 import { compileFused } from './fusion.js';
 import { compileFusedPair } from './fused-pairs.js';
+import { directTestOf, runDirectTest } from './direct-operands.js';
+import type { DirectTest } from './direct-operands.js';
 
 /**
  * The right operand of || or && whose left operand is a fused test. The
@@ -17,6 +19,13 @@ import { compileFusedPair } from './fused-pairs.js';
  */
 export interface LogicalTail {
   readonly right: Closure;
+  /**
+   * The right operand as data when it is a literal test of a direct
+   * operand, else null. finishLogical() then runs it without calling
+   * right, because that call site is shared by every chain and V8 does not
+   * inline it.
+   */
+  readonly rightTest: DirectTest | null;
   /** True for ||, false for &&. */
   readonly decisive: boolean;
   readonly rightNotBool: CompiledEvaluationError;
@@ -29,7 +38,8 @@ export function finishLogical(tail: LogicalTail, first: unknown, root: Root): un
     return decisive;
   }
 
-  const second = tail.right(root);
+  const rightTest = tail.rightTest;
+  const second = rightTest !== null ? runDirectTest(root, rightTest) : tail.right(root);
   if (second === decisive) {
     return decisive;
   }
@@ -50,7 +60,8 @@ function compileLogical(node: ASTNode & { op: '||' | '&&' }, scope: Scope, decis
 
   const right = compileNode(node.args[1], scope);
   const rightNotBool = siteError(node.args[1], 'invalid_logical_operand', 'Logical operator requires bool operands');
-  const fused = compileFused(node.args[0], scope, true, { right, decisive, rightNotBool });
+  const rightTest = directTestOf(node.args[1], scope) ?? null;
+  const fused = compileFused(node.args[0], scope, true, { right, rightTest, decisive, rightNotBool });
   if (fused !== undefined) {
     return fused;
   }
