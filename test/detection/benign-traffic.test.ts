@@ -17,7 +17,7 @@ interface BenignEntry {
   value?: string;
   fields?: Record<string, string>;
   body?: unknown;
-  /** Class reported on this entry, with the reason it is accepted. */
+  /** Classes a detector may report on this entry, each with the reason it is accepted. */
   accept?: Record<string, string>;
 }
 
@@ -73,8 +73,8 @@ function requestExchange(method: string, target: string, headers: HeaderList, bo
 }
 
 function describe(entry: BenignEntry): string {
-  const shown = entry.value ?? JSON.stringify(entry.fields ?? entry.body);
-  return `${entry.in}${entry.name === undefined ? '' : ` ${entry.name}`} ${JSON.stringify(shown).slice(0, 50)}`;
+  const text = entry.value ?? JSON.stringify(entry.fields ?? entry.body);
+  return `${entry.in}${entry.name === undefined ? '' : ` ${entry.name}`} ${JSON.stringify(text).slice(0, 50)}`;
 }
 
 test('benign set is large and varied', () => {

@@ -51,8 +51,8 @@ const NODE_ALL = new RegExp(NODE.source, 'gi');
 // Words JavaScript allows after a complete member expression.
 const SCRIPT_OPERATORS: ReadonlySet<string> = new Set(['in', 'instanceof']);
 
-// JavaScript rejects a plain word right after a member expression, so
-// `process.env.NODE_ENV to switch config` mentions the variable in a
+// JavaScript rejects a plain word right after a member expression on the
+// same line, so `process.env.NODE_ENV to switch config` mentions the variable in a
 // sentence. Form encoding sends that space as `+`, read here as a space.
 function nodeCode(text: string): string | null {
   const spaced = text.replaceAll('+', ' ');

@@ -134,8 +134,11 @@ function callEnd(text: string, open: number): number {
 function closingParenthesis(text: string, open: number): number {
   let depth = 0;
   for (let index = open; index < text.length; index++) {
-    const character = text[index];
-    depth += character === '(' ? 1 : character === ')' ? -1 : 0;
+    if (text[index] === '(') {
+      depth += 1;
+    } else if (text[index] === ')') {
+      depth -= 1;
+    }
     if (depth === 0) {
       return index;
     }

@@ -143,8 +143,8 @@ export function detectSqli(text: string): string | null {
   }
   // MySQL quotes names in backticks, and applications put sort columns and
   // field names from requests there (`order by \`${column}\``).
-  // Markdown code spans in prose (`` use `--dry-run` first ``) are no column name.
-  if (text.includes('`') && maskMarkdownCode(text) === text) {
+  // Markdown code spans in prose (`` use `--dry-run` first ``) are not a column name.
+  if (text.includes('`') && maskMarkdownCode(text, isSqlProse) === text) {
     contexts.push(['`', true]);
   }
 
@@ -177,6 +177,10 @@ export function detectSqli(text: string): string | null {
   return null;
 }
 
+function isSqlProse(text: string): boolean {
+  return hasProse(tokenizeSql(text), text);
+}
+
 // Words that SQL grammar puts next to each other (`union all select null`,
 // `order by`, `is not null`). Any other two words in a row are a column and
 // its alias at most.
@@ -193,12 +197,12 @@ const DDL_VERBS = new Set(['drop', 'create', 'alter', 'truncate', 'grant', 'revo
 // quoted contexts prose before the first quote is inside the string, and
 // prose inside a comment is hidden by it, so neither counts. Names that
 // only SQL uses (`waitfor delay`, `pg_sleep(`, catalogues) count in prose
-// too: no text mentions them but an attack or a database manual.
+// too: no text mentions them but an attack or a database manual. Calls of
+// names that are English words as well (`sleep(`) count like other checks.
 function hasProse(tokens: readonly SqlToken[], source: string): boolean {
   let run = 0;
   for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index]!;
-    const ordinary = isOrdinaryWord(tokens, index) || (LINKING_WORDS.has(token.text) && isOrdinaryWord(tokens, index - 1) && isOrdinaryWord(tokens, index + 1));
+    const ordinary = isOrdinaryWord(tokens, index) || (isLinkingWord(tokens, index) && isWordOfProse(tokens, index - 1) && isWordOfProse(tokens, index + 1));
     run = ordinary ? run + 1 : 0;
     if (run >= PROSE_RUN || (ordinary && betweenStrings(tokens, index, source))) {
       return true;
@@ -221,14 +225,17 @@ function wordsFollowCall(tokens: readonly SqlToken[], index: number): boolean {
   let depth = 0;
   let after = index + 1;
   for (; after < tokens.length; after++) {
-    depth += tokens[after]!.kind === 'open' ? 1 : tokens[after]!.kind === 'close' ? -1 : 0;
+    const kind = tokens[after]!.kind;
+    if (kind === 'open') {
+      depth += 1;
+    } else if (kind === 'close') {
+      depth -= 1;
+    }
     if (depth === 0) {
       break;
     }
   }
-  const first = tokens[after + 1];
-  const linking = first !== undefined && first.kind === 'word' && LINKING_WORDS.has(first.text);
-  return (isOrdinaryWord(tokens, after + 1) || linking) && isOrdinaryWord(tokens, after + 2);
+  return isWordOfProse(tokens, after + 1) && isOrdinaryWord(tokens, after + 2);
 }
 
 function isOrdinaryWord(tokens: readonly SqlToken[], index: number): boolean {
@@ -236,10 +243,20 @@ function isOrdinaryWord(tokens: readonly SqlToken[], index: number): boolean {
   return token !== undefined && token.kind === 'word' && !SQL_WORDS.has(token.text) && !namesDdlObject(tokens, index);
 }
 
+function isLinkingWord(tokens: readonly SqlToken[], index: number): boolean {
+  const token = tokens[index];
+  return token !== undefined && token.kind === 'word' && LINKING_WORDS.has(token.text);
+}
+
+function isWordOfProse(tokens: readonly SqlToken[], index: number): boolean {
+  return isOrdinaryWord(tokens, index) || isLinkingWord(tokens, index);
+}
+
 // SQL words that SQL never puts between two names, but English does
-// (`cart not working`, `logs in docker`): `not` needs `in`, `like`,
+// (`cart not working`, `list is not possible`): `not` needs `in`, `like`,
 // `between` or an operand after it, `is` needs `null`, `true` or `not`,
-// `in` needs `(`, and `by` follows `order` or `group`.
+// `in` needs `(`, and `by` follows `order` or `group`. Between words of
+// prose, or other such words, they count as prose.
 const LINKING_WORDS = new Set(['not', 'is', 'in', 'by']);
 
 // `drop table t cascade`: after a DDL verb, `table` or `user` is SQL.

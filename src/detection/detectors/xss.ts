@@ -28,7 +28,7 @@ const SYMBOL_ONLY_SCRIPT = /(?:[[\]()!+]*\[\][[\]()!+]*){2,}|\+!!\[\]|\(!\[\]\+\
 // Script-bearing URL schemes; browsers skip whitespace and control characters inside the scheme.
 const SCRIPT_SCHEME = /(?:java|vb|live)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:|data\s*:\s*(?:text\/html|image\/svg(?![\w+.-]*;base64,)|application\/(?:x-)?javascript)|mocha:|livescript:/i;
 // An SVG image in base64, as avatars and signatures are uploaded. It runs
-// script only when the decoded document holds some, which is checked.
+// script only when the decoded document contains some, which is checked.
 const BASE64_SVG = /data\s*:\s*image\/svg[\w+.-]*;base64,([A-Za-z0-9+/=\s]{0,8192})/i;
 
 // Any tag followed by an attribute that runs script, e.g. `"><x onclick=`.
@@ -113,7 +113,7 @@ function domAccess(script: string): string | null {
 
 // `document /*x*/ . cookie` and `self["alert"]` read as `document.cookie`
 // and `self.alert`. Spaces between words stay, as one space each, so that
-// prose after a member expression can be told apart.
+// prose after a member expression can be recognised.
 function normalizeScript(text: string): string {
   return text
     .replace(/\/\*.*?\*\//g, '')
