@@ -55,12 +55,11 @@ const SCRIPT_OPERATORS: ReadonlySet<string> = new Set(['in', 'instanceof']);
 // same line, so `process.env.NODE_ENV to switch config` mentions the variable in a
 // sentence. Form encoding sends that space as `+`, read here as a space.
 function nodeCode(text: string): string | null {
-  const spaced = text.replaceAll('+', ' ');
   NODE_ALL.lastIndex = 0;
   for (let match = NODE_ALL.exec(text); match !== null; match = NODE_ALL.exec(text)) {
     const matchEnd = match.index + match[0].length;
     const end = matchEnd + /^[\w$.]*/.exec(text.slice(matchEnd))![0].length;
-    if (match[0].endsWith('(') || !continuesAsProse(spaced, end, SCRIPT_OPERATORS)) {
+    if (match[0].endsWith('(') || !continuesAsProse(text.replaceAll('+', ' '), end, SCRIPT_OPERATORS)) {
       return excerpt(text, match.index, Math.max(match[0].length, 64));
     }
   }
