@@ -1,8 +1,9 @@
 // Code injection into runtimes other than PHP, Java and the shell: Node.js
 // module loading and process access, JavaScript prototype pollution, Ruby
 // and Perl code execution, and server-side template expressions.
-import { firstMatch } from '../excerpt.js';
+import { excerpt, firstMatch } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { continuesAsProse } from './prose.js';
 
 const NODE = /\brequire\s*\(\s*['"`]?\s*(?:child_process|fs|net|vm|os|http|https|dgram|cluster|worker_threads|process)\b|\bchild_process\b|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen|_linkedbinding|getuid|cwd)\b|\b(?:mainmodule|constructor)\s*\.\s*(?:_load|require|constructor)\b|\._load\s*\(|\.constructor\s*\(\s*['"`]return|\bnew\s+function\s*\(|\bglobal\s*\.\s*process\b|\beval\s*\(\s*(?:require|process|atob|buffer)|\bbuffer\s*\.\s*from\s*\([^)]*['"]base64|\b(?:execsync|spawnsync|execfile|execfilesync)\s*\(|\.(?:spawn|fork|exec)\s*\(\s*['"`]/i;
 const PROTOTYPE_POLLUTION = /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)\s*prototype\b|\[\s*['"]?(?:__proto__|prototype)['"]?\s*\]/i;
@@ -40,10 +41,29 @@ const TEMPLATE_HINT = /[{%[]|<#|freemarker/;
 
 /** Returns Node.js, Ruby, Perl or template code, or an endless loop, in `text`; else null. */
 export function detectGenericCode(text: string): string | null {
-  return firstMatch(NODE, text)
+  return nodeCode(text)
     ?? (RUBY_PERL_HINT.test(text) ? firstMatch(RUBY_PERL, text) : null)
     ?? (TEMPLATE_HINT.test(text) ? firstMatch(TEMPLATE, text) : null)
     ?? (text.includes('while') || text.includes('for') ? endlessLoop(text) : null);
+}
+
+const NODE_ALL = new RegExp(NODE.source, 'gi');
+// Words JavaScript allows after a complete member expression.
+const SCRIPT_OPERATORS: ReadonlySet<string> = new Set(['in', 'instanceof']);
+
+// JavaScript rejects a plain word right after a member expression on the
+// same line, so `process.env.NODE_ENV to switch config` mentions the variable in a
+// sentence. Form encoding sends that space as `+`, read here as a space.
+function nodeCode(text: string): string | null {
+  NODE_ALL.lastIndex = 0;
+  for (let match = NODE_ALL.exec(text); match !== null; match = NODE_ALL.exec(text)) {
+    const matchEnd = match.index + match[0].length;
+    const end = matchEnd + /^[\w$.]*/.exec(text.slice(matchEnd))![0].length;
+    if (match[0].endsWith('(') || !continuesAsProse(text.replaceAll('+', ' '), end, SCRIPT_OPERATORS)) {
+      return excerpt(text, match.index, Math.max(match[0].length, 64));
+    }
+  }
+  return null;
 }
 
 /** Returns a prototype-pollution key path in `text`, or null. */

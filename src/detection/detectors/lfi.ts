@@ -1,8 +1,9 @@
 // Path traversal and local file inclusion: climbing out of a directory, or
 // naming a file that only the operating system or the server's own
 // configuration should read.
-import { firstMatch } from '../excerpt.js';
+import { excerpt, firstMatch } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { continuesAsProse } from './prose.js';
 
 // `..` followed by a separator, in any of the spellings decoders leave
 // behind: `/`, `\`, and the fullwidth or overlong forms after decoding.
@@ -21,12 +22,32 @@ export function detectTraversal(text: string): string | null {
     return null;
   }
   const path = text.replace(HEX_PATH_CHARACTERS, (_whole, hex: string) => String.fromCharCode(parseInt(hex, 16))).replaceAll('\x00', '').replaceAll('\\', '/');
-  return path.includes('..') ? firstMatch(TRAVERSAL, path) : null;
+  return path.includes('..') ? openedPath(TRAVERSAL_ALL, path) : null;
 }
 
 /** Returns the restricted file name in `text`, or null. */
 export function detectSystemFile(text: string): string | null {
-  return firstMatch(SYSTEM_FILES, text);
+  return openedPath(SYSTEM_FILES_ALL, text);
+}
+
+const TRAVERSAL_ALL = new RegExp(TRAVERSAL.source, 'g');
+const SYSTEM_FILES_ALL = new RegExp(SYSTEM_FILES.source, 'gi');
+
+// A file is opened by its whole name, so a path that a sentence goes on
+// after (`/etc/hosts file location`, `see php.ini on ubuntu`) names no file
+// that exists: it is mentioned, not requested.
+function openedPath(pattern: RegExp, text: string): string | null {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const tokenEnd = /^\S*/.exec(text.slice(match.index + match[0].length))![0].length + match.index + match[0].length;
+    if (!continuesAsProse(text, tokenEnd)) {
+      return excerpt(text, match.index, Math.max(match[0].length, 64));
+    }
+    if (match[0].length === 0) {
+      pattern.lastIndex += 1;
+    }
+  }
+  return null;
 }
 
 // Backups and logs that a web root should never serve: `db.sql.zip`, `site.bak`, `debug.log`.

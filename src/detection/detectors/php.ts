@@ -1,18 +1,27 @@
 // PHP injection: PHP open tags, stream wrappers, superglobals, variable
 // variables, serialized objects, php.ini directives, and calls to functions
 // that run code, reach the system or decode hidden payloads.
-import { firstMatch } from '../excerpt.js';
+import { excerpt, firstMatch } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { continuesAsProse } from './prose.js';
 
 // `<?php` followed by code (a tag with nothing after it runs nothing), `<?=`,
 // a short tag ending the value (its code follows in the next parameter), a short tag followed by code, a `<?xml` that is no XML
 // declaration (PHP reads it as a short tag), and template tags that embed
 // PHP (Smarty `{php}`, BBCode-style `[php]`).
 const OPEN_TAG = /<\?(?:\s*php\s+\S|=|$|\s*(?:echo|print|include|require|eval|system|exec|passthru)\b|\s*[\w$]+\s*[(;=$'"]|\s*[\w$]+\s+[\w$]+\s*[(;]|xml(?!\s+version|-stylesheet)\s*[:(\s])|[[{]\s*[/\\]?\s*php\s*[\]}]|<script\s+language\s*=\s*["']?php/i;
-const WRAPPER = /\b(?:php|phar|zlib|glob|expect|ogg|rar|ssh2(?:\.\w+)?|compress\.(?:zlib|bzip2)|zip|data)\s*:\/\/|\bdata\s*:\s*[\w/+.-]*;base64,/i;
+const WRAPPER = /\b(?:php|phar|zlib|glob|expect|ogg|rar|ssh2(?:\.\w+)?|compress\.(?:zlib|bzip2)|zip|data)\s*:\/\//i;
+// `data:…;base64,` is also how pages embed images. Included, it runs only
+// the PHP tags inside it, so the decoded content must open one.
+const BASE64_DATA_URL = /\bdata\s*:\s*[\w/+.-]*;base64,([A-Za-z0-9+/=\s]{0,4096})/i;
 // `$_SERVER`, `$GLOBALS`: PHP's lexer allows no space inside a variable name.
 const SUPERGLOBAL = /\$_(?:GET|POST|SERVER|COOKIE|REQUEST|FILES|ENV|SESSION)\b|\$(?:GLOBALS|HTTP_\w+_VARS)\b/i;
-const VARIABLE_VARIABLE = /\$\s*\{\s*(?:['"$]|\w+\s*\})/;
+// `${'name'}`, `${$name}` and `$ {name}` (PHP alone allows the space) are
+// PHP's own. `${name}` is also how shells, JavaScript templates and
+// configuration files write a placeholder inside other text (`${HOME}/data`),
+// so it counts only as the whole value or when PHP syntax follows: a call,
+// an index, an assignment, `->`.
+const VARIABLE_VARIABLE = /\$\s*\{\s*(?:['"$])|\$\s+\{\s*\w+\s*\}|^\s*\$\{\s*\w+\s*\}\s*$|\$\{\s*\w+\s*\}\s*(?:\(|\[|=(?!=)|->)/;
 const SERIALIZED_OBJECT = /\b[OC]:\+?\d+:"[\w\\]+":\d+:\{|\ba:\d+:\{[sibdNO]:/;
 const INI_DIRECTIVE = /^\s*(?:(?:mbstring|opcache|session|zend|pcre|mysqli|pdo_mysql|xdebug|assert|date|mail|soap|url_rewriter|zlib|iconv|intl|filter|phar|apc|apcu|mysqlnd|sqlite3|odbc|pgsql|ldap|curl|openssl|cgi|fastcgi|user_ini|highlight|arg_separator|ffi)\.[a-z_.]+|precision|serialize_precision|unserialize_max_depth|unserialize_callback_func|smtp|smtp_port|sendmail_from|post_max_size|upload_max_filesize|max_input_vars|max_input_time|output_buffering|output_handler|html_errors|log_errors|variables_order|request_order|default_charset|file_uploads|expose_php|enable_dl|auto_detect_line_endings|allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_functions|open_basedir|safe_mode|register_globals|opcache\.[\w.]+|engine|short_open_tag|display_errors|error_log|include_path|extension(?:_dir)?|sendmail_path|mail\.\w+|session\.\w+|zend\.\w+|ffi\.\w+|xdebug\.\w+|max_execution_time|memory_limit|upload_tmp_dir|user_ini\.\w+|cgi\.\w+)\s*=/i;
 
@@ -55,22 +64,86 @@ const INDIRECT_CALL = new RegExp(`[("']\\s*(?:${STRONG_NAMES.join('|')})\\s*['")
 /** Returns PHP code, a PHP wrapper or a php.ini directive in `text`, or null. */
 export function detectPhp(text: string): string | null {
   return firstMatch(OPEN_TAG, text)
-    ?? (text.includes(':') ? firstMatch(WRAPPER, text) : null)
+    ?? (text.includes(':') ? firstMatch(WRAPPER, text) ?? phpDataUrl(text) : null)
     ?? (text.includes('$') ? firstMatch(SUPERGLOBAL, text) ?? firstMatch(VARIABLE_VARIABLE, text) : null)
     ?? (text.includes(':') ? firstMatch(SERIALIZED_OBJECT, text) : null)
     ?? firstMatch(INI_DIRECTIVE, text)
     ?? (text.includes('(') ? phpCall(text) : null);
 }
 
+function phpDataUrl(text: string): string | null {
+  const match = BASE64_DATA_URL.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const content = Buffer.from(match[1]!, 'base64').toString('latin1');
+  return content.includes('<?') ? excerpt(text, match.index) : null;
+}
+
 function phpCall(text: string): string | null {
   const prefixed = PREFIXED_CALL.exec(text);
   const underscored = prefixed !== null && prefixed[0].includes('_');
-  return firstMatch(STRONG_CALL, text)
-    ?? firstMatch(COMMON_CALL, text)
-    ?? firstMatch(HARMLESS_CALL, text)
-    ?? (underscored ? firstMatch(PREFIXED_CALL, text) : null)
-    ?? firstMatch(LONG_NAME_CALL, text)
-    ?? firstMatch(INDIRECT_CALL, text);
+  return codeCall(STRONG_CALL_ALL, text)
+    ?? codeCall(COMMON_CALL_ALL, text)
+    ?? codeCall(HARMLESS_CALL_ALL, text)
+    ?? (underscored ? codeCall(PREFIXED_CALL_ALL, text) : null)
+    ?? codeCall(LONG_NAME_CALL_ALL, text)
+    ?? codeCall(INDIRECT_CALL_ALL, text);
+}
+
+const STRONG_CALL_ALL = new RegExp(STRONG_CALL.source, 'gi');
+const COMMON_CALL_ALL = new RegExp(COMMON_CALL.source, 'gi');
+const HARMLESS_CALL_ALL = new RegExp(HARMLESS_CALL.source, 'gi');
+const PREFIXED_CALL_ALL = new RegExp(PREFIXED_CALL.source, 'gi');
+const LONG_NAME_CALL_ALL = new RegExp(LONG_NAME_CALL.source, 'gi');
+const INDIRECT_CALL_ALL = new RegExp(INDIRECT_CALL.source, 'gi');
+// Words PHP allows after a complete call: `f() or die()`, `$x instanceof Y`.
+const PHP_OPERATORS: ReadonlySet<string> = new Set(['or', 'and', 'xor', 'instanceof', 'as']);
+
+// PHP rejects a plain word right after a call (`count(1) performance`,
+// `eval() is evil`), so a call that a sentence goes on after is prose that
+// names a function, not code.
+function codeCall(pattern: RegExp, text: string): string | null {
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const end = callEnd(text, match.index + match[0].lastIndexOf('('));
+    if (end === -1 || !continuesAsProse(text, end, PHP_OPERATORS)) {
+      return excerpt(text, match.index, Math.max(match[0].length, 64));
+    }
+  }
+  return null;
+}
+
+// Returns the index after the call that opens at `open`, with any chained
+// calls (`->x()`, `::x()`, `.x()`), or -1 when its parentheses do not close.
+function callEnd(text: string, open: number): number {
+  let index = open;
+  for (;;) {
+    const close = closingParenthesis(text, index);
+    if (close === -1) {
+      return -1;
+    }
+    const chained = /^\s*(?:->|::|\.)\s*\w+\s*\(/.exec(text.slice(close + 1));
+    if (chained === null) {
+      return close + 1;
+    }
+    index = close + chained[0].length;
+  }
+}
+
+function closingParenthesis(text: string, open: number): number {
+  let depth = 0;
+  for (let index = open; index < text.length; index++) {
+    if (text[index] === '(') {
+      depth += 1;
+    } else if (text[index] === ')') {
+      depth -= 1;
+    }
+    if (depth === 0) {
+      return index;
+    }
+  }
+  return -1;
 }
 
 export const phpRules: ValueRule[] = [{ class: 'php', detector: 'php.code', test: detectPhp }];

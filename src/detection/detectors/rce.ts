@@ -4,6 +4,7 @@
 // word, `$IFS`, `$@`, empty expansions) are removed first.
 import { excerpt, firstMatch, wordPattern } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { maskMarkdownCode } from './prose.js';
 import { POWERSHELL_WORDS, UNIX_COMMANDS, WINDOWS_COMMANDS, WORDLIKE_COMMANDS } from './shell-words.js';
 
 const COMMANDS = new Set<string>([...UNIX_COMMANDS, ...WINDOWS_COMMANDS].map((word) => word.toLowerCase()));
@@ -43,6 +44,10 @@ const MAIL_COMMAND = /[\r\n]\s*(?:[a-z]?\d{1,4}\s+(?:login|authenticate|select|e
 
 /** Returns a shell command injected into `text`, or null. */
 export function detectCommand(text: string): string | null {
+  return findCommand(text.includes('`') ? maskMarkdownCode(text) : text);
+}
+
+function findCommand(text: string): string | null {
   const shell = normalizeShell(text);
   if (!SHELL_SYNTAX.test(text) && !hasCommandWord(shell)) {
     return null;
@@ -110,10 +115,30 @@ function leadingCommand(text: string): string | null {
   const lone = rest === '' ? /^\s*\\/.test(text) : /^[\r\n]/.test(rest);
   const distinctive = !WORDLIKE_COMMANDS.has(commandName(word)) && (/^(?:\s+\S|\s*[;&|])/.test(rest) || lone);
   const chained = secondWord !== undefined && COMMANDS.has(secondWord) && !WORDLIKE_COMMANDS.has(secondWord);
+  if (plainWordRun(rest) >= 3) {
+    return null;
+  }
   if (argumentLike || distinctive || (lone && rest === '') || chained || (BINARY_PATH.test(word) && /^\s+\S/.test(rest))) {
     return excerpt(trimmed);
   }
   return null;
+}
+
+// The longest run of words of letters (and `_`) among the arguments before
+// the first separator, counting commands that are also English words
+// (`top`, `docker`). A value that is a whole command line passes options,
+// paths, hosts, numbers and a subcommand or two (`cscli alerts list`);
+// `tail -f logs in docker` goes on in English and is a search for how to
+// use the command.
+function plainWordRun(rest: string): number {
+  const line = /^[^;|&\n\r`]*/.exec(rest)![0];
+  let run = 0;
+  let longest = 0;
+  for (const word of line.split(/\s+/)) {
+    run = /^[A-Za-z_]+$/.test(word) && (!isCommandWord(word) || WORDLIKE_COMMANDS.has(word.toLowerCase())) ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
 }
 
 // A bare command word that reads only once quotes or variables are removed
@@ -203,7 +228,9 @@ function substitution(text: string): string | null {
     return null;
   }
   const inner = match[0].replace(/^\$?[({`]|[)}`]$/g, '').trim();
-  return isCommandWord(COMMAND_WORD.exec(inner)?.[0] ?? '') || /^[\w]+$/.test(inner) ? excerpt(text, match.index) : null;
+  // `${HOME}` only expands a variable, as configuration files and templates write it; `$(x)` and `` `x` `` run x.
+  const runsInner = !match[0].startsWith('${') && /^[\w]+$/.test(inner);
+  return isCommandWord(COMMAND_WORD.exec(inner)?.[0] ?? '') || runsInner ? excerpt(text, match.index) : null;
 }
 
 export const rceRules: ValueRule[] = [

@@ -4,6 +4,7 @@
 // context the application builds (libinjection does the same).
 import { excerpt } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { maskMarkdownCode } from './prose.js';
 import { tokenizeSql, type SqlToken } from './sql-tokens.js';
 
 const BOOLEAN_OPERATORS = new Set(['or', 'and', 'xor', '||', '&&', 'div', 'not']);
@@ -142,7 +143,8 @@ export function detectSqli(text: string): string | null {
   }
   // MySQL quotes names in backticks, and applications put sort columns and
   // field names from requests there (`order by \`${column}\``).
-  if (text.includes('`')) {
+  // Markdown code spans in prose (`` use `--dry-run` first ``) are not a column name.
+  if (text.includes('`') && maskMarkdownCode(text, isSqlProse) === text) {
     contexts.push(['`', true]);
   }
 
@@ -162,14 +164,21 @@ export function detectSqli(text: string): string | null {
         if (at === -1) {
           continue;
         }
+        if (SQL_ONLY_CHECKS.has(check) && callsEnglishWord(list, at) && wordsFollowCall(list, at)) {
+          continue;
+        }
         prose ??= hasProse(tokens, source);
-        if (SQL_ONLY_CHECKS.has(check) || !prose) {
+        if ((SQL_ONLY_CHECKS.has(check) && !callsEnglishWord(list, at)) || !prose) {
           return excerpt(text, list[at]!.start - prefix.length);
         }
       }
     }
   }
   return null;
+}
+
+function isSqlProse(text: string): boolean {
+  return hasProse(tokenizeSql(text), text);
 }
 
 // Words that SQL grammar puts next to each other (`union all select null`,
@@ -188,12 +197,12 @@ const DDL_VERBS = new Set(['drop', 'create', 'alter', 'truncate', 'grant', 'revo
 // quoted contexts prose before the first quote is inside the string, and
 // prose inside a comment is hidden by it, so neither counts. Names that
 // only SQL uses (`waitfor delay`, `pg_sleep(`, catalogues) count in prose
-// too: no text mentions them but an attack or a database manual.
+// too: no text mentions them but an attack or a database manual. Calls of
+// names that are English words as well (`sleep(`) count like other checks.
 function hasProse(tokens: readonly SqlToken[], source: string): boolean {
   let run = 0;
   for (let index = 0; index < tokens.length; index++) {
-    const token = tokens[index]!;
-    const ordinary = token.kind === 'word' && !SQL_WORDS.has(token.text) && !namesDdlObject(tokens, index);
+    const ordinary = isOrdinaryWord(tokens, index) || (isLinkingWord(tokens, index) && isWordOfProse(tokens, index - 1) && isWordOfProse(tokens, index + 1));
     run = ordinary ? run + 1 : 0;
     if (run >= PROSE_RUN || (ordinary && betweenStrings(tokens, index, source))) {
       return true;
@@ -201,6 +210,54 @@ function hasProse(tokens: readonly SqlToken[], source: string): boolean {
   }
   return false;
 }
+
+// `sleep(5) in javascript`, `benchmark() mysql function`: names that are
+// also English words count as SQL only outside prose, like other checks.
+function callsEnglishWord(tokens: readonly SqlToken[], index: number): boolean {
+  const token = tokens[index]!;
+  return token.kind === 'word' && /^[a-z]+$/.test(token.text) && tokens[index + 1]?.kind === 'open';
+}
+
+// SQL allows one name after a call, its alias. Two words (`benchmark()
+// mysql function`), or `in`, `is`, `not` or `by` and a word (`sleep(5) in
+// javascript`), are a syntax error, so the call is named in a sentence.
+function wordsFollowCall(tokens: readonly SqlToken[], index: number): boolean {
+  let depth = 0;
+  let after = index + 1;
+  for (; after < tokens.length; after++) {
+    const kind = tokens[after]!.kind;
+    if (kind === 'open') {
+      depth += 1;
+    } else if (kind === 'close') {
+      depth -= 1;
+    }
+    if (depth === 0) {
+      break;
+    }
+  }
+  return isWordOfProse(tokens, after + 1) && isOrdinaryWord(tokens, after + 2);
+}
+
+function isOrdinaryWord(tokens: readonly SqlToken[], index: number): boolean {
+  const token = tokens[index];
+  return token !== undefined && token.kind === 'word' && !SQL_WORDS.has(token.text) && !namesDdlObject(tokens, index);
+}
+
+function isLinkingWord(tokens: readonly SqlToken[], index: number): boolean {
+  const token = tokens[index];
+  return token !== undefined && token.kind === 'word' && LINKING_WORDS.has(token.text);
+}
+
+function isWordOfProse(tokens: readonly SqlToken[], index: number): boolean {
+  return isOrdinaryWord(tokens, index) || isLinkingWord(tokens, index);
+}
+
+// SQL words that SQL never puts between two names, but English does
+// (`cart not working`, `list is not possible`): `not` needs `in`, `like`,
+// `between` or an operand after it, `is` needs `null`, `true` or `not`,
+// `in` needs `(`, and `by` follows `order` or `group`. Between words of
+// prose, or other such words, they count as prose.
+const LINKING_WORDS = new Set(['not', 'is', 'in', 'by']);
 
 // `drop table t cascade`: after a DDL verb, `table` or `user` is SQL.
 function namesDdlObject(tokens: readonly SqlToken[], index: number): boolean {
@@ -485,15 +542,38 @@ function ddlStatement(tokens: SqlToken[]): number {
   for (let index = 0; index + 1 < tokens.length; index++) {
     const token = tokens[index]!;
     const next = tokens[index + 1]!;
-    const pairs = (isWord(token, 'drop') || isWord(token, 'create') || isWord(token, 'alter') || isWord(token, 'truncate')) && next.kind === 'word' && DDL_OBJECTS.has(next.text);
+    const pairs = (isWord(token, 'create') || isWord(token, 'alter')) && next.kind === 'word' && DDL_OBJECTS.has(next.text);
+    const drop = (isWord(token, 'drop') || isWord(token, 'truncate')) && next.kind === 'word' && DDL_OBJECTS.has(next.text) && endsDrop(tokens, index + 2);
     const insert = isWord(token, 'insert') && isWord(next, 'into');
     const remove = isWord(token, 'delete') && isWord(next, 'from');
-    const update = isWord(token, 'update') && tokens.slice(index + 2, index + 5).some((later) => isWord(later, 'set'));
-    if (pairs || insert || remove || update) {
+    const update = isWord(token, 'update') && tokens.slice(index + 2, index + 5).some((later, offset) => isWord(later, 'set') && isAssignment(tokens, index + 3 + offset));
+    if (pairs || drop || insert || remove || update) {
       return index;
     }
   }
   return -1;
+}
+
+// `drop table t1, t2 cascade;`: after `drop table` come names separated by
+// commas, then at most `cascade`, `restrict` or `purge`, and the statement
+// ends. `Drop Table Top Extender` (a product) goes on with more words.
+function endsDrop(tokens: readonly SqlToken[], start: number): boolean {
+  let index = start;
+  if (isWord(tokens[index], 'if') && isWord(tokens[index + 1], 'exists')) {
+    index += 2;
+  }
+  for (index += 1; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    const separator = token.kind === 'comma';
+    const name = token.kind === 'word' && tokens[index - 1]?.kind === 'comma';
+    if (!separator && !name) {
+      break;
+    }
+  }
+  const after = tokens[index];
+  const option = after !== undefined && after.kind === 'word' && ['cascade', 'restrict', 'purge'].includes(after.text);
+  const end = tokens[option ? index + 1 : index];
+  return end === undefined || end.kind === 'semicolon' || end.kind === 'comment' || end.kind === 'close' || end.kind === 'string';
 }
 
 // `1' order by 3--`, `1 group by 1 having 1=1`: result-shape probing after a break.

@@ -1,13 +1,15 @@
 // Cross-site scripting: markup or script that a browser would run if the
 // value were echoed into a page. The checks read HTML structure (a tag, an
 // attribute, a URL scheme) rather than fixed strings.
-import { firstMatch, wordPattern } from '../excerpt.js';
+import { excerpt, firstMatch, wordPattern } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
+import { continuesAsProse } from './prose.js';
 
 // Elements that run script, load content or change where a page submits.
-// Formatting tags (a, p, div, b) are left to the attribute checks below,
-// since rich-text fields carry them harmlessly.
-const ACTIVE_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'img', 'image', 'video', 'audio', 'source', 'body', 'html', 'style', 'link', 'meta', 'base', 'form', 'input', 'button', 'details', 'marquee', 'isindex', 'xml', 'xss', 'animate', 'set', 'handler', 'layer', 'bgsound', 'template', 'plaintext', 'vmlframe', 'import', 'keygen', 'dialog', 'picture', 'portal', 'x'];
+// Formatting tags (a, p, div, b) and media (img, video, audio, picture) are
+// left to the attribute checks below, since rich-text fields carry them
+// harmlessly: they run script only through an event handler or a script URL.
+const ACTIVE_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'image', 'body', 'html', 'style', 'link', 'meta', 'base', 'form', 'input', 'button', 'details', 'marquee', 'isindex', 'xml', 'xss', 'animate', 'set', 'handler', 'layer', 'bgsound', 'template', 'plaintext', 'vmlframe', 'import', 'keygen', 'dialog', 'picture', 'portal', 'x'];
 const OPEN_ACTIVE_TAG = new RegExp(`<\\s*/?\\s*:?\\s*(?:${ACTIVE_TAGS.join('|')})(?=[\\s/>\\x00-\\x20]|$)`, 'i');
 
 // An event handler attribute: `onerror=`, `onload =`, after a space, quote or slash.
@@ -24,16 +26,24 @@ const DOM_NAMES = /document|window|self|top|this|parent|frames|globalthis|locati
 const SYMBOL_ONLY_SCRIPT = /(?:[[\]()!+]*\[\][[\]()!+]*){2,}|\+!!\[\]|\(!\[\]\+\[\]\)/;
 
 // Script-bearing URL schemes; browsers skip whitespace and control characters inside the scheme.
-const SCRIPT_SCHEME = /(?:java|vb|live)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:|data\s*:\s*(?:text\/html|image\/svg|application\/(?:x-)?javascript)|mocha:|livescript:/i;
+const SCRIPT_SCHEME = /(?:java|vb|live)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:|data\s*:\s*(?:text\/html|image\/svg(?![\w+.-]*;base64,)|application\/(?:x-)?javascript)|mocha:|livescript:/i;
+// An SVG image in base64, as avatars and signatures are uploaded. It runs
+// script only when the decoded document contains some, which is checked.
+const BASE64_SVG = /data\s*:\s*image\/svg[\w+.-]*;base64,([A-Za-z0-9+/=\s]{0,8192})/i;
 
-// Any tag followed by an attribute that runs script or restyles the page,
-// e.g. `"><x onclick=` or `<p style=`. `href`, `src` and `action` are left to
-// the script-scheme check: a link to an https page is ordinary rich text.
-const TAG_WITH_ATTRIBUTE = /<[a-z][\w:-]*[\s/]+[^>]*?(?:on[a-z]+|style|formaction|xlink:href|srcdoc|dynsrc|lowsrc)\s*=/i;
+// Any tag followed by an attribute that runs script, e.g. `"><x onclick=`.
+// `href`, `src` and `action` are left to the script-scheme check: a link to
+// an https page is ordinary rich text.
+const TAG_WITH_ATTRIBUTE = /<[a-z][\w:-]*[\s/]+[^>]*?(?:on[a-z]+|formaction|xlink:href|srcdoc|dynsrc|lowsrc)\s*=/i;
+// A style attribute that loads, runs or lays content over the page
+// (`url(`, `expression(`, `position:fixed`). Colours and fonts, as rich-text
+// editors write them, do neither.
+const TAG_WITH_ACTIVE_STYLE = /<[a-z][\w:-]*[\s/]+[^>]*?style\s*=\s*["'`]?[^"'`>]*?(?:\(|\\|&#|@import|position\s*:\s*(?:fixed|absolute)|behaviou?r|binding)/i;
 const CSS_EXPRESSION = /(?:expression|behaviou?r|-moz-binding)\s*[:(]|@import\s*['"]?\s*(?:url|javascript)|url\s*\(\s*['"]?\s*(?:javascript|vbscript)/i;
 
 // Script sinks and sources that reflected payloads reach for.
-const SCRIPT_CALL = wordPattern(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'string.fromcharcode', 'document.write', 'document.cookie', 'document.domain', 'window.location', 'document.location', 'atob', 'fetch', 'constructor.constructor', 'top'], String.raw`\s*(?:\(|` + '`' + String.raw`|\.|\[|=)`);
+// A `.` counts only before a member name: `top.` ends a sentence.
+const SCRIPT_CALL = wordPattern(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'string.fromcharcode', 'document.write', 'document.cookie', 'document.domain', 'window.location', 'document.location', 'atob', 'fetch', 'constructor.constructor', 'top'], String.raw`\s*(?:\(|` + '`' + String.raw`|\.(?=[\w$])|\[|=)`);
 const SCRIPT_CONTEXT_BREAK = /['"`;)}\]]\s*[;+-]?\s*(?:alert|prompt|confirm|eval)\s*[(`]/i;
 const TEMPLATE_INJECTION = /\{\{[^}]*(?:constructor|\$on|\$eval|alert|\[|\()[^}]*\}\}/i;
 const COMMENT_OR_CDATA = /<!\[CDATA\[|<!--[\s\S]*?(?:<|>)|<\?xml-stylesheet|<!ENTITY/i;
@@ -46,12 +56,13 @@ export function detectXss(text: string, location: string): string | null {
   return firstMatch(OPEN_ACTIVE_TAG, text)
     ?? firstMatch(OBFUSCATED_TAG, text)
     ?? firstMatch(XML_EXTERNAL, text)
-    ?? (location !== 'path' && (text.includes('.') || text.includes('[')) && DOM_NAMES.test(text) ? firstMatch(DOM_ACCESS, normalizeScript(text)) : null)
+    ?? (location !== 'path' && (text.includes('.') || text.includes('[')) && DOM_NAMES.test(text) ? domAccess(normalizeScript(text)) : null)
     ?? firstMatch(SYMBOL_ONLY_SCRIPT, text)
     ?? (text.includes(':') ? scriptUrl(text) : null)
     ?? firstMatch(SCRIPT_SCHEME, text)
+    ?? (text.includes(';base64,') ? svgWithScript(text) : null)
     ?? (text.includes('=') ? firstMatch(EVENT_HANDLER, text) : null)
-    ?? firstMatch(TAG_WITH_ATTRIBUTE, text)
+    ?? (text.includes('<') ? firstMatch(TAG_WITH_ATTRIBUTE, text) ?? firstMatch(TAG_WITH_ACTIVE_STYLE, text) : null)
     ?? firstMatch(CSS_EXPRESSION, text)
     ?? firstMatch(SCRIPT_CONTEXT_BREAK, text)
     ?? firstMatch(TEMPLATE_INJECTION, text)
@@ -68,11 +79,45 @@ function scriptUrl(text: string): string | null {
   return /script:/i.test(compact) ? firstMatch(/(?:java|vb|live)script:/i, compact) : null;
 }
 
-// `document /*x*/ . cookie` and `self["alert"]` read as `document.cookie` and `self.alert`.
+// SVG elements that run script or embed a document that can.
+const SVG_SCRIPT = /<\s*(?:script|foreignobject|iframe|embed|object|handler)\b|<\s*(?:animate|set)\b[^>]*\b(?:href|values|to)\s*=\s*["']?\s*(?:javascript|data):/i;
+
+function svgWithScript(text: string): string | null {
+  const match = BASE64_SVG.exec(text);
+  if (match === null) {
+    return null;
+  }
+  const svg = Buffer.from(match[1]!, 'base64').toString('latin1');
+  return SVG_SCRIPT.test(svg) || (svg.includes('=') && EVENT_HANDLER.test(svg)) || scriptUrl(svg) !== null ? excerpt(text, match.index) : null;
+}
+
+const DOM_ACCESS_ALL = new RegExp(DOM_ACCESS.source, 'gi');
+// Words JavaScript allows after a complete member expression.
+const SCRIPT_OPERATORS: ReadonlySet<string> = new Set(['in', 'instanceof']);
+
+// JavaScript rejects a plain word right after a member expression on the
+// same line, so `document.cookie samesite` is a search, not script. Form
+// and query encoding send that space as `+`, which is read as a space here.
+function domAccess(script: string): string | null {
+  const spaced = script.replaceAll('+', ' ');
+  DOM_ACCESS_ALL.lastIndex = 0;
+  for (let match = DOM_ACCESS_ALL.exec(script); match !== null; match = DOM_ACCESS_ALL.exec(script)) {
+    const end = match.index + match[0].length + /^[\w$.]*/.exec(script.slice(match.index + match[0].length))![0].length;
+    if (!continuesAsProse(spaced, end, SCRIPT_OPERATORS)) {
+      return excerpt(script, match.index, Math.max(match[0].length, 64));
+    }
+  }
+  return null;
+}
+
+// `document /*x*/ . cookie` and `self["alert"]` read as `document.cookie`
+// and `self.alert`. Spaces between words stay, as one space each, so that
+// prose after a member expression can be recognised.
 function normalizeScript(text: string): string {
   return text
     .replace(/\/\*.*?\*\//g, '')
-    .replace(/\s+/g, '')
+    .replace(/\s*([.[\]()])\s*/g, '$1')
+    .replace(/\s+/g, ' ')
     .replace(/\[["'`]([\w$\\]+)["'`]\]/g, '.$1')
     .replace(/\(([\w$]+)\)\./g, '$1.');
 }

@@ -22,3 +22,9 @@ testDetector('prototype pollution', detectPrototypePollution, {
   attacks: ['__proto__[admin]', 'constructor.prototype.isAdmin', 'a[constructor][prototype]=1'],
   benign: ['prototype board', 'protocol buffers'],
 });
+
+// JavaScript rejects a plain word right after a member expression.
+testDetector('generic node access in prose', detectGenericCode, {
+  attacks: ['process.env', 'x=process.env.SECRET', 'process.kill(1)'],
+  benign: ['process.env.PORT is undefined on heroku', 'read process.env values with dotenv'],
+});

@@ -52,3 +52,22 @@ testDetector('php harmless calls', detectPhp, {
     'strtoupper($name) returns capitals',
   ],
 });
+
+// PHP rejects a plain word right after a call, so a call that a sentence
+// goes on after is named, not injected. Operators PHP allows there still count.
+testDetector('php calls in prose', detectPhp, {
+  attacks: ['system("id") or die()', "exec('uname') and 1", 'file_put_contents("x.php", $d);', "passthru('ls')->x() ", 'phpinfo()', 'shell_exec($c)'],
+  benign: ['count(rows) returns zero on empty tables', 'exec() vs spawn() in node', 'eval(code) considered harmful', 'header() sent twice warning'],
+});
+
+// `${name}` is a placeholder in shells, templates and configuration files.
+testDetector('php variable variables', detectPhp, {
+  attacks: ['${$x}', "${'sys'.'tem'}", '$  {ABC}', '${a}', '${fn}("id")', '${x}=1'],
+  benign: ['path: ${HOME}/bin', 'Hello, ${user}!', 'url=${BASE_URL}/api'],
+});
+
+// Included, a data URL runs only the PHP tags inside it.
+testDetector('php data urls', detectPhp, {
+  attacks: ['data://text/plain,<?php phpinfo();', `data:text/plain;base64,${Buffer.from('<?php system($_GET[1]); ?>').toString('base64')}`],
+  benign: [`data:image/gif;base64,${Buffer.from('GIF89a\x01\x00\x01\x00').toString('base64')}`, `data:text/plain;base64,${Buffer.from('hello there').toString('base64')}`],
+});

