@@ -3,6 +3,7 @@
 // trace. Each string passes through the event's redactor, like the rest.
 import type { PayloadDecision, TransactionRecord } from '../model/record.js';
 import { cutUtf8, trimTokenEdge } from '../redaction/cut.js';
+import type { TargetKind } from '../redaction/target-names.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import type { PayloadExcerpt, SecurityEvent } from './security-event.js';
 
@@ -36,7 +37,8 @@ export function ruleOutput(redactor: Redactor, record: TransactionRecord): RuleO
 function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadExcerpt {
   const field = 'ctxproc.payloads.matched';
   const matched = percentDecoded(payload.matched);
-  const redacted = redactor.scan(field, matched, payload.maxBytes + SCAN_MARGIN_CHARS);
+  const redacted = maskedByLocation(redactor, field, payload.location, matched)
+    ?? redactor.scan(field, matched, payload.maxBytes + SCAN_MARGIN_CHARS);
   const withinLimit = cutUtf8(redacted, payload.maxBytes);
   const cut = withinLimit.length < redacted.length ? trimTokenEdge(withinLimit) : withinLimit;
   const truncated = cut.length < redacted.length || matched.length > payload.maxBytes + SCAN_MARGIN_CHARS;
@@ -49,6 +51,39 @@ function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadEx
     matched: cut,
     truncated,
   };
+}
+
+/** The target kind a detection location names, by its prefix (src/detection/inputs.ts). */
+const LOCATION_KINDS: ReadonlyArray<readonly [string, TargetKind]> = [
+  ['query.', 'query_param'],
+  ['body.', 'query_param'],
+  ['cookie.', 'cookie'],
+  ['header.', 'header'],
+];
+
+/**
+ * Masks the whole excerpt when its location is a value that redaction
+ * hides, such as `query.password` or `body.user.token`. The excerpt holds
+ * part of that value without its name, so a scan of the excerpt alone
+ * cannot know it is secret. Each segment of a JSON location is tried,
+ * since a target names an object as well as a field.
+ */
+function maskedByLocation(redactor: Redactor, field: string, location: string, matched: string): string | null {
+  const entry = LOCATION_KINDS.find(([prefix]) => location.startsWith(prefix));
+  if (entry === undefined) {
+    return null;
+  }
+
+  const [prefix, kind] = entry;
+  const rest = location.slice(prefix.length);
+  const names = kind === 'query_param' && prefix === 'body.' ? [rest, ...rest.split('.')] : [rest];
+  for (const name of names) {
+    const masked = redactor.maskNamedValue(name, field, matched, kind);
+    if (masked !== null) {
+      return masked;
+    }
+  }
+  return null;
 }
 
 const PERCENT_ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;

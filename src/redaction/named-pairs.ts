@@ -26,10 +26,10 @@ export type TargetLookup = (name: string) => TargetMatch | null;
 
 // A pair name in the `name=value` and `Name: value` forms: letters, digits
 // and `_.%[]-`, at most MAX_COMPARED_NAME_CHARS of them, read backwards from
-// the separator. Searching for the separator first keeps the scan linear and
-// cheap on text without one, such as most header values; a regular
-// expression that starts a name at every letter costs up to 128 steps per
-// letter instead.
+// the separator. The scan searches for the separator first, so it stays
+// linear and costs little on text without one, such as most header values.
+// A regular expression that starts a name at every letter costs up to 128
+// steps per letter.
 const NAME_CHARS = new Uint8Array(128);
 for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%[]-') {
   NAME_CHARS[char.charCodeAt(0)] = 1;
@@ -67,12 +67,13 @@ export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: n
     return target?.kind === 'header' ? target : null;
   };
   const equalsStop = collectSeparatedPairs('=', text, lookup, maxMatches, spans, equalsValueEnd);
+  const encodedStop = hasEncodedEquals(text) ? collectEncodedPairs(text, lookup, maxMatches, spans) : Infinity;
   const colonStop = collectSeparatedPairs(':', text, headerLookup, maxMatches, spans, lineValueEnd);
   const jsonLookup: TargetLookup = (name) => lookup(name.includes('\\') ? unescapeJsonKey(name) : name);
   const jsonStop = collectPairs(JSON_KEY, text, jsonLookup, maxMatches, spans, jsonValueEnd);
   const multipartStop = collectPairs(MULTIPART_NAME, text, lookup, maxMatches, spans, lineValueEnd);
   const xmlStop = collectPairs(XML_START_TAG, text, lookup, maxMatches, spans, xmlValueEnd);
-  return { spans, unscannedFrom: Math.min(equalsStop, colonStop, jsonStop, multipartStop, xmlStop) };
+  return { spans, unscannedFrom: Math.min(equalsStop, encodedStop, colonStop, jsonStop, multipartStop, xmlStop) };
 }
 
 /** Returns a JSON key with its escapes decoded, or as written when they are malformed (a cut or invalid body). */
@@ -138,6 +139,94 @@ function collectSeparatedPairs(separator: string, text: string, lookup: TargetLo
   return spans.length >= limit ? spans[spans.length - 1]!.end : Infinity;
 }
 
+function hasEncodedEquals(text: string): boolean {
+  return text.includes('%3D') || text.includes('%3d');
+}
+
+/**
+ * Collects `name%3Dvalue` pairs: a query string percent-encoded inside a
+ * parameter value, as in `redirect=%2Fcb%3Ftoken%3Dx`, which a log field
+ * that copied the query shows as received. The name stops at an escape of a
+ * character that cannot be part of it (`%3F`, `%26`, `%2F`), and the value
+ * ends at an escaped `&`, `;`, `#` or blank, or where an unquoted value
+ * ends. Returns what collectPairs returns.
+ */
+function collectEncodedPairs(text: string, lookup: TargetLookup, maxMatches: number, spans: NamedPairSpan[]): number {
+  const limit = spans.length + maxMatches;
+  let searchFrom = 0;
+
+  let at = nextEncodedEquals(text, searchFrom);
+  while (at !== -1 && spans.length < limit) {
+    const name = encodedNameBefore(text, at, searchFrom);
+    const valueStart = at + 3;
+    searchFrom = valueStart;
+    const target = name === null ? null : lookup(name);
+    if (target !== null && !text.startsWith(MASK_PREFIX, valueStart)) {
+      const end = encodedValueEnd(text, valueStart);
+      if (end > valueStart) {
+        spans.push({ start: valueStart, end, target });
+        searchFrom = end;
+      }
+    }
+    at = nextEncodedEquals(text, searchFrom);
+  }
+
+  return spans.length >= limit ? spans[spans.length - 1]!.end : Infinity;
+}
+
+function nextEncodedEquals(text: string, from: number): number {
+  const upper = text.indexOf('%3D', from);
+  const lower = text.indexOf('%3d', from);
+  if (upper === -1 || lower === -1) {
+    return Math.max(upper, lower);
+  }
+  return Math.min(upper, lower);
+}
+
+/** Returns the name before an encoded `=`: name characters and escapes of name characters, at most MAX_COMPARED_NAME_CHARS. */
+function encodedNameBefore(text: string, separatorAt: number, floor: number): string | null {
+  const lowest = Math.max(floor, separatorAt - MAX_COMPARED_NAME_CHARS);
+  let start = separatorAt;
+  while (start > lowest) {
+    const escaped = escapedCodeBefore(text, start);
+    if (escaped !== -1) {
+      if (!isNameChar(escaped) || escaped === PERCENT || start - 3 < lowest) {
+        break;
+      }
+      start -= 3;
+    } else if (isNameChar(text.charCodeAt(start - 1)) && text.charCodeAt(start - 1) !== PERCENT) {
+      start -= 1;
+    } else {
+      break;
+    }
+  }
+  return start < separatorAt ? text.slice(start, separatorAt) : null;
+}
+
+/** Returns the character code that the `%XX` escape ending at `end` stands for, or -1 when none ends there. */
+function escapedCodeBefore(text: string, end: number): number {
+  if (end < 3 || text.charCodeAt(end - 3) !== PERCENT) {
+    return -1;
+  }
+  const code = Number.parseInt(text.slice(end - 2, end), 16);
+  return Number.isNaN(code) || !/^[0-9A-Fa-f]{2}$/.test(text.slice(end - 2, end)) ? -1 : code;
+}
+
+const PERCENT = 0x25;
+
+/** Escaped characters that end an encoded value: `&`, `;`, `#` and a blank. */
+const ENCODED_TERMINATORS = /%(?:26|3[Bb]|23|20)/g;
+
+function encodedValueEnd(text: string, start: number): number {
+  let end = start;
+  while (end < text.length && !isUnquotedTerminator(text.charCodeAt(end))) {
+    end += 1;
+  }
+  ENCODED_TERMINATORS.lastIndex = start;
+  const escaped = ENCODED_TERMINATORS.exec(text);
+  return escaped !== null && escaped.index < end ? escaped.index : end;
+}
+
 /** Returns the pair name that ends before the blanks before `separatorAt`, or null when there is none after `floor`. */
 function nameBefore(text: string, separatorAt: number, floor: number): string | null {
   let end = separatorAt;
@@ -150,8 +239,24 @@ function nameBefore(text: string, separatorAt: number, floor: number): string | 
   while (start > lowest && isNameChar(text.charCodeAt(start - 1))) {
     start -= 1;
   }
+  start = afterEscape(text, start, end);
   return start < end ? text.slice(start, end) : null;
 }
+
+/**
+ * Skips the letters of a string escape that the name run began with. In a
+ * JSON-encoded log line, `line1\npassword=x` has `\n` before the name, and
+ * `\u00e9` or `\t` likewise; read as part of the name they would hide it.
+ */
+function afterEscape(text: string, start: number, end: number): number {
+  if (start === 0 || text.charCodeAt(start - 1) !== BACKSLASH) {
+    return start;
+  }
+  const unicodeEscape = text.charCodeAt(start) === 0x75 && end - start > 4 && /^[0-9A-Fa-f]{4}$/.test(text.slice(start + 1, start + 5));
+  return start + (unicodeEscape ? 5 : 1);
+}
+
+const BACKSLASH = 0x5c;
 
 function skipBlanks(text: string, from: number): number {
   let at = from;
@@ -178,6 +283,11 @@ function equalsValueEnd(text: string, start: number): Span {
   const quote = text[start];
   if (quote === '"' || quote === "'") {
     return { start: start + 1, end: endOfQuoted(text, start + 1, quote) };
+  }
+  // A quoted value inside a JSON string: `password=\"x\"`.
+  const escapedQuote = text[start + 1];
+  if (quote === '\\' && (escapedQuote === '"' || escapedQuote === "'")) {
+    return { start: start + 2, end: endOfEscapedQuoted(text, start + 2, escapedQuote) };
   }
 
   let end = start;
@@ -214,6 +324,9 @@ function lineValueEnd(text: string, start: number): Span {
  * `]` or a blank.
  */
 function jsonValueEnd(text: string, start: number): Span {
+  if (text[start] === '{' || text[start] === '[') {
+    return { start, end: endOfJsonContainer(text, start) };
+  }
   if (text[start] === '"') {
     let end = start + 1;
     while (end < text.length && text[end] !== '"') {
@@ -229,6 +342,42 @@ function jsonValueEnd(text: string, start: number): Span {
   // true, false and null carry no secret ("auth": true).
   const literal = text.slice(start, end);
   return literal === 'true' || literal === 'false' || literal === 'null' ? { start, end: start } : { start, end };
+}
+
+/**
+ * Returns the end of the object or array that starts at `start`: after its
+ * closing bracket, or the end of a cut text. Brackets inside strings do not
+ * count, so `{"old": "a}b"}` is masked whole.
+ */
+function endOfJsonContainer(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let at = start; at < text.length; at += 1) {
+    const char = text[at];
+    if (inString) {
+      if (char === '\\') {
+        at += 1;
+      } else if (char === '"') {
+        inString = false;
+      }
+    } else if (char === '"') {
+      inString = true;
+    } else if (char === '{' || char === '[') {
+      depth += 1;
+    } else if ((char === '}' || char === ']') && --depth === 0) {
+      return at + 1;
+    }
+  }
+  return text.length;
+}
+
+/** Returns where a value quoted with escaped quotes ends: at its escaped closing quote or the end of the line. */
+function endOfEscapedQuoted(text: string, start: number, quote: string): number {
+  let end = start;
+  while (end < text.length && text[end] !== '\n' && !(text[end] === '\\' && text[end + 1] === quote)) {
+    end += 1;
+  }
+  return end;
 }
 
 function endOfQuoted(text: string, start: number, quote: string): number {

@@ -3,7 +3,11 @@
 // case-insensitively after percent-decoding, and the nested forms that Rails
 // and PHP parse into maps and lists count as each name they contain:
 // `user[password]`, `token[]` and `a[b][token]` refer to `password` and
-// `token` as well as for their base name.
+// `token` as well as for their base name. A name also refers to its last
+// part after `.`, `_` or `-` and to the last word of a camelCase name:
+// `spring.datasource.password`, `DATABASE_PASSWORD`, `db-password` and
+// `dbPassword` refer to `password`, as secret scanners read such names. That can mask a harmless value whose name ends
+// in a target, such as `page_token`, which is the safe side to err on.
 import { decodeFormComponent } from './query.js';
 
 export type TargetKind = 'header' | 'query_param' | 'cookie';
@@ -24,11 +28,14 @@ export const MAX_COMPARED_NAME_CHARS = 128;
 /** Returns the lower-case names that `name` refers to: itself decoded, its base before `[`, and each bracket segment. */
 export function nameVariants(name: string): string[] {
   const tail = name.length > MAX_COMPARED_NAME_CHARS ? name.slice(-MAX_COMPARED_NAME_CHARS) : name;
-  const decoded = decodeFormComponent(tail).toLowerCase();
+  const original = decodeFormComponent(tail);
+  const decoded = original.toLowerCase();
   const variants = [decoded];
 
   const open = decoded.indexOf('[');
   if (open === -1) {
+    addLastPart(variants, decoded);
+    addLastCamelCaseWord(variants, original);
     return variants;
   }
   if (open > 0) {
@@ -47,5 +54,33 @@ export function nameVariants(name: string): string[] {
     }
     position = decoded.indexOf('[', close + 1);
   }
+  for (const variant of variants.slice()) {
+    addLastPart(variants, variant);
+  }
   return variants;
+}
+
+const LAST_CAMEL_CASE_WORD = /[a-z0-9]([A-Z][a-z]+)$/;
+
+/** Adds the last word of a camelCase name, such as `token` of `refreshToken`. */
+function addLastCamelCaseWord(variants: string[], name: string): void {
+  const word = LAST_CAMEL_CASE_WORD.exec(name)?.[1]?.toLowerCase();
+  if (word !== undefined && !variants.includes(word)) {
+    variants.push(word);
+  }
+}
+
+/** Adds the part of `name` after its last `.`, `_` or `-`, when there is one; bracket forms give their segments instead. */
+function addLastPart(variants: string[], name: string): void {
+  if (name.includes('[')) {
+    return;
+  }
+  const separator = Math.max(name.lastIndexOf('.'), name.lastIndexOf('_'), name.lastIndexOf('-'));
+  if (separator === -1 || separator === name.length - 1) {
+    return;
+  }
+  const part = name.slice(separator + 1);
+  if (!variants.includes(part)) {
+    variants.push(part);
+  }
 }

@@ -4,7 +4,7 @@
 // Replay talks only to `target` and to in-process upstreams (the recorded
 // HAR response, or the reflecting upstream). It never resolves or connects
 // to a host that a recording names.
-import { EnvoyClient, type ClientOptions, type HttpResponseSpec, type JsonValue, type TransactionResult, type Upstream } from '../client/envoy-client.js';
+import { EnvoyClient, type ClientOptions, type HttpRequestSpec, type HttpResponseSpec, type JsonValue, type TransactionResult, type Upstream } from '../client/envoy-client.js';
 import { expandReplayPaths, readReplayFile, type ReplayFile } from './files.js';
 import { withRequestId } from './forwarded-headers.js';
 import type { Http1Settings } from './http1-admission.js';
@@ -36,21 +36,29 @@ export const DEFAULT_CONCURRENCY = 16;
 
 // Envoy sends `source.address` as "ip:port" and `source.port` apart. Replay
 // plays a downstream client on loopback with a fixed ephemeral port, and an
-// Envoy listener on 127.0.0.1, port 80 for http (the address go-ftw tests are
-// written for) and 443 for https, so that events show the port the recorded
-// request went to.
+// Envoy listener on 127.0.0.1 at the port the recorded request went to: the
+// port in its authority, else 80 for http (the address go-ftw tests are
+// written for) and 443 for https.
 const REPLAY_PEER_PORT = 50000;
-const LISTENER_PORTS = { http: 80, https: 443 } as const;
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443 };
 
-type ListenerScheme = keyof typeof LISTENER_PORTS;
-
-function listenerAttributes(scheme: ListenerScheme): Record<string, JsonValue> {
+function listenerAttributes(port: number): Record<string, JsonValue> {
   return {
     'source.address': `127.0.0.1:${REPLAY_PEER_PORT}`,
     'source.port': REPLAY_PEER_PORT,
-    'destination.address': `127.0.0.1:${LISTENER_PORTS[scheme]}`,
-    'destination.port': LISTENER_PORTS[scheme],
+    'destination.address': `127.0.0.1:${port}`,
+    'destination.port': port,
   };
+}
+
+/** Returns the port of `authority` (`host:port` or `[v6]:port`) when it names a valid one, else the scheme's default. */
+export function listenerPort(scheme: string, authority: string): number {
+  const match = /:(\d{1,5})$/.exec(authority);
+  const port = match === null ? NaN : Number(match[1]);
+  if (Number.isInteger(port) && port >= 1 && port <= 65_535) {
+    return port;
+  }
+  return DEFAULT_PORTS[scheme] ?? DEFAULT_PORTS.http!;
 }
 
 /** Replays every HAR and go-ftw file under `paths` and returns the counts. */
@@ -63,17 +71,17 @@ export async function replayFiles(paths: string[], options: ReplayOptions): Prom
   const files = await expandReplayPaths(paths);
   const summary = new SummaryBuilder();
   // One client per listener port, since a client sends the same attributes on every stream.
-  const clients = new Map<ListenerScheme, EnvoyClient>();
-  const clientFor = (scheme: string): EnvoyClient => {
-    const listener: ListenerScheme = scheme === 'https' ? 'https' : 'http';
-    let client = clients.get(listener);
+  const clients = new Map<number, EnvoyClient>();
+  const clientFor = (request: HttpRequestSpec): EnvoyClient => {
+    const port = listenerPort(request.scheme, request.authority);
+    let client = clients.get(port);
     if (client === undefined) {
       client = new EnvoyClient({
         ...options.clientOptions,
         target: options.target,
-        requestAttributes: { ...listenerAttributes(listener), ...options.clientOptions?.requestAttributes },
+        requestAttributes: { ...listenerAttributes(port), ...options.clientOptions?.requestAttributes },
       });
-      clients.set(listener, client);
+      clients.set(port, client);
     }
     return client;
   };
@@ -114,7 +122,7 @@ async function runPool<T>(source: AsyncIterator<T>, concurrency: number, work: (
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-async function replayItem(clientFor: (scheme: string) => EnvoyClient, item: ParsedItem, options: ReplayOptions, summary: SummaryBuilder): Promise<void> {
+async function replayItem(clientFor: (request: HttpRequestSpec) => EnvoyClient, item: ParsedItem, options: ReplayOptions, summary: SummaryBuilder): Promise<void> {
   if (item.kind === 'skipped') {
     summary.addSkipped(item);
     options.onSkipped?.(item);
@@ -125,7 +133,7 @@ async function replayItem(clientFor: (scheme: string) => EnvoyClient, item: Pars
   const request = { ...item.request, headers: withRequestId([...item.request.headers]) };
   let result: TransactionResult;
   try {
-    result = await clientFor(request.scheme).run(request, upstream.call);
+    result = await clientFor(request).run(request, upstream.call);
   } catch (error) {
     // run() reports errors in its result; it throws only on misuse or a bug.
     summary.addFailure(`client_error:${(error as Error).message.slice(0, 100)}`);

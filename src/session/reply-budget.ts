@@ -6,14 +6,23 @@
 // --max-unsent-reply-bytes, only connections that hold at least an equal
 // share of the unsent bytes are refused new streams and stop being read, so
 // a client that reads nothing cannot have Envoy's streams rejected. Past
-// twice the limit, every connection is refused, which bounds the sum even
-// when many connections share it out evenly.
+// twice the limit, every connection that holds more than one stream's bound
+// is refused too. That bounds the sum when many connections share it out
+// evenly, while a connection that reads its replies, as Envoy does, holds
+// less and is still served.
 
 /** The key of one client connection: the HTTP/2 session, or grpc-js's peer address. */
 export type ConnectionKey = object | string;
 
 /** How many times the limit the sum may reach while connections under their share are still served. */
 const HARD_LIMIT_FACTOR = 2;
+
+/**
+ * Unsent bytes a connection may hold and still be served past the hard
+ * limit: one stream's bound in reply-writer.ts (64 KiB). Each such
+ * connection needs an open stream, so --max-open-streams bounds their sum.
+ */
+const SERVED_PAST_HARD_LIMIT_BYTES = 64 * 1024;
 
 export class ReplyBudget {
   private unsent = 0;
@@ -34,16 +43,18 @@ export class ReplyBudget {
   /**
    * True while the sum is over the limit and `connection` holds at least an
    * equal share of it (the sum divided by the connections that hold any),
-   * or while the sum is over twice the limit.
+   * or while the sum is over twice the limit and `connection` holds more
+   * than one stream's bound.
    */
   exhaustedFor(connection: ConnectionKey): boolean {
     if (this.unsent <= this.limitBytes) {
       return false;
     }
-    if (this.unsent > this.limitBytes * HARD_LIMIT_FACTOR) {
+    const held = this.heldBy(connection);
+    if (this.unsent > this.limitBytes * HARD_LIMIT_FACTOR && held > SERVED_PAST_HARD_LIMIT_BYTES) {
       return true;
     }
-    return this.heldBy(connection) * this.byConnection.size >= this.unsent;
+    return held * this.byConnection.size >= this.unsent;
   }
 
   add(connection: ConnectionKey, bytes: number): void {

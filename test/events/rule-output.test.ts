@@ -68,6 +68,24 @@ describe('rule output in events', () => {
     assert.equal(event.ctxproc.payloads?.[1]?.matched, "UNION+SELECT+'Bearer+[REDACTED:bearer_token]'--");
   });
 
+  it('masks a payload found in a redacted parameter, cookie or body field', () => {
+    const record = makeRecord();
+    record.redaction.cookies.add('session');
+    record.redaction.sources.set('cookie:session', 'redact-session');
+    const payload = (location: string, matched: string): PayloadDecision => ({ rule: 'attach', class: 'sqli', detector: 'sqli.tokens', location, matched, maxBytes: 512 });
+    record.payloads.push(
+      payload('query.password', "OR '1'='1D01"),
+      payload('body.user.password', "x' OR 1=1-- secret-B02"),
+      payload('cookie.session', "s3' UNION SELECT 1--"),
+      payload('query.q', "' OR '1'='1"),
+    );
+    const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
+    const matched = event.ctxproc.payloads?.map((entry) => entry.matched);
+
+    assert.deepEqual(matched, ['[REDACTED:query_param]', '[REDACTED:query_param]', '[REDACTED:cookie]', "' OR '1'='1"]);
+    assert.ok(event.ctxproc.redactions?.some((entry) => entry.field === 'ctxproc.payloads.matched' && entry.reason === 'cookie' && entry.rule === 'redact-session'));
+  });
+
   it('drops a token cut at the payload limit', () => {
     const record = makeRecord();
     record.payloads.push({ rule: 'attach', class: 'xss', detector: 'xss.tags', location: 'query.q', matched: "<script>x='ak_live_51HqLyJ2eZvKYlo2C'</script>", maxBytes: 20 });

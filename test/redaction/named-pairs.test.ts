@@ -16,6 +16,15 @@ describe('nameVariants', () => {
     assert.deepEqual(nameVariants('TOK%45N'), ['token']);
   });
 
+  it('lists the last part after a dot, underscore or hyphen, and the last camelCase word', () => {
+    assert.deepEqual(nameVariants('spring.datasource.Password'), ['spring.datasource.password', 'password']);
+    assert.deepEqual(nameVariants('DB_PASSWORD'), ['db_password', 'password']);
+    assert.deepEqual(nameVariants('user[db-token]'), ['user[db-token]', 'user', 'db-token', 'token']);
+    assert.deepEqual(nameVariants('trailing_'), ['trailing_']);
+    assert.deepEqual(nameVariants('refreshToken'), ['refreshtoken', 'token']);
+    assert.deepEqual(nameVariants('clientSecret'), ['clientsecret', 'secret']);
+  });
+
   it('lists base and bracket segments', () => {
     assert.deepEqual(nameVariants('a[b][Token]'), ['a[b][token]', 'a', 'b', 'token']);
     assert.deepEqual(nameVariants('token[]'), ['token[]', 'token']);
@@ -51,6 +60,34 @@ describe('named pairs in text', () => {
 
   it('masks a dumped header to the end of its line', () => {
     assert.equal(redact('X-Api-Key: Token abcd1234secretZZq\r\nAccept: */*'), 'X-Api-Key: [REDACTED:header]\r\nAccept: */*');
+  });
+
+  it('masks pairs after a string escape in a JSON-encoded line', () => {
+    assert.equal(redact('{"log":"line1\\npassword=JK03"}'), '{"log":"line1\\npassword=[REDACTED:query_param]"}');
+    assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]');
+    assert.equal(redact('{"log":"caf\\u00e9token=JK04"}'), '{"log":"caf\\u00e9token=[REDACTED:query_param]"}');
+  });
+
+  it('masks a value in escaped quotes', () => {
+    assert.equal(redact('{"msg":"login password=\\"B01\\" failed"}'), '{"msg":"login password=\\"[REDACTED:query_param]\\" failed"}');
+  });
+
+  it('masks a JSON object or array value whole', () => {
+    assert.equal(redact('{"password": {"old": "B02a", "new": "x}y"}, "ok": 1}'), '{"password": [REDACTED:query_param], "ok": 1}');
+    assert.equal(redact('{"token": ["B03a", "B03b"]}'), '{"token": [REDACTED:query_param]}');
+  });
+
+  it('masks dotted, underscored and hyphenated names by their last part', () => {
+    assert.equal(
+      redact('spring.datasource.password=S1 DATABASE_PASSWORD=S2 db-password=S3 page=2'),
+      'spring.datasource.password=[REDACTED:query_param] DATABASE_PASSWORD=[REDACTED:query_param] db-password=[REDACTED:query_param] page=2',
+    );
+  });
+
+  it('masks a pair of a query string encoded inside a parameter value', () => {
+    assert.equal(redact('redirect=%2Fcb%3Ftoken%3DQ02&x=1'), 'redirect=%2Fcb%3Ftoken%3D[REDACTED:query_param]&x=1');
+    assert.equal(redact('next=%2Fcb%3Fa%3D1%26password%3dQ03%26b%3D2'), 'next=%2Fcb%3Fa%3D1%26password%3d[REDACTED:query_param]%26b%3D2');
+    assert.equal(redact('next=%2Fcb%3Fpage%3D2'), 'next=%2Fcb%3Fpage%3D2');
   });
 
   it('leaves colon pairs of other names alone', () => {

@@ -12,7 +12,7 @@ import type { HeaderValue, ProcessingRequest, ProcessingResponse } from '../../s
 import { jsonToStruct } from '../../src/protocol/struct.js';
 import { expandReplayPaths } from '../../src/replay/files.js';
 import type { ReplayItem } from '../../src/replay/items.js';
-import { formatSummary, replayFailed, replayFiles } from '../../src/replay/run.js';
+import { formatSummary, listenerPort, replayFailed, replayFiles } from '../../src/replay/run.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const HAR_FIXTURE = path.join(REPO_ROOT, 'test/fixtures/har/shop-session.har');
@@ -155,6 +155,15 @@ test('replay sends port 443 as the destination of https requests', async (t) => 
   assert.equal(scheme, 'https');
   assert.equal(fields['destination.address']?.stringValue, '127.0.0.1:443');
   assert.equal(fields['destination.port']?.numberValue, 443);
+});
+
+test('replay takes the listener port from the authority, else from the scheme', () => {
+  assert.equal(listenerPort('https', 'a.example:8443'), 8443);
+  assert.equal(listenerPort('http', '[2001:db8::1]:8080'), 8080);
+  assert.equal(listenerPort('https', 'a.example'), 443);
+  assert.equal(listenerPort('http', '[2001:db8::1]'), 80);
+  assert.equal(listenerPort('https', 'a.example:0'), 443);
+  assert.equal(listenerPort('https', 'a.example:99999'), 443);
 });
 
 test('replay counts timeouts of a silent server', async (t) => {

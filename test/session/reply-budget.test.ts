@@ -21,14 +21,17 @@ describe('ReplyBudget', () => {
     assert.equal(budget.exhaustedFor({}), false);
   });
 
-  it('refuses every connection past twice the limit', () => {
-    const budget = new ReplyBudget(100);
-    const connections = Array.from({ length: 5 }, () => ({}));
-    for (const connection of connections) {
-      budget.add(connection, 41);
-    }
-    assert.equal(budget.unsentBytes, 205);
-    assert.equal(budget.exhaustedFor({}), true);
+  it('past twice the limit, refuses connections over one stream\'s bound even under their share, and serves readers', () => {
+    const budget = new ReplyBudget(100_000);
+    const hog = {};
+    const under = {};
+    const reader = {};
+    budget.add(hog, 300_000);
+    budget.add(under, 70_000);
+    budget.add(reader, 1_000);
+    assert.equal(budget.exhaustedFor(hog), true);
+    assert.equal(budget.exhaustedFor(under), true, 'under its share of 123,667 bytes, but over 64 KiB past twice the limit');
+    assert.equal(budget.exhaustedFor(reader), false);
   });
 
   it('forgets a connection once its bytes have left', () => {
