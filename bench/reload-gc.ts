@@ -3,7 +3,7 @@
 // shared CPU does not blur the figures. A scavenge's pause grows with the
 // bytes it copies (objects that survive it), and that count does not depend
 // on the scheduler. The script runs itself again under --trace-gc-nvp,
-// reloads COUNTxFILES rules in slices as the reloader does, and reads the
+// with the Node flags ctxproc ships with (CTXPROC_NODE_FLAGS), reloads COUNTxFILES rules in slices as the reloader does, and reads the
 // scavenges between the markers it prints around each reload.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { RuleEngine } from '../src/rules/engine.js';
 import { compileRuleFileSteps, readRuleFiles } from '../src/rules/load.js';
 import { runAtOnce, runInSlices } from '../src/rules/reload/slices.js';
 import type { RuleSet } from '../src/rules/types.js';
+import { CTXPROC_NODE_FLAGS } from './servers.js';
 
 const { values: options } = parseArgs({ options: { reload: { type: 'string', default: '1000x10,5000x50' }, trials: { type: 'string', default: '3' }, child: { type: 'string' } } });
 
@@ -63,6 +64,8 @@ interface Collection {
   pauseMs: number;
   /** Bytes a scavenge copied: objects promoted to the old generation and objects kept in the young one. */
   copiedBytes: number;
+  /** Bytes a scavenge promoted to the old generation, where only a mark-compact frees them. */
+  promotedBytes: number;
 }
 
 /** Reads the collections that --trace-gc-nvp printed between start and end markers. */
@@ -78,7 +81,8 @@ function collectionsDuringReloads(output: string): Collection[] {
       continue;
     }
     const fields = new Map(Array.from(line.matchAll(/(\S+)=(\S+)/g), (match) => [match[1]!, match[2]!]));
-    collections.push({ kind: fields.get('gc') ?? '', pauseMs: Number(fields.get('pause')), copiedBytes: Number(fields.get('promoted') ?? 0) + Number(fields.get('semi_space_copied') ?? 0) });
+    const promotedBytes = Number(fields.get('promoted') ?? 0);
+    collections.push({ kind: fields.get('gc') ?? '', pauseMs: Number(fields.get('pause')), copiedBytes: promotedBytes + Number(fields.get('semi_space_copied') ?? 0), promotedBytes });
   }
   return collections;
 }
@@ -91,11 +95,11 @@ function percentile(values: number[], fraction: number): number {
 function runParent(): void {
   const script = fileURLToPath(import.meta.url);
   const trials = Number(options.trials);
-  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | promoted MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
 
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
-    const child = spawnSync(process.execPath, ['--trace-gc-nvp', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (child.status !== 0) {
       throw new Error(`the reload of ${spec} rules failed with exit status ${child.status}: ${child.stderr.slice(-2000)}`);
     }
@@ -104,8 +108,9 @@ function runParent(): void {
     const markCompacts = collections.filter((collection) => collection.kind === 'mc').map((collection) => collection.pauseMs);
     const copiedKib = scavenges.map((scavenge) => Math.round(scavenge.copiedBytes / 1024));
     const pauses = scavenges.map((scavenge) => scavenge.pauseMs);
+    const promotedMib = scavenges.reduce((sum, scavenge) => sum + scavenge.promotedBytes, 0) / 1024 / 1024 / trials;
     const [count, files] = spec.split('x');
-    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
+    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${promotedMib.toFixed(1)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
   }
 }
 
