@@ -3,8 +3,12 @@
 // shared CPU does not blur the figures. A scavenge's pause grows with the
 // bytes it copies (objects that survive it), and that count does not depend
 // on the scheduler. The script runs itself again under --trace-gc-nvp,
-// with the Node flags ctxproc ships with (CTXPROC_NODE_FLAGS), reloads COUNTxFILES rules in slices as the reloader does, and reads the
-// scavenges between the markers it prints around each reload.
+// with the Node flags ctxproc ships with (CTXPROC_NODE_FLAGS), reloads
+// COUNTxFILES rules in slices as the reloader does, and reads the
+// scavenges between the markers it prints around each reload. It also
+// reports the heap one active set keeps alive, which the collector marks
+// during every later reload until a reload replaces the set.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +25,7 @@ const { values: options } = parseArgs({ options: { reload: { type: 'string', def
 
 const START_MARKER = 'reload-gc: start';
 const END_MARKER = 'reload-gc: end';
+const RETAINED_MARKER = 'reload-gc: retained bytes ';
 
 /** Writes `count` rules of the adversarial benchmark's shape to `file`; `variant` makes the ids new. */
 function writeRules(count: number, file: string, variant: string): void {
@@ -49,6 +54,36 @@ async function reloadInChild(spec: string, trials: number): Promise<void> {
     console.log(END_MARKER);
   }
   console.log(`reload-gc: ${active.ruleSet.rules.length} rules active`);
+  console.log(`${RETAINED_MARKER}${retainedBytes(count, files)}`);
+}
+
+/**
+ * Measures the bytes that one active set of `count` rules keeps alive until
+ * the next reload replaces it: the live heap with the set, less the live
+ * heap before it was built. A separate function builds the set, so that no
+ * register of this frame keeps the compile's temporaries alive.
+ */
+function retainedBytes(count: number, files: number): number {
+  const before = liveHeapBytes();
+  const engine = activateAtOnce(count, files);
+  const after = liveHeapBytes();
+
+  assert.equal(engine.ruleSet.rules.length, count);
+  return after - before;
+}
+
+function activateAtOnce(count: number, files: number): RuleEngine {
+  const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-reload-gc-'));
+  for (let file = 0; file < files; file += 1) {
+    writeRules(count / files, path.join(directory, `rules-${file}.yaml`), `retained-f${file}-`);
+  }
+  return new RuleEngine(runAtOnce(compileRuleFileSteps(readRuleFiles(directory))));
+}
+
+/** Returns the heap in use after a full collection; the child runs with --expose-gc. */
+function liveHeapBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 /** Compiles a set of `count` rules at once, as startup does. */
@@ -95,11 +130,11 @@ function percentile(values: number[], fraction: number): number {
 function runParent(): void {
   const script = fileURLToPath(import.meta.url);
   const trials = Number(options.trials);
-  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | promoted MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | promoted MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms | MiB retained by the set |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
-    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', '--expose-gc', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (child.status !== 0) {
       throw new Error(`the reload of ${spec} rules failed with exit status ${child.status}: ${child.stderr.slice(-2000)}`);
     }
@@ -110,7 +145,9 @@ function runParent(): void {
     const pauses = scavenges.map((scavenge) => scavenge.pauseMs);
     const promotedMib = scavenges.reduce((sum, scavenge) => sum + scavenge.promotedBytes, 0) / 1024 / 1024 / trials;
     const [count, files] = spec.split('x');
-    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${promotedMib.toFixed(1)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} |`);
+    const retainedLine = child.stdout.split('\n').find((line) => line.startsWith(RETAINED_MARKER)) ?? '';
+    const retainedMib = Number(retainedLine.slice(RETAINED_MARKER.length)) / 1024 / 1024;
+    console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${promotedMib.toFixed(1)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} | ${retainedMib.toFixed(1)} |`);
   }
 }
 
