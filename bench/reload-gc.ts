@@ -16,12 +16,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RuleEngine } from '../src/rules/engine.js';
-import { compileRuleFileSteps, readRuleFiles } from '../src/rules/load.js';
+import { compileRuleFileSteps, readRuleFiles, type RuleFileContents } from '../src/rules/load.js';
 import { runAtOnce, runInSlices } from '../src/rules/reload/slices.js';
+import { WorkerFileParser } from '../src/rules/reload/worker-parser.js';
 import type { RuleSet } from '../src/rules/types.js';
 import { CTXPROC_NODE_FLAGS } from './servers.js';
 
-const { values: options } = parseArgs({ options: { reload: { type: 'string', default: '1000x10,5000x50' }, trials: { type: 'string', default: '3' }, child: { type: 'string' } } });
+// --parse worker parses in a worker thread, as the reloader does; --parse main parses on the main thread, as before.
+const { values: options } = parseArgs({ options: { reload: { type: 'string', default: '1000x10,5000x50' }, trials: { type: 'string', default: '3' }, parse: { type: 'string', default: 'worker' }, child: { type: 'string' } } });
 
 const START_MARKER = 'reload-gc: start';
 const END_MARKER = 'reload-gc: end';
@@ -38,6 +40,9 @@ function writeRules(count: number, file: string, variant: string): void {
 
 /** Reloads from 1 rule to the spec's rules `trials` times in the child, in slices as the reloader does, each between markers. */
 async function reloadInChild(spec: string, trials: number): Promise<void> {
+  // A first collection before any worker starts names the main thread's
+  // isolate in the trace, so that the parent can leave out the worker's.
+  (globalThis as { gc?: () => void }).gc?.();
   const [count = 0, files = 1] = spec.split('x').map(Number);
   let active = new RuleEngine(compileAtOnce(1));
 
@@ -49,7 +54,7 @@ async function reloadInChild(spec: string, trials: number): Promise<void> {
     const contents = readRuleFiles(directory);
 
     console.log(START_MARKER);
-    const ruleSet = await runInSlices(compileRuleFileSteps(contents));
+    const ruleSet = await compileInSlices(contents);
     active = await runInSlices(RuleEngine.steps(ruleSet));
     console.log(END_MARKER);
   }
@@ -86,6 +91,20 @@ function liveHeapBytes(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Compiles contents in slices as the reloader does, parsing on the thread that --parse selects. */
+async function compileInSlices(contents: RuleFileContents): Promise<RuleSet> {
+  if (options.parse === 'main') {
+    return runInSlices(compileRuleFileSteps(contents));
+  }
+
+  const parser = new WorkerFileParser();
+  try {
+    return await runInSlices(compileRuleFileSteps(contents, {}, parser.stepsFor(contents.files)));
+  } finally {
+    await parser.close();
+  }
+}
+
 /** Compiles a set of `count` rules at once, as startup does. */
 function compileAtOnce(count: number): RuleSet {
   const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-reload-gc-'));
@@ -106,13 +125,16 @@ interface Collection {
 /** Reads the collections that --trace-gc-nvp printed between start and end markers. */
 function collectionsDuringReloads(output: string): Collection[] {
   const collections: Collection[] = [];
+  // Each trace line starts with [pid:isolate:...]; the first one is the main thread's.
+  const isolateOf = (line: string): string => line.split(':').slice(0, 2).join(':');
+  const mainIsolate = isolateOf(output.split('\n').find((line) => line.includes(' gc=')) ?? '');
   let inside = false;
   for (const line of output.split('\n')) {
     if (line === START_MARKER || line === END_MARKER) {
       inside = line === START_MARKER;
       continue;
     }
-    if (!inside || !line.includes(' gc=')) {
+    if (!inside || !line.includes(' gc=') || isolateOf(line) !== mainIsolate) {
       continue;
     }
     const fields = new Map(Array.from(line.matchAll(/(\S+)=(\S+)/g), (match) => [match[1]!, match[2]!]));
@@ -134,7 +156,7 @@ function runParent(): void {
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 
   for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
-    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', '--expose-gc', script, '--child', spec, '--trials', String(trials)], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', '--expose-gc', script, '--child', spec, '--trials', String(trials), '--parse', options.parse ?? 'worker'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (child.status !== 0) {
       throw new Error(`the reload of ${spec} rules failed with exit status ${child.status}: ${child.stderr.slice(-2000)}`);
     }

@@ -10,7 +10,7 @@ import { DEFAULT_SINK } from '../sinks/config.js';
 import { CompileState, compileFileSteps } from './compile.js';
 import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
-import { runAtOnce } from './reload/slices.js';
+import { runAtOnce, type Step } from './reload/slices.js';
 import type { RuleProblem } from './problems.js';
 import { validateAgainstSchema } from './schema.js';
 import { parseSourceFileSteps, type SourceFile } from './source.js';
@@ -84,9 +84,9 @@ export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOp
  * building its document, checking it against the schema, compiling one
  * rule, compiling one file's tests. A live
  * reload runs them in slices (reload/slices.ts) so that serving goes on
- * between them.
+ * between them, and passes a parseFile that parses in a worker thread.
  */
-export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleLoadOptions = {}): Generator<void, RuleSet> {
+export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleLoadOptions = {}, parseFile: ParseFileSteps = parseSourceFileSteps): Generator<Step, RuleSet> {
   checkFileSizes(contents, options.maxRuleFileBytes ?? DEFAULT_MAX_RULE_FILE_BYTES);
 
   const count = new RuleCount(options.maxRules ?? DEFAULT_MAX_RULES);
@@ -95,10 +95,10 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
   const outcomes: FileOutcome[] = [];
   for (const file of contents.files) {
     // Each file compiles right after it parses, and only its problems and
-    // test references are kept. Its YAML document, several times the size of
-    // the text, becomes garbage before the next file parses. Kept until the
-    // whole set had compiled, the documents were promoted to the old generation.
-    const source = yield* parseSourceFileSteps(file.path, file.text);
+    // test references are kept, so its data and node locations become
+    // garbage before the next file. Kept until the whole set had compiled,
+    // the parsed files of a reload were promoted to the old generation.
+    const source = yield* parseFile(file.path, file.text);
     count.add(source);
     if (!count.isOver && source.data !== undefined) {
       const invalidPaths = validateAgainstSchema(source);
@@ -132,6 +132,12 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
   };
 }
 
+/**
+ * Parses one file in steps: parseSourceFileSteps on this thread, or a
+ * WorkerFileParser's steps, which wait for a worker thread.
+ */
+export type ParseFileSteps = (path: string, text: string) => Generator<Step, SourceFile>;
+
 /** The path, problems and test references of one file, which the loader keeps once the file has compiled. */
 interface FileOutcome {
   path: string;
@@ -148,7 +154,7 @@ class RuleCount {
   readonly #maxRules: number;
   #total = 0;
   #files = 0;
-  /** The problem at the first rule over the limit, located while its file's document exists. */
+  /** The problem at the first rule over the limit, located while its file is at hand. */
   #firstOver: RuleProblem | null = null;
 
   constructor(maxRules: number) {
