@@ -17,7 +17,7 @@ if (parentPort === null) {
 const port = parentPort;
 
 // Serving must win the CPU over parsing. On Linux the nice value belongs to
-// each thread (setpriority(2), NPTL), so this lowers only this worker; on
+// each thread (setpriority(2), NPTL), so this lowers only this worker. On
 // other systems it would lower the whole process, so it is left alone there.
 if (process.platform === 'linux') {
   setPriority(PARSE_WORKER_NICE);
