@@ -81,7 +81,10 @@ export class WorkerFileParser {
     yield parsing.then((parsed) => {
       source = parsed;
     });
-    return source!;
+    if (source === undefined) {
+      throw new Error(`the parse of ${path} was resumed before the worker replied; run these steps with runInSlices, which waits for yielded promises`);
+    }
+    return source;
   }
 
   /** Stops the worker; files still being parsed are rejected. */

@@ -99,6 +99,18 @@ test('closed worker parser rejects', async () => {
   await assert.rejects(parser.parse('rules.yaml', 'rules: []\n'), /the rule parsing worker was closed/);
 });
 
+test('parse resumed before reply throws', async (t) => {
+  const parser = new WorkerFileParser();
+  t.after(() => parser.close());
+  const steps = parser.stepsFor([{ path: 'rules.yaml', text: 'rules: []\n' }])('rules.yaml', 'rules: []\n');
+
+  const waiting = steps.next();
+
+  assert.ok(waiting.value instanceof Promise);
+  assert.throws(() => steps.next(), /the parse of rules\.yaml was resumed before the worker replied/);
+  await waiting.value;
+});
+
 test('runAtOnce rejects a waiting step', () => {
   function* steps(): Generator<Promise<void>, number> {
     yield Promise.resolve();
