@@ -186,15 +186,25 @@ export function interpretedExpressionCount(): number {
 function evaluatorOf(parsed: ParseResult, lists: NamedLists): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
   const result = compileChecked(parsed.ast, lists);
   if (result.evaluate !== null) {
-    const evaluate = result.evaluate;
-    return {
-      compiled: true,
-      evaluate: (activation) => valueOrThrow(evaluate(activation as unknown as Record<string, unknown>)),
-      // The compiled evaluator already has this signature, so it is used as is, saving a call per evaluation.
-      evaluateOrError: evaluate as unknown as (activation: Activation) => unknown,
-    };
+    return compiledEvaluator(result.evaluate);
   }
+  return interpretedEvaluator(parsed);
+}
 
+// The two evaluators are built in separate functions because V8 gives all
+// closures of one function call a shared context. A compiled evaluator
+// built beside the interpreter's closure would keep the whole parse result
+// (AST and type-checker state) alive for as long as the rule set serves.
+function compiledEvaluator(evaluate: (activation: Record<string, unknown>) => unknown): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
+  return {
+    compiled: true,
+    evaluate: (activation) => valueOrThrow(evaluate(activation as unknown as Record<string, unknown>)),
+    // The compiled evaluator already has this signature, so it is used as is, saving a call per evaluation.
+    evaluateOrError: evaluate as unknown as (activation: Activation) => unknown,
+  };
+}
+
+function interpretedEvaluator(parsed: ParseResult): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
   interpretedCount++;
   const interpret = (activation: Activation): unknown => parsed(activation as unknown as Record<string, unknown>) as unknown;
   const interpretOrError = (activation: Activation): unknown => {

@@ -10,11 +10,11 @@ import { DEFAULT_SINK } from '../sinks/config.js';
 import { CompileState, compileFileSteps } from './compile.js';
 import { listRuleFiles } from './files.js';
 import { RuleLoadError } from './problems.js';
-import { runAtOnce } from './reload/slices.js';
+import { runAtOnce, type Step } from './reload/slices.js';
 import type { RuleProblem } from './problems.js';
 import { validateAgainstSchema } from './schema.js';
 import { parseSourceFileSteps, type SourceFile } from './source.js';
-import { checkTestRuleIds, compileTests, type RuleTest } from './testing/test-case.js';
+import { checkTestRuleIds, compileTests, testRuleReferences, type RuleTest, type TestRuleReference } from './testing/test-case.js';
 import type { RuleSet } from './types.js';
 
 export type { RuleSet } from './types.js';
@@ -84,38 +84,40 @@ export function compileRuleFiles(contents: RuleFileContents, options: RuleLoadOp
  * building its document, checking it against the schema, compiling one
  * rule, compiling one file's tests. A live
  * reload runs them in slices (reload/slices.ts) so that serving goes on
- * between them.
+ * between them, and passes a parseFile that parses in a worker thread.
  */
-export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleLoadOptions = {}): Generator<void, RuleSet> {
+export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleLoadOptions = {}, parseFile: ParseFileSteps = parseSourceFileSteps): Generator<Step, RuleSet> {
   checkFileSizes(contents, options.maxRuleFileBytes ?? DEFAULT_MAX_RULE_FILE_BYTES);
 
-  const problems = [...contents.problems];
-  const sources: SourceFile[] = [];
-  for (const file of contents.files) {
-    sources.push(yield* parseSourceFileSteps(file.path, file.text));
-  }
-  checkRuleCount(sources, options.maxRules ?? DEFAULT_MAX_RULES);
-
+  const count = new RuleCount(options.maxRules ?? DEFAULT_MAX_RULES);
   const state = new CompileState(options.sinkNames ?? new Set([DEFAULT_SINK]));
   const tests: RuleTest[] = [];
-  for (const source of sources) {
-    if (source.data !== undefined) {
+  const outcomes: FileOutcome[] = [];
+  for (const file of contents.files) {
+    // Each file compiles right after it parses, and only its problems and
+    // test references are kept, so its data and node locations become
+    // garbage before the next file. Kept until the whole set had compiled,
+    // the parsed files of a reload were promoted to the old generation.
+    const source = yield* parseFile(file.path, file.text);
+    count.add(source);
+    if (!count.isOver && source.data !== undefined) {
       const invalidPaths = validateAgainstSchema(source);
       yield;
       yield* compileFileSteps(source, invalidPaths, state);
       tests.push(...compileTests(source, invalidPaths));
       yield;
     }
+    outcomes.push({ path: source.path, problems: source.problems, testRuleReferences: source.data === undefined ? [] : testRuleReferences(source) });
   }
+  count.throwIfOver();
 
   // Tests may name rules of any file, so their ids are checked once all are
   // known. A rejected rule's id counts, so its own problem is reported once.
+  const problems = [...contents.problems];
   const ruleIds = state.writtenIds;
-  for (const source of sources) {
-    if (source.data !== undefined) {
-      checkTestRuleIds(source, ruleIds);
-    }
-    problems.push(...sortedProblems(source.problems));
+  for (const outcome of outcomes) {
+    checkTestRuleIds(outcome.path, outcome.testRuleReferences, ruleIds, outcome.problems);
+    problems.push(...sortedProblems(outcome.problems));
   }
   if (problems.length > 0) {
     throw new RuleLoadError(problems);
@@ -123,32 +125,67 @@ export function* compileRuleFileSteps(contents: RuleFileContents, options: RuleL
 
   return {
     version: contents.version,
-    files: sources.map((source) => source.path),
+    files: outcomes.map((outcome) => outcome.path),
     loadedAt: new Date(),
     rules: state.rules,
     tests,
   };
 }
 
-/** Throws before anything compiles when the files contain more than maxRules rules, pointing at the first rule over the limit. */
-function checkRuleCount(sources: readonly SourceFile[], maxRules: number): void {
-  let total = 0;
-  let firstOver: { source: SourceFile; index: number } | null = null;
-  for (const source of sources) {
-    const rules = (source.data as { rules?: unknown } | null | undefined)?.rules;
-    const count = Array.isArray(rules) ? rules.length : 0;
-    if (firstOver === null && total + count > maxRules) {
-      firstOver = { source, index: maxRules - total };
-    }
-    total += count;
-  }
-  if (firstOver === null) {
-    return;
+/**
+ * Parses one file in steps: parseSourceFileSteps on this thread, or a
+ * WorkerFileParser's steps, which wait for a worker thread.
+ */
+export type ParseFileSteps = (path: string, text: string) => Generator<Step, SourceFile>;
+
+/** The path, problems and test references of one file, which the loader keeps once the file has compiled. */
+interface FileOutcome {
+  path: string;
+  problems: RuleProblem[];
+  testRuleReferences: TestRuleReference[];
+}
+
+/**
+ * Rules counted across the files of a set. Once the count passes the limit
+ * no further file compiles, but every file is still parsed and counted, so
+ * that the problem gives the set's total.
+ */
+class RuleCount {
+  readonly #maxRules: number;
+  #total = 0;
+  #files = 0;
+  /** The problem at the first rule over the limit, located while its file is at hand. */
+  #firstOver: RuleProblem | null = null;
+
+  constructor(maxRules: number) {
+    this.#maxRules = maxRules;
   }
 
-  const { source, index } = firstOver;
-  const message = `the rule set has ${total} rules across ${sources.length} ${sources.length === 1 ? 'file' : 'files'}, over the limit of ${maxRules}; this is rule ${maxRules + 1}. Raise --max-rules (CTXPROC_MAX_RULES) or remove rules`;
-  throw new RuleLoadError([{ code: 'too_many_rules', file: source.path, ...source.locate(['rules', index]), message }]);
+  get isOver(): boolean {
+    return this.#firstOver !== null;
+  }
+
+  add(source: SourceFile): void {
+    const rules = (source.data as { rules?: unknown } | null | undefined)?.rules;
+    const count = Array.isArray(rules) ? rules.length : 0;
+    if (this.#firstOver === null && this.#total + count > this.#maxRules) {
+      const index = this.#maxRules - this.#total;
+      this.#firstOver = { code: 'too_many_rules', file: source.path, ...source.locate(['rules', index]), message: '' };
+    }
+    this.#total += count;
+    this.#files += 1;
+  }
+
+  /** Throws when the files contain more than maxRules rules, pointing at the first rule over the limit. */
+  throwIfOver(): void {
+    if (this.#firstOver === null) {
+      return;
+    }
+
+    const files = `${this.#files} ${this.#files === 1 ? 'file' : 'files'}`;
+    const message = `the rule set has ${this.#total} rules across ${files}, over the limit of ${this.#maxRules}; this is rule ${this.#maxRules + 1}. Raise --max-rules (CTXPROC_MAX_RULES) or remove rules`;
+    throw new RuleLoadError([{ ...this.#firstOver, message }]);
+  }
 }
 
 /** Throws before anything is parsed when a file is over maxBytes, with one problem for each such file. */

@@ -1,8 +1,9 @@
 // One parsed rule file, kept with its YAML node tree. Every problem, from the
 // JSON Schema, the CEL compiler or a semantic check, is reported at the line
 // and column of the value that caused it.
-import { Composer, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, Parser, Scalar, YAMLParseError } from 'yaml';
-import type { CST, Document, Node } from 'yaml';
+import { Composer, Lexer, LineCounter, parseDocument, Parser, YAMLParseError } from 'yaml';
+import type { CST, Document } from 'yaml';
+import { deepestKey, locateNodes, type SourceLocations } from './source-locations.js';
 import type { ProblemCode, RuleProblem } from './problems.js';
 
 /** A step into a YAML document: a map key or a sequence index. */
@@ -19,22 +20,49 @@ export interface Anchor {
 /** Maximum alias expansions per file; the yaml package's guard against "billion laughs" documents. */
 const MAX_ALIAS_COUNT = 100;
 
+/** The plain data of a parsed file, which a thread that parses it hands to the thread that compiles it. */
+export interface ParsedSourceParts {
+  data: unknown;
+  problems: RuleProblem[];
+  locations: SourceLocations;
+}
+
 export class SourceFile {
   readonly path: string;
   readonly text: string;
-  readonly problems: RuleProblem[] = [];
+  readonly problems: RuleProblem[];
   /** The document as plain JSON-compatible data; undefined when the YAML did not parse. */
   readonly data: unknown;
-  readonly #document: Document.Parsed;
+  readonly #locations: SourceLocations;
   readonly #lines: LineCounter;
 
-  /** Parses text at once; `parsed` comes from parseSourceFileSteps, which parses in steps. */
-  constructor(path: string, text: string, parsed?: { document: Document.Parsed; lines: LineCounter }) {
+  /**
+   * Parses text at once. `parsed` is a document from parseSourceFileSteps,
+   * which parses in steps, or the parts() of a SourceFile of the same path
+   * and text parsed elsewhere. Only the node locations of a document are kept.
+   */
+  constructor(path: string, text: string, parsed?: { document: Document.Parsed; lines: LineCounter } | ParsedSourceParts) {
     this.path = path;
     this.text = text;
+    if (parsed !== undefined && 'locations' in parsed) {
+      this.problems = parsed.problems;
+      this.data = parsed.data;
+      this.#locations = parsed.locations;
+      this.#lines = new LineCounter();
+      parsed.locations.lineStarts.forEach(this.#lines.addNewLine);
+      return;
+    }
+
+    this.problems = [];
     this.#lines = parsed?.lines ?? new LineCounter();
-    this.#document = parsed?.document ?? parseDocument(text, { lineCounter: this.#lines, prettyErrors: false });
-    this.data = this.#convert();
+    const document = parsed?.document ?? parseDocument(text, { lineCounter: this.#lines, prettyErrors: false });
+    this.data = this.#convert(document);
+    this.#locations = locateNodes(document, text, this.#lines.lineStarts);
+  }
+
+  /** Returns the parsed data, problems so far and node locations, for a structured clone to another thread. */
+  parts(): ParsedSourceParts {
+    return { data: this.data, problems: this.problems, locations: this.#locations };
   }
 
   /** Records a problem at the node found by path (or at the nearest existing parent). */
@@ -47,23 +75,10 @@ export class SourceFile {
     return this.#lineColumn(this.#offsetOf(path, anchor));
   }
 
-  /** Returns the node at path, following aliases, or undefined when the path does not exist. */
-  nodeAt(path: readonly PathSegment[]): Node | undefined {
-    let node: unknown = this.#document.contents;
-    for (const segment of path) {
-      node = this.#child(node, segment);
-      if (node === undefined) {
-        return undefined;
-      }
-    }
-
-    return node as Node;
-  }
-
-  #convert(): unknown {
+  #convert(document: Document.Parsed): unknown {
     // YAML warnings (an unknown tag, for instance) change what a value means,
     // so they reject the file like errors do.
-    for (const issue of [...this.#document.errors, ...this.#document.warnings]) {
+    for (const issue of [...document.errors, ...document.warnings]) {
       this.problems.push({
         code: 'yaml_syntax',
         file: this.path,
@@ -76,70 +91,29 @@ export class SourceFile {
     }
 
     try {
-      return this.#document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       this.problems.push({ code: 'yaml_syntax', file: this.path, line: 1, column: 1, message: `invalid YAML: ${(error as Error).message}` });
       return undefined;
     }
   }
 
-  #child(node: unknown, segment: PathSegment): unknown {
-    if (isAlias(node)) {
-      node = node.resolve(this.#document);
-    }
-
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
-      return pair?.value ?? undefined;
-    }
-    if (isSeq(node) && typeof segment === 'number') {
-      return node.items[segment];
-    }
-    return undefined;
-  }
-
   #offsetOf(path: readonly PathSegment[], anchor: Anchor): number {
     // A missing path (a value the schema found absent) points at its nearest parent.
-    let depth = path.length;
-    let node = this.nodeAt(path);
-    while (node === undefined && depth > 0) {
-      depth -= 1;
-      node = this.nodeAt(path.slice(0, depth));
-    }
-    if (node === undefined || node === null) {
+    const found = deepestKey(this.#locations, path);
+    if (found === null) {
       return 0;
     }
 
-    if (anchor.key !== undefined && isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === anchor.key);
-      const key = pair?.key as Node | undefined;
-      return key?.range?.[0] ?? node.range?.[0] ?? 0;
+    const node = this.#locations.nodes.get(found.key)!;
+    if (anchor.key !== undefined && node.keys !== undefined) {
+      return node.keys[anchor.key] ?? node.start;
     }
-    if (anchor.offset !== undefined && isScalar(node)) {
-      return this.#scalarOffset(node, anchor.offset);
+    if (anchor.offset !== undefined && node.scalarBase !== undefined) {
+      // Folding and escapes break the 1:1 mapping, so such a scalar points at its start.
+      return node.scalarBase === null ? node.start : node.scalarBase + anchor.offset;
     }
-    return node.range?.[0] ?? 0;
-  }
-
-  /**
-   * Maps a character offset in a scalar's value to an offset in the file.
-   * Exact when the value is written on one line without escapes; otherwise
-   * the scalar's start, because folding and escapes break the 1:1 mapping.
-   */
-  #scalarOffset(node: Scalar, offset: number): number {
-    const start = node.range?.[0] ?? 0;
-    const end = node.range?.[1] ?? start;
-    const raw = this.text.slice(start, end);
-    const value = String(node.value);
-
-    if (node.type === Scalar.PLAIN && raw === value) {
-      return start + offset;
-    }
-    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
-    if (quoted && raw.slice(1, -1) === value) {
-      return start + 1 + offset;
-    }
-    return start;
+    return node.start;
   }
 
   #lineColumn(offset: number): { line: number; column: number } {

@@ -137,6 +137,22 @@ test('rejected rule named by a test', () => {
   assert.equal(problems[0]?.code, 'cel_syntax');
 });
 
+test('test names a rule of a later file', () => {
+  const directory = temporaryDirectory();
+  const tests = `tests:\n  - name: rule-b answers 404\n    request: { path: /x }\n    response: { status: 404 }\n    expect:\n      matched: [rule-b]\n      not_matched: [rule-z]\n`;
+  const first = writeRuleFile(RULE_A + tests, directory, 'a.yaml');
+  writeRuleFile(RULE_B, directory, 'b.yaml');
+
+  const problems = loadProblems(directory);
+
+  assert.equal(problems.length, 1, problems.map((problem) => problem.message).join('\n'));
+  assert.equal(problems[0]?.code, 'invalid_test');
+  assert.equal(problems[0]?.file, first);
+  assert.equal(problems[0]?.line, 15);
+  assert.equal(problems[0]?.column, 21);
+  assert.match(problems[0]?.message ?? '', /^test 'rule-b answers 404' expects not_matched rule 'rule-z', but no loaded file defines it; known rule ids: rule-a, rule-b$/);
+});
+
 test('every problem of every file is listed', () => {
   const directory = temporaryDirectory();
   fs.copyFileSync(path.join(FIXTURES, 'broken/bad-status.yaml'), path.join(directory, 'a.yaml'));

@@ -11,6 +11,7 @@ import type { RuleSet } from '../types.js';
 import type { LiveRules } from './live-rules.js';
 import { RuleWatcher } from './rule-watcher.js';
 import { runInSlices } from './slices.js';
+import { WorkerFileParser } from './worker-parser.js';
 
 export type ReloadOutcome = 'unchanged' | 'applied' | 'rejected';
 
@@ -91,11 +92,14 @@ export class RuleReloader {
     this.#lastSeen = contents.version;
 
     let ruleSet: RuleSet;
+    const parser = new WorkerFileParser();
     try {
       // In slices: compiling thousands of rules at once would stall serving for hundreds of milliseconds.
-      ruleSet = await runInSlices(compileRuleFileSteps(contents, this.#options.loadOptions));
+      ruleSet = await runInSlices(compileRuleFileSteps(contents, this.#options.loadOptions, parser.stepsFor(contents.files)));
     } catch (error) {
       return this.#reject(contents.version, problemsOf(error));
+    } finally {
+      await parser.close();
     }
 
     const failures = await this.#verify(ruleSet);

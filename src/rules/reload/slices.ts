@@ -11,15 +11,24 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  */
 export const DEFAULT_SLICE_MS = 4;
 
+/**
+ * What a step yields: nothing, or a promise that the next step waits for,
+ * such as a file that a worker thread parses. Only runInSlices can wait.
+ */
+export type Step = void | Promise<unknown>;
+
 /** Runs steps to the end, giving the event loop a turn whenever a slice of sliceMs has passed; resolves with the generator's result. */
-export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = DEFAULT_SLICE_MS): Promise<T> {
+export async function runInSlices<T>(steps: Generator<Step, T>, sliceMs = DEFAULT_SLICE_MS): Promise<T> {
   let sliceEnd = performance.now() + sliceMs;
   for (;;) {
     const step = steps.next();
     if (step.done) {
       return step.value;
     }
-    if (performance.now() >= sliceEnd) {
+    if (step.value instanceof Promise) {
+      await step.value;
+      sliceEnd = performance.now() + sliceMs;
+    } else if (performance.now() >= sliceEnd) {
       // setImmediate, not a microtask: pending I/O callbacks (gRPC frames) run first.
       await nextTurn();
       sliceEnd = performance.now() + sliceMs;
@@ -28,9 +37,12 @@ export async function runInSlices<T>(steps: Generator<void, T>, sliceMs = DEFAUL
 }
 
 /** Runs steps to the end without yielding, for startup and for callers that need the result at once. */
-export function runAtOnce<T>(steps: Generator<void, T>): T {
+export function runAtOnce<T>(steps: Generator<Step, T>): T {
   let step = steps.next();
   while (!step.done) {
+    if (step.value instanceof Promise) {
+      throw new Error('a step waits for a promise, so the steps cannot run at once; run them with runInSlices');
+    }
     step = steps.next();
   }
   return step.value;

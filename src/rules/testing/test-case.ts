@@ -3,6 +3,7 @@
 // so that a failure points at the line that states what was expected.
 import type { HeaderList } from '../../model/exchange.js';
 import { headerNameProblem } from '../http-names.js';
+import type { RuleProblem } from '../problems.js';
 import type { PathSegment, SourceFile } from '../source.js';
 
 /** A position in a rule file; line and column are 1-based. */
@@ -115,14 +116,28 @@ export function compileTests(file: SourceFile, invalidPaths: readonly PathSegmen
   return tests;
 }
 
-/** Reports each test expectation that names a rule id no loaded file defines. */
-export function checkTestRuleIds(file: SourceFile, ruleIds: ReadonlySet<string>): void {
-  const data = file.data as { tests?: TestDocument[] };
+/** A rule id that a test expects to match or not, and where the test writes it. */
+export interface TestRuleReference {
+  id: string;
+  testName: string;
+  key: 'matched' | 'not_matched';
+  line: number;
+  column: number;
+}
 
+/**
+ * Lists the rule ids that the tests of file expect, each located in the
+ * file. Tests may name rules of later files, so the ids are checked once
+ * every file has compiled (checkTestRuleIds). Locating them now lets the
+ * loader drop each file's YAML document as soon as the file has compiled.
+ */
+export function testRuleReferences(file: SourceFile): TestRuleReference[] {
+  const data = file.data as { tests?: TestDocument[] };
   if (!Array.isArray(data?.tests)) {
-    return;
+    return [];
   }
 
+  const references: TestRuleReference[] = [];
   data.tests.forEach((test, index) => {
     for (const key of ['matched', 'not_matched'] as const) {
       const ids: unknown = test?.expect?.[key];
@@ -130,13 +145,24 @@ export function checkTestRuleIds(file: SourceFile, ruleIds: ReadonlySet<string>)
         continue;
       }
       ids.forEach((id: unknown, position) => {
-        if (typeof id === 'string' && !ruleIds.has(id)) {
-          const known = [...ruleIds].join(', ');
-          file.report('invalid_test', ['tests', index, 'expect', key, position], `test '${test.name}' expects ${key} rule '${id}', but no loaded file defines it; known rule ids: ${known}`);
+        if (typeof id === 'string') {
+          references.push({ id, testName: String(test.name), key, ...file.locate(['tests', index, 'expect', key, position]) });
         }
       });
     }
   });
+  return references;
+}
+
+/** Adds to problems one problem for each reference to a rule id that no loaded file defines; path is the references' file. */
+export function checkTestRuleIds(path: string, references: readonly TestRuleReference[], ruleIds: ReadonlySet<string>, problems: RuleProblem[]): void {
+  for (const { id, testName, key, line, column } of references) {
+    if (!ruleIds.has(id)) {
+      const known = [...ruleIds].join(', ');
+      const message = `test '${testName}' expects ${key} rule '${id}', but no loaded file defines it; known rule ids: ${known}`;
+      problems.push({ code: 'invalid_test', file: path, line, column, message });
+    }
+  }
 }
 
 function checkHeaderNames(file: SourceFile, test: TestDocument, path: PathSegment[]): boolean {

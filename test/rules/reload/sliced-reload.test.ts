@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { queryObjects } from 'node:v8';
+import { Document as YamlDocument } from 'yaml';
 import { compileRuleFiles, compileRuleFileSteps, loadRuleSet, readRuleFiles } from '../../../src/rules/load.js';
 import { RuleLoadError } from '../../../src/rules/problems.js';
 import { runInSlices } from '../../../src/rules/reload/slices.js';
@@ -115,6 +117,54 @@ test('rule limit counts across files', () => {
   assert.match(problems[0]!.message, /^the rule set has 12 rules across 2 files, over the limit of 10;/);
   assert.equal(path.basename(problems[0]!.file), 'tenants-b.yaml');
   assert.equal(problems[0]!.line, 5 + 5 * 4, 'points at the fifth rule of the second file, the eleventh of the set');
+});
+
+test('rule limit ignores problems of earlier files', () => {
+  const directory = temporaryDirectory();
+  writeRules(6, directory);
+  fs.renameSync(path.join(directory, 'rules.yaml'), path.join(directory, 'tenants-b.yaml'));
+  fs.writeFileSync(path.join(directory, 'broken-a.yaml'), 'apiVersion: ctxproc.dev/v1\nkind: RuleSet\nmetadata: { name: broken }\nrules:\n  - id: [unclosed\n');
+  writeRules(6, directory);
+
+  const problems = problemsOf((() => {
+    try {
+      return loadRuleSet(directory, { maxRules: 10 });
+    } catch (caught) {
+      return caught;
+    }
+  })());
+
+  assert.equal(problems.length, 1, problems.map((problem) => problem.message).join('\n'));
+  assert.equal(problems[0]!.code, 'too_many_rules');
+  assert.match(problems[0]!.message, /^the rule set has 12 rules across 3 files, over the limit of 10;/);
+  assert.equal(path.basename(problems[0]!.file), 'tenants-b.yaml');
+});
+
+test('compile drops each file document', () => {
+  const directory = temporaryDirectory();
+  for (let file = 0; file < 5; file += 1) {
+    const lines = ['apiVersion: ctxproc.dev/v1', 'kind: RuleSet', `metadata: { name: file-${file} }`, 'rules:'];
+    for (let i = 0; i < 20; i += 1) {
+      lines.push(`  - id: file-${file}-rule-${i}`, '    description: Tags one tenant.', `    when: "request.headers['x-tenant'] == 'tenant-${i}'"`, '    actions:', `      - tag: { tenant: t${i} }`);
+    }
+    fs.writeFileSync(path.join(directory, `rules-${file}.yaml`), `${lines.join('\n')}\n`);
+  }
+  const steps = compileRuleFileSteps(readRuleFiles(directory));
+
+  // v8.queryObjects collects garbage before it counts, which is slow, so it
+  // samples every 20th step. A document lives only from the step that
+  // builds it to the end of its file's parse.
+  let maxLive = 0;
+  let step = steps.next();
+  for (let count = 0; !step.done; count += 1) {
+    if (count % 20 === 0) {
+      maxLive = Math.max(maxLive, queryObjects(YamlDocument, { format: 'count' }) as number);
+    }
+    step = steps.next();
+  }
+
+  assert.equal(step.value.rules.length, 100);
+  assert.ok(maxLive <= 1, `${maxLive} YAML documents were alive at once`);
 });
 
 test('reload over --max-rules rejected', async (t) => {
