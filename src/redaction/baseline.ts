@@ -24,12 +24,15 @@ export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-auth
  * Query parameters that carry credentials by convention: OAuth 2.0 tokens
  * (RFC 6750 section 2.3 allows access_token in the URI), client secrets,
  * passwords, API keys and session ids, in the underscore, hyphen and
- * camelCase spellings that APIs use (names compare case-insensitively).
+ * camelCase spellings that APIs use (names compare case-insensitively),
+ * one-time passwords, the PKCE code_verifier (RFC 7636), OAuth 1.0's
+ * oauth_verifier and SAML messages, which carry signed assertions.
  */
 export const BASELINE_QUERY_PARAMS: readonly string[] = [
   'access_token', 'access-token', 'id_token', 'refresh_token', 'auth_token', 'auth-token', 'client_secret', 'client-secret',
   'token', 'api_key', 'api-key', 'apikey', 'password', 'passwd', 'secret', 'accesstoken', 'private_token', 'private-token',
   'secret_key', 'aws_secret_access_key', 'session', 'sessionid', 'session_id', 'jsessionid', 'phpsessid',
+  'pass', 'passphrase', 'credential', 'credentials', 'otp', 'code_verifier', 'oauth_verifier', 'samlresponse', 'samlrequest',
 ];
 
 /** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */

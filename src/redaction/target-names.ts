@@ -3,11 +3,17 @@
 // case-insensitively after percent-decoding, and the nested forms that Rails
 // and PHP parse into maps and lists count as each name they contain:
 // `user[password]`, `token[]` and `a[b][token]` refer to `password` and
-// `token` as well as for their base name. A name also refers to its last
-// part after `.`, `_` or `-` and to the last word of a camelCase name:
-// `spring.datasource.password`, `DATABASE_PASSWORD`, `db-password` and
-// `dbPassword` refer to `password`, as secret scanners read such names. That can mask a harmless value whose name ends
-// in a target, such as `page_token`, which is the safe side to err on.
+// `token` as well as for their base name.
+//
+// A name is also split into words at `.`, `_`, `-`, camelCase humps and
+// trailing digits, as secret scanners read names. A word that always names
+// a credential (CREDENTIAL_WORDS) counts wherever it stands:
+// `password_confirmation`, `DATABASE_PASSWORD`, `spring.datasource.password`
+// and `password2` refer to `password`. `token` and `apikey` count only as
+// the last word (`refreshToken`, `csrf_token`, `db_api_key`), and so do
+// `pass` and `pwd` (`user_pass`), since `token_type` names no secret. Other targets, such as `key` or `code`, compare whole, so that
+// `sort_key` and `country_code` stay readable. A flag such as
+// `showPassword=true` is masked too, which is the safe side to err on.
 import { decodeFormComponent } from './query.js';
 
 export type TargetKind = 'header' | 'query_param' | 'cookie';
@@ -34,12 +40,12 @@ export function nameVariants(name: string): string[] {
 
   const open = decoded.indexOf('[');
   if (open === -1) {
-    addLastPart(variants, decoded);
-    addLastCamelCaseWord(variants, original);
+    addCredentialWords(variants, original);
     return variants;
   }
   if (open > 0) {
     variants.push(decoded.slice(0, open));
+    addCredentialWords(variants, original.slice(0, open));
   }
 
   let position = open;
@@ -51,36 +57,36 @@ export function nameVariants(name: string): string[] {
     const segment = decoded.slice(position + 1, close);
     if (segment !== '' && !segment.includes('[')) {
       variants.push(segment);
+      addCredentialWords(variants, original.slice(position + 1, close));
     }
     position = decoded.indexOf('[', close + 1);
-  }
-  for (const variant of variants.slice()) {
-    addLastPart(variants, variant);
   }
   return variants;
 }
 
-const LAST_CAMEL_CASE_WORD = /[a-z0-9]([A-Z][a-z]+)$/;
+/** Words that name a credential wherever they stand in a name. */
+const CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['password', 'passwd', 'passphrase', 'secret', 'credential', 'credentials']);
 
-/** Adds the last word of a camelCase name, such as `token` of `refreshToken`. */
-function addLastCamelCaseWord(variants: string[], name: string): void {
-  const word = LAST_CAMEL_CASE_WORD.exec(name)?.[1]?.toLowerCase();
-  if (word !== undefined && !variants.includes(word)) {
-    variants.push(word);
-  }
-}
+/** Words that name a credential as the last word of a name only; `apikey` also as its last two (`db_api_key`). */
+const LAST_CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['token', 'apikey', 'pass', 'pwd']);
 
-/** Adds the part of `name` after its last `.`, `_` or `-`, when there is one; bracket forms give their segments instead. */
-function addLastPart(variants: string[], name: string): void {
-  if (name.includes('[')) {
+/** Word boundaries: a separator, a lower-case letter or digit before an upper-case one, and letters before trailing digits. */
+const WORD_BOUNDARY = /[._-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9]+$)/;
+
+/** Adds the credential words of `name` (see the header comment), lower-cased. */
+function addCredentialWords(variants: string[], name: string): void {
+  const words = name.split(WORD_BOUNDARY).map((word) => word.toLowerCase());
+  if (words.length < 2) {
     return;
   }
-  const separator = Math.max(name.lastIndexOf('.'), name.lastIndexOf('_'), name.lastIndexOf('-'));
-  if (separator === -1 || separator === name.length - 1) {
-    return;
+  const lastTwo = words.slice(-2).join('');
+  const found = words.filter((word, index) => CREDENTIAL_WORDS.has(word) || (index === words.length - 1 && LAST_CREDENTIAL_WORDS.has(word)));
+  if (LAST_CREDENTIAL_WORDS.has(lastTwo)) {
+    found.push(lastTwo);
   }
-  const part = name.slice(separator + 1);
-  if (!variants.includes(part)) {
-    variants.push(part);
+  for (const word of found) {
+    if (!variants.includes(word)) {
+      variants.push(word);
+    }
   }
 }

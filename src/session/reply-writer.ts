@@ -73,11 +73,26 @@ export class ReplyWriter {
   }
 
   /**
+   * Releases the call (see release) once its stream has closed, where the
+   * transport tells that, and at once otherwise. A call that ended with its
+   * replies still waiting for the client's window keeps them in memory until
+   * the client reads them or its stream closes, so they stay counted until
+   * then, and the connection holding them keeps its share of the budget.
+   * NOTE: on the grpc-js transport, which does not tell, a call that ended
+   * stops counting its unread replies at once.
+   */
+  releaseWhenClosed(): void {
+    if (this.call.onClose === undefined) {
+      this.release();
+      return;
+    }
+    this.call.onClose(() => this.release());
+  }
+
+  /**
    * Stops counting the call as paused and returns its unsent bytes to the
-   * budget. The stream handler calls it when the stream ends, because a
-   * transport may never call back for writes on a cancelled call.
-   * NOTE: a stream ended by the idle timeout still keeps its unread replies
-   * until the client reads them or closes the connection, uncounted.
+   * budget. A transport may never call back for writes on a cancelled call,
+   * so the bytes still counted then are returned here.
    */
   release(): void {
     if (this.released) {

@@ -82,7 +82,7 @@ export function createProcessHandler(context: StreamContext) {
       ended = true;
       openStreams -= 1;
       clearTimeout(idleTimer);
-      replies.release();
+      replies.releaseWhenClosed();
       untrack();
       context.metrics.countStreamEnd(how);
       finishTransaction(context, transaction, how);

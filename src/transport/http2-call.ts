@@ -53,6 +53,10 @@ export class Http2ProcessCall implements ProcessCall {
 
   private onDrain: (() => void) | null = null;
 
+  private onClosed: (() => void) | null = null;
+
+  private streamClosed = false;
+
   /** The HTTP/2 session the stream belongs to, kept because the stream drops it once closed. */
   readonly session: object;
 
@@ -161,6 +165,15 @@ export class Http2ProcessCall implements ProcessCall {
   /** Ends the call with status OK. */
   end(): void {
     this.sendStatus(GrpcStatus.OK, '');
+  }
+
+  /** Runs `listener` once the stream has closed: at once when it has, else when Node reports the close. */
+  onClose(listener: () => void): void {
+    if (this.streamClosed) {
+      listener();
+      return;
+    }
+    this.onClosed = listener;
   }
 
   /** Splits received bytes into gRPC messages and hands each to the 'data' listener. */
@@ -299,6 +312,10 @@ export class Http2ProcessCall implements ProcessCall {
    * reset the stream, Envoy's usual end of an ext_proc stream.
    */
   closed(): void {
+    this.streamClosed = true;
+    const listener = this.onClosed;
+    this.onClosed = null;
+    listener?.();
     if (!this.statusSent) {
       this.statusSent = true;
       this.onCancelled?.();

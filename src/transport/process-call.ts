@@ -42,6 +42,12 @@ export interface ProcessCall {
   once(event: 'drain', listener: () => void): unknown;
   /** Ends the call with status OK. */
   end(): unknown;
+  /**
+   * Runs `listener` once the stream has closed, at once when it already
+   * has. A call ends before its stream closes when replies wait for the
+   * client's window; the lean transport tells when they are gone.
+   */
+  onClose?(listener: () => void): void;
   /** Ends the call with the given status. */
   emit(event: 'error', status: CallStatus): unknown;
 }

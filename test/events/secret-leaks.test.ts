@@ -91,10 +91,10 @@ describe('named pairs in the event', () => {
 
 describe('parts of secrets', () => {
   it('masks a header copy without its scheme', () => {
-    const record = makeRecord(logDecision({ fields: { credential: 'opaque-Tk55aZx9', copied: 'sess-7f3a9c2e' } }));
+    const record = makeRecord(logDecision({ fields: { bearer_part: 'opaque-Tk55aZx9', copied: 'sess-7f3a9c2e' } }));
     const request = makeRequest('/', [['authorization', 'Bearer opaque-Tk55aZx9'], ['cookie', 'theme=dark; session=sess-7f3a9c2e']]);
     const event = buildSecurityEvent(makeExchange(request, makeResponse(403)), record, CONTEXT);
-    assert.deepEqual({ ...event.ctxproc.fields }, { credential: '[REDACTED:header]', copied: '[REDACTED:header]' });
+    assert.deepEqual({ ...event.ctxproc.fields }, { bearer_part: '[REDACTED:header]', copied: '[REDACTED:header]' });
   });
 });
 

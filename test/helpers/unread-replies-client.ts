@@ -8,14 +8,16 @@
 // a line "close" makes it close the connection and exit. Running apart keeps
 // the client's own buffers out of the server's memory figures.
 //
-// Usage: unread-replies-client.js <host:port> <streams> <chunks> <chunk-bytes> <window-bytes>
+// Usage: unread-replies-client.js <host:port> <streams> <chunks> <chunk-bytes> <window-bytes> [respond]
+// With `respond`, each stream sends response headers after its body chunks,
+// which completes the transaction for ctxproc, before it half-closes.
 import http2 from 'node:http2';
 import { createInterface } from 'node:readline';
 import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { frameMessage, MESSAGE_PREFIX_BYTES } from '../../src/transport/grpc-status.js';
-import { POST_HEADERS, requestHeaders } from './raw-stream.js';
+import { POST_HEADERS, requestHeaders, responseHeaders } from './raw-stream.js';
 
-const [target, streamsText, chunksText, chunkBytesText, windowText] = process.argv.slice(2);
+const [target, streamsText, chunksText, chunkBytesText, windowText, respond] = process.argv.slice(2);
 const STREAMS = Number(streamsText);
 const CHUNKS = Number(chunksText);
 const CHUNK_BYTES = Number(chunkBytesText);
@@ -29,6 +31,7 @@ session.on('error', (error) => console.error(`unread-replies-client: connection 
 
 const headersMessage = frameMessage(encodeRequest(requestHeaders(POST_HEADERS, false)));
 const chunkMessage = frameMessage(encodeRequest({ request_body: { body: Buffer.alloc(CHUNK_BYTES, 7), end_of_stream: false } }));
+const responseMessage = frameMessage(encodeRequest(responseHeaders([[':status', '200']])));
 const streams: http2.ClientHttp2Stream[] = [];
 
 for (let i = 0; i < STREAMS; i += 1) {
@@ -39,6 +42,9 @@ for (let i = 0; i < STREAMS; i += 1) {
   for (let chunk = 0; chunk < CHUNKS; chunk += 1) {
     stream.write(chunkMessage);
   }
+  if (respond === 'respond') {
+    stream.write(responseMessage);
+  }
   stream.end();
   streams.push(stream);
 }
@@ -46,6 +52,9 @@ console.log('sent');
 
 /** Reads every stream to its end and returns the gRPC messages and the grpc-status of each. */
 async function readAll(): Promise<{ replies: number; statuses: string[] }> {
+  // A stream window of 0 never grows by reading, since no byte can arrive
+  // to be read; a larger initial window applies to the open streams too.
+  session.settings({ initialWindowSize: 65_535 });
   let replies = 0;
   const statuses = await Promise.all(streams.map((stream) => new Promise<string>((resolve) => {
     let pending: Buffer = Buffer.alloc(0);

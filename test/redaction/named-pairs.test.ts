@@ -16,13 +16,24 @@ describe('nameVariants', () => {
     assert.deepEqual(nameVariants('TOK%45N'), ['token']);
   });
 
-  it('lists the last part after a dot, underscore or hyphen, and the last camelCase word', () => {
+  it('lists credential words wherever they stand, and token, apikey, pass and pwd as the last word', () => {
     assert.deepEqual(nameVariants('spring.datasource.Password'), ['spring.datasource.password', 'password']);
     assert.deepEqual(nameVariants('DB_PASSWORD'), ['db_password', 'password']);
+    assert.deepEqual(nameVariants('password_confirmation'), ['password_confirmation', 'password']);
+    assert.deepEqual(nameVariants('passwordConfirmation'), ['passwordconfirmation', 'password']);
+    assert.deepEqual(nameVariants('password2'), ['password2', 'password']);
     assert.deepEqual(nameVariants('user[db-token]'), ['user[db-token]', 'user', 'db-token', 'token']);
-    assert.deepEqual(nameVariants('trailing_'), ['trailing_']);
     assert.deepEqual(nameVariants('refreshToken'), ['refreshtoken', 'token']);
     assert.deepEqual(nameVariants('clientSecret'), ['clientsecret', 'secret']);
+    assert.deepEqual(nameVariants('db_api_key'), ['db_api_key', 'apikey']);
+    assert.deepEqual(nameVariants('user_pass'), ['user_pass', 'pass']);
+  });
+
+  it('keeps other words of a name to themselves', () => {
+    assert.deepEqual(nameVariants('token_type'), ['token_type']);
+    assert.deepEqual(nameVariants('sort_key'), ['sort_key']);
+    assert.deepEqual(nameVariants('country_code'), ['country_code']);
+    assert.deepEqual(nameVariants('trailing_'), ['trailing_']);
   });
 
   it('lists base and bracket segments', () => {
@@ -77,7 +88,7 @@ describe('named pairs in text', () => {
     assert.equal(redact('{"token": ["B03a", "B03b"]}'), '{"token": [REDACTED:query_param]}');
   });
 
-  it('masks dotted, underscored and hyphenated names by their last part', () => {
+  it('masks names by their credential words', () => {
     assert.equal(
       redact('spring.datasource.password=S1 DATABASE_PASSWORD=S2 db-password=S3 page=2'),
       'spring.datasource.password=[REDACTED:query_param] DATABASE_PASSWORD=[REDACTED:query_param] db-password=[REDACTED:query_param] page=2',
@@ -117,8 +128,12 @@ describe('named pairs in text', () => {
   });
 
   it('keeps names that only contain a target', () => {
-    const text = 'mytoken=abc&password_hint=def&tokenizer: x';
+    const text = 'mytoken=abc&tokenizer: x&token_type=bearer';
     assert.equal(redact(text), text);
+  });
+
+  it('masks a name with a credential word as one of its words', () => {
+    assert.equal(redact('password_hint=def&sort=asc'), 'password_hint=[REDACTED:query_param]&sort=asc');
   });
 
   it('keeps a value that is already a mask', () => {

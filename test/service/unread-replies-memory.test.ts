@@ -15,6 +15,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
+import { MESSAGE_PREFIX_BYTES } from '../../src/transport/grpc-status.js';
 import { TRANSPORTS } from '../../src/transport/transport.js';
 import { REPO_ROOT, startTestService, type TestService } from '../helpers/service-harness.js';
 
@@ -92,9 +93,9 @@ interface UnreadClient {
 }
 
 /** Starts the client that reads no reply and waits until it has queued every chunk. */
-async function startUnreadClient(t: TestContext, ctxproc: TestService, streams: number): Promise<UnreadClient> {
+async function startUnreadClient(t: TestContext, ctxproc: TestService, streams: number, { chunks = CHUNKS, windowBytes = CLIENT_WINDOW_BYTES, respond = false } = {}): Promise<UnreadClient> {
   const script = path.join(REPO_ROOT, 'dist/test/helpers/unread-replies-client.js');
-  const args = [script, ctxproc.target, String(streams), String(CHUNKS), String(CHUNK_BYTES), String(CLIENT_WINDOW_BYTES)];
+  const args = [script, ctxproc.target, String(streams), String(chunks), String(CHUNK_BYTES), String(windowBytes), ...(respond ? ['respond'] : [])];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   t.after(async () => {
     if (child.exitCode === null) {
@@ -172,4 +173,26 @@ for (const transport of TRANSPORTS) {
     const servedAgain = await client.openOneMore();
     assert.equal(servedAgain.status, '0');
   });
+
+  test(`replies of ended streams that the client never reads stay counted (${transport})`, { skip: transport === 'grpc-js' ? 'grpc-js does not tell when a stream with unread replies closes' : false }, async (t) => {
+    const ctxproc = await startTestService({ transport });
+    t.after(() => ctxproc.stop());
+
+    // A receive window of 0: no reply can leave. Each stream sends request
+    // and response headers, which completes its transaction, and half-closes.
+    const client = await startUnreadClient(t, ctxproc, 20, { chunks: 0, windowBytes: 0, respond: true });
+    await waitForAsync(async () => (await streamsEnded(ctxproc)) === 20, 'the end of 20 streams');
+    assert.equal(await gaugeValue(ctxproc.service.metrics.streamsActive), 0);
+    const unsent = await gaugeValue(ctxproc.service.metrics.unsentReplyBytes);
+    assert.ok(unsent >= 20 * 2 * MESSAGE_PREFIX_BYTES, `${unsent} unsent reply bytes counted after the streams ended; expected their two replies each`);
+
+    const read = await client.readAll();
+    assert.deepEqual(read.statuses, Array(20).fill('0'));
+    await waitForAsync(async () => (await gaugeValue(ctxproc.service.metrics.unsentReplyBytes)) === 0, 'the release of the read replies');
+  });
+}
+
+async function streamsEnded(ctxproc: TestService): Promise<number> {
+  const values = (await ctxproc.service.metrics.streamsTotal.get()).values;
+  return values.reduce((sum, value) => sum + value.value, 0);
 }
