@@ -76,7 +76,8 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
 
   const [prefix, kind] = entry;
   const rest = location.slice(prefix.length);
-  const names = kind === 'query_param' && prefix === 'body.' ? [rest, ...rest.split('.')] : [rest];
+  // XML attributes appear as `@name` segments.
+  const names = kind === 'query_param' && prefix === 'body.' ? [rest, ...rest.split('.').map((segment) => segment.replace(/^@/, ''))] : [rest];
   for (const name of names) {
     const masked = redactor.maskNamedValue(name, field, matched, kind);
     if (masked !== null) {

@@ -38,6 +38,10 @@ for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 // backslash always starts a two-character unit, so the two branches never
 // overlap and matching stays linear.
 const JSON_KEY = new RegExp(`"((?:[^"\\\\\\n]|\\\\[^\\n]){1,${MAX_COMPARED_NAME_CHARS}})"[ \\t\\r\\n]*:[ \\t\\r\\n]*`, 'g');
+// A JSON key inside a JSON string, its quotes escaped: `{\"token\": \"x\"}`,
+// as webhook payloads and structured log lines carry. The name stops at a
+// backslash or a quote, so matching stays linear.
+const ESCAPED_JSON_KEY = new RegExp(`\\\\"([^"\\\\\\n]{1,${MAX_COMPARED_NAME_CHARS}})\\\\"[ \\t]*:[ \\t]*`, 'g');
 
 // A part's Content-Disposition name, quoted or a plain token (RFC 2183
 // allows both), the rest of that line, up to 16 more part headers, and the
@@ -71,9 +75,10 @@ export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: n
   const colonStop = collectSeparatedPairs(':', text, headerLookup, maxMatches, spans, lineValueEnd);
   const jsonLookup: TargetLookup = (name) => lookup(name.includes('\\') ? unescapeJsonKey(name) : name);
   const jsonStop = collectPairs(JSON_KEY, text, jsonLookup, maxMatches, spans, jsonValueEnd);
+  const escapedJsonStop = text.includes('\\"') ? collectPairs(ESCAPED_JSON_KEY, text, lookup, maxMatches, spans, escapedJsonValueEnd) : Infinity;
   const multipartStop = collectPairs(MULTIPART_NAME, text, lookup, maxMatches, spans, lineValueEnd);
   const xmlStop = collectPairs(XML_START_TAG, text, lookup, maxMatches, spans, xmlValueEnd);
-  return { spans, unscannedFrom: Math.min(equalsStop, encodedStop, colonStop, jsonStop, multipartStop, xmlStop) };
+  return { spans, unscannedFrom: Math.min(equalsStop, encodedStop, colonStop, jsonStop, escapedJsonStop, multipartStop, xmlStop) };
 }
 
 /** Returns a JSON key with its escapes decoded, or as written when they are malformed (a cut or invalid body). */
@@ -284,6 +289,9 @@ function equalsValueEnd(text: string, start: number): Span {
   if (quote === '"' || quote === "'") {
     return { start: start + 1, end: endOfQuoted(text, start + 1, quote) };
   }
+  if (quote === '{' || quote === '[') {
+    return { start, end: endOfJsonContainer(text, start) };
+  }
   // A quoted value inside a JSON string: `password=\"x\"`.
   const escapedQuote = text[start + 1];
   if (quote === '\\' && (escapedQuote === '"' || escapedQuote === "'")) {
@@ -342,6 +350,14 @@ function jsonValueEnd(text: string, start: number): Span {
   // true, false and null carry no secret ("auth": true).
   const literal = text.slice(start, end);
   return literal === 'true' || literal === 'false' || literal === 'null' ? { start, end: start } : { start, end };
+}
+
+/** Returns the span of a member's value inside a JSON string: from an escaped quote to the next, else as jsonValueEnd reads it. */
+function escapedJsonValueEnd(text: string, start: number): Span {
+  if (text[start] === '\\' && text[start + 1] === '"') {
+    return { start: start + 2, end: endOfEscapedQuoted(text, start + 2, '"') };
+  }
+  return jsonValueEnd(text, start);
 }
 
 /**

@@ -77,12 +77,13 @@ describe('rule output in events', () => {
       payload('query.password', "OR '1'='1D01"),
       payload('body.user.password', "x' OR 1=1-- secret-B02"),
       payload('cookie.session', "s3' UNION SELECT 1--"),
+      payload('body.login.@password', "p' OR 1=1--"),
       payload('query.q', "' OR '1'='1"),
     );
     const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
     const matched = event.ctxproc.payloads?.map((entry) => entry.matched);
 
-    assert.deepEqual(matched, ['[REDACTED:query_param]', '[REDACTED:query_param]', '[REDACTED:cookie]', "' OR '1'='1"]);
+    assert.deepEqual(matched, ['[REDACTED:query_param]', '[REDACTED:query_param]', '[REDACTED:cookie]', '[REDACTED:query_param]', "' OR '1'='1"]);
     assert.ok(event.ctxproc.redactions?.some((entry) => entry.field === 'ctxproc.payloads.matched' && entry.reason === 'cookie' && entry.rule === 'redact-session'));
   });
 

@@ -39,8 +39,11 @@ function* texts(count: number): Generator<string> {
 
 type Span = { start: number; end: number };
 
-/** Returns the value after `=`: an unquoted value ends at `&`, `;`, a quote, an angle bracket or a blank; a quoted one at its quote or the line end. */
+/** Returns the value after `=`: a list runs to its closing bracket, an unquoted value ends at `&`, `;`, a quote, an angle bracket or a blank; a quoted one at its quote or the line end. */
 function equalsValue(text: string, start: number): Span {
+  if (text[start] === '[') {
+    return { start, end: containerEnd(text, start) };
+  }
   if (text[start] === "'") {
     let end = start + 1;
     while (end < text.length && text[end] !== "'" && text[end] !== '\n') {
@@ -53,6 +56,19 @@ function equalsValue(text: string, start: number): Span {
     end += 1;
   }
   return { start, end };
+}
+
+/** Returns the end of the bracketed list at `start`: after its closing bracket, or the end of the text. The alphabet has no quotes. */
+function containerEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let at = start; at < text.length; at += 1) {
+    if (text[at] === '[') {
+      depth += 1;
+    } else if (text[at] === ']' && --depth === 0) {
+      return at + 1;
+    }
+  }
+  return text.length;
 }
 
 /** Returns the value after `:`, which runs to the end of its line. */

@@ -83,6 +83,16 @@ describe('named pairs in text', () => {
     assert.equal(redact('{"msg":"login password=\\"B01\\" failed"}'), '{"msg":"login password=\\"[REDACTED:query_param]\\" failed"}');
   });
 
+  it('masks an object or array after = whole', () => {
+    assert.equal(redact('password={"a":"x1","b":"x2"}&x=1'), 'password=[REDACTED:query_param]&x=1');
+    assert.equal(redact('token=["t1","t2"] rest'), 'token=[REDACTED:query_param] rest');
+  });
+
+  it('masks a member of JSON inside a JSON string', () => {
+    assert.equal(redact('{"inner":"{\\"password\\": \\"p29\\", \\"user\\": \\"ada\\"}"}'), '{"inner":"{\\"password\\": \\"[REDACTED:query_param]\\", \\"user\\": \\"ada\\"}"}');
+    assert.equal(redact('{"inner":"{\\"token\\":123456789}"}'), '{"inner":"{\\"token\\":[REDACTED:query_param]}"}');
+  });
+
   it('masks a JSON object or array value whole', () => {
     assert.equal(redact('{"password": {"old": "B02a", "new": "x}y"}, "ok": 1}'), '{"password": [REDACTED:query_param], "ok": 1}');
     assert.equal(redact('{"token": ["B03a", "B03b"]}'), '{"token": [REDACTED:query_param]}');
