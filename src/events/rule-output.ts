@@ -63,7 +63,7 @@ const LOCATION_KINDS: ReadonlyArray<readonly [string, TargetKind]> = [
 
 /**
  * Masks the whole excerpt when its location is a value that redaction
- * hides, such as `query.password` or `body.user.token`. The excerpt holds
+ * hides, such as `query.password` or `body.user.token`. The excerpt is
  * part of that value without its name, so a scan of the excerpt alone
  * cannot know it is secret. Each segment of a JSON location is tried,
  * since a target names an object as well as a field.
