@@ -19,8 +19,8 @@ const HARD_LIMIT_FACTOR = 2;
 
 /**
  * Unsent bytes a connection may hold and still be served past the hard
- * limit: one stream's bound in reply-writer.ts (64 KiB). Each such
- * connection needs an open stream, so --max-open-streams bounds their sum.
+ * limit: one stream's bound in reply-writer.ts (64 KiB). Past the hard
+ * limit, the sum grows by at most about that much per connection.
  */
 const SERVED_PAST_HARD_LIMIT_BYTES = 64 * 1024;
 
