@@ -73,7 +73,7 @@ export async function startCtxproc(repositoryRoot: string, rules: string, core: 
     '--rules', rules,
     '--log-level', 'warn',
     // The delay gives Kubernetes time to take a stopping pod out of its
-    // endpoints; a benchmark has none to wait for, and it cost 5 s per scenario.
+    // endpoints. A benchmark has none, and the delay cost 5 s per scenario.
     '--shutdown-delay', '0',
     ...serveArgs,
   ];

@@ -90,9 +90,8 @@ type EventFields = Omit<SecurityEvent, 'status'>;
 /**
  * Returns the fields with every net header that is still readable masked.
  * The builder has masked them already, so this usually returns `fields`
- * itself; otherwise it copies the objects on the path it changes and leaves
- * the caller's event as it was, since other sinks share it. pino's own
- * `redact` option did the same, but cloned the paths of every event.
+ * itself. Otherwise it copies the objects on the path it changes, because
+ * other sinks share the caller's event.
  */
 function withHeaderNet(fields: EventFields): EventFields {
   const headers = fields.ctxproc?.headers;

@@ -76,8 +76,7 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
 
   const [prefix, kind] = entry;
   const rest = location.slice(prefix.length);
-  // XML attributes appear as `@name` segments.
-  const names = kind === 'query_param' && prefix === 'body.' ? [rest, ...rest.split('.').map((segment) => segment.replace(/^@/, ''))] : [rest];
+  const names = prefix === 'body.' ? bodyLocationNames(rest) : [rest];
   for (const name of names) {
     const masked = redactor.maskNamedValue(name, field, matched, kind);
     if (masked !== null) {
@@ -85,6 +84,12 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
     }
   }
   return null;
+}
+
+/** Returns the names a body location refers to: the whole path, then each segment once, without the `@` that marks an XML attribute. */
+function bodyLocationNames(path: string): string[] {
+  const segments = path.split('.').map((segment) => (segment.startsWith('@') ? segment.slice(1) : segment));
+  return [...new Set([path, ...segments])];
 }
 
 const PERCENT_ESCAPES = /(?:%[0-9A-Fa-f]{2})+/g;

@@ -208,14 +208,16 @@ function encodedNameBefore(text: string, separatorAt: number, floor: number): st
   return start < separatorAt ? text.slice(start, separatorAt) : null;
 }
 
-/** Returns the character code that the `%XX` escape ending at `end` stands for, or -1 when none ends there. */
+/** Returns the character code of the `%XX` escape that ends at `end`, or -1 when none ends there. */
 function escapedCodeBefore(text: string, end: number): number {
   if (end < 3 || text.charCodeAt(end - 3) !== PERCENT) {
     return -1;
   }
-  const code = Number.parseInt(text.slice(end - 2, end), 16);
-  return Number.isNaN(code) || !/^[0-9A-Fa-f]{2}$/.test(text.slice(end - 2, end)) ? -1 : code;
+  const hex = text.slice(end - 2, end);
+  return HEX_PAIR.test(hex) ? Number.parseInt(hex, 16) : -1;
 }
+
+const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 
 const PERCENT = 0x25;
 
@@ -249,9 +251,9 @@ function nameBefore(text: string, separatorAt: number, floor: number): string | 
 }
 
 /**
- * Skips the letters of a string escape that the name run began with. In a
- * JSON-encoded log line, `line1\npassword=x` has `\n` before the name, and
- * `\u00e9` or `\t` likewise; read as part of the name they would hide it.
+ * Returns the start of the name after the letters of a string escape that
+ * the name run began with. In a JSON-encoded line, `line1\npassword=x` has
+ * `\n` before the name, and read as part of it, `n` would hide the name.
  */
 function afterEscape(text: string, start: number, end: number): number {
   if (start === 0 || text.charCodeAt(start - 1) !== BACKSLASH) {

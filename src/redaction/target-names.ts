@@ -7,7 +7,7 @@
 //
 // A name is also split into words at `.`, `_`, `-`, camelCase humps and
 // trailing digits, as secret scanners read names. A word that always names
-// a credential (CREDENTIAL_WORDS) counts wherever it stands:
+// a credential (CREDENTIAL_WORDS) counts wherever it is:
 // `password_confirmation`, `DATABASE_PASSWORD`, `spring.datasource.password`
 // and `password2` refer to `password`. `token` and `apikey` count only as
 // the last word (`refreshToken`, `csrf_token`, `db_api_key`), and so do
@@ -34,18 +34,18 @@ export const MAX_COMPARED_NAME_CHARS = 128;
 /** Returns the lower-case names that `name` refers to: itself decoded, its base before `[`, and each bracket segment. */
 export function nameVariants(name: string): string[] {
   const tail = name.length > MAX_COMPARED_NAME_CHARS ? name.slice(-MAX_COMPARED_NAME_CHARS) : name;
-  const original = decodeFormComponent(tail);
-  const decoded = original.toLowerCase();
-  const variants = [decoded];
+  const decoded = decodeFormComponent(tail);
+  const variants = [decoded.toLowerCase()];
 
+  // Brackets are found in the decoded name as written, since lower-casing
+  // can change the length of a name and so the positions in it.
   const open = decoded.indexOf('[');
   if (open === -1) {
-    addCredentialWords(variants, original);
+    addCredentialWords(variants, decoded);
     return variants;
   }
   if (open > 0) {
-    variants.push(decoded.slice(0, open));
-    addCredentialWords(variants, original.slice(0, open));
+    addPart(variants, decoded.slice(0, open));
   }
 
   let position = open;
@@ -56,15 +56,20 @@ export function nameVariants(name: string): string[] {
     }
     const segment = decoded.slice(position + 1, close);
     if (segment !== '' && !segment.includes('[')) {
-      variants.push(segment);
-      addCredentialWords(variants, original.slice(position + 1, close));
+      addPart(variants, segment);
     }
     position = decoded.indexOf('[', close + 1);
   }
   return variants;
 }
 
-/** Words that name a credential wherever they stand in a name. */
+/** Adds a base name or bracket segment, lower-cased, and its credential words. */
+function addPart(variants: string[], part: string): void {
+  variants.push(part.toLowerCase());
+  addCredentialWords(variants, part);
+}
+
+/** Words that name a credential wherever they are in a name. */
 const CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['password', 'passwd', 'passphrase', 'secret', 'credential', 'credentials']);
 
 /** Words that name a credential as the last word of a name only; `apikey` also as its last two (`db_api_key`). */

@@ -1,15 +1,15 @@
 // Reply bytes that ctxproc handed to the transport and that have not yet
-// left for the client, summed over all streams of the process and per
-// client connection. A client that reads no replies leaves them waiting for
-// its HTTP/2 window, where they cost memory. Each stream pauses at its own
-// bound (reply-writer.ts), and this budget bounds the sum. Past
-// --max-unsent-reply-bytes, only connections that hold at least an equal
-// share of the unsent bytes are refused new streams and stop being read, so
-// a client that reads nothing cannot have Envoy's streams rejected. Past
-// twice the limit, every connection that holds more than one stream's bound
-// is refused too. That bounds the sum when many connections share it out
-// evenly, while a connection that reads its replies, as Envoy does, holds
-// less and is still served.
+// left for the client, summed over all streams and per client connection.
+// A client that reads no replies leaves them waiting for its HTTP/2 window,
+// where they cost memory. Each stream pauses at its own bound
+// (reply-writer.ts), and this budget bounds the sum.
+//
+// Past --max-unsent-reply-bytes, a connection with at least an equal share
+// of the unsent bytes gets no new streams and its streams are not read, so a
+// client that reads nothing cannot have Envoy's streams rejected. Past twice
+// the limit, a connection with more than one stream's bound is rejected too.
+// That bounds the sum when many connections share it evenly, while Envoy,
+// which reads its replies, keeps less and is still served.
 
 /** The key of one client connection: the HTTP/2 session, or grpc-js's peer address. */
 export type ConnectionKey = object | string;
@@ -18,9 +18,9 @@ export type ConnectionKey = object | string;
 const HARD_LIMIT_FACTOR = 2;
 
 /**
- * Unsent bytes a connection may hold and still be served past the hard
- * limit: one stream's bound in reply-writer.ts (64 KiB). Past the hard
- * limit, the sum grows by at most about that much per connection.
+ * Maximum unsent bytes of a connection that is still served past the hard
+ * limit: one stream's bound in reply-writer.ts (64 KiB). Past the hard limit,
+ * the sum therefore grows by at most about that much per connection.
  */
 const SERVED_PAST_HARD_LIMIT_BYTES = 64 * 1024;
 
@@ -35,36 +35,36 @@ export class ReplyBudget {
     return this.unsent;
   }
 
-  /** Unsent bytes of the streams of one connection. */
-  heldBy(connection: ConnectionKey): number {
+  /** Returns the unsent bytes of the streams of one connection. */
+  unsentBytesOf(connection: ConnectionKey): number {
     return this.byConnection.get(connection) ?? 0;
   }
 
   /**
-   * True while the sum is over the limit and `connection` holds at least an
-   * equal share of it (the sum divided by the connections that hold any),
-   * or while the sum is over twice the limit and `connection` holds more
-   * than one stream's bound.
+   * Returns true while the sum is over the limit and `connection` has at
+   * least an equal share of it (the sum divided by the connections with any
+   * unsent bytes). Past twice the limit, also when it has more than one
+   * stream's bound.
    */
   exhaustedFor(connection: ConnectionKey): boolean {
     if (this.unsent <= this.limitBytes) {
       return false;
     }
-    const held = this.heldBy(connection);
-    if (this.unsent > this.limitBytes * HARD_LIMIT_FACTOR && held > SERVED_PAST_HARD_LIMIT_BYTES) {
+    const unsentOfConnection = this.unsentBytesOf(connection);
+    if (this.unsent > this.limitBytes * HARD_LIMIT_FACTOR && unsentOfConnection > SERVED_PAST_HARD_LIMIT_BYTES) {
       return true;
     }
-    return held * this.byConnection.size >= this.unsent;
+    return unsentOfConnection * this.byConnection.size >= this.unsent;
   }
 
   add(connection: ConnectionKey, bytes: number): void {
     this.unsent += bytes;
-    this.byConnection.set(connection, this.heldBy(connection) + bytes);
+    this.byConnection.set(connection, this.unsentBytesOf(connection) + bytes);
   }
 
   release(connection: ConnectionKey, bytes: number): void {
     this.unsent -= bytes;
-    const remaining = this.heldBy(connection) - bytes;
+    const remaining = this.unsentBytesOf(connection) - bytes;
     if (remaining > 0) {
       this.byConnection.set(connection, remaining);
     } else {

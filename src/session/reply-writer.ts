@@ -73,13 +73,11 @@ export class ReplyWriter {
   }
 
   /**
-   * Releases the call (see release) once its stream has closed, where the
-   * transport tells that, and at once otherwise. A call that ended with its
-   * replies still waiting for the client's window keeps them in memory until
-   * the client reads them or its stream closes, so they stay counted until
-   * then, and the connection holding them keeps its share of the budget.
-   * NOTE: on the grpc-js transport, which does not tell, a call that ended
-   * stops counting its unread replies at once.
+   * Releases the call (see release) once its stream has closed, or at once
+   * when the transport does not report the close. Until the client reads
+   * them or the stream closes, Node keeps the replies, so they stay counted.
+   * NOTE: grpc-js does not report the close, so there an ended call stops
+   * counting its unread replies at once.
    */
   releaseWhenClosed(): void {
     if (this.call.onClose === undefined) {

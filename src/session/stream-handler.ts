@@ -193,7 +193,7 @@ function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: R
  */
 function rejectOverBudget(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>, budget: ReplyBudget, connection: ConnectionKey): void {
   const code = 'CTXPROC_REPLY_BUDGET_EXHAUSTED';
-  const message = `${budget.unsentBytes} reply bytes wait for clients to read them, over the limit of ${budget.limitBytes} (--max-unsent-reply-bytes), and ${budget.heldBy(connection)} of them are this connection's; this stream was rejected until the connection reads its replies`;
+  const message = `${budget.unsentBytes} reply bytes wait for clients to read them, over the limit of ${budget.limitBytes} (--max-unsent-reply-bytes), and ${budget.unsentBytesOf(connection)} of them are this connection's; this stream was rejected until the connection reads its replies`;
   context.metrics.replyBudgetRejections.inc();
   protocolLog(code, '-', message);
   call.on('data', () => {});

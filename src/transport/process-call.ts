@@ -43,9 +43,9 @@ export interface ProcessCall {
   /** Ends the call with status OK. */
   end(): unknown;
   /**
-   * Runs `listener` once the stream has closed, at once when it already
-   * has. A call ends before its stream closes when replies wait for the
-   * client's window; the lean transport tells when they are gone.
+   * Runs `listener` once the stream has closed, or at once if it already has.
+   * A call ends before its stream closes when replies wait for the client's
+   * window. Only the lean transport implements it.
    */
   onClose?(listener: () => void): void;
   /** Ends the call with the given status. */

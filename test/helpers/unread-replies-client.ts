@@ -52,8 +52,8 @@ console.log('sent');
 
 /** Reads every stream to its end and returns the gRPC messages and the grpc-status of each. */
 async function readAll(): Promise<{ replies: number; statuses: string[] }> {
-  // A stream window of 0 never grows by reading, since no byte can arrive
-  // to be read; a larger initial window applies to the open streams too.
+  // A stream window of 0 never grows by reading, because no byte can arrive.
+  // A larger initial window applies to the open streams too.
   session.settings({ initialWindowSize: 65_535 });
   let replies = 0;
   const statuses = await Promise.all(streams.map((stream) => new Promise<string>((resolve) => {

@@ -1,8 +1,8 @@
 // The `name=value` and `Name: value` forms are found by searching for the
-// separator and reading the name backwards. This test holds them to the
-// plain reading of the forms: a regular expression that tries a name at
-// every position, with the value rules of named-pairs.ts restated. Both must
-// find the same values in any text.
+// separator and reading the name backwards. This test compares them with a
+// regular expression that tries a name at every position, with the value
+// rules of named-pairs.ts restated. Both must find the same values in any
+// text.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findNamedPairs, type TargetLookup } from '../../src/redaction/named-pairs.js';
@@ -39,7 +39,11 @@ function* texts(count: number): Generator<string> {
 
 type Span = { start: number; end: number };
 
-/** Returns the value after `=`: a list runs to its closing bracket, an unquoted value ends at `&`, `;`, a quote, an angle bracket or a blank; a quoted one at its quote or the line end. */
+/**
+ * Returns the value after `=`. A list runs to its closing bracket. An
+ * unquoted value ends at `&`, `;`, a quote, an angle bracket or a blank, and
+ * a quoted one at its quote or the line end.
+ */
 function equalsValue(text: string, start: number): Span {
   if (text[start] === '[') {
     return { start, end: containerEnd(text, start) };

@@ -1,7 +1,7 @@
 // Streams whose client sends many small messages and reads no reply must cost
 // ctxproc little memory each while they are paused, other clients must be
 // served meanwhile, and once the replies waiting for clients pass
-// --max-unsent-reply-bytes, new streams of the connection that holds them
+// --max-unsent-reply-bytes, new streams of the connection with those replies
 // must be rejected with a clear status while other connections are served.
 // The client runs in a child process (test/helpers/unread-replies-client.ts),
 // so its own buffers stay out of the figures.
@@ -145,7 +145,7 @@ for (const transport of TRANSPORTS) {
     assert.equal(await gaugeValue(ctxproc.service.metrics.unsentReplyBytes), 0);
   });
 
-  test(`spent reply budget rejects new streams of the connection that holds it (${transport})`, async (t) => {
+  test(`spent reply budget rejects the holding connection (${transport})`, async (t) => {
     const ctxproc = await startTestService({ transport, maxUnsentReplyBytes: BUDGET_BYTES });
     t.after(() => ctxproc.stop());
 

@@ -39,7 +39,7 @@ describe('ReplyBudget', () => {
     const hog = 'ipv4:127.0.0.1:40000';
     budget.add(hog, 150);
     budget.release(hog, 150);
-    assert.equal(budget.heldBy(hog), 0);
+    assert.equal(budget.unsentBytesOf(hog), 0);
     assert.equal(budget.unsentBytes, 0);
     assert.equal(budget.exhaustedFor(hog), false);
   });

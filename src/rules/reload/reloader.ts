@@ -89,6 +89,7 @@ export class RuleReloader {
     if (contents.version === this.#lastSeen) {
       return 'unchanged';
     }
+    const previouslySeen = this.#lastSeen;
     this.#lastSeen = contents.version;
 
     let ruleSet: RuleSet;
@@ -97,6 +98,10 @@ export class RuleReloader {
       // In slices: compiling thousands of rules at once would stall serving for hundreds of milliseconds.
       ruleSet = await runInSlices(compileRuleFileSteps(contents, this.#options.loadOptions, parser.stepsFor(contents.files)));
     } catch (error) {
+      if (!(error instanceof RuleLoadError)) {
+        // A failed parsing worker says nothing of the files, so the next check tries them again.
+        this.#lastSeen = previouslySeen;
+      }
       return this.#reject(contents.version, problemsOf(error));
     } finally {
       await parser.close();

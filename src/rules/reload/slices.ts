@@ -16,7 +16,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export const DEFAULT_SLICE_MS = 1;
 
 /**
- * What a step yields: nothing, or a promise that the next step waits for,
+ * Value a step yields: nothing, or a promise that the next step waits for,
  * such as a file that a worker thread parses. Only runInSlices can wait.
  */
 export type Step = void | Promise<unknown>;
