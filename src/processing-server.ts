@@ -9,6 +9,7 @@ import type { SecurityEvent } from './events/security-event.js';
 import type { LogDestination } from './log/logger.js';
 import type { Metrics, StreamEnd } from './metrics/metrics.js';
 import type { RuleEngine } from './rules/engine.js';
+import { OpenTransactions } from './session/open-transactions.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
 import { defaultSinksConfig, type SinksConfig } from './sinks/config.js';
@@ -48,7 +49,7 @@ const EVENT_FLUSH_MIN_MS = 5000;
 export async function startProcessingServer(options: ProcessingServerOptions): Promise<ProcessingServer> {
   const { settings, logger, metrics } = options;
   const sinks = new SinkSet({ config: options.sinksConfig ?? defaultSinksConfig(), metrics, logger, stdout: options.eventDestination });
-  const open = new Set<Transaction>();
+  const open = new OpenTransactions();
   let eventCount = 0;
 
   const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
@@ -84,10 +85,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     streamIdleTimeoutMs: settings.streamIdleTimeoutMs,
     maxOpenStreams: settings.maxOpenStreams,
     maxUnsentReplyBytes: settings.maxUnsentReplyBytes,
-    track: (transaction) => {
-      open.add(transaction);
-      return () => open.delete(transaction);
-    },
+    track: (transaction) => open.add(transaction),
   });
 
   const grpc = await startTransport(settings.transport, {
@@ -105,10 +103,9 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
       const startedAt = Date.now();
       grpc.setServing(false);
       await drain(grpc, settings.shutdownGraceMs, logger);
-      for (const transaction of open) {
+      for (const transaction of open.takeAll()) {
         emitEvent(transaction, 'completed');
       }
-      open.clear();
       // Sinks get what is left of the grace period, and at least EVENT_FLUSH_MIN_MS.
       await sinks.close(Math.max(startedAt + settings.shutdownGraceMs, Date.now() + EVENT_FLUSH_MIN_MS));
     })();

@@ -201,13 +201,16 @@ export function ensureLog(record: TransactionRecord): LogDecision {
   return record.log;
 }
 
-/** Returns an empty record for a new transaction. */
-export function newTransactionRecord(): TransactionRecord {
+/**
+ * Returns an empty record for a new transaction. `redaction` starts empty;
+ * the session passes one whose collections are shared (redaction/shared-spec.ts).
+ */
+export function newTransactionRecord(redaction: RedactionSpec = { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map(), styles: new Map(), jsonPaths: new Set() }): TransactionRecord {
   return {
     matched: [],
     tags: {},
     log: null,
-    redaction: { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map(), styles: new Map(), jsonPaths: new Set() },
+    redaction,
     block: null,
     pendingHeaders: { upstream: [], downstream: [] },
     ruleErrors: [],

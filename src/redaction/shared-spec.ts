@@ -69,6 +69,17 @@ export function sharedSpec(spec: RedactionSpec): RedactionSpec {
   };
 }
 
+const EMPTY_SHARED_SPEC: RedactionSpec = sharedSpec(emptySpec());
+
+/**
+ * Returns a spec with no targets whose empty collections are shared by every
+ * transaction. Eight new empty Sets and Maps per transaction were about 1 KB
+ * of its allocation, and most transactions only ever adopt an action's spec.
+ */
+export function emptySharedSpec(): RedactionSpec {
+  return { ...EMPTY_SHARED_SPEC };
+}
+
 /** True when every collection of `spec` is shared, so what is derived from it can be kept for the next event. */
 export function isSharedSpec(spec: RedactionSpec): boolean {
   return spec.headers instanceof SharedSet

@@ -55,6 +55,12 @@ export class BodyAccumulator {
     return { bytes: this.bytes.subarray(0, this.kept), size: this.size, truncated: this.size > this.kept, complete: this.complete };
   }
 
+  /** Lets go of the kept bytes; size and completeness stay as they were. */
+  discard(): void {
+    this.bytes = NO_BYTES;
+    this.kept = 0;
+  }
+
   /** Grows the buffer to hold `needed` bytes, doubling it but never past the body limit. */
   private reserve(needed: number): void {
     if (needed <= this.bytes.length) {

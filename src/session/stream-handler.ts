@@ -86,6 +86,7 @@ export function createProcessHandler(context: StreamContext) {
       untrack();
       context.metrics.countStreamEnd(how);
       finishTransaction(context, transaction, how);
+      transaction.release();
     };
 
     let failed = false;

@@ -13,6 +13,7 @@ import { BodySendMode } from '../protocol/messages.js';
 import { structToJson, type JsonValue } from '../protocol/struct.js';
 import { encodeStructField } from '../protocol/struct-writer.js';
 import { redactedMetadata } from '../redaction/metadata-values.js';
+import { emptySharedSpec } from '../redaction/shared-spec.js';
 import { BodyAccumulator } from './body.js';
 import { DirectionState, DirectionTracker } from './direction.js';
 import { endpointFromAttributes, sourceFromHeaders } from './endpoints.js';
@@ -87,12 +88,15 @@ const PHASE_OF: Record<RequestKind, Phase> = {
 };
 
 const BOOT_ID = randomBytes(4).toString('hex');
+
+/** The attributes of a released transaction. */
+const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
 let transactionCounter = 0;
 
 export class Transaction {
   readonly exchange: Exchange;
 
-  readonly record: TransactionRecord = newTransactionRecord();
+  readonly record: TransactionRecord = newTransactionRecord(emptySharedSpec());
 
   /** Facts about processing that the event reports, such as truncated bodies. */
   readonly notes: string[] = [];
@@ -190,6 +194,20 @@ export class Transaction {
       this.unappliedActions += 1;
       this.record.block = null;
     }
+  }
+
+  /**
+   * Drops the headers, attributes and bodies once the event is written. The
+   * record stays, because `ctxproc test` reads it after the end. Something
+   * still reached ended transactions at young collections (the open stream
+   * set, the transport), so each one was promoted whole with its headers.
+   */
+  release(): void {
+    this.exchange.request = null;
+    this.exchange.response = null;
+    this.exchange.attributes = NO_ATTRIBUTES;
+    this.bodies.request.discard();
+    this.bodies.response.discard();
   }
 
   /** True once `finish` ran. */

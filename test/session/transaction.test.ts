@@ -188,3 +188,21 @@ test('body read again in a later phase', () => {
   assert.deepEqual(transaction.record.matched, ['body-order', 'created-order']);
   assert.deepEqual(transaction.record.tags, { order: 'seven', created: 'seven' });
 });
+
+test('release drops headers and bodies and keeps the record', () => {
+  const transaction = newTransaction();
+  receive(transaction, { ...requestHeaders(GET_HEADERS, false), protocol_config: { request_body_mode: BodySendMode.BUFFERED } });
+  reply(receive(transaction, { request_body: { body: Buffer.from('name=x; DROP TABLE users'), end_of_stream: true } }));
+  receive(transaction, responseHeaders([[':status', '200']], true));
+  transaction.finish();
+  const tags = transaction.record.tags;
+
+  transaction.release();
+
+  assert.equal(transaction.exchange.request, null);
+  assert.equal(transaction.exchange.response, null);
+  assert.deepEqual(transaction.exchange.attributes, {});
+  assert.equal(transaction.record.tags, tags);
+  assert.equal(transaction.record.tags.finding, 'sqli-like');
+  assert.equal(receive(transaction, requestHeaders(GET_HEADERS, true)).kind, 'violation');
+});
