@@ -22,7 +22,8 @@ export class Metrics {
 
   readonly streamsRejected = new Counter({
     name: 'ctxproc_streams_rejected_total',
-    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED because --max-open-streams were already open',
+    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), by limit: largest_connection (at least --max-open-streams were open and the connection held the most) or hard_limit (twice --max-open-streams were open)',
+    labelNames: ['limit'],
     registers: [this.registry],
   });
 
