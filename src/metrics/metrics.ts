@@ -127,7 +127,7 @@ export class Metrics {
 
   readonly ruleReloads = new Counter({
     name: 'ctxproc_rule_reloads_total',
-    help: 'changed rule sets picked up while serving, by result: applied, or rejected because they did not load or their rule tests failed',
+    help: 'changed rule sets picked up while serving, by result: applied; rejected because they did not load or their rule tests failed; or failed when the check itself failed (such as its parsing worker), which the next check retries',
     labelNames: ['result'],
     registers: [this.registry],
   });
