@@ -13,20 +13,71 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { defaultSettings } from '../src/config/settings.js';
 import { TRANSPORTS, type TransportName } from '../src/transport/transport.js';
 import { REPO_ROOT, startTestService, type TestService } from '../test/helpers/service-harness.js';
 
-const { values: options } = parseArgs({
-  options: {
-    transport: { type: 'string', default: TRANSPORTS.join(',') },
-    streams: { type: 'string', default: '20' },
-    chunks: { type: 'string', default: '40000' },
-    'chunk-bytes': { type: 'string', default: '16' },
-    window: { type: 'string', default: '4096' },
-  },
-});
-const STREAMS = Number(options.streams);
-const CHUNKS = Number(options.chunks);
+const USAGE = 'usage: npm run bench:unread-replies -- [--transport http2,grpc-js] [--streams N] [--chunks N] [--chunk-bytes N] [--window BYTES]';
+
+/** HTTP/2's largest SETTINGS_INITIAL_WINDOW_SIZE (RFC 9113, section 6.5.2). */
+const MAX_WINDOW_BYTES = 2 ** 31 - 1;
+
+/** Bound on --chunks, which catches a mistyped count before the client queues that many messages per stream. */
+const MAX_CHUNKS = 1_000_000;
+
+/** Bytes a request_body ProcessingRequest adds around its body, at most: two tags and two lengths of up to 4 bytes each, with room to spare. */
+const BODY_MESSAGE_OVERHEAD_BYTES = 16;
+
+const DEFAULTS = defaultSettings();
+
+function parseOptions(): { values: Record<string, string> } {
+  try {
+    return parseArgs({
+      options: {
+        transport: { type: 'string', default: TRANSPORTS.join(',') },
+        streams: { type: 'string', default: '20' },
+        chunks: { type: 'string', default: '40000' },
+        'chunk-bytes': { type: 'string', default: '16' },
+        window: { type: 'string', default: '4096' },
+      },
+    }) as { values: Record<string, string> };
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+}
+
+function usageError(message: string): never {
+  console.error(`unread-replies: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function wholeNumber(name: string, min: number, max: number, reason: string): number {
+  const text = options[name] ?? '';
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    return usageError(`--${name} is "${text}"; expected a whole number from ${min} to ${max}`);
+  }
+  if (value < min || value > max) {
+    return usageError(`--${name} is ${value}; expected ${min} to ${max} (${reason})`);
+  }
+  return value;
+}
+
+function transportNames(): TransportName[] {
+  const names = (options.transport ?? '').split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(TRANSPORTS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    return usageError(`--transport names ${unknown.map((name) => `"${name}"`).join(', ')}; expected a comma-separated list of ${TRANSPORTS.join(', ')}`);
+  }
+  return names as TransportName[];
+}
+
+const { values: options } = parseOptions();
+const TRANSPORT_NAMES = transportNames();
+const STREAMS = wholeNumber('streams', 1, DEFAULTS.maxStreamsPerConnection, 'the client opens them on one connection, and HTTP/2 holds back streams over ctxproc\'s --max-streams-per-connection, so they would never pause');
+const CHUNKS = wholeNumber('chunks', 1, MAX_CHUNKS, 'a larger count is likely a typo, and the client queues every chunk in memory at once');
+const CHUNK_BYTES = wholeNumber('chunk-bytes', 0, DEFAULTS.maxMessageBytes - BODY_MESSAGE_OVERHEAD_BYTES, 'each chunk is one message, which must stay under ctxproc\'s --max-message-bytes');
+const WINDOW_BYTES = wholeNumber('window', 0, MAX_WINDOW_BYTES, 'the largest HTTP/2 window');
 
 /** How long the paused state may take to settle, in milliseconds. */
 const SETTLE_TIMEOUT_MS = 120_000;
@@ -85,13 +136,13 @@ function show(label: string, memory: Memory, base: Memory): void {
 }
 
 async function run(transport: TransportName): Promise<void> {
-  console.log(`${transport}: ${STREAMS} streams, ${CHUNKS} chunks of ${options['chunk-bytes']} bytes each, client window ${options.window} bytes`);
+  console.log(`${transport}: ${STREAMS} streams, ${CHUNKS} chunks of ${CHUNK_BYTES} bytes each, client window ${WINDOW_BYTES} bytes`);
   const ctxproc = await startTestService({ transport, streamIdleTimeoutMs: 600_000 });
   const base = await memoryAfterGc();
   show('before', base, base);
 
   const clientScript = path.join(REPO_ROOT, 'dist/test/helpers/unread-replies-client.js');
-  const client = spawn(process.execPath, [clientScript, ctxproc.target, String(STREAMS), String(CHUNKS), options['chunk-bytes'], options.window], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const client = spawn(process.execPath, [clientScript, ctxproc.target, String(STREAMS), String(CHUNKS), String(CHUNK_BYTES), String(WINDOW_BYTES)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: client.stdout })[Symbol.asyncIterator]();
   await lines.next();
 
@@ -110,6 +161,6 @@ async function run(transport: TransportName): Promise<void> {
   show('after the connection closed', await memoryAfterGc(), base);
 }
 
-for (const transport of options.transport.split(',') as TransportName[]) {
+for (const transport of TRANSPORT_NAMES) {
   await run(transport);
 }

@@ -48,7 +48,7 @@ export const ERROR_CODES = {
   },
   CTXPROC_STREAMS_EXHAUSTED: {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,
-    hint: 'ctxproc already holds --max-open-streams ext_proc streams across all connections; raise it if the memory allows, or add instances',
+    hint: 'ctxproc holds --max-open-streams ext_proc streams and this connection holds the most of them, or twice that many across all connections; find the client that keeps streams open (the log names its address), or raise the limit if the memory allows, or add instances',
   },
   CTXPROC_REPLY_BUDGET_EXHAUSTED: {
     grpcStatus: GrpcStatus.RESOURCE_EXHAUSTED,

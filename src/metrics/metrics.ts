@@ -22,13 +22,14 @@ export class Metrics {
 
   readonly streamsRejected = new Counter({
     name: 'ctxproc_streams_rejected_total',
-    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED because --max-open-streams were already open',
+    help: 'ext_proc streams rejected at once with RESOURCE_EXHAUSTED (CTXPROC_STREAMS_EXHAUSTED), by limit: largest_connection (at least --max-open-streams were open and the connection held the most) or hard_limit (twice --max-open-streams were open)',
+    labelNames: ['limit'],
     registers: [this.registry],
   });
 
   readonly transportRejections = new Counter({
     name: 'ctxproc_transport_rejections_total',
-    help: 'requests the http2 transport answered before any ext_proc stream began, by reason: unsupported_request (not a gRPC POST), unknown_method, connection_error (not HTTP/2, or a broken connection)',
+    help: 'requests the transport answered before any ext_proc stream began, by reason: unsupported_request (not a gRPC POST on http2; a content type other than application/grpc on grpc-js), unknown_method, connection_error (not HTTP/2, or a broken connection)',
     labelNames: ['reason'],
     registers: [this.registry],
   });
@@ -126,7 +127,7 @@ export class Metrics {
 
   readonly ruleReloads = new Counter({
     name: 'ctxproc_rule_reloads_total',
-    help: 'changed rule sets picked up while serving, by result: applied, or rejected because they did not load or their rule tests failed',
+    help: 'changed rule sets picked up while serving, by result: applied; rejected because they did not load or their rule tests failed; or failed when the check itself failed (such as its parsing worker), which the next check retries',
     labelNames: ['result'],
     registers: [this.registry],
   });

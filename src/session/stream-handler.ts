@@ -8,7 +8,9 @@ import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import type { StreamEnd, Metrics } from '../metrics/metrics.js';
 import { decodeSessionRequest } from '../protocol/request-decoder.js';
 import type { ProcessingRequest } from '../protocol/messages.js';
-import { connectionOf, type FramingFault, type ProcessCall } from '../transport/process-call.js';
+import { connectionOf, peerOf, type FramingFault, type ProcessCall } from '../transport/process-call.js';
+import { ConnectionLogLimit } from './connection-log-limit.js';
+import { OpenStreams, type StreamRejection } from './open-streams.js';
 import { ReplyBudget, type ConnectionKey } from './reply-budget.js';
 import { ReplyWriter } from './reply-writer.js';
 import { Transaction, type HeaderSection, type RuleRunner, type TransactionOptions } from './transaction.js';
@@ -28,7 +30,7 @@ export interface StreamContext {
   maxMessageBytes: number;
   /** Milliseconds a stream may carry no message before ctxproc ends it with OK. */
   streamIdleTimeoutMs: number;
-  /** Streams open at once across all connections; past it new ones are rejected. */
+  /** Streams open at once across all connections; past it the connections holding the most get no new streams (open-streams.ts). */
   maxOpenStreams: number;
   /** Unsent reply bytes across all streams, past which new streams are rejected. */
   maxUnsentReplyBytes: number;
@@ -36,28 +38,33 @@ export interface StreamContext {
   track(transaction: Transaction): () => void;
 }
 
+/** Length of the window in which one connection's rejections over --max-open-streams get one log line, in milliseconds. */
+const OVER_CAP_LOG_WINDOW_MS = 10_000;
+
+/** Log lines for rejections over --max-open-streams in one window across all connections. */
+const OVER_CAP_LOG_LINES_PER_WINDOW = 20;
+
 /** Returns the grpc-js handler for ExternalProcessor/Process. */
 export function createProcessHandler(context: StreamContext) {
   const protocolLog = rateLimitedWarn(context.logger);
   const optionsOf = transactionOptions(context);
-  // HTTP/2's per-connection stream cap does not bound how many connections a
-  // client opens, and a stream that sends nothing keeps its transaction until
-  // the idle timeout, so this count across connections is the memory bound.
-  let openStreams = 0;
+  const openStreams = new OpenStreams(context.maxOpenStreams);
+  const overCapLog = new ConnectionLogLimit({ windowMs: OVER_CAP_LOG_WINDOW_MS, maxLinesPerWindow: OVER_CAP_LOG_LINES_PER_WINDOW });
   const budget = new ReplyBudget(context.maxUnsentReplyBytes);
   context.metrics.watchUnsentReplies(() => budget.unsentBytes);
 
   return function handleProcess(call: ProcessCall): void {
-    if (openStreams >= context.maxOpenStreams) {
-      rejectOverCap(context, call, protocolLog);
+    const connection = connectionOf(call);
+    const rejection = openStreams.rejectionFor(connection);
+    if (rejection !== null) {
+      rejectOverCap(context, call, rejection, openStreams.count, openStreams.countOf(connection), overCapLog.take(connection, Date.now()));
       return;
     }
-    const connection = connectionOf(call);
     if (budget.exhaustedFor(connection)) {
       rejectOverBudget(context, call, protocolLog, budget, connection);
       return;
     }
-    openStreams += 1;
+    openStreams.add(connection);
 
     const { runner, rulesVersion } = context.startRules();
     const transaction = new Transaction(runner, optionsOf(rulesVersion));
@@ -80,7 +87,7 @@ export function createProcessHandler(context: StreamContext) {
         return;
       }
       ended = true;
-      openStreams -= 1;
+      openStreams.remove(connection);
       clearTimeout(idleTimer);
       replies.releaseWhenClosed();
       untrack();
@@ -175,12 +182,36 @@ function transactionOptions(context: StreamContext): (rulesVersion: string) => T
   };
 }
 
-/** Ends a stream at once, before it keeps any state, because too many are open. */
-function rejectOverCap(context: StreamContext, call: ProcessCall, protocolLog: ReturnType<typeof rateLimitedWarn>): void {
+/**
+ * Ends a stream at once, before it keeps any state, because too many are
+ * open. `logLine` is null when this connection or the window already had
+ * its log line.
+ */
+function rejectOverCap(
+  context: StreamContext,
+  call: ProcessCall,
+  rejection: StreamRejection,
+  openCount: number,
+  connectionCount: number,
+  logLine: { suppressed: number } | null,
+): void {
   const code = 'CTXPROC_STREAMS_EXHAUSTED';
-  const message = `${context.maxOpenStreams} ext_proc streams are open across all connections, the limit of --max-open-streams; this stream was rejected`;
-  context.metrics.streamsRejected.inc();
-  protocolLog(code, '-', message);
+  const limit = context.maxOpenStreams;
+  const message = rejection === 'hard_limit'
+    ? `${openCount} ext_proc streams are open across all connections, the hard limit of twice --max-open-streams (${limit}); every new stream is rejected until some end`
+    : `${openCount} ext_proc streams are open across all connections, at least --max-open-streams (${limit}), and this connection holds ${connectionCount} of them, as many as any other connection; its new streams are rejected while connections holding fewer are served`;
+  context.metrics.streamsRejected.labels(rejection).inc();
+
+  if (logLine !== null) {
+    const peer = peerOf(call);
+    const hint = rejection === 'hard_limit'
+      ? 'many connections hold streams open; raise --max-open-streams if the memory allows, lower --stream-idle-timeout so that silent streams end sooner, or add instances'
+      : `check the client at ${peer}: Envoy ends each stream once its response is through, so a client that keeps this many open is stuck or hostile; raise --max-open-streams if it is an Envoy and the memory allows`;
+    context.logger.warn(
+      { error_code: code, peer, limit: rejection, open_streams: openCount, connection_streams: connectionCount, suppressed: logLine.suppressed, hint },
+      `ext_proc stream from ${peer} rejected: ${message}`,
+    );
+  }
   // Messages that arrive before the status goes out are dropped unread.
   call.on('data', () => {});
   call.on('error', () => {});

@@ -1,11 +1,12 @@
 // The gRPC server that Envoy connects to: ExternalProcessor/Process and
 // grpc.health.v1.Health on one port.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, service as healthService } from 'grpc-health-check';
 import { CtxprocError } from '../errors/codes.js';
 import { rawProcessService } from '../protocol/codec.js';
 import type { ProcessCall } from './process-call.js';
 import { releaseDecodedChunks } from './grpc-decoder-release.js';
+import { countGrpcJsRejections } from './grpc-rejections.js';
 import { reportOversizedMessages } from './grpc-size-limit.js';
 import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
 
@@ -19,7 +20,7 @@ export interface GrpcServerOptions {
   maxStreamsPerConnection: number;
   resetLimit: ResetLimit;
   handler: (call: ProcessCall) => void;
-  /** Counts a request the transport rejected before any ext_proc stream began. Only the http2 transport calls it, because grpc-js rejects these itself. */
+  /** Counts a request or connection the transport rejected before any ext_proc stream began. */
   onTransportRejection?: (reason: TransportRejection) => void;
 }
 
@@ -66,6 +67,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   health.addToServer(server);
 
   const port = await bind(server, options.address);
+  if (options.onTransportRejection !== undefined) {
+    const methodPaths = new Set([...Object.values(rawProcessService), ...Object.values(healthService)].map((method) => method.path));
+    countGrpcJsRejections(server, methodPaths, options.onTransportRejection);
+  }
   return { server, health, port };
 }
 

@@ -70,6 +70,15 @@ export class Http2ProcessCall implements ProcessCall {
     stream.on('error', ignoreError);
   }
 
+  /** Returns the client's address and port, in the form grpc-js's getPeer() uses, for log lines. */
+  getPeer(): string {
+    const socket = this.stream.session?.socket;
+    if (socket?.remoteAddress === undefined) {
+      return 'unknown';
+    }
+    return `${socket.remoteAddress}:${socket.remotePort}`;
+  }
+
   /** Sets the one listener of an event; the stream handler registers each once. */
   on(event: 'data' | 'end' | 'cancelled' | 'error' | 'oversized' | 'malformed', listener: Listener): this {
     switch (event) {

@@ -17,7 +17,7 @@ export interface FramingFault {
 export interface ProcessCall {
   /** The lean transport's HTTP/2 session of the call. */
   readonly session?: object;
-  /** grpc-js: the client's address and port, which name its connection. */
+  /** The client's address and port. On grpc-js they also name the call's connection. */
   getPeer?(): string;
   /** One request message, as raw bytes. */
   on(event: 'data', listener: (bytes: Buffer) => void): unknown;
@@ -55,4 +55,9 @@ export interface ProcessCall {
 /** Returns what identifies the client connection of `call`, for per-connection accounting. */
 export function connectionOf(call: ProcessCall): object | string {
   return call.session ?? call.getPeer?.() ?? call;
+}
+
+/** Returns the client's address and port of `call`, for log lines. */
+export function peerOf(call: ProcessCall): string {
+  return call.getPeer?.() ?? 'unknown';
 }

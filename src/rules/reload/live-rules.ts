@@ -23,7 +23,7 @@ export interface RulesStatus {
   ruleCount: number;
   testCount: number;
   files: string[];
-  /** Null until a reload has been rejected; it stays after later successful reloads, with its time. */
+  /** Null until a reload has been rejected. It stays after later successful reloads, with its time, except for the problems of files those reloads no longer have. */
   lastRejected: { at: string; version: string | null; problems: readonly RuleProblem[] } | null;
 }
 
@@ -65,6 +65,25 @@ export class LiveRules {
 
   reject(attempt: RejectedAttempt): void {
     this.#rejected = attempt;
+  }
+
+  /**
+   * Drops the problems of the last rejection whose file is not in `files`,
+   * called once a set without those files is active. A deleted file's
+   * problems describe nothing that can still be fixed, so the rejection
+   * goes when no problem remains.
+   */
+  dropRejectedProblemsOutside(files: ReadonlySet<string>): void {
+    const rejected = this.#rejected;
+    if (rejected === null) {
+      return;
+    }
+
+    const remaining = rejected.problems.filter((problem) => files.has(problem.file));
+    if (remaining.length === rejected.problems.length) {
+      return;
+    }
+    this.#rejected = remaining.length === 0 ? null : { ...rejected, problems: remaining };
   }
 
   status(): RulesStatus {

@@ -13,7 +13,8 @@ import { RuleWatcher } from './rule-watcher.js';
 import { runInSlices } from './slices.js';
 import { WorkerFileParser } from './worker-parser.js';
 
-export type ReloadOutcome = 'unchanged' | 'applied' | 'rejected';
+/** `failed`: the check itself failed, such as its parsing worker. That is no fault of the files, so the next check tries them again. */
+export type ReloadOutcome = 'unchanged' | 'applied' | 'rejected' | 'failed';
 
 export interface RuleReloaderOptions {
   target: string;
@@ -28,6 +29,8 @@ export interface RuleReloaderOptions {
   pollIntervalMs?: number;
   /** Milliseconds to let a burst of watch events settle; default 100. */
   settleMs?: number;
+  /** Script of the thread that parses the rule files; parse-worker.js by default. Tests point it at one that fails to load. */
+  parseWorkerUrl?: URL;
 }
 
 const DEFAULT_POLL_INTERVAL_MS = 1000;
@@ -93,16 +96,17 @@ export class RuleReloader {
     this.#lastSeen = contents.version;
 
     let ruleSet: RuleSet;
-    const parser = new WorkerFileParser();
+    const parser = new WorkerFileParser(this.#options.parseWorkerUrl);
     try {
       // In slices: compiling thousands of rules at once would stall serving for hundreds of milliseconds.
       ruleSet = await runInSlices(compileRuleFileSteps(contents, this.#options.loadOptions, parser.stepsFor(contents.files)));
     } catch (error) {
-      if (!(error instanceof RuleLoadError)) {
-        // A failed parsing worker says nothing of the files, so the next check tries them again.
-        this.#lastSeen = previouslySeen;
+      if (error instanceof RuleLoadError) {
+        return this.#reject(contents.version, [...error.problems]);
       }
-      return this.#reject(contents.version, problemsOf(error));
+      // A failed parsing worker is no fault of the files, so the next check tries them again.
+      this.#lastSeen = previouslySeen;
+      return this.#fail(contents.version, error instanceof Error ? error : new Error(String(error)));
     } finally {
       await parser.close();
     }
@@ -128,6 +132,8 @@ export class RuleReloader {
     const previous = live.ruleSet.version;
 
     await live.activateInSlices(ruleSet);
+    // Before any I/O callback runs after the swap, so a /rules request cannot see the new set with a deleted file's problems.
+    live.dropRejectedProblemsOutside(new Set([this.#options.target, ...ruleSet.files]));
     metrics.ruleReloads.labels('applied').inc();
     metrics.ruleSetLoadedTime.set(ruleSet.loadedAt.getTime() / 1000);
     logger.info(
@@ -143,6 +149,18 @@ export class RuleReloader {
     }
     this.#lastSeen = fingerprint;
     return this.#reject(version, problems);
+  }
+
+  /** Counts and logs a check that could not compile the files for a reason other than the files themselves. */
+  #fail(version: string, error: Error): ReloadOutcome {
+    const { live, logger, metrics, target } = this.#options;
+
+    metrics.ruleReloads.labels('failed').inc();
+    logger.error(
+      { err: { message: error.message }, rules_path: target, changed_rules_version: version, rules_version: live.ruleSet.version },
+      `checking the changed rule set ${version} failed: ${error.message}; still serving rule set ${live.ruleSet.version}, and the next check tries again`,
+    );
+    return 'failed';
   }
 
   #reject(version: string | null, problems: RuleProblem[]): ReloadOutcome {

@@ -29,8 +29,9 @@ export class WorkerFileParser {
   #nextId = 0;
   #failure: Error | null = null;
 
-  constructor() {
-    this.#worker = new Worker(WORKER_URL);
+  /** `workerUrl` is the script the worker runs; tests pass one that fails to load. */
+  constructor(workerUrl: URL = WORKER_URL) {
+    this.#worker = new Worker(workerUrl);
     this.#worker.on('message', (reply: ParseReply) => {
       this.#pending.get(reply.id)?.resolve(reply.parts);
       this.#pending.delete(reply.id);

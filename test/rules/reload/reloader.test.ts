@@ -108,6 +108,49 @@ test('rejection stays listed after a fix', async (t) => {
   assert.equal(status.lastRejected?.problems[0]?.code, 'yaml_syntax');
 });
 
+/** Reads /rules from the admin server, as an operator would. */
+async function adminRules(ctxproc: TestService): Promise<{ version: string; lastRejected: { problems: Array<{ code: string; file: string }> } | null }> {
+  const response = await fetch(`http://127.0.0.1:${ctxproc.service.adminPort}/rules`);
+  return await response.json() as { version: string; lastRejected: { problems: Array<{ code: string; file: string }> } | null };
+}
+
+test('deleted file rejection cleared on reload', async (t) => {
+  const { ctxproc, file } = await serviceOn(stampRules('v1'));
+  t.after(() => ctxproc.stop());
+  const broken = path.join(path.dirname(file), 'broken.yaml');
+
+  fs.writeFileSync(broken, 'rules: [');
+  assert.equal(await ctxproc.service.reloadRules(), 'rejected');
+  const whileBroken = await adminRules(ctxproc);
+  fs.rmSync(broken);
+  fs.writeFileSync(file, stampRules('v2'));
+  assert.equal(await ctxproc.service.reloadRules(), 'applied');
+  const afterDelete = await adminRules(ctxproc);
+
+  assert.deepEqual(whileBroken.lastRejected?.problems.map((problem) => [problem.code, problem.file]), [['yaml_syntax', broken]]);
+  assert.equal(afterDelete.version, ctxproc.service.ruleSet.version);
+  assert.equal(afterDelete.lastRejected, null);
+});
+
+test('only deleted file problems cleared', async (t) => {
+  const { ctxproc, file } = await serviceOn(stampRules('v1'));
+  t.after(() => ctxproc.stop());
+  const broken = path.join(path.dirname(file), 'broken.yaml');
+
+  fs.writeFileSync(broken, 'rules: [');
+  fs.writeFileSync(file, stampRules('v2').replace('has(response.code)', 'has(response.cod)'));
+  assert.equal(await ctxproc.service.reloadRules(), 'rejected');
+  const rejectedAt = ctxproc.service.rulesStatus().lastRejected?.at;
+  fs.rmSync(broken);
+  fs.writeFileSync(file, stampRules('v2'));
+  assert.equal(await ctxproc.service.reloadRules(), 'applied');
+
+  // The fixed file's problem stays listed, as after any fix, but the deleted file's goes.
+  const status = ctxproc.service.rulesStatus();
+  assert.deepEqual(status.lastRejected?.problems.map((problem) => [problem.code, problem.file]), [['unknown_attribute', file]]);
+  assert.equal(status.lastRejected?.at, rejectedAt);
+});
+
 test('emptied directory is rejected', async (t) => {
   const { ctxproc, file } = await serviceOn(stampRules('v1'));
   t.after(() => ctxproc.stop());
