@@ -39,9 +39,10 @@ export class BodyNeedsPlan {
    * the request headers. A rule whose condition is already false with every
    * later attribute unknown can never match, so it needs nothing more.
    * Conditions left to the cel-js interpreter are not probed and count as
-   * needing their phase.
+   * needing their phase. `activation`, when given, is the one the request
+   * headers' rules ran with, so the probe reuses the header maps they built.
    */
-  needs(hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
+  needs(hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord, activation?: Activation): BodyNeeds {
     const needs: BodyNeeds = { request: false, response: false };
     // Built on first use: probing costs several microseconds, and most rule sets have no rule that needs a body.
     let probe: Activation | null = null;
@@ -52,7 +53,7 @@ export class BodyNeedsPlan {
         continue;
       }
 
-      probe ??= probeActivation(exchange, record, Phase.RequestHeaders) as unknown as Activation;
+      probe ??= probeActivation(exchange, record, Phase.RequestHeaders, activation) as unknown as Activation;
       if (cannotMatch(entry.rule, probe)) {
         continue;
       }
