@@ -29,6 +29,11 @@ export class BodyNeedsPlan {
     this.#bodyRules = bodyRules;
   }
 
+  /** True when some rule can need a body, so that needs() may build a probe. */
+  get probes(): boolean {
+    return this.#bodyRules.length > 0;
+  }
+
   /** Builds the plan in steps of one rule each, so that a live reload can run them in slices (reload/slices.ts). */
   static *steps(rules: readonly CompiledRule[]): Generator<void, BodyNeedsPlan> {
     return new BodyNeedsPlan(rules, yield* bodyRulesSteps(rules));

@@ -119,7 +119,9 @@ class TransactionRun implements RuleRun {
   /**
    * The activation of the request headers' phase, kept from runPhase until
    * bodyNeeds, which the session calls right after it, so that the probe
-   * reuses its header maps instead of building them again.
+   * reuses its header maps instead of building them again. Kept only when
+   * a rule can need a body: without protocol_config the session never
+   * calls bodyNeeds, and the activation would outlive its phase.
    */
   #headersActivation: Activation | null = null;
 
@@ -142,7 +144,7 @@ class TransactionRun implements RuleRun {
     }
 
     const activation = new Activation(exchange, record);
-    this.#headersActivation = phase === Phase.RequestHeaders ? activation : null;
+    this.#headersActivation = phase === Phase.RequestHeaders && this.#bodyNeeds.probes ? activation : null;
     this.#checkDebug(activation, record);
     if (phase <= this.#swept) {
       return;
