@@ -4,11 +4,16 @@
 // benchmark on a shared machine, and shows what a change in src/session,
 // src/protocol or src/rules does to that share of the cost.
 //
-// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--no-index] [--events]
+// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--in-flight N] [--no-index] [--events]
 // --scenario takes the rules and traffic of a load-benchmark scenario:
 // headers_default (the default), rules_10, rules_100, rules_1000 or
 // body_16k. --rules replaces its rules with a file or directory.
 // --count is the number of transactions per measured round (default 50,000).
+// --in-flight N keeps N transactions open at once and moves them one
+// message at a time in turn, as the load benchmark's 64 streams do (default
+// 1: each transaction runs to its end before the next). Objects a
+// transaction keeps then live across young-generation collections, whose
+// copying is a large share of the server's cost under load.
 // --no-index evaluates every rule of a phase, as the engine did before the
 // rule index, for a comparison in one build.
 // --events also builds the security event of each logged transaction and
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
       scenario: { type: 'string', default: 'headers_default' },
       rules: { type: 'string' },
       count: { type: 'string', default: '50000' },
+      'in-flight': { type: 'string', default: '1' },
       'no-index': { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
     },
@@ -53,17 +59,28 @@ async function main(): Promise<void> {
     throw new Error(`unknown ctxproc scenario '${values.scenario}'; choose one of ${names.join(', ')}`);
   }
   const count = Number(values.count);
+  const inFlight = Number(values['in-flight']);
+  if (!Number.isInteger(inFlight) || inFlight < 1) {
+    throw new Error(`invalid --in-flight '${values['in-flight']}': expected a whole number of transactions, 1 or more`);
+  }
 
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-session-path-'));
   try {
     const rules = values.rules ?? writeRuleSet(workDirectory, REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
-    await measure(scenario.name, rules, scenario.shape, { count, indexed: !values['no-index'], events: values.events });
+    await measure(scenario.name, rules, scenario.shape, { count, inFlight, indexed: !values['no-index'], events: values.events });
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
 }
 
-async function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, indexed, events }: { count: number; indexed: boolean; events: boolean }): Promise<void> {
+interface MeasureOptions {
+  count: number;
+  inFlight: number;
+  indexed: boolean;
+  events: boolean;
+}
+
+async function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, inFlight, indexed, events }: MeasureOptions): Promise<void> {
   const ruleSet = loadRuleSet(rules);
   const engine = new RuleEngine(ruleSet, { indexed });
   const options = { bodyLimitBytes: 65_536, rulesVersion: ruleSet.version };
@@ -74,19 +91,24 @@ async function measure(name: string, rules: string, shape: Parameters<typeof bui
 
   const emit = events ? eventWriter() : null;
   let logged = 0;
-  const run = (total: number): void => {
-    for (let index = 0; index < total; index += 1) {
-      const transaction = new Transaction(engine.start(), options);
-      for (const message of transactions[index % transactions.length]!) {
-        transaction.receive(decodeSessionRequest(message));
-      }
-      transaction.finish();
-      if (emit !== null && transaction.record.log) {
-        emit(transaction);
-        logged += 1;
-      }
+  const end = (transaction: Transaction): void => {
+    transaction.finish();
+    if (emit !== null && transaction.record.log) {
+      emit(transaction);
+      logged += 1;
     }
   };
+  const run = inFlight === 1
+    ? (total: number): void => {
+      for (let index = 0; index < total; index += 1) {
+        const transaction = new Transaction(engine.start(), options);
+        for (const message of transactions[index % transactions.length]!) {
+          transaction.receive(decodeSessionRequest(message));
+        }
+        end(transaction);
+      }
+    }
+    : (total: number): void => runInterleaved(total, inFlight, transactions, () => new Transaction(engine.start(), options), end);
 
   // Warm-up, so V8 has optimised the path before it is measured.
   run(Math.min(count, 20_000));
@@ -99,6 +121,38 @@ async function measure(name: string, rules: string, shape: Parameters<typeof bui
     process.stdout.write(`${name} round ${round + 1}: ${((used.user + used.system) / count).toFixed(2)} µs of CPU per transaction (${ruleSet.rules.length} rules${indexed ? '' : ', no index'}${eventNote})\n`);
     // Lets the sink's pending write finish, as it would between transactions under load.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Runs total transactions with inFlight of them open at once. Each turn
+ * passes the next message to one open transaction, in turn, and a
+ * transaction that has had all its messages ends and makes room for the next.
+ */
+function runInterleaved(total: number, inFlight: number, messages: Buffer[][], start: () => Transaction, end: (transaction: Transaction) => void): void {
+  const open: Array<{ transaction: Transaction; variant: number; next: number } | null> = new Array(inFlight).fill(null);
+  let started = 0;
+  let ended = 0;
+
+  for (let slot = 0; ended < total; slot = (slot + 1) % inFlight) {
+    let entry = open[slot];
+    if (entry === null || entry === undefined) {
+      if (started === total) {
+        continue;
+      }
+      entry = { transaction: start(), variant: started % messages.length, next: 0 };
+      open[slot] = entry;
+      started += 1;
+    }
+
+    const sequence = messages[entry.variant]!;
+    entry.transaction.receive(decodeSessionRequest(sequence[entry.next]!));
+    entry.next += 1;
+    if (entry.next === sequence.length) {
+      end(entry.transaction);
+      open[slot] = null;
+      ended += 1;
+    }
   }
 }
 

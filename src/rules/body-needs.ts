@@ -29,6 +29,11 @@ export class BodyNeedsPlan {
     this.#bodyRules = bodyRules;
   }
 
+  /** True when some rule can need a body, so that needs() may build a probe. */
+  get probes(): boolean {
+    return this.#bodyRules.length > 0;
+  }
+
   /** Builds the plan in steps of one rule each, so that a live reload can run them in slices (reload/slices.ts). */
   static *steps(rules: readonly CompiledRule[]): Generator<void, BodyNeedsPlan> {
     return new BodyNeedsPlan(rules, yield* bodyRulesSteps(rules));
@@ -39,9 +44,10 @@ export class BodyNeedsPlan {
    * the request headers. A rule whose condition is already false with every
    * later attribute unknown can never match, so it needs nothing more.
    * Conditions left to the cel-js interpreter are not probed and count as
-   * needing their phase.
+   * needing their phase. `activation`, when given, is the one the request
+   * headers' rules ran with, so the probe reuses the header maps they built.
    */
-  needs(hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord): BodyNeeds {
+  needs(hasRun: (rule: CompiledRule) => boolean, exchange: Exchange, record: TransactionRecord, activation?: Activation): BodyNeeds {
     const needs: BodyNeeds = { request: false, response: false };
     // Built on first use: probing costs several microseconds, and most rule sets have no rule that needs a body.
     let probe: Activation | null = null;
@@ -52,7 +58,7 @@ export class BodyNeedsPlan {
         continue;
       }
 
-      probe ??= probeActivation(exchange, record, Phase.RequestHeaders) as unknown as Activation;
+      probe ??= probeActivation(exchange, record, Phase.RequestHeaders, activation) as unknown as Activation;
       if (cannotMatch(entry.rule, probe)) {
         continue;
       }

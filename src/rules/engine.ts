@@ -116,6 +116,14 @@ class TransactionRun implements RuleRun {
    */
   #blocks: Array<{ phase: Phase; index: number }> | null = null;
   #debugChecked = false;
+  /**
+   * The activation of the request headers' phase, kept from runPhase until
+   * bodyNeeds, which the session calls right after it, so that the probe
+   * reuses its header maps instead of building them again. Kept only when
+   * a rule can need a body: without protocol_config the session never
+   * calls bodyNeeds, and the activation would outlive its phase.
+   */
+  #headersActivation: Activation | null = null;
 
   constructor(plan: RulePlan, bodyNeeds: BodyNeedsPlan, settings: RunSettings) {
     this.#plan = plan;
@@ -124,7 +132,9 @@ class TransactionRun implements RuleRun {
   }
 
   bodyNeeds(exchange: Exchange, record: TransactionRecord): BodyNeeds {
-    return this.#bodyNeeds.needs((rule) => this.#hasRun(rule), exchange, record);
+    const activation = this.#headersActivation ?? undefined;
+    this.#headersActivation = null;
+    return this.#bodyNeeds.needs((rule) => this.#hasRun(rule), exchange, record, activation);
   }
 
   runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void {
@@ -134,6 +144,7 @@ class TransactionRun implements RuleRun {
     }
 
     const activation = new Activation(exchange, record);
+    this.#headersActivation = phase === Phase.RequestHeaders && this.#bodyNeeds.probes ? activation : null;
     this.#checkDebug(activation, record);
     if (phase <= this.#swept) {
       return;
@@ -149,6 +160,7 @@ class TransactionRun implements RuleRun {
   }
 
   finish(exchange: Exchange, record: TransactionRecord): void {
+    this.#headersActivation = null;
     const activation = new Activation(exchange, record);
     this.#checkDebug(activation, record);
     if (this.#swept === LAST_PHASE) {

@@ -7,7 +7,7 @@ import type { Phase } from '../model/phase.js';
 import type { TransactionRecord } from '../model/record.js';
 import { Activation } from './activation.js';
 import { ATTRIBUTES, VALUE_ROOTS } from './attributes.js';
-import { CompiledEvaluationError } from './compiler/index.js';
+import { CompiledEvaluationError, registerMessageClass } from './compiler/index.js';
 
 /** The value of every attribute not known yet; it is an evaluation error, so any use of it is one too. */
 export const NOT_YET_KNOWN = new CompiledEvaluationError('not_yet_known', 'the attribute is not known before a later phase', { start: 0, end: 0 });
@@ -15,91 +15,113 @@ export const NOT_YET_KNOWN = new CompiledEvaluationError('not_yet_known', 'the a
 /** The live activation behind a probe root or group, under a key that no CEL field name can reach. */
 const SOURCE = Symbol('probe source');
 
-type Group = Record<string, unknown> & { [SOURCE]: Record<string, unknown> };
-
-type Root = Record<string, unknown> & { [SOURCE]: Record<string, Record<string, unknown>>; [GROUPS]: Record<string, Group | undefined> };
-
-/** The groups a probe root has built so far, by root name. */
+/** The groups a probe root has built so far, by their position in ATTRIBUTES. */
 const GROUPS = Symbol('probe groups');
 
+const GROUP_NAMES = Object.keys(ATTRIBUTES);
+
+interface ProbeGroup {
+  readonly [SOURCE]: Activation;
+}
+
+interface ProbeRoot {
+  readonly [SOURCE]: Activation;
+  readonly [GROUPS]: Array<ProbeGroup | undefined>;
+}
+
+type ProbeRootClass = new (activation: Activation) => ProbeRoot;
+
 /**
- * The getters of the probes for one known phase, made once. Every probe
- * shares them, so V8 gives all probes one hidden class. With getters made
- * per probe, each probe had its own hidden class, which V8 keeps until a
- * full collection. Through its getters that class kept the whole
- * transaction alive, so every transaction with a 16 KB body moved to the
- * old generation: 1.6 GB promoted over 80,000 transactions of
- * bench/session-path.ts, against 6 MB with shared getters.
+ * The probe classes for one known phase, made once, with the attribute
+ * getters on their prototypes. A probe is then one small object, and a
+ * group another when a condition reads it. Defining the getters on each
+ * probe instead cost 3.0 µs per transaction of bench/session-path.ts
+ * (body_16k), which probes once per transaction. Every probe of a phase
+ * also shares one hidden class. With getter closures made per probe, each
+ * probe had its own hidden class, which V8 keeps until a full collection.
+ * Through the getters, that class kept a 16 KB body alive into the old
+ * generation.
  */
-interface ProbeShape {
-  root: PropertyDescriptorMap;
-  groups: ReadonlyMap<string, PropertyDescriptorMap>;
+const rootClasses = new Map<Phase, ProbeRootClass>();
+
+/**
+ * Builds a root object with the same attribute names as Activation, hiding
+ * those after knownPhase. `activation` supplies the known values. Pass the
+ * activation the phase's rules ran with, so the probe reuses the header
+ * maps they built, or leave it out for a new one.
+ */
+export function probeActivation(exchange: Exchange, record: TransactionRecord, knownPhase: Phase, activation: Activation = new Activation(exchange, record)): Record<string, unknown> {
+  const Root = rootClassFor(knownPhase);
+  return new Root(activation) as unknown as Record<string, unknown>;
 }
 
-const shapes = new Map<Phase, ProbeShape>();
-
-/** Builds a root object with the same attribute names as Activation, hiding those after knownPhase. */
-export function probeActivation(exchange: Exchange, record: TransactionRecord, knownPhase: Phase): Record<string, unknown> {
-  const shape = shapeFor(knownPhase);
-  const root = { [SOURCE]: new Activation(exchange, record), [GROUPS]: {} } as unknown as Root;
-  Object.defineProperties(root, shape.root);
-  return root;
-}
-
-function shapeFor(knownPhase: Phase): ProbeShape {
-  let shape = shapes.get(knownPhase);
-  if (shape === undefined) {
-    shape = buildShape(knownPhase);
-    shapes.set(knownPhase, shape);
+function rootClassFor(knownPhase: Phase): ProbeRootClass {
+  let Root = rootClasses.get(knownPhase);
+  if (Root === undefined) {
+    Root = buildRootClass(knownPhase);
+    rootClasses.set(knownPhase, Root);
   }
-  return shape;
+  return Root;
 }
 
-function buildShape(knownPhase: Phase): ProbeShape {
-  const root: PropertyDescriptorMap = {};
-  const groups = new Map<string, PropertyDescriptorMap>();
+function buildRootClass(knownPhase: Phase): ProbeRootClass {
+  class Root implements ProbeRoot {
+    readonly [SOURCE]: Activation;
+    readonly [GROUPS]: Array<ProbeGroup | undefined> = new Array<ProbeGroup | undefined>(GROUP_NAMES.length).fill(undefined);
 
-  // Each group is built on its first read, because a condition reads few of
-  // them and each costs a property definition per field.
-  for (const [name, { fields }] of Object.entries(ATTRIBUTES)) {
-    groups.set(name, groupDescriptors(name, fields, knownPhase));
-    root[name] = {
-      get(this: Root): Group {
+    constructor(activation: Activation) {
+      this[SOURCE] = activation;
+    }
+  }
+
+  // Each group is built on its first read, because a condition reads few of them.
+  GROUP_NAMES.forEach((name, position) => {
+    const Group = buildGroupClass(name, knownPhase);
+    Object.defineProperty(Root.prototype, name, {
+      get(this: Root): ProbeGroup {
         const built = this[GROUPS];
-        built[name] ??= newGroup(this[SOURCE], groups.get(name)!);
-        return built[name];
+        built[position] ??= new Group(this[SOURCE]);
+        return built[position];
       },
       enumerable: true,
-    };
-  }
+    });
+  });
 
   for (const [name, spec] of Object.entries(VALUE_ROOTS)) {
     const known = spec.phase <= knownPhase;
-    root[name] = {
+    Object.defineProperty(Root.prototype, name, {
       get(this: Root): unknown {
-        return known ? this[SOURCE][name] : NOT_YET_KNOWN;
+        return known ? (this[SOURCE] as unknown as Record<string, unknown>)[name] : NOT_YET_KNOWN;
       },
       enumerable: true,
-    };
+    });
   }
-  return { root, groups };
+  return Root;
 }
 
-function groupDescriptors(name: string, fields: Readonly<Record<string, { phase: Phase }>>, knownPhase: Phase): PropertyDescriptorMap {
-  const descriptors: PropertyDescriptorMap = {};
+/**
+ * Builds the class of one attribute group. It is registered as a CEL
+ * message class, as the Activation's group classes are, so field selection
+ * and has() on it read through the getters.
+ */
+function buildGroupClass(name: string, knownPhase: Phase): new (activation: Activation) => ProbeGroup {
+  class Group implements ProbeGroup {
+    readonly [SOURCE]: Activation;
+
+    constructor(activation: Activation) {
+      this[SOURCE] = activation;
+    }
+  }
+
+  const fields = (ATTRIBUTES as Record<string, { fields: Record<string, { phase: Phase }> }>)[name]!.fields;
   for (const [field, spec] of Object.entries(fields)) {
     const get = spec.phase <= knownPhase
       ? function (this: Group): unknown {
-        return (this[SOURCE][name] as Record<string, unknown> | undefined)?.[field];
+        return ((this[SOURCE] as unknown as Record<string, unknown>)[name] as Record<string, unknown> | undefined)?.[field];
       }
       : (): unknown => NOT_YET_KNOWN;
-    descriptors[field] = { get, enumerable: true };
+    Object.defineProperty(Group.prototype, field, { get, enumerable: true });
   }
-  return descriptors;
-}
-
-function newGroup(activation: Record<string, unknown>, descriptors: PropertyDescriptorMap): Group {
-  const group = { [SOURCE]: activation } as Group;
-  Object.defineProperties(group, descriptors);
-  return group;
+  registerMessageClass(Group, Object.keys(fields));
+  return Group;
 }

@@ -5,20 +5,52 @@ import assert from 'node:assert/strict';
 import { Phase } from '../../src/model/phase.js';
 import { newTransactionRecord } from '../../src/model/record.js';
 import { ATTRIBUTES, VALUE_ROOTS } from '../../src/rules/attributes.js';
-import type { Activation } from '../../src/rules/activation.js';
+import { Activation } from '../../src/rules/activation.js';
 import { compileExpression } from '../../src/rules/cel.js';
 import { NOT_YET_KNOWN, probeActivation } from '../../src/rules/probe-activation.js';
 import { makeExchange } from './builders.js';
 
 const EXCHANGE = makeExchange({ method: 'POST', path: '/login?next=/', headers: [['content-type', 'application/json']], body: '{"a":1}' }, { code: 200 });
 
+/** Returns the enumerable names of an object, inherited ones included, because the probe's getters sit on its prototype. */
+function enumerableNames(object: object): string[] {
+  const names: string[] = [];
+  for (const name in object) {
+    names.push(name);
+  }
+  return names;
+}
+
 test('probe has every attribute root', () => {
   const probe = probeActivation(EXCHANGE, newTransactionRecord(), Phase.RequestHeaders);
 
-  assert.deepEqual(Object.keys(probe), [...Object.keys(ATTRIBUTES), ...Object.keys(VALUE_ROOTS)]);
+  assert.deepEqual(enumerableNames(probe), [...Object.keys(ATTRIBUTES), ...Object.keys(VALUE_ROOTS)]);
   for (const [root, { fields }] of Object.entries(ATTRIBUTES)) {
-    assert.deepEqual(Object.keys(probe[root] as object), Object.keys(fields), root);
+    assert.deepEqual(enumerableNames(probe[root] as object), Object.keys(fields), root);
   }
+});
+
+test('probe reuses a given activation', () => {
+  const activation = new Activation(EXCHANGE, newTransactionRecord());
+  const headers = activation.request.headers;
+  const probe = probeActivation(EXCHANGE, newTransactionRecord(), Phase.RequestHeaders, activation) as Record<string, Record<string, unknown>>;
+
+  assert.equal(probe.request!.headers, headers);
+  assert.equal(probe.request!.body, NOT_YET_KNOWN);
+});
+
+test('probe field selection and has()', () => {
+  const probe = probeActivation(EXCHANGE, newTransactionRecord(), Phase.RequestHeaders) as unknown as Activation;
+  const select = compileExpression("request.method == 'POST'", 'bool', 'when');
+  const present = compileExpression('has(request.url_path)', 'bool', 'when');
+  const later = compileExpression('has(request.body)', 'bool', 'when');
+  assert.ok(select.expression !== null);
+  assert.ok(present.expression !== null);
+  assert.ok(later.expression !== null);
+
+  assert.equal(select.expression.evaluateOrError(probe), true);
+  assert.equal(present.expression.evaluateOrError(probe), true);
+  assert.equal(later.expression.evaluateOrError(probe), NOT_YET_KNOWN);
 });
 
 test('probe reads known attributes', () => {

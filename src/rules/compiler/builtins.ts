@@ -7,6 +7,7 @@ import { siteError } from './errors.js';
 import type { CompiledEvaluationError } from './errors.js';
 import { kindOf, mapSize, toArray } from './values.js';
 import type { MapValue } from './values.js';
+import { literalPattern, testPattern } from './literal-pattern.js';
 
 /** A function body. It returns a prebuilt error instead of a value, and never builds an error per call. */
 export type FunctionBody = (...args: unknown[]) => unknown;
@@ -82,12 +83,12 @@ const sizeBuilder: FunctionBuilder = (node) => {
 const matchesBuilder: FunctionBuilder = (node, literalArgs) => {
   const error = noOverload(node, 'matches');
   const pattern = literalArgs[0];
-  const compiled = typeof pattern === 'string' ? new RegExp(pattern) : null;
+  const compiled = typeof pattern === 'string' ? literalPattern(pattern) : null;
   return (receiver, argument) => {
     if (typeof receiver !== 'string' || typeof argument !== 'string') {
       return error;
     }
-    return (compiled ?? new RegExp(argument)).test(receiver);
+    return compiled === null ? new RegExp(argument).test(receiver) : testPattern(compiled, receiver);
   };
 };
 

@@ -12,6 +12,7 @@ import { ElementTest, StringTest } from './element-tests.js';
 import type { StringTestKind } from './element-tests.js';
 import { hotValue } from './attribute-readers.js';
 import { containsNeedle, needleSearch } from './needle-search.js';
+import { literalPattern, testPattern } from './literal-pattern.js';
 import { finishLogical } from './logic.js';
 import type { LogicalTail } from './logic.js';
 import type { Operand } from './operands.js';
@@ -48,10 +49,10 @@ export function fusedStringMethod(node: ASTNode, name: string, operand: Operand,
       };
     }
     default: {
-      const pattern = new RegExp(argument);
+      const pattern = literalPattern(argument);
       return (root) => {
         const value = hot >= 0 ? hotValue(root, hot) : read(root);
-        const result = typeof value === 'string' ? pattern.test(value) === polarity : slowPath(value);
+        const result = typeof value === 'string' ? testPattern(pattern, value) === polarity : slowPath(value);
         return tail === null ? result : finishLogical(tail, result, root);
       };
     }

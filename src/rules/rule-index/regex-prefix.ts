@@ -1,7 +1,8 @@
-// The literal text every match of an anchored pattern starts with. The
-// compiler runs matches() as `new RegExp(pattern).test(value)`, without
-// flags, so `^` matches only at the start of the value, and the literal
-// characters after it must open the value for the pattern to match.
+// The literal text every match of a pattern starts with. The compiler runs
+// matches() as `new RegExp(pattern).test(value)`, without flags, so `^`
+// matches only at the start of the value, and the literal characters after
+// it must open the value for an anchored pattern to match. Any match of an
+// unanchored pattern contains them.
 
 /** Characters with a meaning in a JavaScript pattern outside a class. */
 const SYNTAX = new Set(['\\', '^', '$', '.', '|', '?', '*', '+', '(', ')', '[', ']', '{', '}']);
@@ -15,12 +16,24 @@ const QUANTIFIERS = new Set(['?', '*', '+', '{']);
  * alternative need not start with the prefix.
  */
 export function anchoredLiteralPrefix(pattern: string): string | null {
-  if (!pattern.startsWith('^') || pattern.includes('|')) {
+  if (!pattern.startsWith('^')) {
+    return null;
+  }
+  return leadingLiteral(pattern);
+}
+
+/**
+ * Returns the literal text that every match of pattern starts with, after
+ * an optional `^`, or null when a `|` leaves none that every match shares.
+ * The text may be empty.
+ */
+export function leadingLiteral(pattern: string): string | null {
+  if (pattern.includes('|')) {
     return null;
   }
 
   const literal: string[] = [];
-  let position = 1;
+  let position = pattern.startsWith('^') ? 1 : 0;
   while (position < pattern.length) {
     const character = pattern[position]!;
     if (character === '\\') {
