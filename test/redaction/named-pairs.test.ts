@@ -206,3 +206,37 @@ describe('structured bodies, other spellings', () => {
     assert.equal(redact(body), '<password><![CDATA[[REDACTED:query_param]]]></password>');
   });
 });
+
+describe('name: value in free text and YAML', () => {
+  it('masks credential names to the end of the line', () => {
+    assert.equal(redact('login failed password: hunter2 now\nnext'), 'login failed password: [REDACTED:query_param]\nnext');
+    assert.equal(redact('user[password]:abc'), 'user[password]:[REDACTED:query_param]');
+  });
+
+  it('keeps names that are no credential', () => {
+    assert.equal(redact('Note: password must be 8 chars\nContent-Type: text/plain'), 'Note: password must be 8 chars\nContent-Type: text/plain');
+    assert.equal(redact('token_type: bearer'), 'token_type: bearer');
+  });
+
+  it('masks a quoted value to its quote', () => {
+    assert.equal(redact("password: 'a b' # old"), "password: '[REDACTED:query_param]' # old");
+  });
+
+  it('masks the block under a key without a value', () => {
+    assert.equal(redact('password:\n  a: 1\n\n  b: 2\nname: x'), 'password:\n  [REDACTED:query_param]\nname: x');
+    assert.equal(redact('password:\r\n  a\r\nname: x'), 'password:\r\n  [REDACTED:query_param]\r\nname: x');
+  });
+
+  it('masks a block scalar', () => {
+    assert.equal(redact('token: |-\n  line one\n  line two\nname: x'), 'token: [REDACTED:query_param]\nname: x');
+  });
+
+  it('takes list items at the key indent unless the key is an item', () => {
+    assert.equal(redact('password:\n- a\n- b\nname: x'), 'password:\n[REDACTED:query_param]\nname: x');
+    assert.equal(redact('- password:\n- name: x'), '- password:\n- name: x');
+  });
+
+  it('masks nothing under a key without children', () => {
+    assert.equal(redact('password:\nname: x'), 'password:\nname: x');
+  });
+});
