@@ -6,8 +6,7 @@
 // in header dumps, log lines and YAML, counts for header names and for names
 // that are credentials by the word rule of target-names.ts, because free
 // text such as `Note: password must be 8 chars` or `sort=key:asc` has other
-// colons. Its value runs to the end of its line or to its closing quote. An
-// empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
+// colons. Its value runs to the end of its line. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
 // indented lines below it, which contain a nested map, a list or the
 // scalar's text. Two more carry a name and a value apart: a
 // multipart/form-data part (`name="password"`, its part headers, a blank
@@ -325,17 +324,12 @@ function xmlValueEnd(text: string, start: number): Span {
 const CDATA_OPEN = '<![CDATA[';
 
 /**
- * Returns the span of a `Name: value` value. A quoted value ends at its
- * quote or the end of the line. An unquoted one runs to the end of its line,
- * so that `Token abc` is masked whole. An empty one, or a YAML block scalar
- * indicator, takes the block below it.
+ * Returns the span of a `Name: value` value, which runs to the end of its
+ * line, so that `Token abc` is masked whole and so is a quoted value with
+ * whatever follows it. An empty value, or a YAML block scalar indicator,
+ * takes the block below it.
  */
 function colonValueEnd(text: string, start: number): Span {
-  const quote = text[start];
-  if (quote === '"' || quote === "'") {
-    return { start: start + 1, end: endOfQuoted(text, start + 1, quote) };
-  }
-
   const lineEnd = endOfLine(text, start);
   if (lineEnd === start || (lineEnd - start <= MAX_BLOCK_INDICATOR_CHARS && BLOCK_INDICATOR.test(text.slice(start, lineEnd)))) {
     return blockAfter(text, start, lineEnd);

@@ -2,13 +2,13 @@
 // and broker connection strings (postgres, mysql, redis, amqp, mongodb+srv)
 // and http(s) URLs with credentials, as bodies, query values, headers and
 // log lines carry them. Only the password is a secret; the user and host
-// stay readable, so an analyst still sees which account and server it was.
+// stay readable, so the event still shows which account and server it was.
 import type { Span } from './detector.js';
 
 /**
- * Longest authority read after the separator, in UTF-16 code units. RFC 3986
- * sets no limit; DNS names end at 253 characters, and a password of several
- * hundred characters is a key, not a password.
+ * Maximum length of the authority read after `//`, in UTF-16 code units.
+ * RFC 3986 sets no limit. DNS names end at 253 characters, and a password
+ * of several hundred characters is a key, not a password.
  */
 const MAX_AUTHORITY_CHARS = 1024;
 

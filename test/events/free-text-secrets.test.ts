@@ -114,7 +114,7 @@ describe('YAML bodies', () => {
 
       assertAbsent(event, secrets);
       const content = event.ctxproc.body?.request?.content ?? '';
-      assert.ok(content.startsWith('database:\n  host: db.internal\n  password: [REDACTED:query_param]\n  api_key: "[REDACTED:query_param]"\ncredentials:'), content);
+      assert.ok(content.startsWith('database:\n  host: db.internal\n  password: [REDACTED:query_param]\n  api_key: [REDACTED:query_param]\ncredentials:'), content);
       assert.ok(content.includes('\ncredentials:\n  [REDACTED:query_param]\nsecret_key: [REDACTED:query_param]\n'), content);
       assert.ok(content.endsWith('\npassword_history:\n[REDACTED:query_param]\nname: storefront'), content);
     });

@@ -76,17 +76,11 @@ function containerEnd(text: string, start: number): number {
 }
 
 /**
- * Returns the value after `:`. A quoted value ends at its quote or the line
- * end, and other values at the line end. An empty rest or `|`/`>` takes the
- * lines below that are indented more, and list items indented as much under
- * a key that is no item.
+ * Returns the value after `:`, which runs to the line end. An empty rest or
+ * `|`/`>` takes the lines below that are indented more, and list items
+ * indented as much under a key that is no item.
  */
 function colonValue(text: string, start: number): Span {
-  const quote = text[start];
-  if (quote === "'") {
-    const close = text.slice(start + 1).search(/['\n]/);
-    return { start: start + 1, end: close === -1 ? text.length : start + 1 + close };
-  }
   const lineEnd = start + (/^[^\n\r]*/.exec(text.slice(start))![0].length);
   const rest = text.slice(start, lineEnd);
   if (rest !== '' && !/^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/.test(rest)) {

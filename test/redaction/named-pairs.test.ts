@@ -218,8 +218,8 @@ describe('name: value in free text and YAML', () => {
     assert.equal(redact('token_type: bearer'), 'token_type: bearer');
   });
 
-  it('masks a quoted value to its quote', () => {
-    assert.equal(redact("password: 'a b' # old"), "password: '[REDACTED:query_param]' # old");
+  it('masks a quoted value with the rest of its line', () => {
+    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param]\nnext');
   });
 
   it('masks the block under a key without a value', () => {
