@@ -96,15 +96,16 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
  * excerpt may start after the name of a secret it contains
  * (`{"password":"x' OR 1=1-- rest"}`) or miss the context that a redact
  * pattern needs (`/reset/<token>`), so a scan of the excerpt alone would
- * show the secret. Returns null for other locations, or when the excerpt
- * is not a piece of the value as received (a detector decoded it).
+ * show the secret. Returns null for other locations, and when a detector
+ * decoded the excerpt and no secret of the value, percent-decoded or not,
+ * is found in it.
  */
 function maskedInValue(redactor: Redactor, field: string, location: string, matched: string, exchange: Exchange): string | null {
   const value = locationValue(location, exchange);
   if (value === null) {
     return null;
   }
-  return redactor.maskExcerpt(field, value, matched) ?? (value.includes('%') ? redactor.maskExcerpt(field, percentDecoded(value), matched) : null);
+  return redactor.maskExcerpt(field, value, matched, percentDecoded);
 }
 
 /** Returns the text a detector read at `location`, or null when the location names a field. Part headers are searched in the whole body. */

@@ -10,6 +10,7 @@ import { DETECTORS } from './detectors.js';
 import { KnownValues, MIN_KNOWN_SECRET_CHARS } from './known-values.js';
 import { createMasker, createStyleMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
 import { parseJsonPath, type JsonPathSegment } from './json-paths.js';
+import { secretSpansInExcerpt } from './excerpt-overlap.js';
 import { findNamedPairs } from './named-pairs.js';
 import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
 import { isSharedSpec } from './shared-spec.js';
@@ -69,7 +70,7 @@ interface ReasonSpan extends Span {
 
 interface FoundSpans {
   spans: ReasonSpan[];
-  /** Where a scanner stopped at the match limit, or Infinity. */
+  /** Position at which a scanner stopped at the match limit, or Infinity. */
   unscannedFrom: number;
 }
 
@@ -280,19 +281,23 @@ export class Redactor {
    * Masks `part`, a piece of `whole` such as a detection excerpt of a body,
    * as scan masks it inside `whole`: a secret whose name lies before the
    * piece, or whose pattern needs context around it, is still masked.
-   * Only the secrets that overlap the piece are recorded. Returns null when
-   * `part` is not found in `whole` (a detector decoded it).
+   * Only the secrets that overlap the piece are recorded. A piece that a
+   * detector decoded is not found in `whole`, so each secret of `whole`, as
+   * written and passed through `decode`, is searched for in it instead.
+   * Returns null when no secret of `whole` could be placed in `part`.
    */
-  maskExcerpt(field: string, whole: string, part: string): string | null {
-    const at = whole.indexOf(part);
-    if (at === -1 || part.length === 0) {
+  maskExcerpt(field: string, whole: string, part: string, decode: (text: string) => string): string | null {
+    if (part.length === 0) {
       return null;
     }
+    const at = whole.indexOf(part);
+    return at === -1 ? this.maskDecodedExcerpt(field, whole, part, decode) : this.maskLocatedExcerpt(field, whole, part, at);
+  }
 
+  /** Masks `part`, found at `at` in `whole`, with the secrets of `whole` that overlap it. */
+  private maskLocatedExcerpt(field: string, whole: string, part: string, at: number): string {
     const from = Math.max(0, at - SCAN_MARGIN_CHARS);
-    this.recording = false;
-    const found = this.findSpans(field, whole.slice(from, at + part.length + SCAN_MARGIN_CHARS));
-    this.recording = true;
+    const found = this.silentlyFindSpans(field, whole.slice(from, at + part.length + SCAN_MARGIN_CHARS));
 
     const offset = at - from;
     const spans: ReasonSpan[] = [];
@@ -300,12 +305,45 @@ export class Redactor {
       const start = Math.max(span.start - offset, 0);
       const end = Math.min(span.end - offset, part.length);
       if (start < end) {
-        this.record(field, span.reason, span.rule);
         spans.push({ ...span, start, end });
       }
     }
     const stop = found.unscannedFrom - offset;
-    return spans.length === 0 ? part : this.applySpans(field, part, spans, stop >= part.length ? Infinity : Math.max(stop, 0));
+    return this.applyExcerptSpans(field, part, spans, stop >= part.length ? Infinity : Math.max(stop, 0));
+  }
+
+  /** Masks in `part` the secrets of `whole`, as written and decoded, or returns null when none is in it. */
+  private maskDecodedExcerpt(field: string, whole: string, part: string, decode: (text: string) => string): string | null {
+    const found = this.silentlyFindSpans(field, whole);
+
+    const spans: ReasonSpan[] = [];
+    for (const span of found.spans) {
+      const secret = whole.slice(span.start, span.end);
+      const decoded = decode(secret);
+      for (const form of decoded === secret ? [secret] : [secret, decoded]) {
+        for (const piece of secretSpansInExcerpt(form, part, MIN_KNOWN_SECRET_CHARS)) {
+          spans.push({ ...span, ...piece });
+        }
+      }
+    }
+    return spans.length === 0 ? null : this.applyExcerptSpans(field, part, spans, Infinity);
+  }
+
+  /** Finds the spans of `window` without recording them; the caller records those it masks. */
+  private silentlyFindSpans(field: string, window: string): FoundSpans {
+    this.recording = false;
+    try {
+      return this.findSpans(field, window);
+    } finally {
+      this.recording = true;
+    }
+  }
+
+  private applyExcerptSpans(field: string, part: string, spans: ReasonSpan[], unscannedFrom: number): string {
+    for (const span of spans) {
+      this.record(field, span.reason, span.rule);
+    }
+    return spans.length === 0 && unscannedFrom === Infinity ? part : this.applySpans(field, part, spans, unscannedFrom);
   }
 
   /** Returns the spans of every secret in `window`: known values, named pairs, then detectors. */

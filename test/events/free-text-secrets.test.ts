@@ -189,6 +189,15 @@ describe('detection payloads that start after a secret name', () => {
     assert.equal(payload.matched, '[REDACTED:header]');
   });
 
+  it('masks a secret in an excerpt that a detector decoded', () => {
+    const event = eventOf(post('text/plain', 'password=x%27%20OR%201%3D1--%20pay-Enc-9f8e7d'));
+    const payload = event.ctxproc.payloads?.find((entry) => entry.location === 'body');
+
+    assert.ok(payload !== undefined, 'the sqli detector reports the body');
+    assertAbsent(event, ['pay-Enc-9f8e7d']);
+    assert.equal(payload.matched, '[REDACTED:query_param]');
+  });
+
   it('keeps a payload without a secret readable', () => {
     const event = eventOf(post('text/plain', `note=x' OR 1=1-- harmless`));
 
