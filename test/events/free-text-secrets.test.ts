@@ -143,14 +143,15 @@ describe('passwords in URL userinfo', () => {
     const exchange = makeExchange({
       method: 'POST',
       path: `/import?dsn=${encodeURIComponent('postgres://app:url-Query-3a4b@db/x')}`,
-      headers: [['content-type', 'application/json'], ['x-database-url', 'mysql://root:url-Header-5c6d@db:3306/app']],
+      headers: [['content-type', 'application/json'], ['x-database-url', 'mysql://root:url-Header-5c6d@db:3306/app'], ['referer', 'https://ada:url-Referer-9a0b@shop.example/cart']],
       body: JSON.stringify({ upstream: 'amqp://guest:url-Json-7e8f@mq/vhost' }),
     }, { code: 500 });
     const event = eventOf(exchange);
 
-    assertAbsent(event, ['url-Query-3a4b', 'url-Header-5c6d', 'url-Json-7e8f']);
+    assertAbsent(event, ['url-Query-3a4b', 'url-Header-5c6d', 'url-Json-7e8f', 'url-Referer-9a0b']);
     assert.equal(event.http?.url_details?.queryString?.dsn, 'postgres://app:[REDACTED:userinfo]@db/x');
     assert.equal(event.ctxproc.headers?.request?.['x-database-url'], 'mysql://root:[REDACTED:userinfo]@db:3306/app');
+    assert.equal(event.ctxproc.headers?.request?.referer, 'https://ada:[REDACTED:userinfo]@shop.example/cart');
     assert.equal(event.ctxproc.body?.request?.content, '{"upstream":"amqp://guest:[REDACTED:userinfo]@mq/vhost"}');
   });
 });
