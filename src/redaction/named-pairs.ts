@@ -6,7 +6,8 @@
 // in header dumps, log lines and YAML, counts for header names and for names
 // that are credentials by the word rule of target-names.ts, because free
 // text such as `Note: password must be 8 chars` or `sort=key:asc` has other
-// colons. Its value runs to the end of its line. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
+// colons. Its value runs to the end of its line, or of the JSON string it
+// is in. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
 // indented lines below it, which contain a nested map, a list or the
 // scalar's text. Two more carry a name and a value apart: a
 // multipart/form-data part (`name="password"`, its part headers, a blank
@@ -326,18 +327,33 @@ const CDATA_OPEN = '<![CDATA[';
 /**
  * Returns the span of a `Name: value` value, which runs to the end of its
  * line, so that `Token abc` is masked whole and so is a quoted value with
- * whatever follows it. An empty value, or a YAML block scalar indicator,
- * takes the block below it.
+ * whatever follows it. In a JSON string, such as `{"error":"invalid token:
+ * abc","code":401}`, it ends where the string does, at a quote before `,`,
+ * `}` or `]`. An empty value, or a YAML block scalar indicator, takes the
+ * block below it.
  */
 function colonValueEnd(text: string, start: number): Span {
   const lineEnd = endOfLine(text, start);
   if (lineEnd === start || (lineEnd - start <= MAX_BLOCK_INDICATOR_CHARS && BLOCK_INDICATOR.test(text.slice(start, lineEnd)))) {
     return blockAfter(text, start, lineEnd);
   }
-  return { start, end: lineEnd };
+  return { start, end: endOfJsonString(text, start, lineEnd) };
 }
 
-/** `|` or `>` with optional chomping and indentation indicators and a comment (YAML 1.2, section 8.1.1). */
+/** Returns the position of the first quote before `,`, `}` or `]` between `start` and `lineEnd`, or `lineEnd`. */
+function endOfJsonString(text: string, start: number, lineEnd: number): number {
+  let quote = text.indexOf('"', start);
+  while (quote !== -1 && quote < lineEnd) {
+    const next = text.charCodeAt(quote + 1);
+    if (next === 0x2c || next === 0x7d || next === 0x5d) {
+      return quote;
+    }
+    quote = text.indexOf('"', quote + 1);
+  }
+  return lineEnd;
+}
+
+/** `|` or `>` with optional chomping and indentation indicators and a comment (YAML 1.2.2, section 8.1.1, "Block Scalar Headers"). */
 const BLOCK_INDICATOR = /^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/;
 const MAX_BLOCK_INDICATOR_CHARS = 256;
 

@@ -75,7 +75,7 @@ describe('named pairs in text', () => {
 
   it('masks pairs after a string escape in a JSON-encoded line', () => {
     assert.equal(redact('{"log":"line1\\npassword=JK03"}'), '{"log":"line1\\npassword=[REDACTED:query_param]"}');
-    assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]');
+    assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]"}');
     assert.equal(redact('{"log":"caf\\u00e9token=JK04"}'), '{"log":"caf\\u00e9token=[REDACTED:query_param]"}');
   });
 
@@ -216,6 +216,11 @@ describe('name: value in free text and YAML', () => {
   it('keeps names that are no credential', () => {
     assert.equal(redact('Note: password must be 8 chars\nContent-Type: text/plain'), 'Note: password must be 8 chars\nContent-Type: text/plain');
     assert.equal(redact('token_type: bearer'), 'token_type: bearer');
+  });
+
+  it('ends the value with its JSON string', () => {
+    assert.equal(redact('{"error":"invalid token: abc d","code":401}'), '{"error":"invalid token: [REDACTED:query_param]","code":401}');
+    assert.equal(redact('["password: a\\"b"]'), '["password: [REDACTED:query_param]"]');
   });
 
   it('masks a quoted value with the rest of its line', () => {
