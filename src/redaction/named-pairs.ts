@@ -340,18 +340,20 @@ function colonValueEnd(text: string, start: number): Span {
   return { start, end: endOfJsonString(text, start, lineEnd) };
 }
 
-/** Returns the position of the first quote before `,`, `}` or `]` between `start` and `lineEnd`, or `lineEnd`. */
+/** Returns the position of the first quote before `,`, `}` or `]` between `start` and `lineEnd`, or `lineEnd`. The search stays within the line, so that the scan stays linear. */
 function endOfJsonString(text: string, start: number, lineEnd: number): number {
-  let quote = text.indexOf('"', start);
-  while (quote !== -1 && quote < lineEnd) {
-    const next = text.charCodeAt(quote + 1);
-    if (next === 0x2c || next === 0x7d || next === 0x5d) {
-      return quote;
+  for (let at = start; at < lineEnd; at += 1) {
+    if (text.charCodeAt(at) === QUOTE) {
+      const next = text.charCodeAt(at + 1);
+      if (next === 0x2c || next === 0x7d || next === 0x5d) {
+        return at;
+      }
     }
-    quote = text.indexOf('"', quote + 1);
   }
   return lineEnd;
 }
+
+const QUOTE = 0x22;
 
 /** `|` or `>` with optional chomping and indentation indicators and a comment (YAML 1.2.2, section 8.1.1, "Block Scalar Headers"). */
 const BLOCK_INDICATOR = /^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/;

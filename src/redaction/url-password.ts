@@ -80,8 +80,9 @@ function passwordIn(text: string, start: number): Span | null {
     return null;
   }
 
-  const colon = text.indexOf(':', start);
-  if (colon === -1 || colon >= lastAt || text.startsWith(MASK_PREFIX, colon + 1)) {
+  // The userinfo's colon is searched within the userinfo only, so that the scan stays linear.
+  const colon = text.slice(start, lastAt).indexOf(':') + start;
+  if (colon < start || text.startsWith(MASK_PREFIX, colon + 1)) {
     return null;
   }
   return colon + 1 < lastAt ? { start: colon + 1, end: lastAt } : null;
