@@ -1,8 +1,8 @@
-// Secrets that reach an event outside the named pairs that redaction knew
-// before: `password: x` in free text and YAML bodies, the password of a
-// URL's userinfo, and detection payloads whose excerpt starts after the
-// name of the secret it contains. Each transaction runs through the shipped
-// default rules and a rule that logs everything, with the real engine.
+// Secrets outside `name=value` and JSON pairs: `password: x` in free text
+// and YAML bodies, the password of a URL's userinfo, and detection payloads
+// whose excerpt starts after the name of the secret it contains. Each
+// transaction runs through the shipped default rules and a rule that logs
+// everything, with the real engine.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +62,7 @@ function assertAbsent(event: SecurityEvent, secrets: string[]): void {
 }
 
 describe('name: value in free text', () => {
-  it('masks credential names in a text/plain log line and keeps other names', () => {
+  it('masks credential names, not others', () => {
     const text = [
       '2026-01-02T03:04:05Z login failed user=ada password: free-Pw-1a2b ip=10.0.0.1',
       'DB_PASSWORD: free-Env-3c4d',
@@ -180,7 +180,7 @@ describe('detection payloads that start after a secret name', () => {
     assert.equal(payload.matched, '[REDACTED:pattern:reset_token]');
   });
 
-  it("masks a secret header of a multipart part", () => {
+  it('masks a secret header of a multipart part', () => {
     const body = '--XyZ\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\nX-Api-Key: <script>alert(1)</script>pay-Part-5e6f\r\n\r\nhello\r\n--XyZ--\r\n';
     const event = eventOf(post('multipart/form-data; boundary=XyZ', body));
     const payload = event.ctxproc.payloads?.find((entry) => entry.location === 'multipart_headers');
