@@ -270,11 +270,12 @@ export class Redactor {
       return window;
     }
 
-    const found = this.findSpans(field, window);
-    if (found.spans.length === 0) {
+    const spans: ReasonSpan[] = [];
+    const unscannedFrom = this.findSpans(field, window, spans);
+    if (spans.length === 0) {
       return window;
     }
-    return this.applySpans(field, window, found.spans, found.unscannedFrom);
+    return this.applySpans(field, window, spans, unscannedFrom);
   }
 
   /**
@@ -333,7 +334,9 @@ export class Redactor {
   private silentlyFindSpans(field: string, window: string): FoundSpans {
     this.recording = false;
     try {
-      return this.findSpans(field, window);
+      const spans: ReasonSpan[] = [];
+      const unscannedFrom = this.findSpans(field, window, spans);
+      return { spans, unscannedFrom };
     } finally {
       this.recording = true;
     }
@@ -346,9 +349,12 @@ export class Redactor {
     return spans.length === 0 && unscannedFrom === Infinity ? part : this.applySpans(field, part, spans, unscannedFrom);
   }
 
-  /** Returns the spans of every secret in `window`: known values, named pairs, then detectors. */
-  private findSpans(field: string, window: string): FoundSpans {
-    const spans: ReasonSpan[] = [];
+  /**
+   * Adds the spans of every secret in `window` to `spans`: known values,
+   * named pairs, then detectors. Returns the position at which a scanner
+   * stopped at the match limit, or Infinity.
+   */
+  private findSpans(field: string, window: string, spans: ReasonSpan[]): number {
     let unscannedFrom = Math.min(this.findKnownSecrets(field, window, spans), this.findNamedValues(field, window, spans));
     for (const detector of this.detectors) {
       const found = detector.find(window, this.maxMatches);
@@ -365,7 +371,7 @@ export class Redactor {
         unscannedFrom = Math.min(unscannedFrom, found[found.length - 1]!.end);
       }
     }
-    return { spans, unscannedFrom };
+    return unscannedFrom;
   }
 
   /** Redacts a value that rules put into the event: strings, numbers, and the keys of maps. */

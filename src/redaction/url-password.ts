@@ -21,9 +21,14 @@ const MASK_PREFIX = '[REDACTED:';
  * JSON, and for `\/\/` only in text that has it, since JSON may escape `/`.
  */
 export function findUrlPasswords(text: string, maxMatches: number): Span[] {
+  const escaped = text.includes(ESCAPED_SLASHES);
+  if (!escaped && !text.includes('//')) {
+    return NO_SPANS;
+  }
+
   const spans: Span[] = [];
   collect(text, '//', maxMatches, spans);
-  if (text.includes(ESCAPED_SLASHES)) {
+  if (escaped) {
     collect(text, ESCAPED_SLASHES, maxMatches, spans);
     spans.sort((left, right) => left.start - right.start);
   }
@@ -31,6 +36,9 @@ export function findUrlPasswords(text: string, maxMatches: number): Span[] {
 }
 
 const ESCAPED_SLASHES = '\\/\\/';
+
+/** Returned for the many strings without a URL, so that scanning them allocates nothing; callers only read it. */
+const NO_SPANS: Span[] = Object.freeze([]) as unknown as Span[];
 
 /** Adds the password of each URL whose `:` and `slashes` start its authority, up to `maxMatches` spans in all. */
 function collect(text: string, slashes: string, maxMatches: number, spans: Span[]): void {
