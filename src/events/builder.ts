@@ -99,7 +99,7 @@ function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: Trans
       response: bodyExcerpt(redactor, 'response', exchange.response?.body ?? null, exchange.response?.headers ?? [], log?.includeResponseBody ?? 0),
     }),
     redactions: [],
-    ...ruleOutput(redactor, record),
+    ...ruleOutput(redactor, record, exchange),
     stream_end: context.outcome.streamEnd,
     notes: nonEmpty((context.notes ?? []).map((note) => redactor.text('ctxproc.notes', note))),
     rule_errors: nonEmpty(record.ruleErrors.map(({ rule, message }) => ({ rule, message: redactor.text('ctxproc.rule_errors', message) }))),

@@ -1,20 +1,22 @@
 // The parts of an event that come from rule actions other than log itself:
 // simulated changes, held-back counts, detection payloads and the debug
 // trace. Each string passes through the event's redactor, like the rest.
+import type { Exchange } from '../model/exchange.js';
 import type { PayloadDecision, TransactionRecord } from '../model/record.js';
 import { cutUtf8, trimTokenEdge } from '../redaction/cut.js';
 import type { TargetKind } from '../redaction/target-names.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
+import { MAX_BODY_BYTES } from '../detection/limits.js';
 import type { PayloadExcerpt, SecurityEvent } from './security-event.js';
 
 type RuleOutput = Pick<SecurityEvent['ctxproc'], 'simulated' | 'suppressed' | 'payloads' | 'debug'>;
 
 /** Returns the rule output sections of the event; absent sections are undefined. */
-export function ruleOutput(redactor: Redactor, record: TransactionRecord): RuleOutput {
+export function ruleOutput(redactor: Redactor, record: TransactionRecord, exchange: Exchange): RuleOutput {
   const simulated = record.simulated.map(({ rule, action, detail }) => ({ rule, action, detail: redactor.text('ctxproc.simulated.detail', detail) }));
   const suppressed = (record.log?.suppressed ?? []).map(({ rule, key, count }) =>
     key === undefined ? { rule, count } : { rule, key: redactor.text('ctxproc.suppressed.key', key), count });
-  const payloads = record.payloads.map((payload) => payloadExcerpt(redactor, payload));
+  const payloads = record.payloads.map((payload) => payloadExcerpt(redactor, payload, exchange));
 
   return {
     simulated: simulated.length > 0 ? simulated : undefined,
@@ -34,10 +36,11 @@ export function ruleOutput(redactor: Redactor, record: TransactionRecord): RuleO
  * report a query value as it arrived, where `%27` glued to a token or a card
  * number hides it from the redaction detectors.
  */
-function payloadExcerpt(redactor: Redactor, payload: PayloadDecision): PayloadExcerpt {
+function payloadExcerpt(redactor: Redactor, payload: PayloadDecision, exchange: Exchange): PayloadExcerpt {
   const field = 'ctxproc.payloads.matched';
   const matched = percentDecoded(payload.matched);
   const redacted = maskedByLocation(redactor, field, payload.location, matched)
+    ?? maskedInValue(redactor, field, payload.location, matched, exchange)
     ?? redactor.scan(field, matched, payload.maxBytes + SCAN_MARGIN_CHARS);
   const withinLimit = cutUtf8(redacted, payload.maxBytes);
   const cut = withinLimit.length < redacted.length ? trimTokenEdge(withinLimit) : withinLimit;
@@ -82,6 +85,40 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
     if (masked !== null) {
       return masked;
     }
+  }
+  return null;
+}
+
+/**
+ * Masks the excerpt as redaction masks the whole value it came from, for
+ * the locations that name no field: the path, a body that is not JSON, XML
+ * or a form, and a multipart part's headers (src/detection/inputs.ts). The
+ * excerpt may start after the name of a secret it contains
+ * (`{"password":"x' OR 1=1-- rest"}`) or miss the context that a redact
+ * pattern needs (`/reset/<token>`), so a scan of the excerpt alone would
+ * show the secret. Returns null for other locations, and when a detector
+ * decoded the excerpt and no secret of the value, percent-decoded or not,
+ * is found in it.
+ */
+function maskedInValue(redactor: Redactor, field: string, location: string, matched: string, exchange: Exchange): string | null {
+  const value = locationValue(location, exchange);
+  if (value === null) {
+    return null;
+  }
+  return redactor.maskExcerpt(field, value, matched, percentDecoded);
+}
+
+/** Returns the text a detector read at `location`, or null when the location names a field. Part headers are searched in the whole body. */
+function locationValue(location: string, exchange: Exchange): string | null {
+  const request = exchange.request;
+  if (request === null) {
+    return null;
+  }
+  if (location === 'path') {
+    return request.url_path;
+  }
+  if ((location === 'body' || location === 'multipart_headers') && request.body !== null) {
+    return request.body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
   }
   return null;
 }

@@ -6,11 +6,11 @@
 // credentials, AWS keys, private keys and card numbers out of the log.
 // Other names, in queries or bodies, need a redact rule that names them.
 import type { DetectorName, RedactionSpec } from '../model/record.js';
+import { BASELINE_RULE } from './baseline-rule.js';
 import { redactionSourceKey } from './redactor.js';
 import { isSharedSpec, sharedSpec } from './shared-spec.js';
 
-/** Rule id recorded for redactions that the baseline asked for and no rule did. */
-export const BASELINE_RULE = 'ctxproc.baseline';
+export { BASELINE_RULE } from './baseline-rule.js';
 
 /**
  * Authorization and Proxy-Authorization (RFC 9110 §11.6.2, §11.7.2), Cookie

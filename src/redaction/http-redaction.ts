@@ -197,10 +197,15 @@ function toQueryObject(pairs: QueryPair[]): QueryObject {
 /** scheme "://" userinfo "@": the userinfo of an absolute URL (RFC 3986, section 3.2.1). */
 const URL_USERINFO = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/?#@]*)@/;
 
-/** Drops `user:password@` from an absolute URL, as redactAuthority does for the request's own authority. */
+/**
+ * Drops a userinfo without a password, `https://<token>@host`, from an
+ * absolute URL, because the user part then often is the credential. A
+ * `user:password@` userinfo stays for the scan, which masks the password
+ * alone and keeps the user readable (url-password.ts).
+ */
 function withoutUserinfo(redactor: Redactor, field: string, url: string): string {
   const match = URL_USERINFO.exec(url);
-  if (!match) {
+  if (!match || match[2]!.includes(':')) {
     return url;
   }
   redactor.recordRedaction(`${field}.userinfo`, 'userinfo', BASELINE_RULE);

@@ -139,7 +139,12 @@ function rememberQuery(redactor: Redactor, query: string): void {
   }
 }
 
-/** Registers the userinfo of `user:password@host` and its password, which redactAuthority drops from the URL. */
+/**
+ * Registers the password of `user:password@host`, which redactAuthority
+ * drops from the URL, so that copies elsewhere show the user and host but
+ * not the password. A userinfo without a password is registered whole: it
+ * is often a token, as in `https://<token>@git.example`.
+ */
 function rememberUserinfo(redactor: Redactor, authority: string): void {
   const at = authority.lastIndexOf('@');
   if (at <= 0) {
@@ -147,10 +152,10 @@ function rememberUserinfo(redactor: Redactor, authority: string): void {
   }
 
   const userinfo = authority.slice(0, at);
-  redactor.addKnownValue(userinfo, 'userinfo', BASELINE_RULE);
   const colon = userinfo.indexOf(':');
-  if (colon !== -1) {
-    redactor.addKnownValue(userinfo.slice(colon + 1), 'userinfo', BASELINE_RULE);
+  const secret = colon === -1 ? userinfo : userinfo.slice(colon + 1);
+  if (secret !== '') {
+    redactor.addKnownValue(secret, 'userinfo', BASELINE_RULE);
   }
 }
 

@@ -1,10 +1,15 @@
 // Finds the values of named pairs in free text. A secret that a redact rule
 // covers by name is then masked in any string of the event, such as a body
 // of any content type, a log field that copied the query, or a note.
-// Three forms are recognised: `name=value`, as in query strings, form bodies
-// and cookies; `Name: value` to the end of the line, as in header dumps, for
-// header names only (in free text `sort=key:asc` is no credential); and
-// `"name": value`, as in JSON. Two more carry a name and a value apart: a
+// Three forms are recognised. `name=value` is found as in query strings,
+// form bodies and cookies, and `"name": value` as in JSON. `Name: value`, as
+// in header dumps, log lines and YAML, counts for header names and for names
+// that are credentials by the word rule of target-names.ts, because free
+// text such as `Note: password must be 8 chars` or `sort=key:asc` has other
+// colons. Its value runs to the end of its line, or of the JSON string it
+// is in. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
+// indented lines below it, which contain a nested map, a list or the
+// scalar's text. Two more carry a name and a value apart: a
 // multipart/form-data part (`name="password"`, its part headers, a blank
 // line, then the value) and an XML element (`<wsse:Password>value<`). Only
 // pairs whose name refers to a redact target are masked; the caller decides
@@ -15,7 +20,7 @@
 // detectors and known secrets still apply to them. Keys with escapes
 // (`"pass\u0077ord"`) are decoded first and do count.
 import type { Span } from './detector.js';
-import { MAX_COMPARED_NAME_CHARS, type TargetMatch } from './target-names.js';
+import { isCredentialName, MAX_COMPARED_NAME_CHARS, type TargetMatch } from './target-names.js';
 
 export interface NamedPairSpan extends Span {
   target: TargetMatch;
@@ -66,13 +71,13 @@ export interface NamedPairs {
 /** Finds the values of named pairs whose name `lookup` accepts, at most `maxMatches` of each form. */
 export function findNamedPairs(text: string, lookup: TargetLookup, maxMatches: number): NamedPairs {
   const spans: NamedPairSpan[] = [];
-  const headerLookup: TargetLookup = (name) => {
+  const colonLookup: TargetLookup = (name) => {
     const target = lookup(name);
-    return target?.kind === 'header' ? target : null;
+    return target !== null && (target.kind === 'header' || isCredentialName(name)) ? target : null;
   };
   const equalsStop = collectSeparatedPairs('=', text, lookup, maxMatches, spans, equalsValueEnd);
   const encodedStop = hasEncodedEquals(text) ? collectEncodedPairs(text, lookup, maxMatches, spans) : Infinity;
-  const colonStop = collectSeparatedPairs(':', text, headerLookup, maxMatches, spans, lineValueEnd);
+  const colonStop = collectSeparatedPairs(':', text, colonLookup, maxMatches, spans, colonValueEnd);
   const jsonLookup: TargetLookup = (name) => lookup(name.includes('\\') ? unescapeJsonKey(name) : name);
   const jsonStop = collectPairs(JSON_KEY, text, jsonLookup, maxMatches, spans, jsonValueEnd);
   const escapedJsonStop = text.includes('\\"') ? collectPairs(ESCAPED_JSON_KEY, text, lookup, maxMatches, spans, escapedJsonValueEnd) : Infinity;
@@ -319,7 +324,96 @@ function xmlValueEnd(text: string, start: number): Span {
 
 const CDATA_OPEN = '<![CDATA[';
 
-/** Returns the span of a dumped header value, which runs to the end of its line so that `Token abc` is masked whole. */
+/**
+ * Returns the span of a `Name: value` value, which runs to the end of its
+ * line, so that `Token abc` is masked whole and so is a quoted value with
+ * whatever follows it. In a JSON string, such as `{"error":"invalid token:
+ * abc","code":401}`, it ends where the string does, at a quote before `,`,
+ * `}` or `]`. An empty value, or a YAML block scalar indicator, takes the
+ * block below it.
+ */
+function colonValueEnd(text: string, start: number): Span {
+  const lineEnd = endOfLine(text, start);
+  if (lineEnd === start || (lineEnd - start <= MAX_BLOCK_INDICATOR_CHARS && BLOCK_INDICATOR.test(text.slice(start, lineEnd)))) {
+    return blockAfter(text, start, lineEnd);
+  }
+  return { start, end: endOfJsonString(text, start, lineEnd) };
+}
+
+/** Returns the position of the first quote before `,`, `}` or `]` between `start` and `lineEnd`, or `lineEnd`. The search stays within the line, so that the scan stays linear. */
+function endOfJsonString(text: string, start: number, lineEnd: number): number {
+  for (let at = start; at < lineEnd; at += 1) {
+    if (text.charCodeAt(at) === QUOTE) {
+      const next = text.charCodeAt(at + 1);
+      if (next === 0x2c || next === 0x7d || next === 0x5d) {
+        return at;
+      }
+    }
+  }
+  return lineEnd;
+}
+
+const QUOTE = 0x22;
+
+/** `|` or `>` with optional chomping and indentation indicators and a comment (YAML 1.2.2, section 8.1.1, "Block Scalar Headers"). */
+const BLOCK_INDICATOR = /^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/;
+const MAX_BLOCK_INDICATOR_CHARS = 256;
+
+/**
+ * Returns the span of the YAML block under the line that holds `start`. The
+ * block ends with the last following line that is indented more than that
+ * line. A list item (`- x`) indented as much counts too, unless the key is
+ * an item itself. Blank lines inside the block belong to it. A key without
+ * a value keeps its line end and the first child's indentation, so the mask
+ * reads as the block it hides. Without children nothing is masked.
+ */
+function blockAfter(text: string, start: number, lineEnd: number): Span {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const keyIndent = indentAt(text, lineStart);
+  const keyIsItem = text[lineStart + keyIndent] === '-';
+  let spanStart = lineEnd === start ? -1 : start;
+  let end = lineEnd;
+
+  let position = lineEnd;
+  while (position < text.length) {
+    const nextStart = position + (text[position] === '\r' && text[position + 1] === '\n' ? 2 : 1);
+    const nextEnd = endOfLine(text, nextStart);
+    const indent = indentAt(text, nextStart);
+    if (nextStart + indent < nextEnd) {
+      const childOf = indent > keyIndent || (indent === keyIndent && !keyIsItem && isListItem(text, nextStart + indent, nextEnd));
+      if (!childOf) {
+        break;
+      }
+      spanStart = spanStart === -1 ? nextStart + indent : spanStart;
+      end = nextEnd;
+    }
+    position = nextEnd;
+  }
+  return spanStart === -1 ? { start, end: start } : { start: spanStart, end };
+}
+
+/** Spaces at the start of the line at `lineStart`; YAML forbids tabs in indentation. */
+function indentAt(text: string, lineStart: number): number {
+  let at = lineStart;
+  while (text.charCodeAt(at) === 0x20) {
+    at += 1;
+  }
+  return at - lineStart;
+}
+
+function isListItem(text: string, at: number, lineEnd: number): boolean {
+  return text[at] === '-' && (at + 1 === lineEnd || text[at + 1] === ' ');
+}
+
+function endOfLine(text: string, start: number): number {
+  let end = start;
+  while (end < text.length && text[end] !== '\n' && text[end] !== '\r') {
+    end += 1;
+  }
+  return end;
+}
+
+/** Returns the span of a multipart part's value, which runs to the end of its line. */
 function lineValueEnd(text: string, start: number): Span {
   let end = start;
   while (end < text.length && text[end] !== '\n' && text[end] !== '\r') {

@@ -10,10 +10,11 @@ import { DETECTORS } from './detectors.js';
 import { KnownValues, MIN_KNOWN_SECRET_CHARS } from './known-values.js';
 import { createMasker, createStyleMasker, type Masker, type MaskOptions, type RedactionReason } from './mask.js';
 import { parseJsonPath, type JsonPathSegment } from './json-paths.js';
+import { secretSpansInExcerpt } from './excerpt-overlap.js';
 import { findNamedPairs } from './named-pairs.js';
 import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
 import { isSharedSpec } from './shared-spec.js';
-import { builtInScanner, patternScanner, type ValueScanner } from './value-scanners.js';
+import { builtInScanner, patternScanner, URL_PASSWORD_SCANNER, type ValueScanner } from './value-scanners.js';
 
 export type { TargetKind } from './target-names.js';
 export { MAX_KNOWN_SECRET_TOTAL_CHARS, MAX_KNOWN_SECRETS } from './known-values.js';
@@ -63,6 +64,14 @@ interface ReasonSpan extends Span {
   reason: RedactionReason;
   /** Key of RedactionSpec.sources behind the span, which selects its mode; absent for work limits. */
   source?: string;
+  /** Rule recorded when the span is masked. */
+  rule: string;
+}
+
+interface FoundSpans {
+  spans: ReasonSpan[];
+  /** Position at which a scanner stopped at the match limit, or Infinity. */
+  unscannedFrom: number;
 }
 
 /** Target kinds in the order a name is looked up when the caller prefers none. */
@@ -93,6 +102,9 @@ export class Redactor {
 
   /** JSON-path targets with their parsed steps; the redact action rejected invalid paths at load time. */
   readonly jsonPaths: ReadonlyMap<string, JsonPathSegment[]>;
+
+  /** False while maskExcerpt collects the spans of a whole value, so that only those in the excerpt are recorded. */
+  private recording = true;
 
   private cutValues = 0;
 
@@ -259,6 +271,90 @@ export class Redactor {
     }
 
     const spans: ReasonSpan[] = [];
+    const unscannedFrom = this.findSpans(field, window, spans);
+    if (spans.length === 0) {
+      return window;
+    }
+    return this.applySpans(field, window, spans, unscannedFrom);
+  }
+
+  /**
+   * Masks `part`, a piece of `whole` such as a detection excerpt of a body,
+   * as scan masks it inside `whole`: a secret whose name lies before the
+   * piece, or whose pattern needs context around it, is still masked.
+   * Only the secrets that overlap the piece are recorded. A piece that a
+   * detector decoded is not found in `whole`, so each secret of `whole`, as
+   * written and passed through `decode`, is searched for in it instead.
+   * Returns null when no secret of `whole` could be placed in `part`.
+   */
+  maskExcerpt(field: string, whole: string, part: string, decode: (text: string) => string): string | null {
+    if (part.length === 0) {
+      return null;
+    }
+    const at = whole.indexOf(part);
+    return at === -1 ? this.maskDecodedExcerpt(field, whole, part, decode) : this.maskLocatedExcerpt(field, whole, part, at);
+  }
+
+  /** Masks `part`, found at `at` in `whole`, with the secrets of `whole` that overlap it. */
+  private maskLocatedExcerpt(field: string, whole: string, part: string, at: number): string {
+    const from = Math.max(0, at - SCAN_MARGIN_CHARS);
+    const found = this.silentlyFindSpans(field, whole.slice(from, at + part.length + SCAN_MARGIN_CHARS));
+
+    const offset = at - from;
+    const spans: ReasonSpan[] = [];
+    for (const span of found.spans) {
+      const start = Math.max(span.start - offset, 0);
+      const end = Math.min(span.end - offset, part.length);
+      if (start < end) {
+        spans.push({ ...span, start, end });
+      }
+    }
+    const stop = found.unscannedFrom - offset;
+    return this.applyExcerptSpans(field, part, spans, stop >= part.length ? Infinity : Math.max(stop, 0));
+  }
+
+  /** Masks in `part` the secrets of `whole`, as written and decoded, or returns null when none is in it. */
+  private maskDecodedExcerpt(field: string, whole: string, part: string, decode: (text: string) => string): string | null {
+    const found = this.silentlyFindSpans(field, whole);
+
+    const spans: ReasonSpan[] = [];
+    for (const span of found.spans) {
+      const secret = whole.slice(span.start, span.end);
+      const decoded = decode(secret);
+      for (const form of decoded === secret ? [secret] : [secret, decoded]) {
+        for (const piece of secretSpansInExcerpt(form, part, MIN_KNOWN_SECRET_CHARS)) {
+          spans.push({ ...span, ...piece });
+        }
+      }
+    }
+    return spans.length === 0 ? null : this.applyExcerptSpans(field, part, spans, Infinity);
+  }
+
+  /** Finds the spans of `window` without recording them; the caller records those it masks. */
+  private silentlyFindSpans(field: string, window: string): FoundSpans {
+    this.recording = false;
+    try {
+      const spans: ReasonSpan[] = [];
+      const unscannedFrom = this.findSpans(field, window, spans);
+      return { spans, unscannedFrom };
+    } finally {
+      this.recording = true;
+    }
+  }
+
+  private applyExcerptSpans(field: string, part: string, spans: ReasonSpan[], unscannedFrom: number): string {
+    for (const span of spans) {
+      this.record(field, span.reason, span.rule);
+    }
+    return spans.length === 0 && unscannedFrom === Infinity ? part : this.applySpans(field, part, spans, unscannedFrom);
+  }
+
+  /**
+   * Adds the spans of every secret in `window` to `spans`: known values,
+   * named pairs, then detectors. Returns the position at which a scanner
+   * stopped at the match limit, or Infinity.
+   */
+  private findSpans(field: string, window: string, spans: ReasonSpan[]): number {
     let unscannedFrom = Math.min(this.findKnownSecrets(field, window, spans), this.findNamedValues(field, window, spans));
     for (const detector of this.detectors) {
       const found = detector.find(window, this.maxMatches);
@@ -266,19 +362,16 @@ export class Redactor {
         continue;
       }
 
-      this.record(field, detector.reason, this.sources.get(detector.source) ?? UNKNOWN_RULE);
+      const rule = detector.rule ?? this.sources.get(detector.source) ?? UNKNOWN_RULE;
+      this.record(field, detector.reason, rule);
       for (const span of found) {
-        spans.push({ start: span.start, end: span.end, reason: detector.reason, source: detector.source });
+        spans.push({ start: span.start, end: span.end, reason: detector.reason, source: detector.source, rule });
       }
       if (found.length === this.maxMatches) {
         unscannedFrom = Math.min(unscannedFrom, found[found.length - 1]!.end);
       }
     }
-
-    if (spans.length === 0) {
-      return window;
-    }
-    return this.applySpans(field, window, spans, unscannedFrom);
+    return unscannedFrom;
   }
 
   /** Redacts a value that rules put into the event: strings, numbers, and the keys of maps. */
@@ -347,7 +440,7 @@ export class Redactor {
     for (const { known, spans: found } of matches) {
       this.record(field, known.reason, known.rule);
       for (const span of found) {
-        spans.push({ ...span, reason: known.reason, source: known.source });
+        spans.push({ ...span, reason: known.reason, source: known.source, rule: known.rule });
       }
     }
     return unscannedFrom;
@@ -365,8 +458,9 @@ export class Redactor {
 
     const found = findNamedPairs(text, (name) => this.targetOf(name), this.maxMatches);
     for (const pair of found.spans) {
-      this.record(field, pair.target.kind, this.ruleOf(pair.target.kind, pair.target.name));
-      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind, source: redactionSourceKey(pair.target.kind, pair.target.name) });
+      const rule = this.ruleOf(pair.target.kind, pair.target.name);
+      this.record(field, pair.target.kind, rule);
+      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind, source: redactionSourceKey(pair.target.kind, pair.target.name), rule });
     }
     return found.unscannedFrom;
   }
@@ -410,6 +504,9 @@ export class Redactor {
   }
 
   private record(field: string, reason: RedactionReason, rule: string): void {
+    if (!this.recording) {
+      return;
+    }
     const key = `${field}\u0000${reason}\u0000${rule}`;
     if (!this.recorded.has(key)) {
       this.recorded.set(key, { field, reason, rule });
@@ -460,6 +557,7 @@ function prepareSpec(spec: RedactionSpec): PreparedSpec {
         .filter((detector) => spec.detectors.has(detector.name))
         .map((detector) => builtInScanner(detector)),
       ...[...(spec.patterns ?? new Map<string, RegExp>())].map(([name, regex]) => patternScanner(name, regex)),
+      URL_PASSWORD_SCANNER,
     ],
   };
 }

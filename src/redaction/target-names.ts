@@ -78,6 +78,27 @@ const LAST_CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['token', 'apikey', '
 /** Word boundaries: a separator, a lower-case letter or digit before an upper-case one, and letters before trailing digits. */
 const WORD_BOUNDARY = /[._-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9]+$)/;
 
+/** Word boundaries of isCredentialName: those of WORD_BOUNDARY and the brackets of nested names. */
+const NAME_WORD_BOUNDARY = /[._\-[\]]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9]+$)/;
+
+/**
+ * True when `name` names a credential by the word rule of the header
+ * comment: `password`, `DB_PASSWORD`, `user[password]`, `refreshToken`,
+ * `api_key`. Free text such as `Note: password must be 8 chars` or
+ * `Content-Type: application/json` has pairs whose names are not
+ * credentials, so only these are read as `name: value` in free text.
+ */
+export function isCredentialName(name: string): boolean {
+  const words = name.slice(-MAX_COMPARED_NAME_CHARS).split(NAME_WORD_BOUNDARY).filter((word) => word !== '').map((word) => word.toLowerCase());
+  const last = words.length - 1;
+  if (last < 0) {
+    return false;
+  }
+  return words.some((word) => CREDENTIAL_WORDS.has(word))
+    || LAST_CREDENTIAL_WORDS.has(words[last]!)
+    || (last > 0 && LAST_CREDENTIAL_WORDS.has(words[last - 1]! + words[last]!));
+}
+
 /** Adds the credential words of `name` (see the header comment), lower-cased. */
 function addCredentialWords(variants: string[], name: string): void {
   const words = name.split(WORD_BOUNDARY).map((word) => word.toLowerCase());

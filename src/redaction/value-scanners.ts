@@ -1,13 +1,17 @@
 // The value scanners a redactor runs over each string: the built-in
 // detectors a rule enabled and the rule's own named patterns, in one shape.
 import type { Detector, Span } from './detector.js';
+import { BASELINE_RULE } from './baseline-rule.js';
 import type { RedactionReason } from './mask.js';
+import { findUrlPasswords } from './url-password.js';
 
 /** A built-in detector or a rule's named pattern, as the redactor runs it. */
 export interface ValueScanner {
   reason: RedactionReason;
   /** Key of RedactionSpec.sources. */
   source: string;
+  /** Rule recorded for every match, for a scanner that no rule can ask for or remove; absent, the rule comes from the sources. */
+  rule?: string;
   find(text: string, maxMatches: number): Span[];
 }
 
@@ -40,3 +44,6 @@ export function patternScanner(name: string, regex: RegExp): ValueScanner {
   };
   return { reason: `pattern:${name}`, source: `pattern:${name}`, find };
 }
+
+/** The password of `scheme://user:password@host`, which every event masks (url-password.ts). */
+export const URL_PASSWORD_SCANNER: ValueScanner = { reason: 'userinfo', source: 'userinfo', rule: BASELINE_RULE, find: findUrlPasswords };

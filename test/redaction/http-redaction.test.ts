@@ -123,11 +123,26 @@ describe('redactUrlValue and redactFormText', () => {
 });
 
 describe('URL headers with userinfo', () => {
-  it('drop user and password', () => {
+  it('mask the password only', () => {
     const redactor = new Redactor(makeSpec({}));
     const output = redactUrlValue(redactor, 'http.request.headers.referer', 'https://ada:hunter2-Secret!x@intranet.example/page?x=1');
 
-    assert.equal(output, 'https://intranet.example/page?x=1');
+    assert.equal(output, 'https://ada:[REDACTED:userinfo]@intranet.example/page?x=1');
+    assert.deepEqual(redactor.entries(), [{ field: 'http.request.headers.referer', reason: 'userinfo', rule: 'ctxproc.baseline' }]);
+  });
+
+  it('drop a user without a password', () => {
+    const redactor = new Redactor(makeSpec({}));
+    const output = redactUrlValue(redactor, 'http.request.headers.referer', 'https://ghp-token-7a8b9c@git.example/repo');
+
+    assert.equal(output, 'https://git.example/repo');
     assert.deepEqual(redactor.entries(), [{ field: 'http.request.headers.referer.userinfo', reason: 'userinfo', rule: 'ctxproc.baseline' }]);
+  });
+
+  it('mask the password of an encoded path', () => {
+    const redactor = new Redactor(makeSpec({}));
+    const output = redactUrlValue(redactor, 'http.request.headers.location', 'https://ada:pw-%41bc-77@intranet.example/a%20b');
+
+    assert.equal(output, 'https://ada:[REDACTED:userinfo]@intranet.example/a%20b');
   });
 });

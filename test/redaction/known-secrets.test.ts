@@ -113,6 +113,7 @@ describe('userinfo in URL headers', () => {
     const redactor = new Redactor(makeSpec({}));
     rememberKnownSecrets(redactor, makeExchange(request));
 
-    assert.equal(redactor.text('ctxproc.fields.ref', 'https://alice:RefPassw0rd77@shop.example/p'), 'https://[REDACTED:userinfo]@shop.example/p');
+    assert.equal(redactor.text('ctxproc.fields.ref', 'https://alice:RefPassw0rd77@shop.example/p'), 'https://alice:[REDACTED:userinfo]@shop.example/p');
+    assert.equal(redactor.text('ctxproc.fields.login', 'alice:RefPassw0rd77'), 'alice:[REDACTED:userinfo]', 'the user stays readable');
   });
 });

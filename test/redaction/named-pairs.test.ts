@@ -75,7 +75,7 @@ describe('named pairs in text', () => {
 
   it('masks pairs after a string escape in a JSON-encoded line', () => {
     assert.equal(redact('{"log":"line1\\npassword=JK03"}'), '{"log":"line1\\npassword=[REDACTED:query_param]"}');
-    assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]');
+    assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]"}');
     assert.equal(redact('{"log":"caf\\u00e9token=JK04"}'), '{"log":"caf\\u00e9token=[REDACTED:query_param]"}');
   });
 
@@ -204,5 +204,44 @@ describe('structured bodies, other spellings', () => {
   it('mask an XML CDATA section by name', () => {
     const body = '<password><![CDATA[CdataPw_3434]]></password>';
     assert.equal(redact(body), '<password><![CDATA[[REDACTED:query_param]]]></password>');
+  });
+});
+
+describe('name: value in free text and YAML', () => {
+  it('masks credential names to the end of the line', () => {
+    assert.equal(redact('login failed password: hunter2 now\nnext'), 'login failed password: [REDACTED:query_param]\nnext');
+    assert.equal(redact('user[password]:abc'), 'user[password]:[REDACTED:query_param]');
+  });
+
+  it('keeps names that are no credential', () => {
+    assert.equal(redact('Note: password must be 8 chars\nContent-Type: text/plain'), 'Note: password must be 8 chars\nContent-Type: text/plain');
+    assert.equal(redact('token_type: bearer'), 'token_type: bearer');
+  });
+
+  it('ends the value with its JSON string', () => {
+    assert.equal(redact('{"error":"invalid token: abc d","code":401}'), '{"error":"invalid token: [REDACTED:query_param]","code":401}');
+    assert.equal(redact('["password: a\\"b"]'), '["password: [REDACTED:query_param]"]');
+  });
+
+  it('masks a quoted value with the rest of its line', () => {
+    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param]\nnext');
+  });
+
+  it('masks the block under a key without a value', () => {
+    assert.equal(redact('password:\n  a: 1\n\n  b: 2\nname: x'), 'password:\n  [REDACTED:query_param]\nname: x');
+    assert.equal(redact('password:\r\n  a\r\nname: x'), 'password:\r\n  [REDACTED:query_param]\r\nname: x');
+  });
+
+  it('masks a block scalar', () => {
+    assert.equal(redact('token: |-\n  line one\n  line two\nname: x'), 'token: [REDACTED:query_param]\nname: x');
+  });
+
+  it('takes list items at the key indent unless the key is an item', () => {
+    assert.equal(redact('password:\n- a\n- b\nname: x'), 'password:\n[REDACTED:query_param]\nname: x');
+    assert.equal(redact('- password:\n- name: x'), '- password:\n- name: x');
+  });
+
+  it('masks nothing under a key without children', () => {
+    assert.equal(redact('password:\nname: x'), 'password:\nname: x');
   });
 });
