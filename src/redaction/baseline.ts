@@ -18,7 +18,7 @@ export { BASELINE_RULE } from './baseline-rule.js';
  * and the AWS temporary-credential session token (SigV4's
  * X-Amz-Security-Token).
  */
-export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token'];
+export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token', 'ocp-apim-subscription-key'];
 
 /**
  * Query parameters that carry credentials by convention: OAuth 2.0 tokens

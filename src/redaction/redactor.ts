@@ -12,7 +12,7 @@ import { createMasker, createStyleMasker, type Masker, type MaskOptions, type Re
 import { parseJsonPath, type JsonPathSegment } from './json-paths.js';
 import { secretSpansInExcerpt } from './excerpt-overlap.js';
 import { findNamedPairs } from './named-pairs.js';
-import { nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
+import { credentialWords, nameVariants, type TargetKind, type TargetMatch } from './target-names.js';
 import { isSharedSpec } from './shared-spec.js';
 import { builtInScanner, patternScanner, URL_PASSWORD_SCANNER, type ValueScanner } from './value-scanners.js';
 
@@ -141,20 +141,44 @@ export class Redactor {
     return notes;
   }
 
-  /** Returns true when redact rules name `name` as a target of this kind (case-insensitive). */
+  /**
+   * Returns true when redact rules name `name` as a target of this kind
+   * (case-insensitive). A header name also counts by its credential words,
+   * so `x-client-secret` and `x-vault-token` are targets where `secret` and
+   * `token` are.
+   */
   isTarget(kind: TargetKind, name: string): boolean {
-    return this.targets[kind].has(name.toLowerCase());
+    return this.targetOfKind(kind, name.toLowerCase()) !== null;
   }
 
-  /** Masks `value` whole and records it when `name` is a target of this kind; else returns null. */
+  /** Masks `value` whole and records it when `name` is a target of this kind, as isTarget decides; else returns null. */
   maskTarget(kind: TargetKind, name: string, field: string, value: string): string | null {
-    const lower = name.toLowerCase();
-    if (!this.targets[kind].has(lower)) {
+    const target = this.targetOfKind(kind, name.toLowerCase());
+    if (target === null) {
       return null;
     }
 
-    this.record(field, kind, this.ruleOf(kind, lower));
-    return this.maskerOf(redactionSourceKey(kind, lower))(kind, value);
+    this.record(field, kind, this.ruleOf(target.kind, target.name));
+    return this.maskerOf(redactionSourceKey(target.kind, target.name))(kind, value);
+  }
+
+  /** Returns the target a lower-case name refers to: itself as `kind`, or for a header, a credential word of it as any kind. */
+  private targetOfKind(kind: TargetKind, lower: string): TargetMatch | null {
+    if (this.targets[kind].has(lower)) {
+      return { kind, name: lower };
+    }
+    if (kind !== 'header' || !this.hasTargets) {
+      return null;
+    }
+
+    for (const word of credentialWords(lower)) {
+      for (const wordKind of TARGET_KINDS) {
+        if (this.targets[wordKind].has(word)) {
+          return { kind: wordKind, name: word };
+        }
+      }
+    }
+    return null;
   }
 
   /**

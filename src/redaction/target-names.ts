@@ -99,6 +99,13 @@ export function isCredentialName(name: string): boolean {
     || (last > 0 && LAST_CREDENTIAL_WORDS.has(words[last - 1]! + words[last]!));
 }
 
+/** Returns the credential words of a name of two words or more (see the header comment), lower-cased. */
+export function credentialWords(name: string): string[] {
+  const words: string[] = [];
+  addCredentialWords(words, name);
+  return words;
+}
+
 /** Adds the credential words of `name` (see the header comment), lower-cased. */
 function addCredentialWords(variants: string[], name: string): void {
   const words = name.split(WORD_BOUNDARY).map((word) => word.toLowerCase());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { redactFormText, redactHeader, redactRequestTarget, redactUrlValue } from '../../src/redaction/http-redaction.js';
+import { withBaseline } from '../../src/redaction/baseline.js';
 import { Redactor } from '../../src/redaction/redactor.js';
 import { ALL_DETECTORS, makeSpec } from './helpers.js';
 
@@ -15,6 +16,23 @@ describe('redactHeader', () => {
     const redactor = new Redactor(makeSpec({ headers: ['authorization'] }));
     assert.equal(redactHeader(redactor, 'request', 'Authorization', 'Bearer abc'), '[REDACTED:header]');
     assert.deepEqual(fieldsOf(redactor), ['http.request.headers.authorization header']);
+  });
+
+  it('masks headers named by credential words', () => {
+    const redactor = new Redactor(withBaseline(makeSpec({})));
+    const secrets = ['x-password', 'x-db-password', 'x-client-secret', 'private-token', 'x-vault-token', 'api-key', 'x-goog-api-key', 'x-csrf-token', 'x-shopify-access-token', 'ocp-apim-subscription-key'];
+
+    for (const name of secrets) {
+      assert.match(redactHeader(redactor, 'request', name, 'v4lue-s3cret'), /^\[REDACTED:/, name);
+    }
+  });
+
+  it('keeps headers whose words name no credential', () => {
+    const redactor = new Redactor(withBaseline(makeSpec({})));
+
+    for (const name of ['x-token-type', 'sec-websocket-key', 'x-api-version', 'content-type']) {
+      assert.equal(redactHeader(redactor, 'request', name, 'v4lue'), 'v4lue', name);
+    }
   });
 
   it('masks Bearer and Basic credentials by detector', () => {
