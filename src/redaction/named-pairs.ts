@@ -6,8 +6,8 @@
 // in header dumps, log lines and YAML, counts for header names and for names
 // that are credentials by the word rule of target-names.ts, because free
 // text such as `Note: password must be 8 chars` or `sort=key:asc` has other
-// colons. Its value runs to the end of its line, or of the JSON string it
-// is in. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
+// colons. Its value runs to the end of its line, or of the string or markup
+// it is in. An empty value or a YAML block scalar indicator (`|`, `>-`) takes the more
 // indented lines below it, which contain a nested map, a list or the
 // scalar's text. Two more carry a name and a value apart: a
 // multipart/form-data part (`name="password"`, its part headers, a blank
@@ -95,7 +95,8 @@ function unescapeJsonKey(key: string): string {
   }
 }
 
-type ValueEnd = (text: string, start: number) => Span;
+/** Returns the span of the value that starts at `start`, for the pair's target. */
+type ValueEnd = (text: string, start: number, target: TargetMatch) => Span;
 
 /** Returns the end of the last value when the limit was reached, else Infinity. */
 function collectPairs(pattern: RegExp, text: string, lookup: TargetLookup, maxMatches: number, spans: NamedPairSpan[], valueEnd: ValueEnd): number {
@@ -107,7 +108,7 @@ function collectPairs(pattern: RegExp, text: string, lookup: TargetLookup, maxMa
     const target = lookup(match[1]!);
     const valueStart = match.index + match[0].length;
     if (target !== null && !text.startsWith(MASK_PREFIX, valueStart)) {
-      const value = valueEnd(text, valueStart);
+      const value = valueEnd(text, valueStart, target);
       if (value.end > value.start) {
         spans.push({ ...value, target });
         pattern.lastIndex = value.end;
@@ -137,7 +138,7 @@ function collectSeparatedPairs(separator: string, text: string, lookup: TargetLo
     searchFrom = name === null ? at + 1 : valueStart;
     const target = name === null ? null : lookup(name);
     if (target !== null && !text.startsWith(MASK_PREFIX, valueStart)) {
-      const value = valueEnd(text, valueStart);
+      const value = valueEnd(text, valueStart, target);
       if (value.end > value.start) {
         spans.push({ ...value, target });
         searchFrom = value.end;
@@ -326,34 +327,57 @@ const CDATA_OPEN = '<![CDATA[';
 
 /**
  * Returns the span of a `Name: value` value, which runs to the end of its
- * line, so that `Token abc` is masked whole and so is a quoted value with
- * whatever follows it. In a JSON string, such as `{"error":"invalid token:
- * abc","code":401}`, it ends where the string does, at a quote before `,`,
- * `}` or `]`. An empty value, or a YAML block scalar indicator, takes the
- * block below it.
+ * line, so that `Token abc` is masked whole and so is a value with blanks.
+ * It ends earlier where the string or markup the pair sits in ends (see
+ * endOfInlineValue). An empty value, or a YAML block scalar indicator,
+ * takes the block below it.
  */
-function colonValueEnd(text: string, start: number): Span {
+function colonValueEnd(text: string, start: number, target: TargetMatch): Span {
   const lineEnd = endOfLine(text, start);
   if (lineEnd === start || (lineEnd - start <= MAX_BLOCK_INDICATOR_CHARS && BLOCK_INDICATOR.test(text.slice(start, lineEnd)))) {
     return blockAfter(text, start, lineEnd);
   }
-  return { start, end: endOfJsonString(text, start, lineEnd) };
+  return { start, end: endOfInlineValue(text, start, lineEnd, target.kind !== 'header') };
 }
 
-/** Returns the position of the first quote before `,`, `}` or `]` between `start` and `lineEnd`, or `lineEnd`. The search stays within the line, so that the scan stays linear. */
-function endOfJsonString(text: string, start: number, lineEnd: number): number {
+/**
+ * Returns where a value ends within its line. A quoted value ends with its
+ * closing quote. Another value ends at a quote that
+ * closes a string or attribute, that is a quote followed by one of
+ * `,}])>;+/`, a blank or the line end. With `atTags`, it also ends at the
+ * start of a markup tag (`<` before a letter, `/` or `!`). A header dump's
+ * value keeps its tags, because all of it is the header's value. So `{"error":
+ * "invalid token: abc","code":401}`, `throw new Error("Invalid password:
+ * too short");` and one-line HTML lose the value only, not the rest of the line.
+ * NOTE: a password that itself contains such a quote or tag start is
+ * masked up to it only.
+ */
+function endOfInlineValue(text: string, start: number, lineEnd: number, atTags: boolean): number {
+  const first = text.charCodeAt(start);
+  if (QUOTES.has(first)) {
+    const closing = text.indexOf(text[start]!, start + 1);
+    return closing !== -1 && closing < lineEnd ? closing + 1 : lineEnd;
+  }
+
   for (let at = start; at < lineEnd; at += 1) {
-    if (text.charCodeAt(at) === QUOTE) {
-      const next = text.charCodeAt(at + 1);
-      if (next === 0x2c || next === 0x7d || next === 0x5d) {
-        return at;
-      }
+    const code = text.charCodeAt(at);
+    if (QUOTES.has(code) && (at + 1 === lineEnd || AFTER_CLOSING_QUOTE.has(text.charCodeAt(at + 1)))) {
+      return at;
+    }
+    if (atTags && code === LESS_THAN && at + 1 < lineEnd && TAG_START.test(text[at + 1]!)) {
+      return at;
     }
   }
   return lineEnd;
 }
 
-const QUOTE = 0x22;
+const QUOTES: ReadonlySet<number> = new Set([0x22, 0x27, 0x60]);
+
+const AFTER_CLOSING_QUOTE: ReadonlySet<number> = new Set([...',}])>;+/ \t'].map((character) => character.charCodeAt(0)));
+
+const LESS_THAN = 0x3c;
+
+const TAG_START = /[A-Za-z/!]/;
 
 /** `|` or `>` with optional chomping and indentation indicators and a comment (YAML 1.2.2, section 8.1.1, "Block Scalar Headers"). */
 const BLOCK_INDICATOR = /^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/;

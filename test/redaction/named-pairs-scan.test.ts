@@ -76,15 +76,21 @@ function containerEnd(text: string, start: number): number {
 }
 
 /**
- * Returns the value after `:`, which runs to the line end. An empty rest or
- * `|`/`>` takes the lines below that are indented more, and list items
- * indented as much under a key that is no item.
+ * Returns the value after `:`, which runs to the line end, or to a closing
+ * quote (a quote before `,}])>;+/`, a blank or the line end) or a tag start
+ * before it; a quoted value runs to its closing quote. An empty rest or `|`/`>` takes the lines below that are
+ * indented more, and list items indented as much under a key that is no item.
  */
 function colonValue(text: string, start: number): Span {
   const lineEnd = start + (/^[^\n\r]*/.exec(text.slice(start))![0].length);
   const rest = text.slice(start, lineEnd);
   if (rest !== '' && !/^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/.test(rest)) {
-    return { start, end: lineEnd };
+    if (/^["'`]/.test(rest)) {
+      const closing = rest.indexOf(rest[0]!, 1);
+      return { start, end: closing === -1 ? lineEnd : start + closing + 1 };
+    }
+    const stop = /["'`](?=[,}\])>;+/ \t]|$)|<(?=[A-Za-z/!])/.exec(rest);
+    return { start, end: stop === null ? lineEnd : start + stop.index };
   }
 
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;

@@ -223,8 +223,19 @@ describe('name: value in free text and YAML', () => {
     assert.equal(redact('["password: a\\"b"]'), '["password: [REDACTED:query_param]"]');
   });
 
-  it('masks a quoted value with the rest of its line', () => {
-    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param]\nnext');
+  it('masks a quoted value to its closing quote', () => {
+    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param] c\nnext');
+  });
+
+  it('ends a value where its string or markup ends', () => {
+    assert.equal(redact('<label>Password: </label><input name="pw"> more'), '<label>Password: </label><input name="pw"> more');
+    assert.equal(redact('<p>Password: hunter2</p><p>kept</p>'), '<p>Password: [REDACTED:query_param]</p><p>kept</p>');
+    assert.equal(redact('throw new Error("Invalid password: too short");run();'), 'throw new Error("Invalid password: [REDACTED:query_param]");run();');
+    assert.equal(redact('Reset your password: click below\nkept'), 'Reset your password: [REDACTED:query_param]\nkept');
+  });
+
+  it('keeps the tags of a header dump value', () => {
+    assert.equal(redact('X-Api-Key: <b>k3y</b>\nkept'), 'X-Api-Key: [REDACTED:header]\nkept');
   });
 
   it('masks the block under a key without a value', () => {
