@@ -108,7 +108,7 @@ for (const transport of TRANSPORTS) {
     assert.equal(hogLines.length, 1);
     assert.match(hogLines[0]?.peer, /^127\.0\.0\.1:\d+$/);
     assert.equal(hogLines[0]?.connection_streams, CAP);
-    assert.match(hogLines[0]?.hint, new RegExp(`check the client at ${hogLines[0]?.peer}`));
+    assert.match(hogLines[0]?.hint, new RegExp(`the connection from ${hogLines[0]?.peer}`));
     assert.match(hogLines[0]?.message, new RegExp(`^ext_proc stream from ${hogLines[0]?.peer} rejected`));
     assert.equal(lateLines.length, 1);
     assert.match(lateLines[0]?.peer, /^127\.0\.0\.1:\d+$/);
