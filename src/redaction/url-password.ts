@@ -3,6 +3,8 @@
 // and http(s) URLs with credentials, as bodies, query values, headers and
 // log lines carry them. Only the password is a secret; the user and host
 // stay readable, so the event still shows which account and server it was.
+// A long userinfo without a password is masked whole, since it is then
+// usually a token used as the user name.
 import type { Span } from './detector.js';
 
 /**
@@ -90,11 +92,22 @@ function passwordIn(text: string, start: number): Span | null {
 
   // The userinfo's colon is searched within the userinfo only, so that the scan stays linear.
   const colon = text.slice(start, lastAt).indexOf(':') + start;
-  if (colon < start || text.startsWith(MASK_PREFIX, colon + 1)) {
+  if (colon < start) {
+    return lastAt - start >= MIN_TOKEN_USERINFO_CHARS && !text.startsWith(MASK_PREFIX, start) ? { start, end: lastAt } : null;
+  }
+  if (text.startsWith(MASK_PREFIX, colon + 1)) {
     return null;
   }
   return colon + 1 < lastAt ? { start: colon + 1, end: lastAt } : null;
 }
+
+/**
+ * Shortest userinfo without a password that is masked whole. Git hosts take
+ * a token as the user (`https://<token>@github.com/org/repo`), and tokens are
+ * long, while user names such as `git@` are short. 16 characters is a guess
+ * between the two.
+ */
+const MIN_TOKEN_USERINFO_CHARS = 16;
 
 const AT = 0x40;
 

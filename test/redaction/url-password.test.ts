@@ -24,6 +24,12 @@ describe('URL password scan', () => {
     assert.deepEqual(passwordsIn('https://shop.example/a@b https://user@host/ mailto:ada@example.org ://x:y@z'), []);
   });
 
+  it('finds a long userinfo without a password whole', () => {
+    const token = 'ghp_16CharsOrMoreToken01';
+    assert.deepEqual(passwordsIn(`git clone https://${token}@github.com/org/repo.git`), [token]);
+    assert.deepEqual(passwordsIn('ssh://git@github.com/org/repo https://ada.lovelace@host/'), []);
+  });
+
   it('stops the authority at a blank, quote or path', () => {
     assert.deepEqual(passwordsIn('https://shop.example/login?next=u:p@x "ftp://a:b c@d"'), []);
   });
