@@ -13,8 +13,8 @@ export interface TransactionEnd {
 
 /**
  * Returns `error` when the stream failed or the upstream returned 5xx.
- * Returns `warn` when ctxproc blocked the request, the status is 4xx, Envoy
- * cancelled the stream, or a rule failed to evaluate, and `info` otherwise.
+ * Returns `warn` when ctxproc blocked the request, the status is 4xx, or a
+ * rule failed to evaluate, and `info` otherwise.
  * A block is `warn` whatever its status, because it is a decision, not a fault.
  */
 export function eventStatus(end: TransactionEnd): EventStatus {
@@ -29,12 +29,12 @@ export function eventStatus(end: TransactionEnd): EventStatus {
   }
 
   const clientError = end.statusCode !== undefined && end.statusCode >= 400;
-  return clientError || end.streamEnd === 'cancelled' || end.ruleErrors > 0 ? 'warn' : 'info';
+  return clientError || end.ruleErrors > 0 ? 'warn' : 'info';
 }
 
 /**
  * Returns `failure` when the request was blocked, the status is 400 or
- * above, or the stream did not complete, and `success` for a completed
+ * above, or the stream ended with an error, and `success` for a completed
  * stream with a status below 400. Returns undefined, so the field is left
  * out, when the stream completed without a known status, as when Envoy
  * skips the response phases.

@@ -16,7 +16,12 @@ export const EVENT_NAME = 'ctxproc.http.transaction';
 export type EventStatus = 'info' | 'warn' | 'error';
 
 /** End of the ext_proc stream: closed normally by Envoy, cancelled by Envoy, or failed. */
-export type StreamEnd = 'completed' | 'cancelled' | 'error';
+/**
+ * How the ext_proc stream ended: `completed` also covers a stream that Envoy
+ * reset before the response, which then has no `http.status_code`; `error`
+ * is a protocol error or an internal failure.
+ */
+export type StreamEnd = 'completed' | 'error';
 
 export type HeaderValues = Record<string, string | string[]>;
 

@@ -15,7 +15,6 @@ describe('eventStatus', () => {
     ['a block answered 403', { blocked: true, statusCode: 403 }, 'warn'],
     ['a block answered 503', { blocked: true, statusCode: 503 }, 'warn'],
     ['a failed stream', { streamEnd: 'error', statusCode: undefined }, 'error'],
-    ['a cancelled stream', { streamEnd: 'cancelled', statusCode: undefined }, 'warn'],
     ['a rule error on a 200', { ruleErrors: 1 }, 'warn'],
     ['no response', { statusCode: undefined }, 'info'],
   ];
@@ -32,7 +31,6 @@ describe('eventOutcome', () => {
     ['399', { statusCode: 399 }, 'success'],
     ['400', { statusCode: 400 }, 'failure'],
     ['a block', { blocked: true, statusCode: 403 }, 'failure'],
-    ['a cancelled stream', { streamEnd: 'cancelled' }, 'failure'],
     ['a failed stream', { streamEnd: 'error' }, 'failure'],
     ['no response', { statusCode: undefined }, undefined],
   ];
