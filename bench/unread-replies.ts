@@ -39,8 +39,9 @@ function parseOptions(): { values: Record<string, string> } {
         chunks: { type: 'string', default: '40000' },
         'chunk-bytes': { type: 'string', default: '16' },
         window: { type: 'string', default: '4096' },
+        help: { type: 'boolean', default: false },
       },
-    }) as { values: Record<string, string> };
+    }) as unknown as { values: Record<string, string> };
   } catch (error) {
     return usageError((error as Error).message);
   }
@@ -73,6 +74,11 @@ function transportNames(): TransportName[] {
 }
 
 const { values: options } = parseOptions();
+// parseArgs gives the boolean --help as true, whatever the string type of the other options.
+if ((options as Record<string, unknown>).help === true) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const TRANSPORT_NAMES = transportNames();
 const STREAMS = wholeNumber('streams', 1, DEFAULTS.maxStreamsPerConnection, 'the client opens them on one connection, and HTTP/2 holds back streams over ctxproc\'s --max-streams-per-connection, so they would never pause');
 const CHUNKS = wholeNumber('chunks', 1, MAX_CHUNKS, 'a larger count is likely a typo, and the client queues every chunk in memory at once');

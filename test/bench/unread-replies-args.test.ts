@@ -33,3 +33,10 @@ for (const { args, message } of CASES) {
     assert.equal(result.stdout, '');
   });
 }
+
+test('unread-replies prints its usage for --help', () => {
+  const result = spawnSync(process.execPath, [SCRIPT, '--help'], { encoding: 'utf8', timeout: 30_000 });
+
+  assert.equal(result.status, 0, `stderr: ${result.stderr}`);
+  assert.match(result.stdout, /^usage: npm run bench:unread-replies --/);
+});
