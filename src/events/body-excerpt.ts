@@ -24,7 +24,7 @@ export function bodyExcerpt(
   headers: HeaderList,
   maxBytes: number,
 ): BodyExcerpt | undefined {
-  if (!capture || maxBytes <= 0) {
+  if (!capture || maxBytes <= 0 || (capture.size === 0 && capture.complete)) {
     return undefined;
   }
 

@@ -4,7 +4,7 @@
 // send. It uses no gRPC types, because the stream handler moves the bytes.
 import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
-import type { Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
+import type { BodyCapture, Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
 import { forgetBodyViews } from '../model/body-text.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
@@ -88,6 +88,13 @@ const PHASE_OF: Record<RequestKind, Phase> = {
 };
 
 const BOOT_ID = randomBytes(4).toString('hex');
+
+/**
+ * The body of a message whose headers ended the stream (end_of_stream), as
+ * a GET's: known to be empty, so `request.body.contains('x')` is false there
+ * instead of a "no such key" rule error.
+ */
+const NO_BODY: BodyCapture = Object.freeze({ bytes: Buffer.alloc(0), size: 0, truncated: false, complete: true });
 
 /** The attributes of a released transaction. */
 const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
@@ -271,6 +278,9 @@ export class Transaction {
   private readRequestHeaders(message: ProcessingRequest): void {
     const headers = this.readHeaders('request_headers', message.request_headers?.headers);
     this.exchange.request = requestFactsFromHeaders(headers);
+    if (message.request_headers?.end_of_stream === true) {
+      this.exchange.request.body = NO_BODY;
+    }
     if (!this.exchange.source) {
       this.exchange.source = sourceFromHeaders(headers);
     }
@@ -279,7 +289,8 @@ export class Transaction {
   private readResponseHeaders(message: ProcessingRequest): void {
     const headers = this.readHeaders('response_headers', message.response_headers?.headers);
     const status = Number(headerValue(headers, ':status'));
-    this.exchange.response = { code: Number.isInteger(status) ? status : 0, headers, body: null, trailers: null };
+    const body = message.response_headers?.end_of_stream === true ? NO_BODY : null;
+    this.exchange.response = { code: Number.isInteger(status) ? status : 0, headers, body, trailers: null };
   }
 
   /**

@@ -189,6 +189,25 @@ test('body read again in a later phase', () => {
   assert.deepEqual(transaction.record.tags, { order: 'seven', created: 'seven' });
 });
 
+test('a request without a body reads an empty body', () => {
+  const rules = writeRuleFile([
+    '  - id: body-marker',
+    '    description: Tags bodies that carry a marker.',
+    "    when: \"request.body.contains('MARKER') || request.size > 0\"",
+    '    actions:',
+    '      - tag: { marker: found }',
+  ].join('\n') + '\n');
+  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+
+  reply(receive(transaction, requestHeaders(GET_HEADERS, true)));
+  reply(receive(transaction, responseHeaders([[':status', '200']], true)));
+  transaction.finish();
+
+  assert.deepEqual(transaction.record.ruleErrors, []);
+  assert.deepEqual(transaction.record.matched, []);
+  assert.equal(transaction.exchange.request?.body?.size, 0);
+});
+
 test('release drops headers and bodies and keeps the record', () => {
   const transaction = newTransaction();
   receive(transaction, { ...requestHeaders(GET_HEADERS, false), protocol_config: { request_body_mode: BodySendMode.BUFFERED } });
