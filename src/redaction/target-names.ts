@@ -11,7 +11,9 @@
 // `password_confirmation`, `DATABASE_PASSWORD`, `spring.datasource.password`
 // and `password2` refer to `password`. `token` and `apikey` count only as
 // the last word (`refreshToken`, `csrf_token`, `db_api_key`), and so do
-// `pass` and `pwd` (`user_pass`), since `token_type` names no secret. Other targets, such as `key` or `code`, compare whole, so that
+// `pass` and `pwd` (`user_pass`), since `token_type` names no secret.
+// `password` and `passwd` also count inside a longer word (`PGPASSWORD`).
+// Other targets, such as `key` or `code`, compare whole, so that
 // `sort_key` and `country_code` stay readable. A flag such as
 // `showPassword=true` is masked too, which is the safe side to err on.
 import { decodeFormComponent } from './query.js';
@@ -69,6 +71,18 @@ function addPart(variants: string[], part: string): void {
   addCredentialWords(variants, part);
 }
 
+/**
+ * Returns `password` or `passwd` when a lower-case word contains it without
+ * being it, as in `PGPASSWORD` or `userpassword`, since environment
+ * variables and old schemas run words together; else null.
+ */
+function embeddedPasswordWord(word: string): string | null {
+  if (word.length > 'password'.length && word.includes('password')) {
+    return 'password';
+  }
+  return word.length > 'passwd'.length && word.includes('passwd') ? 'passwd' : null;
+}
+
 /** Words that name a credential wherever they are in a name. */
 const CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['password', 'passwd', 'passphrase', 'secret', 'credential', 'credentials']);
 
@@ -94,7 +108,7 @@ export function isCredentialName(name: string): boolean {
   if (last < 0) {
     return false;
   }
-  return words.some((word) => CREDENTIAL_WORDS.has(word))
+  return words.some((word) => CREDENTIAL_WORDS.has(word) || embeddedPasswordWord(word) !== null)
     || LAST_CREDENTIAL_WORDS.has(words[last]!)
     || (last > 0 && LAST_CREDENTIAL_WORDS.has(words[last - 1]! + words[last]!));
 }
@@ -109,6 +123,12 @@ export function credentialWords(name: string): string[] {
 /** Adds the credential words of `name` (see the header comment), lower-cased. */
 function addCredentialWords(variants: string[], name: string): void {
   const words = name.split(WORD_BOUNDARY).map((word) => word.toLowerCase());
+  for (const word of words) {
+    const embedded = embeddedPasswordWord(word);
+    if (embedded !== null && !variants.includes(embedded)) {
+      variants.push(embedded);
+    }
+  }
   if (words.length < 2) {
     return;
   }

@@ -12,6 +12,12 @@ function redact(text: string): string {
 }
 
 describe('nameVariants', () => {
+  it('finds password inside a longer word', () => {
+    assert.ok(nameVariants('PGPASSWORD').includes('password'));
+    assert.ok(nameVariants('userPasswd').includes('passwd'));
+    assert.equal(redact('PGPASSWORD=hunter2 psql'), 'PGPASSWORD=[REDACTED:query_param] psql');
+  });
+
   it('decodes and lower-cases', () => {
     assert.deepEqual(nameVariants('TOK%45N'), ['token']);
   });
