@@ -15,7 +15,6 @@ export const EVENT_NAME = 'ctxproc.http.transaction';
 /** Datadog status labels that events use; the status remapper reads them as info, warning, error. */
 export type EventStatus = 'info' | 'warn' | 'error';
 
-/** End of the ext_proc stream: closed normally by Envoy, cancelled by Envoy, or failed. */
 /**
  * How the ext_proc stream ended: `completed` also covers a stream that Envoy
  * reset before the response, which then has no `http.status_code`; `error`

@@ -18,7 +18,7 @@ export { BASELINE_RULE } from './baseline-rule.js';
  * and the AWS temporary-credential session token (SigV4's
  * X-Amz-Security-Token).
  */
-export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token', 'ocp-apim-subscription-key'];
+export const BASELINE_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token', 'x-amz-security-token', 'ocp-apim-subscription-key', 'dd-api-key', 'dd-application-key', 'x-functions-key'];
 
 /**
  * Query parameters that carry credentials by convention: OAuth 2.0 tokens
@@ -32,7 +32,7 @@ export const BASELINE_QUERY_PARAMS: readonly string[] = [
   'access_token', 'access-token', 'id_token', 'refresh_token', 'auth_token', 'auth-token', 'client_secret', 'client-secret',
   'token', 'api_key', 'api-key', 'apikey', 'password', 'passwd', 'secret', 'accesstoken', 'private_token', 'private-token',
   'secret_key', 'aws_secret_access_key', 'session', 'sessionid', 'session_id', 'jsessionid', 'phpsessid',
-  'pass', 'passphrase', 'credential', 'credentials', 'otp', 'code_verifier', 'oauth_verifier', 'samlresponse', 'samlrequest',
+  'pass', 'pwd', 'passphrase', 'credential', 'credentials', 'otp', 'code_verifier', 'oauth_verifier', 'samlresponse', 'samlrequest',
 ];
 
 /** Credentials and card numbers; personal data (email, us_ssn, iban) needs a redact rule, because some services must log it. */

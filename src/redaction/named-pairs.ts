@@ -328,47 +328,119 @@ const CDATA_OPEN = '<![CDATA[';
 /**
  * Returns the span of a `Name: value` value, which runs to the end of its
  * line, so that `Token abc` is masked whole and so is a value with blanks.
- * It ends earlier where the string or markup the pair sits in ends (see
- * endOfInlineValue). An empty value, or a YAML block scalar indicator,
- * takes the block below it.
+ * It ends earlier where the string the pair sits in ends, or at a closing
+ * tag (see endOfInlineValue). An empty value, or a YAML block scalar
+ * indicator, takes the block below it.
  */
 function colonValueEnd(text: string, start: number, target: TargetMatch): Span {
   const lineEnd = endOfLine(text, start);
   if (lineEnd === start || (lineEnd - start <= MAX_BLOCK_INDICATOR_CHARS && BLOCK_INDICATOR.test(text.slice(start, lineEnd)))) {
     return blockAfter(text, start, lineEnd);
   }
-  return { start, end: endOfInlineValue(text, start, lineEnd, target.kind !== 'header') };
+
+  // A header dump's value keeps its tags, because all of it is the header's value.
+  const inMarkup = target.kind !== 'header';
+  const valueStart = inMarkup ? afterLeadingTags(text, start, lineEnd) : start;
+  const enclosing = enclosingQuote(text, lineStartOf(text, start), start);
+  return { start: valueStart, end: endOfInlineValue(text, valueStart, lineEnd, inMarkup, enclosing) };
 }
 
 /**
- * Returns where a value ends within its line. A quoted value ends with its
- * closing quote. Another value ends at a quote that
- * closes a string or attribute, that is a quote followed by one of
- * `,}])>;+/`, a blank or the line end. With `atTags`, it also ends at the
- * start of a markup tag (`<` before a letter, `/` or `!`). A header dump's
- * value keeps its tags, because all of it is the header's value. So `{"error":
- * "invalid token: abc","code":401}`, `throw new Error("Invalid password:
- * too short");` and one-line HTML lose the value only, not the rest of the line.
- * NOTE: a password that itself contains such a quote or tag start is
- * masked up to it only.
+ * Returns where a value ends within its line. Inside a string (`enclosing`,
+ * the quote that opened it), the value ends where the string does, as in
+ * `{"error":"invalid token: abc","code":401}` or `Error("Invalid password:
+ * too short")`. Outside one, a quoted value ends with a closing quote that a
+ * blank, the line end or one of `,}])>;+/` follows, and another value runs to
+ * the line end. With `inMarkup`, a closing tag (`</`) ends it too, as in
+ * `<td>hunter2</td>`.
+ * NOTE: a password that contains the enclosing quote, or `</`, is masked
+ * up to it only.
  */
-function endOfInlineValue(text: string, start: number, lineEnd: number, atTags: boolean): number {
+function endOfInlineValue(text: string, start: number, lineEnd: number, inMarkup: boolean, enclosing: number | null): number {
   const first = text.charCodeAt(start);
-  if (QUOTES.has(first)) {
-    const closing = text.indexOf(text[start]!, start + 1);
-    return closing !== -1 && closing < lineEnd ? closing + 1 : lineEnd;
+  if (enclosing === null && QUOTES.has(first)) {
+    return endOfQuotedValue(text, start, lineEnd);
   }
 
   for (let at = start; at < lineEnd; at += 1) {
     const code = text.charCodeAt(at);
-    if (QUOTES.has(code) && (at + 1 === lineEnd || AFTER_CLOSING_QUOTE.has(text.charCodeAt(at + 1)))) {
+    if (code === enclosing && !isEscaped(text, at)) {
       return at;
     }
-    if (atTags && code === LESS_THAN && at + 1 < lineEnd && TAG_START.test(text[at + 1]!)) {
+    if (inMarkup && code === LESS_THAN && text.charCodeAt(at + 1) === SLASH) {
       return at;
     }
   }
   return lineEnd;
+}
+
+/** Returns the end of a value quoted at `start`: after its closing quote when a blank, the line end or one of `,}])>;+/` follows, else the line end. */
+function endOfQuotedValue(text: string, start: number, lineEnd: number): number {
+  const quote = text.charCodeAt(start);
+  for (let at = start + 1; at < lineEnd; at += 1) {
+    if (text.charCodeAt(at) === quote && !isEscaped(text, at) && (at + 1 === lineEnd || AFTER_CLOSING_QUOTE.has(text.charCodeAt(at + 1)))) {
+      return at + 1;
+    }
+  }
+  return lineEnd;
+}
+
+/**
+ * Returns the quote that opened a string still open at `end` on the line
+ * from `lineStart`, the latest opened when several are, or null. A quote
+ * counts unless a backslash escapes it.
+ */
+function enclosingQuote(text: string, lineStart: number, end: number): number | null {
+  let open: number | null = null;
+  let openAt = -1;
+  for (const quote of QUOTES) {
+    let count = 0;
+    let last = -1;
+    for (let at = text.indexOf(String.fromCharCode(quote), lineStart); at !== -1 && at < end; at = text.indexOf(String.fromCharCode(quote), at + 1)) {
+      if (!isEscaped(text, at)) {
+        count += 1;
+        last = at;
+      }
+    }
+    if (count % 2 === 1 && last > openAt) {
+      open = quote;
+      openAt = last;
+    }
+  }
+  return open;
+}
+
+/** Skips the tags at the start of a value, as in `Password: </th><td>hunter2`, and the blanks after each. */
+function afterLeadingTags(text: string, start: number, lineEnd: number): number {
+  let at = start;
+  while (at < lineEnd && text.charCodeAt(at) === LESS_THAN && TAG_START.test(text[at + 1] ?? '')) {
+    const close = text.indexOf('>', at);
+    if (close === -1 || close >= lineEnd) {
+      break;
+    }
+    at = close + 1;
+    while (at < lineEnd && (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)) {
+      at += 1;
+    }
+  }
+  return at;
+}
+
+/** True when an odd number of backslashes precedes `at`. */
+function isEscaped(text: string, at: number): boolean {
+  let backslashes = 0;
+  while (at - backslashes - 1 >= 0 && text.charCodeAt(at - backslashes - 1) === BACKSLASH) {
+    backslashes += 1;
+  }
+  return backslashes % 2 === 1;
+}
+
+function lineStartOf(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && text[start - 1] !== '\n' && text[start - 1] !== '\r') {
+    start -= 1;
+  }
+  return start;
 }
 
 const QUOTES: ReadonlySet<number> = new Set([0x22, 0x27, 0x60]);
@@ -376,6 +448,8 @@ const QUOTES: ReadonlySet<number> = new Set([0x22, 0x27, 0x60]);
 const AFTER_CLOSING_QUOTE: ReadonlySet<number> = new Set([...',}])>;+/ \t'].map((character) => character.charCodeAt(0)));
 
 const LESS_THAN = 0x3c;
+
+const SLASH = 0x2f;
 
 const TAG_START = /[A-Za-z/!]/;
 

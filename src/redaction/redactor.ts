@@ -162,7 +162,11 @@ export class Redactor {
     return this.maskerOf(redactionSourceKey(target.kind, target.name))(kind, value);
   }
 
-  /** Returns the target a lower-case name refers to: itself as `kind`, or for a header, a credential word of it as any kind. */
+  /**
+   * Returns the target a lower-case name refers to: itself as `kind`, or for
+   * a header, itself or a credential word of it as any kind, so that headers
+   * named `token` or `x-client-secret` count where `token` and `secret` do.
+   */
   private targetOfKind(kind: TargetKind, lower: string): TargetMatch | null {
     if (this.targets[kind].has(lower)) {
       return { kind, name: lower };
@@ -171,7 +175,7 @@ export class Redactor {
       return null;
     }
 
-    for (const word of credentialWords(lower)) {
+    for (const word of [lower, ...credentialWords(lower)]) {
       for (const wordKind of TARGET_KINDS) {
         if (this.targets[wordKind].has(word)) {
           return { kind: wordKind, name: word };

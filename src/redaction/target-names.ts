@@ -73,8 +73,8 @@ function addPart(variants: string[], part: string): void {
 
 /**
  * Returns `password` or `passwd` when a lower-case word contains it without
- * being it, as in `PGPASSWORD` or `userpassword`, since environment
- * variables and old schemas run words together; else null.
+ * being it (`PGPASSWORD`, `userpassword`), else null. Environment variables
+ * and old schemas run words together.
  */
 function embeddedPasswordWord(word: string): string | null {
   if (word.length > 'password'.length && word.includes('password')) {
@@ -86,8 +86,12 @@ function embeddedPasswordWord(word: string): string | null {
 /** Words that name a credential wherever they are in a name. */
 const CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['password', 'passwd', 'passphrase', 'secret', 'credential', 'credentials']);
 
-/** Words that name a credential as the last word of a name only; `apikey` also as its last two (`db_api_key`). */
-const LAST_CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['token', 'apikey', 'pass', 'pwd']);
+/**
+ * Words that name a credential as the last word of a name only; `apikey`
+ * also as its last two (`db_api_key`). `authorization` covers the copies
+ * proxies make of the header (`x-forwarded-authorization`).
+ */
+const LAST_CREDENTIAL_WORDS: ReadonlySet<string> = new Set(['token', 'apikey', 'pass', 'pwd', 'authorization']);
 
 /** Word boundaries: a separator, a lower-case letter or digit before an upper-case one, and letters before trailing digits. */
 const WORD_BOUNDARY = /[._-]+|(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Za-z])(?=[0-9]+$)/;

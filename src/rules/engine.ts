@@ -21,9 +21,12 @@ export interface RuleRun {
    * that has not run yet, except those whose condition the rule index
    * proves false (see rule-index/): those count as run and not matched.
    * Stops at the first block, leaving the rest for finish(). Does nothing
-   * once the record holds a block.
+   * once the record holds a block. A `lastPhase` later than `phase` also
+   * runs the rules of the phases up to it, because the message of `phase`
+   * made them known: headers that end the stream make the body empty. Their
+   * actions still count as decided in `phase`.
    */
-  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void;
+  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord, lastPhase?: Phase): void;
   /**
    * Evaluates the rules that have not run (their phase never came, or a block
    * stopped their phase) with what is known. Their log, tag and redact
@@ -137,7 +140,7 @@ class TransactionRun implements RuleRun {
     return this.#bodyNeeds.needs((rule) => this.#hasRun(rule), exchange, record, activation);
   }
 
-  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void {
+  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord, lastPhase: Phase = phase): void {
     // Envoy processes nothing more of a transaction after an immediate response.
     if (record.block !== null) {
       return;
@@ -146,17 +149,17 @@ class TransactionRun implements RuleRun {
     const activation = new Activation(exchange, record);
     this.#headersActivation = phase === Phase.RequestHeaders && this.#bodyNeeds.probes ? activation : null;
     this.#checkDebug(activation, record);
-    if (phase <= this.#swept) {
+    if (lastPhase <= this.#swept) {
       return;
     }
 
-    const blockedAt = this.#sweep(this.#swept + 1, phase, activation, record, phase);
+    const blockedAt = this.#sweep(this.#swept + 1, lastPhase, activation, record, phase);
     if (blockedAt !== null) {
       this.#blocks ??= [];
-      this.#blocks.push({ phase, index: blockedAt });
+      this.#blocks.push({ phase: lastPhase, index: blockedAt });
       return;
     }
-    this.#swept = phase;
+    this.#swept = lastPhase;
   }
 
   finish(exchange: Exchange, record: TransactionRecord): void {

@@ -24,7 +24,7 @@ import { modeOverrideFor } from './mode-override.js';
 
 /** The rule engine as the transaction uses it: facts in, decisions into the record. */
 export interface RuleRunner {
-  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord): void;
+  runPhase(phase: Phase, exchange: Exchange, record: TransactionRecord, lastPhase?: Phase): void;
   finish(exchange: Exchange, record: TransactionRecord): void;
   /** Returns the bodies that rules not run yet may need; without this method every configured body is kept. */
   bodyNeeds?(exchange: Exchange, record: TransactionRecord): BodyNeeds;
@@ -95,6 +95,17 @@ const BOOT_ID = randomBytes(4).toString('hex');
  * instead of a "no such key" rule error.
  */
 const NO_BODY: BodyCapture = Object.freeze({ bytes: Buffer.alloc(0), size: 0, truncated: false, complete: true });
+
+/**
+ * Returns the last phase whose rules can run at a headers message: the
+ * headers' own, or with end_of_stream the direction's trailers, since no
+ * body or trailers follow. Rules that read the (empty) body then run before
+ * the reply, so a block stops the request and an upstream header change
+ * reaches it.
+ */
+function lastPhaseOf(headers: { end_of_stream?: boolean | null } | null | undefined, phase: Phase, trailersPhase: Phase): Phase {
+  return headers?.end_of_stream === true ? trailersPhase : phase;
+}
 
 /** The attributes of a released transaction. */
 const NO_ATTRIBUTES: Record<string, unknown> = Object.freeze({});
@@ -196,6 +207,10 @@ export class Transaction {
     this.exchange.endNs = process.hrtime.bigint();
     this.noteUnapplied('upstream');
     this.noteUnapplied('downstream');
+    for (const skipped of this.record.skippedActions) {
+      this.notes.push(`${skipped.action} of rule ${skipped.rule} was not applied: ${skipped.reason}`);
+    }
+    this.unappliedActions += this.record.skippedActions.length;
     if (this.record.block && this.state !== TransactionState.Blocked) {
       this.notes.push(`block by rule ${this.record.block.rule} decided after the last reply; the request was not blocked`);
       this.unappliedActions += 1;
@@ -258,7 +273,7 @@ export class Transaction {
     switch (kind) {
       case 'request_headers':
         this.readRequestHeaders(message);
-        return this.runAndReply(kind, Phase.RequestHeaders, null);
+        return this.runAndReply(kind, Phase.RequestHeaders, null, lastPhaseOf(message.request_headers, Phase.RequestHeaders, Phase.RequestTrailers));
       case 'request_body':
         return this.receiveBody(kind, 'request', message.request_body);
       case 'request_trailers':
@@ -266,7 +281,7 @@ export class Transaction {
         return this.runAndReply(kind, Phase.RequestTrailers, null);
       case 'response_headers':
         this.readResponseHeaders(message);
-        return this.runAndReply(kind, Phase.ResponseHeaders, null);
+        return this.runAndReply(kind, Phase.ResponseHeaders, null, lastPhaseOf(message.response_headers, Phase.ResponseHeaders, Phase.ResponseTrailers));
       case 'response_body':
         return this.receiveBody(kind, 'response', message.response_body);
       case 'response_trailers':
@@ -334,8 +349,8 @@ export class Transaction {
     return this.runAndReply(kind, phase, fullDuplex ? streamedBodyReply(kind, body?.body, endOfStream) : null);
   }
 
-  private runAndReply(kind: RequestKind, phase: Phase, presetReply: Buffer | null): ReceiveResult {
-    this.rules.runPhase(phase, this.exchange, this.record);
+  private runAndReply(kind: RequestKind, phase: Phase, presetReply: Buffer | null, lastPhase: Phase = phase): ReceiveResult {
+    this.rules.runPhase(phase, this.exchange, this.record, lastPhase);
 
     if (this.record.block) {
       return this.block();

@@ -20,7 +20,7 @@ describe('redactHeader', () => {
 
   it('masks headers named by credential words', () => {
     const redactor = new Redactor(withBaseline(makeSpec({})));
-    const secrets = ['x-password', 'x-db-password', 'x-client-secret', 'private-token', 'x-vault-token', 'api-key', 'x-goog-api-key', 'x-csrf-token', 'x-shopify-access-token', 'ocp-apim-subscription-key'];
+    const secrets = ['x-password', 'x-db-password', 'x-client-secret', 'private-token', 'x-vault-token', 'api-key', 'x-goog-api-key', 'x-csrf-token', 'x-shopify-access-token', 'ocp-apim-subscription-key', 'token', 'password', 'secret', 'x-forwarded-authorization', 'dd-api-key', 'dd-application-key'];
 
     for (const name of secrets) {
       assert.match(redactHeader(redactor, 'request', name, 'v4lue-s3cret'), /^\[REDACTED:/, name);

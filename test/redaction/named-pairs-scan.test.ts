@@ -76,21 +76,29 @@ function containerEnd(text: string, start: number): number {
 }
 
 /**
- * Returns the value after `:`, which runs to the line end, or to a closing
- * quote (a quote before `,}])>;+/`, a blank or the line end) or a tag start
- * before it; a quoted value runs to its closing quote. An empty rest or `|`/`>` takes the lines below that are
- * indented more, and list items indented as much under a key that is no item.
+ * Returns the value after `:`, which runs to the line end. Inside a string
+ * opened by `'` before it on the line (an odd count of `'`), it ends at the
+ * next `'`. Outside one, a value quoted with `'` ends after a `'` that a
+ * blank, the line end or one of `,}])>;+/` follows. (The alphabet has no
+ * backslash, `"` or `<`.) An empty rest or `|`/`>` takes the lines below
+ * that are indented more, and list items indented as much under a key that
+ * is no item.
  */
 function colonValue(text: string, start: number): Span {
   const lineEnd = start + (/^[^\n\r]*/.exec(text.slice(start))![0].length);
   const rest = text.slice(start, lineEnd);
   if (rest !== '' && !/^[|>][1-9+-]{0,2}[ \t]*(?:#.*)?$/.test(rest)) {
-    if (/^["'`]/.test(rest)) {
-      const closing = rest.indexOf(rest[0]!, 1);
-      return { start, end: closing === -1 ? lineEnd : start + closing + 1 };
+    const lineStart = start - /[^\n\r]*$/.exec(text.slice(0, start))![0].length;
+    const insideString = (text.slice(lineStart, start).match(/'/g) ?? []).length % 2 === 1;
+    if (insideString) {
+      const closing = rest.indexOf("'");
+      return { start, end: closing === -1 ? lineEnd : start + closing };
     }
-    const stop = /["'`](?=[,}\])>;+/ \t]|$)|<(?=[A-Za-z/!])/.exec(rest);
-    return { start, end: stop === null ? lineEnd : start + stop.index };
+    if (rest.startsWith("'")) {
+      const closing = /^'[^]*?'(?=[,}\])>;+/ \t]|$)/.exec(rest);
+      return { start, end: closing === null ? lineEnd : start + closing[0].length };
+    }
+    return { start, end: lineEnd };
   }
 
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;

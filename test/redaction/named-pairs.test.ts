@@ -234,10 +234,17 @@ describe('name: value in free text and YAML', () => {
   });
 
   it('ends a value where its string or markup ends', () => {
-    assert.equal(redact('<label>Password: </label><input name="pw"> more'), '<label>Password: </label><input name="pw"> more');
-    assert.equal(redact('<p>Password: hunter2</p><p>kept</p>'), '<p>Password: [REDACTED:query_param]</p><p>kept</p>');
+    assert.equal(redact('<tr><th>Password:</th><td>hunter2</td></tr>'), '<tr><th>Password:</th><td>[REDACTED:query_param]</td></tr>');
+    assert.equal(redact('<p>Password: <b>hunter2</b></p><p>kept</p>'), '<p>Password: <b>[REDACTED:query_param]</b></p><p>kept</p>');
     assert.equal(redact('throw new Error("Invalid password: too short");run();'), 'throw new Error("Invalid password: [REDACTED:query_param]");run();');
+    assert.equal(redact("console.log('password: ' + pw);b();"), "console.log('password: ' + pw);b();");
     assert.equal(redact('Reset your password: click below\nkept'), 'Reset your password: [REDACTED:query_param]\nkept');
+  });
+
+  it('keeps quotes and tag starts inside a password outside strings', () => {
+    assert.equal(redact('password: ab<cd"/e;f\nkept'), 'password: [REDACTED:query_param]\nkept');
+    assert.equal(redact('password: "ab\\"cd" rest'), 'password: [REDACTED:query_param] rest');
+    assert.equal(redact("password: 'ab'cd"), 'password: [REDACTED:query_param]');
   });
 
   it('keeps the tags of a header dump value', () => {

@@ -208,6 +208,52 @@ test('a request without a body reads an empty body', () => {
   assert.equal(transaction.exchange.request?.body?.size, 0);
 });
 
+test('body rules of a bodyless request act in its headers reply', () => {
+  const rules = writeRuleFile([
+    '  - id: block-without-csrf',
+    '    description: Blocks requests whose body carries no csrf field.',
+    "    when: \"request.method == 'DELETE' && !request.body.contains('csrf=')\"",
+    '    actions:',
+    '      - block: { status: 403 }',
+    '  - id: mark-empty-body',
+    '    description: Tells the upstream that the body was empty.',
+    "    when: \"request.body == ''\"",
+    '    actions:',
+    "      - set_header: { to: upstream, name: x-empty-body, value: \"'1'\" }",
+  ].join('\n') + '\n');
+  const engine = new RuleEngine(loadRuleSet(rules));
+  const remove = new Transaction(engine.start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+  const get = new Transaction(engine.start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+  const deleteHeaders = GET_HEADERS.map(([name, value]): [string, string] => (name === ':method' ? [name, 'DELETE'] : [name, value]));
+
+  const blocked = reply(receive(remove, requestHeaders(deleteHeaders, true)));
+  const passed = reply(receive(get, requestHeaders(GET_HEADERS, true)));
+
+  assert.equal(blocked.response, 'immediate_response');
+  assert.equal(blocked.immediate_response?.status?.code, 403);
+  assert.equal(setHeaders(passed, 'request_headers')['x-empty-body'], '1');
+  assert.deepEqual(get.record.skippedActions, []);
+});
+
+test('an action decided too late is noted and counted', () => {
+  const rules = writeRuleFile([
+    '  - id: late-upstream-header',
+    '    description: Marks requests whose body Envoy did not send.',
+    '    when: "!has(request.body)"',
+    '    actions:',
+    "      - set_header: { to: upstream, name: x-late, value: \"'1'\" }",
+  ].join('\n') + '\n');
+  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+
+  reply(receive(transaction, requestHeaders(GET_HEADERS, false)));
+  reply(receive(transaction, responseHeaders([[':status', '200']], true)));
+  transaction.finish();
+
+  assert.deepEqual(transaction.record.matched, ['late-upstream-header']);
+  assert.equal(transaction.unappliedActions, 1);
+  assert.match(transaction.notes.join('\n'), /set_header of rule late-upstream-header was not applied: the rule ran in the response_headers phase/);
+});
+
 test('release drops headers and bodies and keeps the record', () => {
   const transaction = newTransaction();
   receive(transaction, { ...requestHeaders(GET_HEADERS, false), protocol_config: { request_body_mode: BodySendMode.BUFFERED } });
