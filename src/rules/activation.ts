@@ -29,14 +29,21 @@ function headerMap(headers: HeaderList): Map<string, string> {
   return map;
 }
 
-/** Returns the body size: the bytes seen once the body is complete, else content-length, else undefined. */
+/**
+ * Returns the body size: the bytes seen once the body is complete, else
+ * content-length, else undefined. An empty body defers to content-length,
+ * which a HEAD or 304 response keeps for the body it did not send.
+ */
 function bodySize(body: BodyCapture | null, headers: Map<string, string>): bigint | undefined {
-  if (body !== null && body.complete) {
+  if (body !== null && body.complete && body.size > 0) {
     return BigInt(body.size);
   }
 
   const contentLength = headers.get('content-length');
-  return contentLength !== undefined && /^\d{1,15}$/.test(contentLength) ? BigInt(contentLength) : undefined;
+  if (contentLength !== undefined && /^\d{1,15}$/.test(contentLength)) {
+    return BigInt(contentLength);
+  }
+  return body !== null && body.complete ? 0n : undefined;
 }
 
 function bodyTextOf(body: BodyCapture | null): string | undefined {
