@@ -18,6 +18,12 @@ function newTransaction(bodyLimitBytes = 1024): Transaction {
   return new Transaction(engine.start(), { bodyLimitBytes, rulesVersion: 'sha256:test' });
 }
 
+/** Returns a new transaction on the rules of `lines`, YAML rule entries indented under `rules:`. */
+function transactionOn(lines: string[]): Transaction {
+  const engine = new RuleEngine(loadRuleSet(writeRuleFile(lines.join('\n') + '\n')));
+  return new Transaction(engine.start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+}
+
 /** Sends a message through the wire encoding, as the stream handler does. */
 function receive(transaction: Transaction, message: ProcessingRequest): ReceiveResult {
   return transaction.receive(decodeRequest(encodeRequest(message)));
@@ -166,7 +172,7 @@ test('logged transaction sets the access log hint', () => {
 });
 
 test('body read again in a later phase', () => {
-  const rules = writeRuleFile([
+  const transaction = transactionOn([
     '  - id: body-order',
     '    description: Tags bodies that name the order.',
     "    when: \"request.body.contains('order-7')\"",
@@ -177,8 +183,7 @@ test('body read again in a later phase', () => {
     "    when: \"response.code == 201 && request.body.contains('order-7')\"",
     '    actions:',
     '      - tag: { created: seven }',
-  ].join('\n') + '\n');
-  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+  ]);
 
   reply(receive(transaction, { ...requestHeaders(GET_HEADERS, false), protocol_config: { request_body_mode: BodySendMode.BUFFERED } }));
   reply(receive(transaction, { request_body: { body: Buffer.from('{"id":"order-7"}'), end_of_stream: true } }));
@@ -190,14 +195,13 @@ test('body read again in a later phase', () => {
 });
 
 test('a request without a body reads an empty body', () => {
-  const rules = writeRuleFile([
+  const transaction = transactionOn([
     '  - id: body-marker',
     '    description: Tags bodies that carry a marker.',
     "    when: \"request.body.contains('MARKER') || request.size > 0\"",
     '    actions:',
     '      - tag: { marker: found }',
-  ].join('\n') + '\n');
-  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+  ]);
 
   reply(receive(transaction, requestHeaders(GET_HEADERS, true)));
   reply(receive(transaction, responseHeaders([[':status', '200']], true)));
@@ -236,14 +240,13 @@ test('body rules of a bodyless request act in its headers reply', () => {
 });
 
 test('an action decided too late is noted and counted', () => {
-  const rules = writeRuleFile([
+  const transaction = transactionOn([
     '  - id: late-upstream-header',
     '    description: Marks requests whose body Envoy did not send.',
     '    when: "!has(request.body)"',
     '    actions:',
     "      - set_header: { to: upstream, name: x-late, value: \"'1'\" }",
-  ].join('\n') + '\n');
-  const transaction = new Transaction(new RuleEngine(loadRuleSet(rules)).start(), { bodyLimitBytes: 1024, rulesVersion: 'sha256:test' });
+  ]);
 
   reply(receive(transaction, requestHeaders(GET_HEADERS, false)));
   reply(receive(transaction, responseHeaders([[':status', '200']], true)));
