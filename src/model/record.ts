@@ -201,11 +201,16 @@ export function ensureLog(record: TransactionRecord): LogDecision {
   return record.log;
 }
 
+/** Returns a redaction spec with no targets, in collections of its own. */
+export function emptyRedactionSpec(): RedactionSpec {
+  return { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map(), styles: new Map(), jsonPaths: new Set() };
+}
+
 /**
- * Returns an empty record for a new transaction. `redaction` starts empty;
- * the session passes one whose collections are shared (redaction/shared-spec.ts).
+ * Returns an empty record for a new transaction. The session passes a
+ * `redaction` whose empty collections are shared (redaction/shared-spec.ts).
  */
-export function newTransactionRecord(redaction: RedactionSpec = { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map(), styles: new Map(), jsonPaths: new Set() }): TransactionRecord {
+export function newTransactionRecord(redaction: RedactionSpec = emptyRedactionSpec()): TransactionRecord {
   return {
     matched: [],
     tags: {},

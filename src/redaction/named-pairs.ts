@@ -387,24 +387,29 @@ function endOfQuotedValue(text: string, start: number, lineEnd: number): number 
 
 /**
  * Returns the quote that opened a string still open at `end` on the line
- * from `lineStart`, the latest opened when several are, or null. A quote
- * counts unless a backslash escapes it.
+ * from `lineStart`, or null. When strings of several quote kinds are open,
+ * the one opened last wins. A quote that a backslash escapes does not count.
  */
 function enclosingQuote(text: string, lineStart: number, end: number): number | null {
-  let open: number | null = null;
-  let openAt = -1;
-  for (const quote of QUOTES) {
-    let count = 0;
-    let last = -1;
-    for (let at = text.indexOf(String.fromCharCode(quote), lineStart); at !== -1 && at < end; at = text.indexOf(String.fromCharCode(quote), at + 1)) {
-      if (!isEscaped(text, at)) {
-        count += 1;
-        last = at;
-      }
+  const openedAt = new Map<number, number>();
+  for (let at = lineStart; at < end; at += 1) {
+    const code = text.charCodeAt(at);
+    if (!QUOTES.has(code) || isEscaped(text, at)) {
+      continue;
     }
-    if (count % 2 === 1 && last > openAt) {
+    if (openedAt.has(code)) {
+      openedAt.delete(code);
+    } else {
+      openedAt.set(code, at);
+    }
+  }
+
+  let open: number | null = null;
+  let latest = -1;
+  for (const [quote, at] of openedAt) {
+    if (at > latest) {
       open = quote;
-      openAt = last;
+      latest = at;
     }
   }
   return open;

@@ -175,11 +175,24 @@ export class Redactor {
       return null;
     }
 
-    for (const word of [lower, ...credentialWords(lower)]) {
-      for (const wordKind of TARGET_KINDS) {
-        if (this.targets[wordKind].has(word)) {
-          return { kind: wordKind, name: word };
-        }
+    const whole = this.anyKindTarget(lower);
+    if (whole !== null) {
+      return whole;
+    }
+    for (const word of credentialWords(lower)) {
+      const target = this.anyKindTarget(word);
+      if (target !== null) {
+        return target;
+      }
+    }
+    return null;
+  }
+
+  /** Returns the target that a lower-case name is in any kind, header first. */
+  private anyKindTarget(lower: string): TargetMatch | null {
+    for (const kind of TARGET_KINDS) {
+      if (this.targets[kind].has(lower)) {
+        return { kind, name: lower };
       }
     }
     return null;

@@ -4,7 +4,7 @@
 // allocated, all kept until the transaction ended. A transaction whose first
 // redaction comes from an action now takes that action's spec, built once,
 // and copies it only when a second action adds to it.
-import type { RedactionSpec } from '../model/record.js';
+import { emptyRedactionSpec, type RedactionSpec } from '../model/record.js';
 
 /** A Set that is never changed after construction; add, delete and clear throw. */
 export class SharedSet<T> extends Set<T> {
@@ -50,11 +50,6 @@ export class SharedMap<K, V> extends Map<K, V> {
   }
 }
 
-/** Returns an empty spec, as newTransactionRecord makes one. */
-export function emptySpec(): RedactionSpec {
-  return { headers: new Set(), queryParams: new Set(), cookies: new Set(), detectors: new Set(), patterns: new Map(), sources: new Map(), styles: new Map(), jsonPaths: new Set() };
-}
-
 /** Returns a copy of `spec` whose collections can never change. */
 export function sharedSpec(spec: RedactionSpec): RedactionSpec {
   return {
@@ -69,7 +64,7 @@ export function sharedSpec(spec: RedactionSpec): RedactionSpec {
   };
 }
 
-const EMPTY_SHARED_SPEC: RedactionSpec = sharedSpec(emptySpec());
+const EMPTY_SHARED_SPEC: RedactionSpec = sharedSpec(emptyRedactionSpec());
 
 /**
  * Returns a spec with no targets whose empty collections are shared by every

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { newTransactionRecord } from '../../src/model/record.js';
 import { withBaseline } from '../../src/redaction/baseline.js';
 import { Redactor } from '../../src/redaction/redactor.js';
-import { emptySpec, isSharedSpec, sharedSpec, SharedSet } from '../../src/redaction/shared-spec.js';
+import { emptyRedactionSpec } from '../../src/model/record.js';
+import { isSharedSpec, sharedSpec, SharedSet } from '../../src/redaction/shared-spec.js';
 
 function ruleSpec() {
-  const spec = emptySpec();
+  const spec = emptyRedactionSpec();
   spec.headers.add('x-session');
   spec.queryParams.add('sig');
   spec.detectors.add('email');

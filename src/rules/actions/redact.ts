@@ -17,13 +17,13 @@
 //   - redact: { detectors: [email], mode: hmac, hmac_key: { env: CTXPROC_HMAC_KEY } }
 import { readFileSync } from 'node:fs';
 import { Phase } from '../../model/phase.js';
-import type { DetectorName, RedactionSpec, RedactionStyle } from '../../model/record.js';
+import { emptyRedactionSpec, type DetectorName, type RedactionSpec, type RedactionStyle } from '../../model/record.js';
 import { JSON_PATH_SYNTAX, parseJsonPath } from '../../redaction/json-paths.js';
 import { MIN_HMAC_KEY_BYTES } from '../../redaction/mask.js';
 import { headerNameProblem } from '../http-names.js';
 import { regexProblem } from '../regex-safety.js';
 import type { ActionArgs, ActionCompiler, ActionDefinition, CompiledAction } from '../types.js';
-import { adoptSpec, emptySpec, isEmptySpec, sharedSpec, unsharedSpec } from '../../redaction/shared-spec.js';
+import { adoptSpec, isEmptySpec, sharedSpec, unsharedSpec } from '../../redaction/shared-spec.js';
 
 /** Detector names: the JSON Schema's enum for redact.detectors lists the same. */
 export const DETECTOR_NAMES = [
@@ -96,7 +96,7 @@ export const redactAction: ActionDefinition<'redact'> = {
     let shared: { rule: string; spec: RedactionSpec } | null = null;
     const sharedFor = (rule: string): RedactionSpec => {
       if (shared?.rule !== rule) {
-        const spec = emptySpec();
+        const spec = emptyRedactionSpec();
         addAll(spec, rule);
         shared = { rule, spec: sharedSpec(spec) };
       }
