@@ -16,8 +16,8 @@ export const EVENT_NAME = 'ctxproc.http.transaction';
 export type EventStatus = 'info' | 'warn' | 'error';
 
 /**
- * How the ext_proc stream ended: `completed` also covers a stream that Envoy
- * reset before the response, which then has no `http.status_code`; `error`
+ * End of the ext_proc stream. `completed` also covers a stream that Envoy
+ * reset before the response, which then has no `http.status_code`. `error`
  * is a protocol error or an internal failure.
  */
 export type StreamEnd = 'completed' | 'error';

@@ -3,10 +3,10 @@
 // client opens, and a stream that sends nothing keeps its transaction until
 // the idle timeout, so the total bounds the memory that open transactions hold.
 //
-// At --max-open-streams, only the connections that hold the most streams
+// At --max-open-streams, only the connections that have the most streams
 // (as many as any other connection) get no new streams. A client that opens
 // streams and reads nothing therefore cannot have Envoy's streams rejected
-// while each of Envoy's connections holds fewer than that client's. New
+// while each of Envoy's connections has fewer than that client's. New
 // streams of the other connections are accepted up to twice the limit, the
 // hard bound, past which every new stream is rejected.
 import type { ConnectionKey } from './reply-budget.js';
@@ -14,7 +14,7 @@ import type { ConnectionKey } from './reply-budget.js';
 /** How many times --max-open-streams the total may reach while connections holding fewer than the most are served. */
 export const HARD_LIMIT_FACTOR = 2;
 
-/** Which bound rejected a stream: its connection holds the most streams past the limit, or the total is at the hard bound. */
+/** Bound that rejected a stream: its connection has the most streams past the limit, or the total is at the hard bound. */
 export type StreamRejection = 'largest_connection' | 'hard_limit';
 
 export class OpenStreams {

@@ -206,7 +206,7 @@ function rejectOverCap(
     const peer = peerOf(call);
     const hint = rejection === 'hard_limit'
       ? 'many connections hold streams open; raise --max-open-streams if the memory allows, lower --stream-idle-timeout so that silent streams end sooner, or add instances'
-      : `the connection from ${peer} holds the most streams, which is not always the client that holds too many: another one may spread its streams over many connections, so compare ctxproc_streams_active with your Envoys' in-flight requests; raise --max-open-streams if the memory allows, or keep other clients off the gRPC port`;
+      : `the connection from ${peer} has the most streams, which is not always the client that opened too many: another one may spread its streams over many connections, so compare ctxproc_streams_active with your Envoys' in-flight requests; raise --max-open-streams if the memory allows, or keep other clients off the gRPC port`;
     context.logger.warn(
       { error_code: code, peer, limit: rejection, open_streams: openCount, connection_streams: connectionCount, suppressed: logLine.suppressed, hint },
       `ext_proc stream from ${peer} rejected: ${message}`,

@@ -220,9 +220,9 @@ export class Transaction {
 
   /**
    * Drops the headers, attributes and bodies once the event is written. The
-   * record stays, because `ctxproc test` reads it after the end. Something
-   * still reached ended transactions at young collections (the open stream
-   * set, the transport), so each one was promoted whole with its headers.
+   * record stays, because `ctxproc test` reads it after the end. Young
+   * collections still reached ended transactions through objects that Node
+   * keeps until a full collection, so each was promoted with its headers.
    */
   release(): void {
     this.exchange.request = null;

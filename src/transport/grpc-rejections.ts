@@ -4,9 +4,9 @@
 // (UNIMPLEMENTED), and a connection that fails, such as one that does not
 // speak HTTP/2.
 //
-// grpc-js 1.14 has no hook for these. It answers the first two inside its
-// listener of the HTTP/2 server's 'stream' event, synchronously, so a
-// listener added after its own reads the answer from the stream's
+// grpc-js 1.14 has no hook for these. It responds to the first two inside
+// its listener of the HTTP/2 server's 'stream' event, synchronously, so a
+// listener added after its own reads the response from the stream's
 // sentHeaders (a public Node API). Failed connections are the server's
 // public 'sessionError' event. The HTTP/2 servers themselves are reached
 // through grpc-js's private field http2Servers, which is checked, as

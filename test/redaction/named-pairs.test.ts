@@ -233,7 +233,7 @@ describe('name: value in free text and YAML', () => {
     assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param] c\nnext');
   });
 
-  it('ends a value where its string or markup ends', () => {
+  it('ends a value with its string or tag', () => {
     assert.equal(redact('<tr><th>Password:</th><td>hunter2</td></tr>'), '<tr><th>Password:</th><td>[REDACTED:query_param]</td></tr>');
     assert.equal(redact('<p>Password: <b>hunter2</b></p><p>kept</p>'), '<p>Password: <b>[REDACTED:query_param]</b></p><p>kept</p>');
     assert.equal(redact('throw new Error("Invalid password: too short");run();'), 'throw new Error("Invalid password: [REDACTED:query_param]");run();');
@@ -241,7 +241,7 @@ describe('name: value in free text and YAML', () => {
     assert.equal(redact('Reset your password: click below\nkept'), 'Reset your password: [REDACTED:query_param]\nkept');
   });
 
-  it('keeps quotes and tag starts inside a password outside strings', () => {
+  it('masks quotes inside a bare password', () => {
     assert.equal(redact('password: ab<cd"/e;f\nkept'), 'password: [REDACTED:query_param]\nkept');
     assert.equal(redact('password: "ab\\"cd" rest'), 'password: [REDACTED:query_param] rest');
     assert.equal(redact("password: 'ab'cd"), 'password: [REDACTED:query_param]');

@@ -72,7 +72,7 @@ describe('OpenStreams', () => {
     streams.remove(hog);
     streams.add(other);
     streams.add({});
-    // Now hog 2, other 3 and a third 1, six in all: other holds the most.
+    // Now hog 2, other 3 and a third 1, six in all, so other has the most.
     assert.equal(streams.count, 6);
     assert.equal(streams.rejectionFor(other), 'largest_connection');
     assert.equal(streams.rejectionFor(hog), null);

@@ -212,7 +212,7 @@ test('a request without a body reads an empty body', () => {
   assert.equal(transaction.exchange.request?.body?.size, 0);
 });
 
-test('body rules of a bodyless request act in its headers reply', () => {
+test('bodyless request runs body rules early', () => {
   const rules = writeRuleFile([
     '  - id: block-without-csrf',
     '    description: Blocks requests whose body carries no csrf field.',
