@@ -125,6 +125,28 @@ export interface PhaseNeed {
   attribute: string | null;
 }
 
+/** Attribute names already joined, so that every rule reading one keeps the same string rather than its own copy. */
+const joinedNames = new Map<string, string>();
+
+/**
+ * Returns "root.field" as one string shared by every rule. Callers pass
+ * only fields the attribute schema defines, so the map stays as small as the
+ * schema.
+ */
+export function attributeName(root: string, field: string): string {
+  const name = `${root}.${field}`;
+  const shared = joinedNames.get(name);
+  if (shared !== undefined) {
+    return shared;
+  }
+
+  joinedNames.set(name, name);
+  return name;
+}
+
+/** The need of an action that reads nothing: it can run at the first phase. Shared by all such actions, so it is frozen. */
+export const FIRST_PHASE_NEED: Readonly<PhaseNeed> = Object.freeze({ phase: Phase.RequestHeaders, attribute: null });
+
 /** Returns the latest phase among reads; a whole root needs the latest phase of its fields. */
 export function phaseOfReads(reads: readonly AttributeRead[]): PhaseNeed {
   let need: PhaseNeed = { phase: Phase.RequestHeaders, attribute: null };
@@ -139,7 +161,7 @@ export function phaseOfReads(reads: readonly AttributeRead[]): PhaseNeed {
     for (const field of fields) {
       const spec = attributeSpec(read.root, field);
       if (spec !== undefined && (need.attribute === null || spec.phase > need.phase)) {
-        need = { phase: spec.phase, attribute: read.field === null ? read.root : `${read.root}.${field}` };
+        need = { phase: spec.phase, attribute: read.field === null ? read.root : attributeName(read.root, field) };
       }
     }
   }

@@ -9,7 +9,7 @@ import type { ParseResult } from '@marcbachmann/cel-js';
 import { Phase } from '../model/phase.js';
 import { BODY_SOURCE_KEY } from '../model/record.js';
 import { Activation, ConnectionAttributes, CtxprocAttributes, PeerAttributes, RequestAttributes, ResponseAttributes } from './activation.js';
-import { findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
+import { attributeName, findAttributeReads, laterNeed, phaseOfReads, unknownAttributes } from './attribute-reads.js';
 import { regexCallProblems } from './regex-calls.js';
 import type { PhaseNeed } from './attribute-reads.js';
 import { ATTRIBUTE_ROOTS, ATTRIBUTES, ROOT_NAMES, VALUE_ROOTS } from './attributes.js';
@@ -162,7 +162,7 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
   }
 
   const need = phaseOfReads(reads);
-  const attributes = [...new Set(reads.map((read) => (read.field === null ? read.root : `${read.root}.${read.field}`)))];
+  const attributes = [...new Set(reads.map((read) => (read.field === null ? read.root : attributeName(read.root, read.field))))];
   const expression: CompiledExpression = {
     source,
     type,
@@ -198,10 +198,16 @@ function evaluatorOf(parsed: ParseResult, lists: NamedLists): Pick<CompiledExpre
 function compiledEvaluator(evaluate: (activation: Record<string, unknown>) => unknown): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
   return {
     compiled: true,
-    evaluate: (activation) => valueOrThrow(evaluate(activation as unknown as Record<string, unknown>)),
+    evaluate: evaluateOrThrow,
     // The compiled evaluator already has this signature, so it is used as is, saving a call per evaluation.
     evaluateOrError: evaluate as unknown as (activation: Activation) => unknown,
   };
+}
+
+// One function for every compiled expression, called as its method, rather
+// than a closure and a context per expression that a rule set keeps alive.
+function evaluateOrThrow(this: Pick<CompiledExpression, 'evaluateOrError'>, activation: Activation): unknown {
+  return valueOrThrow(this.evaluateOrError(activation));
 }
 
 function interpretedEvaluator(parsed: ParseResult): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {

@@ -27,21 +27,30 @@ export class CompileState {
 
   constructor(readonly sinkNames: ReadonlySet<string>) {}
 
-  readonly #definitions = new Map<string, string>();
+  // Where each id is defined, kept as numbers and formatted only for a
+  // duplicate: a reload of thousands of rules holds them until it ends.
+  readonly #definitions = new Map<string, IdLocation>();
 
-  /** Registers id at location; returns the earlier location when id is taken. */
-  claimId(id: string, location: string): string | undefined {
+  /** Registers id at location; returns the earlier location, as file:line:column, when id is taken. */
+  claimId(id: string, location: IdLocation): string | undefined {
     const earlier = this.#definitions.get(id);
     if (earlier === undefined) {
       this.#definitions.set(id, location);
+      return undefined;
     }
-    return earlier;
+    return `${earlier.path}:${earlier.line}:${earlier.column}`;
   }
 
   /** Ids of every rule written in the files, compiled or rejected. */
   get writtenIds(): ReadonlySet<string> {
     return new Set(this.#definitions.keys());
   }
+}
+
+interface IdLocation {
+  readonly path: string;
+  readonly line: number;
+  readonly column: number;
 }
 
 /** Compiles every rule of file whose own values passed the schema; problems go to file. */
@@ -83,7 +92,7 @@ function checkId(file: SourceFile, rule: unknown, path: PathSegment[], state: Co
   }
 
   const { line, column } = file.locate([...path, 'id']);
-  const earlier = state.claimId(id, `${file.path}:${line}:${column}`);
+  const earlier = state.claimId(id, { path: file.path, line, column });
   if (earlier !== undefined) {
     file.report('duplicate_id', [...path, 'id'], `duplicate rule id '${id}': already defined at ${earlier}; ids must be unique across all loaded files`);
   }
@@ -117,8 +126,20 @@ function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], 
     mode: rule.mode ?? 'enforce',
     condition,
     actions: actions.map(({ action }) => action),
-    attributes: [...attributes],
+    attributes: attributesOf(attributes, condition),
   });
+}
+
+/**
+ * The rule's attributes as a list. Most rules' actions read nothing beyond
+ * the condition, and then the condition's list serves, so that a large set
+ * keeps one list per rule.
+ */
+function attributesOf(attributes: ReadonlySet<string>, condition: CompiledExpression | null): readonly string[] {
+  if (condition !== null && condition.attributes.length === attributes.size) {
+    return condition.attributes;
+  }
+  return [...attributes];
 }
 
 /** A compiled action and its index in the rule's actions list. */

@@ -22,6 +22,7 @@ import type { BlockDecision } from '../../model/record.js';
 import { headerNameProblem, isValidHeaderValue } from '../http-names.js';
 import { statusProblem } from '../http-status.js';
 import type { ActionCompiler, ActionContext, ActionDefinition, CompiledAction } from '../types.js';
+import { FIRST_PHASE_NEED } from '../attribute-reads.js';
 
 const DEFAULT_STATUS = 403;
 
@@ -64,7 +65,7 @@ export const blockAction: ActionDefinition<'block'> = {
     const grpcReply: Omit<BlockDecision, 'rule'> = grpcBlock(status, args);
     const action: CompiledAction = {
       name: 'block',
-      need: { phase: Phase.RequestHeaders, attribute: null },
+      need: FIRST_PHASE_NEED,
       effect: { deadline: Phase.ResponseTrailers, description: 'a block' },
       summary: `block with status ${status}`,
       apply(context) {

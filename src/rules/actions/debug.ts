@@ -16,6 +16,7 @@ import { ensureLog } from '../../model/record.js';
 import type { ActionDefinition, CompiledAction } from '../types.js';
 import { debugKeyValue } from './debug-registry.js';
 import { DURATION_SYNTAX, parseDuration } from './duration.js';
+import { FIRST_PHASE_NEED } from '../attribute-reads.js';
 
 /** Maximum debug period, so a forgotten rule cannot trace a client for longer. */
 export const MAX_DEBUG_MS = 24 * 3_600_000;
@@ -41,7 +42,7 @@ export const debugAction: ActionDefinition<'debug'> = {
 
     const action: CompiledAction = {
       name: 'debug',
-      need: { phase: Phase.RequestHeaders, attribute: null },
+      need: FIRST_PHASE_NEED,
       effect: null,
       debugKey: key,
       apply(context) {

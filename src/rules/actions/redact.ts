@@ -16,7 +16,6 @@
 //   - redact: { headers: [authorization], query_params: [token], detectors: [jwt] }
 //   - redact: { detectors: [email], mode: hmac, hmac_key: { env: CTXPROC_HMAC_KEY } }
 import { readFileSync } from 'node:fs';
-import { Phase } from '../../model/phase.js';
 import { emptyRedactionSpec, type DetectorName, type RedactionSpec, type RedactionStyle } from '../../model/record.js';
 import { JSON_PATH_SYNTAX, parseJsonPath } from '../../redaction/json-paths.js';
 import { MIN_HMAC_KEY_BYTES } from '../../redaction/mask.js';
@@ -24,6 +23,7 @@ import { headerNameProblem } from '../http-names.js';
 import { regexProblem } from '../regex-safety.js';
 import type { ActionArgs, ActionCompiler, ActionDefinition, CompiledAction } from '../types.js';
 import { adoptSpec, isEmptySpec, sharedSpec, unsharedSpec } from '../../redaction/shared-spec.js';
+import { FIRST_PHASE_NEED } from '../attribute-reads.js';
 
 /** Detector names: the JSON Schema's enum for redact.detectors lists the same. */
 export const DETECTOR_NAMES = [
@@ -69,7 +69,7 @@ export const redactAction: ActionDefinition<'redact'> = {
 
     const action: CompiledAction = {
       name: 'redact',
-      need: { phase: Phase.RequestHeaders, attribute: null },
+      need: FIRST_PHASE_NEED,
       effect: null,
       apply(context) {
         const spec = context.record.redaction;

@@ -5,10 +5,10 @@
 //
 // Example:
 //   - remove_header: { to: downstream, name: server }
-import { Phase } from '../../model/phase.js';
 import { headerNameProblem } from '../http-names.js';
 import type { ActionDefinition, CompiledAction } from '../types.js';
 import { HEADER_CHANGE_EFFECT } from './set-header.js';
+import { FIRST_PHASE_NEED } from '../attribute-reads.js';
 
 export const removeHeaderAction: ActionDefinition<'remove_header'> = {
   name: 'remove_header',
@@ -23,7 +23,7 @@ export const removeHeaderAction: ActionDefinition<'remove_header'> = {
     const { to, name } = args;
     const action: CompiledAction = {
       name: 'remove_header',
-      need: { phase: Phase.RequestHeaders, attribute: null },
+      need: FIRST_PHASE_NEED,
       effect: HEADER_CHANGE_EFFECT[to],
       summary: `remove ${to} header ${name}`,
       apply(context) {

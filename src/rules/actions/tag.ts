@@ -6,8 +6,8 @@
 //
 // Example:
 //   - tag: { threat: sqli, team: payments }
-import { Phase } from '../../model/phase.js';
 import type { ActionDefinition, CompiledAction } from '../types.js';
+import { FIRST_PHASE_NEED } from '../attribute-reads.js';
 
 export const tagAction: ActionDefinition<'tag'> = {
   name: 'tag',
@@ -16,7 +16,7 @@ export const tagAction: ActionDefinition<'tag'> = {
     const tags = Object.entries(args);
     const action: CompiledAction = {
       name: 'tag',
-      need: { phase: Phase.RequestHeaders, attribute: null },
+      need: FIRST_PHASE_NEED,
       effect: null,
       apply(context) {
         for (const [key, value] of tags) {

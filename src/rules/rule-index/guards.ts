@@ -69,10 +69,13 @@ function guardOf(node: ASTNode): Guard | null {
   }
 }
 
+/** The empty side of a value guard, shared by the guards of every rule, since a rule set keeps them all. */
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
 function equalityGuard(subjectNode: ASTNode, literalNode: ASTNode): Guard | null {
   const subject = valueSubject(subjectNode);
   const literal = stringLiteral(literalNode);
-  return subject === null || literal === null ? null : { kind: 'value', subject, equals: [literal], prefixes: [] };
+  return subject === null || literal === null ? null : { kind: 'value', subject, equals: [literal], prefixes: NO_VALUES };
 }
 
 /** `subject in ['a', 'b']` is a value guard; `'name' in request.headers` a presence guard. */
@@ -80,7 +83,7 @@ function membershipGuard(element: ASTNode, container: ASTNode): Guard | null {
   const subject = valueSubject(element);
   if (subject !== null && container.op === 'list') {
     const values = container.args.map(stringLiteral);
-    return values.length > 0 && values.every((value) => value !== null) ? { kind: 'value', subject, equals: values as string[], prefixes: [] } : null;
+    return values.length > 0 && values.every((value) => value !== null) ? { kind: 'value', subject, equals: values as string[], prefixes: NO_VALUES } : null;
   }
 
   const entry = stringLiteral(element);
@@ -103,7 +106,7 @@ function methodGuard(name: string, receiver: ASTNode, args: readonly ASTNode[]):
     prefix = anchoredLiteralPrefix(argument);
   }
   // An empty prefix holds for every string, so it filters nothing.
-  return prefix === null || prefix === '' ? null : { kind: 'value', subject, equals: [], prefixes: [prefix] };
+  return prefix === null || prefix === '' ? null : { kind: 'value', subject, equals: NO_VALUES, prefixes: [prefix] };
 }
 
 /** Joins two value guards on one subject, because `a || b` is false when both a and b are false. */

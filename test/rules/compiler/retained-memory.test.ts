@@ -55,3 +55,37 @@ test('site errors leave the stack trace limit unchanged', () => {
   assert.equal(Error.stackTraceLimit, limit);
   assert.match(new Error('probe').stack ?? '', /\n\s+at /);
 });
+
+test('expressions of one shape share their site errors', () => {
+  const before = liveCount(CompiledEvaluationError);
+
+  const expressions: CompiledExpression[] = [];
+  for (let i = 0; i < 200; i += 1) {
+    const { expression } = compileExpression(`request.headers['x-tenant'] == 'tenant-${i}' && int(request.headers['x-count']) > ${i % 10}`, 'bool', 'when');
+    assert.ok(expression, `expression ${i} did not compile`);
+    expressions.push(expression);
+  }
+
+  // Each expression has several error sites; without sharing, 200 of them
+  // would keep more than 600 errors alive. The tenant numbers have one to
+  // three digits, which moves the later sites, so three shapes remain.
+  const added = liveCount(CompiledEvaluationError) - before;
+  assert.ok(added < 40, `${added} site errors stayed alive for ${expressions.length} expressions of one shape`);
+});
+
+test('a shared site error reports the failing rule’s own text', () => {
+  const first = compileExpression("request.headers['x-tenant'] == 'a'", 'bool', 'when').expression;
+  const second = compileExpression("request.headers['x-tenant'] == 'b'", 'bool', 'when').expression;
+  const other = compileExpression("request.headers['x-region'] == 'a'", 'bool', 'when').expression;
+  assert.ok(first);
+  assert.ok(second);
+  assert.ok(other);
+
+  const activation = new Activation(makeExchange({ method: 'GET', path: '/', headers: [['accept', '*/*']] }), newTransactionRecord());
+  const errors = [first, second, other].map((expression) => expression.evaluateOrError(activation) as CompiledEvaluationError);
+
+  assert.equal(errors[0], errors[1]);
+  assert.notEqual(errors[0], errors[2]);
+  assert.equal(errors[2]!.message, 'No such key: x-region');
+  assert.equal(other.source.slice(errors[2]!.range.start, errors[2]!.range.end), "request.headers['x-region']");
+});
