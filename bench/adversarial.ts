@@ -10,20 +10,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
-
-const { values: options } = parseArgs({ options: { trials: { type: 'string', default: '5' }, rules: { type: 'string', default: '1000,5000' }, reload: { type: 'string', default: '1000x1,1000x10,5000x1,5000x50' }, sections: { type: 'string', default: 'inputs,rules,reload' }, inputs: { type: 'string' }, 'pace-ms': { type: 'string', default: '10' } } });
-const TRIALS = Number(options.trials);
-
-/**
- * Milliseconds the reload section waits after each transaction and /rules
- * read. Back to back (0), the bench's client and ctxproc each keep a core
- * busy, so the reading includes the serving load and CPU contention on a
- * 2-core machine: the idle row then read about 5 ms on a quiet machine.
- */
-const PACE_MS = Number(options['pace-ms']);
+import { readCommandLine, readWholeNumber, type OptionSpec, type ScriptSpec } from './lib/options.js';
+import { readReloadSpec } from './lib/reload-spec.js';
 
 /** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
 const DELAY_RESOLUTION_MS = 10;
@@ -58,6 +48,41 @@ const INPUTS: InputCase[] = [
   { name: 'header value of 4 MiB', request: get('/big', [['x-big', 'a'.repeat(4 * MIB)]]) },
   { name: 'cookie header of 1 MiB, 50,000 pairs', request: get('/cookies', [['cookie', Array.from({ length: 50_000 }, (_, i) => `c${i}=v${i}`).join('; ')]]) },
 ];
+
+const SECTION_NAMES = ['inputs', 'rules', 'reload'] as const;
+
+/** Node's largest timer delay, in milliseconds: a longer setTimeout fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Largest rule count of the rules table; a larger one is likely a typo, and the rules are written to one file and compiled at once. */
+const MAX_RULES = 1_000_000;
+
+const SCRIPT = {
+  name: 'adversarial',
+  command: 'npm run bench:adversarial --',
+  summary: 'Sends adversarial inputs, rule counts and reloads to a spawned ctxproc and reports the longest event-loop stall each caused there.',
+  options: {
+    sections: { type: 'string', default: SECTION_NAMES.join(','), value: 'NAMES', help: `tables to print, comma-separated: ${SECTION_NAMES.join(', ')}` },
+    trials: { type: 'string', default: '5', value: 'N', help: 'runs per row, 1 or more' },
+    inputs: { type: 'string', value: 'ROWS', help: `rows of the input table to run, comma-separated, counted from 1 to ${INPUTS.length} (default: all)` },
+    rules: { type: 'string', default: '1000,5000', value: 'COUNTS', help: 'rule counts of the rules table, comma-separated' },
+    reload: { type: 'string', default: '1000x1,1000x10,5000x1,5000x50', value: 'SPECS', help: 'reloads of the reload table, comma-separated, each COUNTxFILES: COUNT rules spread evenly over FILES files' },
+    'pace-ms': { type: 'string', default: '10', value: 'MS', help: 'milliseconds the reload table waits between transactions, 0 for none' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
+const { TRIALS, RULE_COUNTS, RELOADS, SECTIONS, INPUT_ROWS, PACE_MS } = readCommandLine(SCRIPT, (commandLine) => ({
+  SECTIONS: new Set(commandLine.names('sections', SECTION_NAMES)),
+  TRIALS: commandLine.wholeNumber('trials', { min: 1 }),
+  INPUT_ROWS: commandLine.values.inputs === undefined ? null : commandLine.list('inputs', (item) => readWholeNumber('--inputs item', item, { min: 1, max: INPUTS.length })),
+  RULE_COUNTS: commandLine.list('rules', (item) => readWholeNumber('--rules item', item, { min: 1, max: MAX_RULES })),
+  RELOADS: commandLine.list('reload', (item) => readReloadSpec('reload', item)),
+  // The wait after each transaction and /rules read of the reload table. Back to back (0),
+  // the bench's client and ctxproc each keep a core busy, so the reading includes the
+  // serving load and CPU contention on a 2-core machine: the idle row then read about 5 ms
+  // on a quiet machine.
+  PACE_MS: commandLine.wholeNumber('pace-ms', { min: 0, max: MAX_TIMER_MS, reason: 'the wait is a Node timer' }),
+}));
 
 interface LoopReading {
   /** Maximum event-loop delay since the last read, in milliseconds. */
@@ -132,8 +157,7 @@ async function runInputs(): Promise<void> {
   console.log(`|---|---|---|---|---|`);
   const idle = await measure(ctxproc, () => Promise.resolve());
   console.log(`| nothing (idle baseline) | - | ${cells(idle)} |`);
-  const only = options.inputs?.split(',');
-  for (const input of INPUTS.filter((_, index) => only === undefined || only.includes(String(index + 1)))) {
+  for (const input of INPUTS.filter((_, index) => INPUT_ROWS === null || INPUT_ROWS.includes(index + 1))) {
     const client = input.bodyMode ? clients.buffered : clients.headers;
     let last: TransactionResult | null = null;
     const measured = await measure(ctxproc, async () => {
@@ -164,7 +188,7 @@ function writeRules(count: number, file = path.join(mkdtempSync(path.join(tmpdir
 async function runRuleCounts(): Promise<void> {
   console.log(`\n| rules | startup ms | stall median ms | stall max ms | ctxproc CPU median ms |`);
   console.log(`|---|---|---|---|---|`);
-  for (const count of (options.rules ?? '').split(',').filter(Boolean).map(Number)) {
+  for (const count of RULE_COUNTS) {
     const file = writeRules(count);
     const started = Date.now();
     // One file of 5,000 rules is about 1 MiB; this section measures evaluation, so the file limit is raised.
@@ -191,8 +215,7 @@ async function runReloads(): Promise<void> {
   console.log(`\n| reload to rules | files | write to applied ms | transactions meanwhile | stall median ms | stall max ms | ctxproc CPU median ms |`);
   console.log(`|---|---|---|---|---|---|---|`);
   await runIdleRow();
-  for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
-    const [count = 0, files = 1] = spec.split('x').map(Number);
+  for (const { count, files } of RELOADS) {
     const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-'));
     writeRules(1, path.join(directory, 'rules-0.yaml'));
     const ctxproc = await startCtxproc(['--rules', directory, '--shutdown-delay', '0']);
@@ -261,13 +284,12 @@ async function runIdleRow(): Promise<void> {
   await ctxproc.stop();
 }
 
-const sections = new Set((options.sections ?? '').split(','));
-if (sections.has('inputs')) {
+if (SECTIONS.has('inputs')) {
   await runInputs();
 }
-if (sections.has('rules')) {
+if (SECTIONS.has('rules')) {
   await runRuleCounts();
 }
-if (sections.has('reload')) {
+if (SECTIONS.has('reload')) {
   await runReloads();
 }

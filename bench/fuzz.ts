@@ -4,47 +4,58 @@
 // its RSS stays under a bound. Each finding is printed with its case seed;
 // `--replay SEED` plays that one case again.
 import { appendFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import buffer from 'node:buffer';
 import { Client, credentials } from '@grpc/grpc-js';
 import { buildCase, type CaseLimits } from '../test/fuzz/cases.js';
 import { playCase, type Verdict } from '../test/fuzz/play.js';
 import { caseSeed } from '../test/fuzz/random.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
-const USAGE = 'usage: npm run fuzz -- [--count N] [--seconds N] [--seed N] [--concurrency N] [--max-message-bytes N] [--hang-ms N] [--max-rss-mib N] [--cases-per-connection N] [--save FILE] [--replay SEED]';
+/** Node's largest timer delay, in milliseconds: a longer setTimeout fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const { values: options } = parseArgs({
+/** Seeds are unsigned 32-bit integers: the generator keeps `seed >>> 0`, so a larger one would replay another case. */
+const MAX_SEED = 2 ** 32 - 1;
+
+/** Bytes a case may add to --max-message-bytes for its oversized body, which it allocates whole. */
+const OVERSIZED_BODY_EXTRA_BYTES = 1024;
+
+const DEFAULTS = defaultSettings();
+
+const SCRIPT = {
+  name: 'fuzz',
+  command: 'npm run fuzz --',
+  summary: 'Plays generated ProcessingRequest sequences against a spawned ctxproc, and checks that every stream ends cleanly, none hangs, the process survives and its RSS stays under a bound.',
   options: {
-    count: { type: 'string', default: '10000' },
-    seconds: { type: 'string', default: '3600' },
-    seed: { type: 'string', default: '1' },
-    concurrency: { type: 'string', default: '32' },
-    'max-message-bytes': { type: 'string', default: '1048576' },
-    'hang-ms': { type: 'string', default: '10000' },
-    'max-rss-mib': { type: 'string', default: '1024' },
-    'cases-per-connection': { type: 'string', default: '10000' },
-    save: { type: 'string' },
-    replay: { type: 'string' },
+    count: { type: 'string', default: '10000', value: 'N', help: 'cases to play, at most; the run stops at --count or --seconds, whichever comes first' },
+    seconds: { type: 'string', default: '3600', value: 'N', help: 'run time, at most, in seconds' },
+    seed: { type: 'string', default: '1', value: 'N', help: `seed of the run, from which each case's seed derives, 0 to ${MAX_SEED}` },
+    concurrency: { type: 'string', default: '32', value: 'N', help: `cases played at once, each on a stream of its own, 1 to ${DEFAULTS.maxStreamsPerConnection}` },
+    'max-message-bytes': { type: 'string', default: '1048576', value: 'BYTES', help: 'ctxproc\'s --max-message-bytes, which some cases exceed on purpose' },
+    'hang-ms': { type: 'string', default: '10000', value: 'MS', help: 'milliseconds a stream may take to end after the client is done sending before the case counts as a hang' },
+    'max-rss-mib': { type: 'string', default: '1024', value: 'MIB', help: 'largest ctxproc RSS, in MiB, that still passes' },
+    'cases-per-connection': { type: 'string', default: '10000', value: 'N', help: 'cases played on one connection before the fuzzer opens a new one' },
+    save: { type: 'string', value: 'FILE', help: 'also appends each finding to FILE as one JSON line (default: none)' },
+    replay: { type: 'string', value: 'SEED', help: `plays only the case of this seed, printed with each finding, 0 to ${MAX_SEED} (default: none)` },
   },
-});
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
 
-function integer(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    console.error(`fuzz: --${name} is "${text}"; expected a whole number\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const count = integer('count', options.count);
-const seconds = integer('seconds', options.seconds);
-const runSeed = integer('seed', options.seed);
-const concurrency = Math.max(1, integer('concurrency', options.concurrency));
-const limits: CaseLimits = { maxMessageBytes: integer('max-message-bytes', options['max-message-bytes']) };
-const hangMs = integer('hang-ms', options['hang-ms']);
-const maxRssMib = integer('max-rss-mib', options['max-rss-mib']);
-const casesPerConnection = Math.max(1, integer('cases-per-connection', options['cases-per-connection']));
+const settings = readCommandLine(SCRIPT, (commandLine) => ({
+  count: commandLine.wholeNumber('count', { min: 1 }),
+  seconds: commandLine.wholeNumber('seconds', { min: 1 }),
+  runSeed: commandLine.wholeNumber('seed', { min: 0, max: MAX_SEED }),
+  concurrency: commandLine.wholeNumber('concurrency', { min: 1, max: DEFAULTS.maxStreamsPerConnection, reason: 'the cases share one connection, and ctxproc holds back streams over its --max-streams-per-connection' }),
+  maxMessageBytes: commandLine.wholeNumber('max-message-bytes', { min: 1, max: buffer.constants.MAX_LENGTH - OVERSIZED_BODY_EXTRA_BYTES - 1, reason: 'a case allocates a body of up to this many bytes plus 1,024' }),
+  hangMs: commandLine.wholeNumber('hang-ms', { min: 1, max: MAX_TIMER_MS, reason: 'the wait is a Node timer' }),
+  maxRssMib: commandLine.wholeNumber('max-rss-mib', { min: 1 }),
+  casesPerConnection: commandLine.wholeNumber('cases-per-connection', { min: 1 }),
+  saveFile: commandLine.outputFile('save'),
+  replaySeed: commandLine.values.replay === undefined ? undefined : commandLine.wholeNumber('replay', { min: 0, max: MAX_SEED }),
+}));
+const { count, seconds, runSeed, concurrency, hangMs, maxRssMib, casesPerConnection, saveFile, replaySeed } = settings;
+const limits: CaseLimits = { maxMessageBytes: settings.maxMessageBytes };
 
 /** Findings kept in memory and printed; past this many the run stops. */
 const MAX_FINDINGS = 50;
@@ -64,9 +75,8 @@ async function main(): Promise<void> {
   });
   let client = connect();
 
-  if (options.replay !== undefined) {
-    const seed = integer('replay', options.replay);
-    const fuzzCase = buildCase(seed, limits);
+  if (replaySeed !== undefined) {
+    const fuzzCase = buildCase(replaySeed, limits);
     const verdict = await playCase(client, fuzzCase, hangMs);
     console.log(JSON.stringify({ ...verdict, mutations: fuzzCase.mutations, messages: fuzzCase.messages.map((bytes) => bytes.length), end: fuzzCase.end, await_replies: fuzzCase.awaitReplies }));
     client.close();
@@ -120,8 +130,8 @@ async function main(): Promise<void> {
       if (!verdict.clean && crashed === null) {
         findings.push(verdict);
         console.log(JSON.stringify({ finding: verdict, mutations: fuzzCase.mutations, replay: `npm run fuzz -- --replay ${verdict.seed}` }));
-        if (options.save) {
-          appendFileSync(options.save, `${JSON.stringify({ seed: verdict.seed, outcome: verdict.outcome, detail: verdict.detail, mutations: fuzzCase.mutations })}\n`);
+        if (saveFile !== undefined) {
+          appendFileSync(saveFile, `${JSON.stringify({ seed: verdict.seed, outcome: verdict.outcome, detail: verdict.detail, mutations: fuzzCase.mutations })}\n`);
         }
       }
     }

@@ -14,16 +14,35 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { RuleEngine } from '../src/rules/engine.js';
 import { compileRuleFileSteps, readRuleFiles, type RuleFileContents } from '../src/rules/load.js';
 import { runAtOnce, runInSlices } from '../src/rules/reload/slices.js';
 import { WorkerFileParser } from '../src/rules/reload/worker-parser.js';
 import type { RuleSet } from '../src/rules/types.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
+import { formatReloadSpec, readReloadSpec, type ReloadSpec } from './lib/reload-spec.js';
 import { CTXPROC_NODE_FLAGS } from './servers.js';
 
-// --parse worker parses in a worker thread, as the reloader does; --parse main parses on the main thread, as before.
-const { values: options } = parseArgs({ options: { reload: { type: 'string', default: '1000x10,5000x50' }, trials: { type: 'string', default: '3' }, parse: { type: 'string', default: 'worker' }, child: { type: 'string' } } });
+const PARSE_MODES = ['worker', 'main'] as const;
+
+const SCRIPT = {
+  name: 'reload-gc',
+  command: 'npm run bench:reload-gc --',
+  summary: 'Counts the garbage collections of live reloads, as V8 reports them under --trace-gc-nvp, and the heap one active rule set keeps alive.',
+  options: {
+    reload: { type: 'string', default: '1000x10,5000x50', value: 'SPECS', help: 'reloads to measure, comma-separated, each COUNTxFILES: COUNT rules spread evenly over FILES files' },
+    trials: { type: 'string', default: '3', value: 'N', help: 'reloads of each spec, 1 or more' },
+    parse: { type: 'string', default: 'worker', value: 'MODE', help: 'where rule files are parsed: worker (a worker thread, as the reloader does) or main (the main thread, as before the worker)' },
+    child: { type: 'string', value: 'COUNTxFILES', help: 'internal: runs the reloads of one spec in the child process that the script starts (default: none)' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
+const options = readCommandLine(SCRIPT, (commandLine) => ({
+  reloads: commandLine.list('reload', (item) => readReloadSpec('reload', item)),
+  trials: commandLine.wholeNumber('trials', { min: 1 }),
+  parse: commandLine.choice('parse', PARSE_MODES),
+  child: commandLine.values.child === undefined ? undefined : readReloadSpec('child', commandLine.values.child),
+}));
 
 const START_MARKER = 'reload-gc: start';
 const END_MARKER = 'reload-gc: end';
@@ -39,11 +58,10 @@ function writeRules(count: number, file: string, variant: string): void {
 }
 
 /** Reloads from 1 rule to the spec's rules `trials` times in the child, in slices as the reloader does, each between markers. */
-async function reloadInChild(spec: string, trials: number): Promise<void> {
+async function reloadInChild({ count, files }: ReloadSpec, trials: number): Promise<void> {
   // A first collection before any worker starts names the main thread's
   // isolate in the trace, so that the parent can leave out the worker's.
   (globalThis as { gc?: () => void }).gc?.();
-  const [count = 0, files = 1] = spec.split('x').map(Number);
   let active = new RuleEngine(compileAtOnce(1));
 
   for (let trial = 0; trial < trials; trial += 1) {
@@ -151,12 +169,13 @@ function percentile(values: number[], fraction: number): number {
 
 function runParent(): void {
   const script = fileURLToPath(import.meta.url);
-  const trials = Number(options.trials);
+  const trials = options.trials;
   console.log('| reload to rules | files | scavenges per reload | copied MiB per reload | promoted MiB per reload | copied KiB max | copied KiB p90 | scavenge pause ms max | scavenge pause ms p90 | mark-compact pauses ms | MiB retained by the set |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 
-  for (const spec of (options.reload ?? '').split(',').filter(Boolean)) {
-    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', '--expose-gc', script, '--child', spec, '--trials', String(trials), '--parse', options.parse ?? 'worker'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  for (const reload of options.reloads) {
+    const spec = formatReloadSpec(reload);
+    const child = spawnSync(process.execPath, [...CTXPROC_NODE_FLAGS, '--trace-gc-nvp', '--expose-gc', script, '--child', spec, '--trials', String(trials), '--parse', options.parse], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
     if (child.status !== 0) {
       throw new Error(`the reload of ${spec} rules failed with exit status ${child.status}: ${child.stderr.slice(-2000)}`);
     }
@@ -166,7 +185,7 @@ function runParent(): void {
     const copiedKib = scavenges.map((scavenge) => Math.round(scavenge.copiedBytes / 1024));
     const pauses = scavenges.map((scavenge) => scavenge.pauseMs);
     const promotedMib = scavenges.reduce((sum, scavenge) => sum + scavenge.promotedBytes, 0) / 1024 / 1024 / trials;
-    const [count, files] = spec.split('x');
+    const { count, files } = reload;
     const retainedLine = child.stdout.split('\n').find((line) => line.startsWith(RETAINED_MARKER)) ?? '';
     const retainedMib = Number(retainedLine.slice(RETAINED_MARKER.length)) / 1024 / 1024;
     console.log(`| ${count} | ${files} | ${Math.round(scavenges.length / trials)} | ${Math.round(copiedKib.reduce((sum, kib) => sum + kib, 0) / 1024 / trials)} | ${promotedMib.toFixed(1)} | ${Math.max(...copiedKib)} | ${percentile(copiedKib, 0.9)} | ${Math.max(...pauses)} | ${percentile(pauses, 0.9)} | ${markCompacts.join(', ') || '-'} | ${retainedMib.toFixed(1)} |`);
@@ -176,5 +195,5 @@ function runParent(): void {
 if (options.child === undefined) {
   runParent();
 } else {
-  await reloadInChild(options.child, Number(options.trials));
+  await reloadInChild(options.child, options.trials);
 }

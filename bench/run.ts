@@ -10,12 +10,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DriverProcess } from './driver-process.js';
 import { FULL_PROFILE, measureScenario, QUICK_PROFILE, type Profile } from './measure.js';
 import { checkTargets, formatTable, machineReport, scenarioReport, withRatios } from './report.js';
 import { writeRuleSet } from './rule-sets.js';
-import { selectScenarios, type Scenario } from './scenarios.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
+import { SCENARIOS, selectScenarios, type Scenario } from './scenarios.js';
 import { CTXPROC_NODE_FLAGS, startBaseline, startCtxproc, type ServerUnderTest } from './servers.js';
 
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,18 +24,26 @@ const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 const DRIVER_CORE = 0;
 const SERVER_CORE = 1;
 
+const SCRIPT = {
+  name: 'bench',
+  command: 'npm run bench --',
+  summary: 'Starts each scenario\'s server pinned to one core and the load driver pinned to the other, measures, and prints a table.',
+  options: {
+    quick: { type: 'boolean', help: 'short measuring windows, under two minutes in all' },
+    json: { type: 'boolean', help: 'also prints one JSON object with every figure on the last line' },
+    scenarios: { type: 'string', value: 'NAMES', help: `scenarios to run, comma-separated, with the baselines they compare with (default: all): ${SCENARIOS.map((scenario) => scenario.name).join(', ')}` },
+    'no-pin': { type: 'boolean', help: 'does not pin the driver and the servers to cores with taskset' },
+    'cpu-prof': { type: 'string', value: 'DIR', help: 'writes a V8 CPU profile of each server into DIR, named after its scenario (default: none)' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      quick: { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      scenarios: { type: 'string' },
-      'no-pin': { type: 'boolean', default: false },
-      'cpu-prof': { type: 'string' },
-    },
-  });
+  const values = readCommandLine(SCRIPT, (commandLine) => ({
+    ...commandLine.values,
+    scenarios: commandLine.values.scenarios === undefined ? null : commandLine.names('scenarios', SCENARIOS.map((scenario) => scenario.name)),
+  }));
   const profile: Profile = values.quick ? QUICK_PROFILE : FULL_PROFILE;
-  const scenarios = selectScenarios(values.scenarios ? values.scenarios.split(',').map((name) => name.trim()) : null);
+  const scenarios = selectScenarios(values.scenarios);
   const pinned = !values['no-pin'] && canPin();
   const startedAt = Date.now();
 

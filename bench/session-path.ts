@@ -25,9 +25,9 @@ import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { buildTransactions } from './driver/traffic.js';
 import { writeRuleSet } from './rule-sets.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 import { SCENARIOS } from './scenarios.js';
 import { decodeSessionRequest } from '../src/protocol/request-decoder.js';
 import { RuleEngine } from '../src/rules/engine.js';
@@ -42,27 +42,35 @@ import pino from 'pino';
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = 3;
 
+const CTXPROC_SCENARIOS = SCENARIOS.filter((scenario) => scenario.server === 'ctxproc');
+
+const SCRIPT = {
+  name: 'session-path',
+  command: 'node dist/bench/session-path.js',
+  summary: 'Measures ctxproc\'s own work per transaction without the network: decode, run the Transaction and its rules, encode the replies.',
+  options: {
+    scenario: { type: 'string', default: 'headers_default', value: 'NAME', help: `load-benchmark scenario whose rules and traffic are used: ${CTXPROC_SCENARIOS.map((scenario) => scenario.name).join(', ')}` },
+    rules: { type: 'string', value: 'PATH', help: 'rule file or folder that replaces the scenario\'s rules (default: the scenario\'s)' },
+    count: { type: 'string', default: '50000', value: 'N', help: 'transactions per measured round, 1 or more' },
+    'in-flight': { type: 'string', default: '1', value: 'N', help: 'transactions kept open at once and moved one message at a time in turn, 1 to --count' },
+    'no-index': { type: 'boolean', help: 'evaluates every rule of a phase instead of those the rule index returns' },
+    events: { type: 'boolean', help: 'also builds the security event of each logged transaction and writes it to /dev/null' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: 'string', default: 'headers_default' },
-      rules: { type: 'string' },
-      count: { type: 'string', default: '50000' },
-      'in-flight': { type: 'string', default: '1' },
-      'no-index': { type: 'boolean', default: false },
-      events: { type: 'boolean', default: false },
-    },
+  const values = readCommandLine(SCRIPT, (commandLine) => {
+    const count = commandLine.wholeNumber('count', { min: 1 });
+    return {
+      ...commandLine.values,
+      scenario: commandLine.choice('scenario', CTXPROC_SCENARIOS.map((scenario) => scenario.name)),
+      rules: commandLine.existingPath('rules'),
+      count,
+      inFlight: commandLine.wholeNumber('in-flight', { min: 1, max: count, reason: 'no more transactions can be open than a round has' }),
+    };
   });
-  const scenario = SCENARIOS.find((candidate) => candidate.name === values.scenario && candidate.server === 'ctxproc');
-  if (scenario === undefined) {
-    const names = SCENARIOS.filter((candidate) => candidate.server === 'ctxproc').map((candidate) => candidate.name);
-    throw new Error(`unknown ctxproc scenario '${values.scenario}'; choose one of ${names.join(', ')}`);
-  }
-  const count = Number(values.count);
-  const inFlight = Number(values['in-flight']);
-  if (!Number.isInteger(inFlight) || inFlight < 1) {
-    throw new Error(`invalid --in-flight '${values['in-flight']}': expected a whole number of transactions, 1 or more`);
-  }
+  const scenario = CTXPROC_SCENARIOS.find((candidate) => candidate.name === values.scenario)!;
+  const { count, inFlight } = values;
 
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-session-path-'));
   try {

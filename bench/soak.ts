@@ -2,10 +2,11 @@
 // sampling its RSS, heap and event-loop delay, to show that memory stays
 // flat over time. The load is moderate on purpose: the soak looks for
 // leaks, not for throughput.
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult, type Upstream } from '../src/client/envoy-client.js';
+import { defaultSettings } from '../src/config/settings.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
 interface Sample {
   elapsed_s: number;
@@ -18,33 +19,34 @@ interface Sample {
   client_in_flight: number;
 }
 
-const USAGE = `usage: npm run soak -- [--minutes N] [--rate PER_SECOND] [--in-flight N] [--sample-seconds N] [--warmup-fraction F] [--out FILE]`;
+/** Node's largest timer delay, in milliseconds: a longer setTimeout or setInterval fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const { values: options } = parseArgs({
+const DEFAULTS = defaultSettings();
+
+const SCRIPT = {
+  name: 'soak',
+  command: 'npm run soak --',
+  summary: 'Runs steady ext_proc load on a spawned ctxproc and samples its RSS, heap and event-loop delay, to show that memory stays flat.',
   options: {
-    minutes: { type: 'string', default: '5' },
-    rate: { type: 'string', default: '100' },
-    'in-flight': { type: 'string', default: '16' },
-    'sample-seconds': { type: 'string', default: '30' },
-    'warmup-fraction': { type: 'string', default: '0.2' },
-    out: { type: 'string' },
+    minutes: { type: 'string', default: '5', value: 'N', help: 'run time, in minutes (decimals allowed)' },
+    rate: { type: 'string', default: '100', value: 'PER_SECOND', help: 'transactions started per second, 1 or more' },
+    'in-flight': { type: 'string', default: '16', value: 'N', help: `transactions open at once, at most, 1 to ${DEFAULTS.maxStreamsPerConnection}` },
+    'sample-seconds': { type: 'string', default: '30', value: 'N', help: 'seconds between two samples of ctxproc\'s /metrics (decimals allowed)' },
+    'warmup-fraction': { type: 'string', default: '0.2', value: 'F', help: 'share of the samples, above 0 and below 1, left out of the summary as warm-up' },
+    out: { type: 'string', value: 'FILE', help: 'also writes the options, samples and summary as JSON to FILE (default: none)' },
   },
-});
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
 
-function positive(name: string, text: string | undefined): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) {
-    console.error(`soak: --${name} is "${text}"; expected a positive number\n${USAGE}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const minutes = positive('minutes', options.minutes);
-const ratePerSecond = positive('rate', options.rate);
-const inFlightMax = Math.floor(positive('in-flight', options['in-flight']));
-const sampleSeconds = positive('sample-seconds', options['sample-seconds']);
-const warmupFraction = positive('warmup-fraction', options['warmup-fraction']);
+const { minutes, ratePerSecond, inFlightMax, sampleSeconds, warmupFraction, outFile } = readCommandLine(SCRIPT, (commandLine) => ({
+  minutes: commandLine.decimal('minutes', { above: 0, max: Math.floor(MAX_TIMER_MS / 60_000), reason: 'the run ends on one Node timer' }),
+  // The pacer adds a tenth of the rate every 100 ms and keeps at most one second's worth, so under 1 per second it never starts one.
+  ratePerSecond: commandLine.decimal('rate', { min: 1 }),
+  inFlightMax: commandLine.wholeNumber('in-flight', { min: 1, max: DEFAULTS.maxStreamsPerConnection, reason: 'the client uses one connection, and ctxproc holds back streams over its --max-streams-per-connection' }),
+  sampleSeconds: commandLine.decimal('sample-seconds', { above: 0, max: Math.floor(MAX_TIMER_MS / 1000), reason: 'samples are taken by a Node timer' }),
+  warmupFraction: commandLine.decimal('warmup-fraction', { above: 0, below: 1 }),
+  outFile: commandLine.outputFile('out'),
+}));
 
 /** The traffic mix: plain reads, a not-found that the shipped rules log, credentials to redact, and a buffered POST body. */
 const REQUESTS: Array<{ request: HttpRequestSpec; status: number }> = [
@@ -138,8 +140,8 @@ async function main(): Promise<void> {
 
   const summary = summarize(samples, warmupFraction, { transactions, failures, exit, stdoutLines: ctxproc.stdoutLines(), warnings: ctxproc.warnings.length, elapsedS: Math.round((Date.now() - started) / 1000) });
   console.log(JSON.stringify(summary));
-  if (options.out) {
-    writeFileSync(options.out, `${JSON.stringify({ options: { minutes, ratePerSecond, inFlightMax, sampleSeconds, warmupFraction }, samples, summary }, null, 2)}\n`);
+  if (outFile !== undefined) {
+    writeFileSync(outFile, `${JSON.stringify({ options: { minutes, ratePerSecond, inFlightMax, sampleSeconds, warmupFraction }, samples, summary }, null, 2)}\n`);
   }
   process.exitCode = summary.pass ? 0 : 1;
 }

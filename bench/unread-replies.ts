@@ -10,14 +10,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { defaultSettings } from '../src/config/settings.js';
 import { TRANSPORTS, type TransportName } from '../src/transport/transport.js';
+import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 import { REPO_ROOT, startTestService, type TestService } from '../test/helpers/service-harness.js';
-
-const USAGE = 'usage: npm run bench:unread-replies -- [--transport http2,grpc-js] [--streams N] [--chunks N] [--chunk-bytes N] [--window BYTES]';
 
 /** HTTP/2's largest SETTINGS_INITIAL_WINDOW_SIZE (RFC 9113, section 6.5.2). */
 const MAX_WINDOW_BYTES = 2 ** 31 - 1;
@@ -30,60 +28,26 @@ const BODY_MESSAGE_OVERHEAD_BYTES = 16;
 
 const DEFAULTS = defaultSettings();
 
-function parseOptions(): { values: Record<string, string> } {
-  try {
-    return parseArgs({
-      options: {
-        transport: { type: 'string', default: TRANSPORTS.join(',') },
-        streams: { type: 'string', default: '20' },
-        chunks: { type: 'string', default: '40000' },
-        'chunk-bytes': { type: 'string', default: '16' },
-        window: { type: 'string', default: '4096' },
-        help: { type: 'boolean', default: false },
-      },
-    }) as unknown as { values: Record<string, string> };
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-}
+const SCRIPT = {
+  name: 'unread-replies',
+  command: 'npm run bench:unread-replies --',
+  summary: 'Opens streams whose client reads no reply, and reports the chunks ctxproc read before it paused and its memory.',
+  options: {
+    transport: { type: 'string', default: TRANSPORTS.join(','), value: 'NAMES', help: `ctxproc transports to measure, comma-separated: ${TRANSPORTS.join(', ')}` },
+    streams: { type: 'string', default: '20', value: 'N', help: `streams on one connection, 1 to ${DEFAULTS.maxStreamsPerConnection}` },
+    chunks: { type: 'string', default: '40000', value: 'N', help: `body chunks the client sends on each stream, 1 to ${MAX_CHUNKS}` },
+    'chunk-bytes': { type: 'string', default: '16', value: 'BYTES', help: `bytes of each body chunk, 0 to ${DEFAULTS.maxMessageBytes - BODY_MESSAGE_OVERHEAD_BYTES}` },
+    window: { type: 'string', default: '4096', value: 'BYTES', help: `client HTTP/2 receive window, in bytes, 0 to ${MAX_WINDOW_BYTES}` },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
 
-function usageError(message: string): never {
-  console.error(`unread-replies: ${message}\n${USAGE}`);
-  process.exit(2);
-}
-
-function wholeNumber(name: string, min: number, max: number, reason: string): number {
-  const text = options[name] ?? '';
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
-    return usageError(`--${name} is "${text}"; expected a whole number from ${min} to ${max}`);
-  }
-  if (value < min || value > max) {
-    return usageError(`--${name} is ${value}; expected ${min} to ${max} (${reason})`);
-  }
-  return value;
-}
-
-function transportNames(): TransportName[] {
-  const names = (options.transport ?? '').split(',').map((name) => name.trim());
-  const unknown = names.filter((name) => !(TRANSPORTS as readonly string[]).includes(name));
-  if (unknown.length > 0) {
-    return usageError(`--transport names ${unknown.map((name) => `"${name}"`).join(', ')}; expected a comma-separated list of ${TRANSPORTS.join(', ')}`);
-  }
-  return names as TransportName[];
-}
-
-const { values: options } = parseOptions();
-// parseArgs gives the boolean --help as true, whatever the string type of the other options.
-if ((options as Record<string, unknown>).help === true) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const TRANSPORT_NAMES = transportNames();
-const STREAMS = wholeNumber('streams', 1, DEFAULTS.maxStreamsPerConnection, 'the client opens them on one connection, and HTTP/2 holds back streams over ctxproc\'s --max-streams-per-connection, so they would never pause');
-const CHUNKS = wholeNumber('chunks', 1, MAX_CHUNKS, 'a larger count is likely a typo, and the client queues every chunk in memory at once');
-const CHUNK_BYTES = wholeNumber('chunk-bytes', 0, DEFAULTS.maxMessageBytes - BODY_MESSAGE_OVERHEAD_BYTES, 'each chunk is one message, which must stay under ctxproc\'s --max-message-bytes');
-const WINDOW_BYTES = wholeNumber('window', 0, MAX_WINDOW_BYTES, 'the largest HTTP/2 window');
+const { TRANSPORT_NAMES, STREAMS, CHUNKS, CHUNK_BYTES, WINDOW_BYTES } = readCommandLine(SCRIPT, (commandLine) => ({
+  TRANSPORT_NAMES: commandLine.names('transport', TRANSPORTS),
+  STREAMS: commandLine.wholeNumber('streams', { min: 1, max: DEFAULTS.maxStreamsPerConnection, reason: 'the client opens them on one connection, and HTTP/2 holds back streams over ctxproc\'s --max-streams-per-connection, so they would never pause' }),
+  CHUNKS: commandLine.wholeNumber('chunks', { min: 1, max: MAX_CHUNKS, reason: 'a larger count is likely a typo, and the client queues every chunk in memory at once' }),
+  CHUNK_BYTES: commandLine.wholeNumber('chunk-bytes', { min: 0, max: DEFAULTS.maxMessageBytes - BODY_MESSAGE_OVERHEAD_BYTES, reason: 'each chunk is one message, which must stay under ctxproc\'s --max-message-bytes' }),
+  WINDOW_BYTES: commandLine.wholeNumber('window', { min: 0, max: MAX_WINDOW_BYTES, reason: 'the largest HTTP/2 window' }),
+}));
 
 /** How long the paused state may take to settle, in milliseconds. */
 const SETTLE_TIMEOUT_MS = 120_000;
