@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
-import { readCommandLine, readWholeNumber, type OptionSpec, type ScriptSpec } from './lib/options.js';
+import { MAX_TIMER_MS, readCommandLine, readWholeNumber, type OptionSpec, type ScriptSpec } from './lib/options.js';
 import { readReloadSpec } from './lib/reload-spec.js';
 
 /** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
@@ -51,10 +51,7 @@ const INPUTS: InputCase[] = [
 
 const SECTION_NAMES = ['inputs', 'rules', 'reload'] as const;
 
-/** Node's largest timer delay, in milliseconds: a longer setTimeout fires after 1 ms instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Largest rule count of the rules table; a larger one is likely a typo, and the rules are written to one file and compiled at once. */
+/** Largest rule count of the rules table. It catches a mistyped count, because the rules are written to one file and compiled at once. */
 const MAX_RULES = 1_000_000;
 
 const SCRIPT = {
@@ -77,10 +74,10 @@ const { TRIALS, RULE_COUNTS, RELOADS, SECTIONS, INPUT_ROWS, PACE_MS } = readComm
   INPUT_ROWS: commandLine.values.inputs === undefined ? null : commandLine.list('inputs', (item) => readWholeNumber('--inputs item', item, { min: 1, max: INPUTS.length })),
   RULE_COUNTS: commandLine.list('rules', (item) => readWholeNumber('--rules item', item, { min: 1, max: MAX_RULES })),
   RELOADS: commandLine.list('reload', (item) => readReloadSpec('reload', item)),
-  // The wait after each transaction and /rules read of the reload table. Back to back (0),
-  // the bench's client and ctxproc each keep a core busy, so the reading includes the
-  // serving load and CPU contention on a 2-core machine: the idle row then read about 5 ms
-  // on a quiet machine.
+  // Milliseconds the reload section waits after each transaction and /rules
+  // read. Back to back (0), the bench's client and ctxproc each keep a core
+  // busy, so the reading includes the serving load and CPU contention on a
+  // 2-core machine: the idle row then read about 5 ms on a quiet machine.
   PACE_MS: commandLine.wholeNumber('pace-ms', { min: 0, max: MAX_TIMER_MS, reason: 'the wait is a Node timer' }),
 }));
 

@@ -11,10 +11,7 @@ import { playCase, type Verdict } from '../test/fuzz/play.js';
 import { caseSeed } from '../test/fuzz/random.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
-import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
-
-/** Node's largest timer delay, in milliseconds: a longer setTimeout fires after 1 ms instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS, readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
 /** Seeds are unsigned 32-bit integers: the generator keeps `seed >>> 0`, so a larger one would replay another case. */
 const MAX_SEED = 2 ** 32 - 1;

@@ -2,8 +2,9 @@
 // its busy time: the functions with the most self time, and self time summed
 // by package or project folder. Idle time is left out of the percentages.
 //
-// Usage: node dist/bench/profile-summary.js FILE [TOP]
-import { readFileSync } from 'node:fs';
+// Usage: node dist/bench/profile-summary.js FILE [TOP]; --help lists the arguments.
+import { existsSync, readFileSync } from 'node:fs';
+import { readCommandLine, readWholeNumber, UsageError, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
 interface ProfileNode {
   id: number;
@@ -41,12 +42,35 @@ export function moduleOf(url: string): string {
   return url === '' ? '(native code and garbage collection)' : url;
 }
 
+/** Functions listed when TOP is not given. */
+const DEFAULT_TOP = 40;
+
+const SCRIPT = {
+  name: 'profile-summary',
+  command: 'node dist/bench/profile-summary.js',
+  summary: `Prints where a V8 CPU profile FILE (from node --cpu-prof) spends its busy time: the TOP functions by self time (default: ${DEFAULT_TOP}) and self time by package or folder.`,
+  positionals: 'FILE [TOP]',
+  options: {},
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
+function readArguments(): { file: string; top: number } {
+  return readCommandLine(SCRIPT, (commandLine) => {
+    const [file, topText, ...extra] = commandLine.positionals;
+    if (file === undefined) {
+      throw new UsageError('FILE is missing; expected the path of a .cpuprofile file');
+    }
+    if (extra.length > 0) {
+      throw new UsageError(`too many arguments: ${commandLine.positionals.join(' ')}; expected FILE and at most one TOP`);
+    }
+    if (!existsSync(file)) {
+      throw new UsageError(`FILE is "${file}", which does not exist; expected the path of a .cpuprofile file`);
+    }
+    return { file, top: topText === undefined ? DEFAULT_TOP : readWholeNumber('TOP', topText, { min: 1 }) };
+  });
+}
+
 function main(): void {
-  const [file, topText] = process.argv.slice(2);
-  if (!file) {
-    process.stderr.write('usage: node dist/bench/profile-summary.js FILE.cpuprofile [TOP]\n');
-    process.exit(2);
-  }
+  const { file, top } = readArguments();
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const times = selfTimes(profile);
@@ -73,7 +97,7 @@ function main(): void {
     }
   };
   print(`self time by module (busy ${(total / 1e6).toFixed(2)} s)`, byModule, 25);
-  print('self time by function', byFunction, Number(topText ?? 40));
+  print('self time by function', byFunction, top);
 }
 
 main();

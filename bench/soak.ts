@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult, type Upstream } from '../src/client/envoy-client.js';
 import { defaultSettings } from '../src/config/settings.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
-import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
+import { MAX_TIMER_MS, readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
 interface Sample {
   elapsed_s: number;
@@ -18,9 +18,6 @@ interface Sample {
   event_loop_stall_max_ms: number;
   client_in_flight: number;
 }
-
-/** Node's largest timer delay, in milliseconds: a longer setTimeout or setInterval fires after 1 ms instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const DEFAULTS = defaultSettings();
 

@@ -22,6 +22,7 @@ import { CorpusTally, requestKey, type CorpusReport } from '../../src/detection/
 import { detectRequest } from '../../src/detection/index.js';
 import type { Exchange } from '../../src/model/exchange.js';
 import { expandReplayPaths, readReplayFile } from '../../src/replay/files.js';
+import { readCommandLine, UsageError, type OptionSpec, type ScriptSpec } from '../lib/options.js';
 import { cpuMicrosecondsPerCall, TYPICAL } from './typical-request.js';
 
 const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -93,13 +94,25 @@ function row(name: string, ours: CorpusReport, theirs: CorpusReport): string {
   return `| ${name} | ${cell(ours)} | ${cell(theirs)} |`;
 }
 
-const paths = process.argv.slice(2).filter((argument) => !argument.startsWith('--'));
-const listFalsePositives = process.argv.includes('--false-positives');
-const listMisses = process.argv.includes('--misses');
-const inputs = paths.length > 0 ? paths : [path.join(CORPUS, 'tests')];
-if (!fs.existsSync(inputs[0]!)) {
-  throw new Error(`corpus not found at ${inputs[0]}; pass go-ftw test files or folders as arguments`);
-}
+const SCRIPT = {
+  name: 'libddwaf-corpus',
+  command: 'npm run bench:detection:libddwaf --',
+  summary: `Compares ctxproc's detectors with libddwaf on go-ftw test files or folders (default: ${path.join(CORPUS, 'tests')}).`,
+  positionals: '[PATH ...]',
+  options: {
+    'false-positives': { type: 'boolean', help: 'also lists the corpus tests that libddwaf flagged but should not have' },
+    misses: { type: 'boolean', help: 'also lists the attack tests that libddwaf missed, by class' },
+  },
+} as const satisfies ScriptSpec<Record<string, OptionSpec>>;
+
+const { inputs, listFalsePositives, listMisses } = readCommandLine(SCRIPT, (commandLine) => {
+  const inputs = commandLine.positionals.length > 0 ? commandLine.positionals : [path.join(CORPUS, 'tests')];
+  const missing = inputs.filter((input) => !fs.existsSync(input));
+  if (missing.length > 0) {
+    throw new UsageError(`corpus not found at ${missing.join(', ')}; pass existing go-ftw test files or folders as arguments`);
+  }
+  return { inputs, listFalsePositives: commandLine.values['false-positives'], listMisses: commandLine.values.misses };
+});
 const ruleLevels = await readRuleLevels(path.join(CORPUS, 'rule-levels.tsv'));
 const libddwaf = loadLibddwaf();
 if ('unavailable' in libddwaf) {

@@ -15,7 +15,7 @@ export interface OptionSpec {
   default?: string;
   /** The placeholder shown in the usage for the value, such as `N` or `FILE`. */
   value?: string;
-  /** What the option sets, in which unit, and any range. */
+  /** Help text: the setting the option changes, its unit and any range. */
   help: string;
 }
 
@@ -25,7 +25,7 @@ export interface ScriptSpec<O extends Record<string, OptionSpec>> {
   name: string;
   /** The command a user types, such as `npm run soak --`. */
   command: string;
-  /** What the script does, in one or two lines. */
+  /** Summary of the script's work, in one or two lines. */
   summary: string;
   /** The positional arguments shown in the usage, such as `[FILE ...]`; without it, a positional argument is an error. */
   positionals?: string;
@@ -50,9 +50,12 @@ export interface NumberRange {
   above?: number;
   /** The value must be below this one. */
   below?: number;
-  /** Why the bound is where it is, added to the out-of-range message. */
+  /** Reason for the bound, added to the out-of-range message. */
   reason?: string;
 }
+
+/** Node's largest timer delay, in milliseconds: a longer setTimeout or setInterval fires after 1 ms instead. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const WHOLE_NUMBER = /^\d+$/;
 const DECIMAL_NUMBER = /^\d+(\.\d+)?$/;
@@ -116,7 +119,10 @@ export class CommandLine<O extends Record<string, OptionSpec>> {
     return items.map(read);
   }
 
-  /** Reads option `name` as the path of a file to write, undefined when not given; its folder must exist, so a long run cannot fail at the end on it. */
+  /**
+   * Reads option `name` as the path of a file to write, undefined when not given.
+   * Its folder must exist now, so that a long run does not fail at its end on the write.
+   */
   outputFile(name: keyof O & string): string | undefined {
     const file = this.values[name];
     if (typeof file !== 'string') {
@@ -145,7 +151,7 @@ export class CommandLine<O extends Record<string, OptionSpec>> {
     return file;
   }
 
-  /** The option's text, which a string option without a default may lack: an empty string then. */
+  /** Returns the option's text, or an empty string when a string option without a default is not given. */
   text(name: keyof O & string): string {
     const value = this.values[name];
     return typeof value === 'string' ? value : '';
@@ -222,9 +228,9 @@ function describeOption(option: OptionSpec): string {
 
 /**
  * Reads the command line of a script with `read`, which checks each value
- * through the CommandLine and returns the script's settings. It prints the
- * usage and exits 0 on `--help`, and prints the error and the usage on
- * stderr and exits 2 on a UsageError; other errors pass through.
+ * through the CommandLine and returns the script's settings. On `--help` it
+ * prints the usage on stdout and exits 0. On a UsageError it prints the
+ * error and the usage on stderr and exits 2. Other errors pass through.
  */
 export function readCommandLine<O extends Record<string, OptionSpec>, T>(spec: ScriptSpec<O>, read: (commandLine: CommandLine<O>) => T, args = process.argv.slice(2)): T {
   const usage = formatUsage(spec);

@@ -9,7 +9,7 @@ export interface ReloadSpec {
   files: number;
 }
 
-/** Largest rule count a reload may ask for; a larger one is likely a typo, and the rules are written to disk and held in memory at once. */
+/** Largest rule count a reload may ask for. It catches a mistyped count, because the rules are written to disk and held in memory at once. */
 const MAX_RELOAD_RULES = 1_000_000;
 
 /** Reads one item of option `--name` as COUNT or COUNTxFILES, where FILES defaults to 1 and must divide COUNT. */

@@ -13,13 +13,13 @@ const CASES: Array<{ args: string[]; message: RegExp }> = [
   { args: ['20'], message: /Unexpected argument '20'/ },
   { args: ['--streams'], message: /'--streams <value>' argument missing/ },
   { args: ['--streams', 'ten'], message: /--streams is "ten"; expected a whole number from 1 to 2000/ },
-  { args: ['--streams', '0'], message: /--streams is 0; expected 1 to 2000/ },
-  { args: ['--streams', '2001'], message: /--streams is 2001; expected 1 to 2000/ },
+  { args: ['--streams', '0'], message: /--streams is 0; expected a whole number from 1 to 2000 \(the client opens them on one connection/ },
+  { args: ['--streams', '2001'], message: /--streams is 2001; expected a whole number from 1 to 2000/ },
   { args: ['--chunks', '1e3'], message: /--chunks is "1e3"; expected a whole number/ },
-  { args: ['--chunks', '1000001'], message: /--chunks is 1000001; expected 1 to 1000000/ },
-  { args: ['--chunk-bytes', '4194289'], message: /--chunk-bytes is 4194289; expected 0 to 4194288/ },
+  { args: ['--chunks', '1000001'], message: /--chunks is 1000001; expected a whole number from 1 to 1000000/ },
+  { args: ['--chunk-bytes', '4194289'], message: /--chunk-bytes is 4194289; expected a whole number from 0 to 4194288/ },
   { args: ['--window=-1'], message: /--window is "-1"; expected a whole number/ },
-  { args: ['--window', '2147483648'], message: /--window is 2147483648; expected 0 to 2147483647/ },
+  { args: ['--window', '2147483648'], message: /--window is 2147483648; expected a whole number from 0 to 2147483647/ },
   { args: ['--transport', 'http2,http3'], message: /--transport names "http3"; expected a comma-separated list of/ },
 ];
 
