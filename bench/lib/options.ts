@@ -68,7 +68,13 @@ export class CommandLine<O extends Record<string, OptionSpec>> {
   constructor(readonly spec: ScriptSpec<O>, args: string[]) {
     const options: Record<string, { type: 'string' | 'boolean'; default?: string | boolean }> = {};
     for (const [name, option] of Object.entries(spec.options)) {
-      options[name] = option.type === 'boolean' ? { type: 'boolean', default: false } : { type: 'string', ...(option.default === undefined ? {} : { default: option.default }) };
+      if (option.type === 'boolean') {
+        options[name] = { type: 'boolean', default: false };
+      } else if (option.default === undefined) {
+        options[name] = { type: 'string' };
+      } else {
+        options[name] = { type: 'string', default: option.default };
+      }
     }
 
     try {
