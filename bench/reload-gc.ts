@@ -32,7 +32,7 @@ const SCRIPT = {
   options: {
     reload: { type: 'string', default: '1000x10,5000x50', value: 'SPECS', help: 'reloads to measure, comma-separated, each COUNTxFILES: COUNT rules spread evenly over FILES files' },
     trials: { type: 'string', default: '3', value: 'N', help: 'reloads of each spec, 1 or more' },
-    parse: { type: 'string', default: 'worker', value: 'MODE', help: 'where rule files are parsed: worker (a worker thread, as the reloader does) or main (the main thread, as before the worker)' },
+    parse: { type: 'string', default: 'worker', value: 'MODE', help: 'where rule files are parsed: worker (a worker thread, as the reloader does) or main (the main thread)' },
     child: { type: 'string', value: 'COUNTxFILES', help: 'internal: runs the reloads of one spec in the child process that the script starts (default: none)' },
   },
 } as const satisfies ScriptSpec<Record<string, OptionSpec>>;

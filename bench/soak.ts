@@ -26,10 +26,10 @@ const SCRIPT = {
   command: 'npm run soak --',
   summary: 'Runs steady ext_proc load on a spawned ctxproc and samples its RSS, heap and event-loop delay, to show that memory stays flat.',
   options: {
-    minutes: { type: 'string', default: '5', value: 'N', help: 'run time, in minutes (decimals allowed)' },
+    minutes: { type: 'string', default: '5', value: 'N', help: 'run time, in minutes, above 0; decimals such as 0.5 are allowed' },
     rate: { type: 'string', default: '100', value: 'PER_SECOND', help: 'transactions started per second, 1 or more' },
     'in-flight': { type: 'string', default: '16', value: 'N', help: `transactions open at once, at most, 1 to ${DEFAULTS.maxStreamsPerConnection}` },
-    'sample-seconds': { type: 'string', default: '30', value: 'N', help: 'seconds between two samples of ctxproc\'s /metrics (decimals allowed)' },
+    'sample-seconds': { type: 'string', default: '30', value: 'N', help: 'seconds between two samples of ctxproc\'s /metrics, above 0; decimals are allowed' },
     'warmup-fraction': { type: 'string', default: '0.2', value: 'F', help: 'share of the samples, above 0 and below 1, left out of the summary as warm-up' },
     out: { type: 'string', value: 'FILE', help: 'also writes the options, samples and summary as JSON to FILE (default: none)' },
   },
