@@ -5,6 +5,7 @@ import { startPrimary } from '../cluster/primary.js';
 import { announceWorker, workerIndex } from '../cluster/worker.js';
 import { resolveSettings, SETTINGS, type Settings } from '../config/settings.js';
 import { CtxprocError } from '../errors/codes.js';
+import { flushWithin } from '../log/flush.js';
 import { createLogger, stdoutDestination } from '../log/logger.js';
 import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { startService, type RunningService } from '../service.js';
@@ -174,12 +175,24 @@ function reportStartupError(logger: ReturnType<typeof createLogger>, error: unkn
   logger.fatal({ err: error }, 'ctxproc could not start');
 }
 
-/** Writes out what the shared stdout stream still holds, then exits. */
+/**
+ * Milliseconds the exit waits for stdout to take its buffer. The
+ * sinks had their own deadline before this, so only the last log lines and
+ * any events a stalled reader left in the buffer remain.
+ */
+const EXIT_FLUSH_MS = 2_000;
+
+/** Writes out the shared stdout buffer, for at most EXIT_FLUSH_MS, then exits. */
 function exitAfterFlush(code: number): void {
-  try {
-    (stdoutDestination() as { flushSync?: () => void }).flushSync?.();
-  } catch {
-    // Nothing buffered yet, or stdout is closed: there is nothing left to write.
-  }
-  process.exit(code);
+  const destination = stdoutDestination();
+  void flushWithin(destination, EXIT_FLUSH_MS).then((result) => {
+    if (result !== 'flushed') {
+      process.stderr.write(`ctxproc: stdout took nothing more within ${EXIT_FLUSH_MS} ms of exiting (${result === 'failed' ? 'the write failed' : 'its reader is not reading'}), so the last log lines and security events still buffered are lost; check the process that reads ctxproc's stdout\n`);
+      // pino flushes its destinations synchronously on exit, and SonicBoom
+      // retries a full or broken pipe there without end. A destroyed stream
+      // is skipped, so the process can exit.
+      (destination as Partial<{ destroy(): void }>).destroy?.();
+    }
+    process.exit(code);
+  });
 }

@@ -5,6 +5,7 @@
 import pino from 'pino';
 import { isMask } from '../redaction/mask.js';
 import { rewriteCookieHeader, rewriteSetCookie, type CookieRewriter } from '../redaction/cookies.js';
+import { flushDestination } from '../log/flush.js';
 import { openDestination, statusLabel, type LogDestination } from '../log/logger.js';
 import type { SecurityEvent } from './security-event.js';
 
@@ -149,47 +150,4 @@ function censorValue(name: string, value: unknown): string {
     return rewriteSetCookie(value, SET_COOKIE_NET);
   }
   return HEADER_MASK;
-}
-
-interface EventSource {
-  once(event: string, listener: (error?: Error) => void): unknown;
-  off(event: string, listener: (error?: Error) => void): unknown;
-  write(chunk: string): unknown;
-}
-
-/**
- * Resolves once the destination has written everything. A pino file
- * destination (SonicBoom, sync: false) emits 'drain' when its buffer is
- * empty, and writing an empty string starts that cycle even when idle. A
- * Node stream needs waiting only while it signals backpressure.
- */
-function flushDestination(destination: pino.DestinationStream): Promise<void> {
-  const stream = destination as pino.DestinationStream & Partial<EventSource> & { flushSync?: unknown; writableNeedDrain?: boolean };
-  if (typeof stream.once !== 'function' || typeof stream.off !== 'function') {
-    return Promise.resolve();
-  }
-  const isSonicBoom = typeof stream.flushSync === 'function';
-  if (!isSonicBoom && !stream.writableNeedDrain) {
-    return Promise.resolve();
-  }
-
-  return new Promise((resolve, reject) => {
-    const events = stream as EventSource;
-    const done = (error?: Error) => {
-      events.off('drain', done);
-      events.off('error', done);
-      events.off('close', done);
-      if (error instanceof Error) {
-        reject(error);
-      } else {
-        resolve();
-      }
-    };
-    events.once('drain', done);
-    events.once('error', done);
-    events.once('close', done);
-    if (isSonicBoom) {
-      events.write('');
-    }
-  });
 }

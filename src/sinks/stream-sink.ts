@@ -7,6 +7,7 @@ import pino, { type Logger } from 'pino';
 import { CtxprocError } from '../errors/codes.js';
 import { createEventEmitter } from '../events/emitter.js';
 import { createFormatter, type EventFormat } from '../events/formats/index.js';
+import { flushWithin } from '../log/flush.js';
 import { openDestination, setStdoutBufferBytes, type LogDestination } from '../log/logger.js';
 import { rateLimited, type SinkCounters, type Sink, type SinkType } from './sink.js';
 
@@ -50,7 +51,7 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
     lineDropped = true;
   });
   const logOnce = rateLimited(60_000);
-  // The emitter writes Datadog lines exactly as before sinks existed, and its flush() waits for SonicBoom's drain cycle.
+  // The emitter writes Datadog lines exactly as before sinks existed.
   const emitter = createEventEmitter({ destination });
   const format = options.format === 'datadog' ? null : createFormatter(options.format);
   const counters = options.counters;
@@ -96,12 +97,7 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
         options.logger.error({ sink: options.name }, 'the sink\'s destination failed earlier, so the security events still buffered cannot be written');
         return;
       }
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<'expired'>((resolve) => {
-        timer = setTimeout(() => resolve('expired'), Math.max(0, deadline - Date.now()));
-      });
-      const result = await Promise.race([emitter.flush().then(() => 'flushed' as const, () => 'failed' as const), expired]);
-      clearTimeout(timer);
+      const result = await flushWithin(destination, Math.max(0, deadline - Date.now()));
       if (result !== 'flushed') {
         options.logger.error({ sink: options.name, flush: result }, 'security events still buffered at exit could not be written');
       }

@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { EnvoyClient } from '../../src/client/envoy-client.js';
 import { waitFor } from '../helpers/service-harness.js';
 import { startCli } from '../helpers/spawn-ctxproc.js';
@@ -61,4 +62,64 @@ test('unread stdout drops and counts events', async (t) => {
   assert.equal(sent + dropped, TRANSACTIONS);
   assert.equal(events(), sent);
   assert.match(cli.stderr(), /stdout's buffer is full because its reader is too slow/);
+});
+
+/** Sends transactions whose events fill stdout's pipe and buffer while the test reads none of them. */
+async function fillStdout(grpcPort: number, transactions: number): Promise<void> {
+  const client = new EnvoyClient({ target: `127.0.0.1:${grpcPort}`, messageTimeoutMs: 10_000 });
+  const padding = 'p'.repeat(1024);
+  for (let index = 0; index < transactions; index += 1) {
+    await client.run(
+      { method: 'GET', path: `/fill/${index}`, scheme: 'http', authority: 'shop.example', headers: [['x-padding', padding]] },
+      () => ({ status: 200, headers: [], body: Buffer.from('ok') }),
+    );
+  }
+  client.close();
+}
+
+/** Resolves with the exit code after SIGTERM, or rejects when the process is still running after boundMs. */
+function stopWithin(cli: Awaited<ReturnType<typeof startCli>>, boundMs: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`ctxproc was still running ${boundMs} ms after SIGTERM`)), boundMs);
+  });
+  return Promise.race([cli.stop('SIGTERM'), hung]).finally(() => clearTimeout(timer));
+}
+
+async function startLoggingEverything(t: { after(fn: () => void): void }): Promise<Awaited<ReturnType<typeof startCli>>> {
+  const directory = mkdtempSync(path.join(tmpdir(), 'ctxproc-stdout-exit-'));
+  writeFileSync(path.join(directory, 'rules.yaml'), LOG_EVERYTHING);
+  writeFileSync(path.join(directory, 'sinks.yaml'), `sinks:\n  - { name: stdout, type: stdout, max_buffer_bytes: ${BUFFER_BYTES} }\n`);
+  const cli = await startCli(['--rules', path.join(directory, 'rules.yaml'), '--sinks', path.join(directory, 'sinks.yaml'), '--shutdown-grace', '500']);
+  t.after(() => cli.child.kill('SIGKILL'));
+  return cli;
+}
+
+// The sinks get at least 5 s and the exit 2 s more, so 30 s means a hang.
+const EXIT_BOUND_MS = 30_000;
+
+test('SIGTERM exits while stdout is full and unread', async (t) => {
+  const cli = await startLoggingEverything(t);
+  cli.child.stdout!.pause();
+  await fillStdout(cli.grpcPort, 300);
+
+  const code = await stopWithin(cli, EXIT_BOUND_MS);
+
+  assert.equal(code, 0);
+  assert.match(cli.stderr(), /stdout took nothing more within 2000 ms of exiting \(its reader is not reading\)/);
+});
+
+test('SIGTERM exits when stdout’s reader leaves', async (t) => {
+  const cli = await startLoggingEverything(t);
+  cli.child.stdout!.pause();
+  await fillStdout(cli.grpcPort, 300);
+
+  // The reader leaves after the sinks' 5 s deadline, while the exit is
+  // still writing out the buffer: each write then fails with EPIPE.
+  const stopped = stopWithin(cli, EXIT_BOUND_MS);
+  await delay(5_500);
+  cli.child.stdout!.destroy();
+  const code = await stopped;
+
+  assert.equal(code, 0);
 });
