@@ -135,6 +135,9 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   clearInterval(sampler);
+  // The rate counts the cases' own time; settling the streams and stopping
+  // ctxproc take several seconds more, whatever the count.
+  const playedS = (Date.now() - started) / 1000;
 
   const finalRss = crashed === null ? await sampleRss(ctxproc.adminPort) : NaN;
   const streamsOpen = crashed === null ? await settledStreams(ctxproc.adminPort) : NaN;
@@ -144,12 +147,14 @@ async function main(): Promise<void> {
   const exit = crashed === null ? await ctxproc.stop() : await ctxproc.exited;
   const elapsedS = (Date.now() - started) / 1000;
   const maxRss = Math.max(...rssSamples.filter((value) => Number.isFinite(value)));
+  const failed = failedChecks({ findings: findings.length, crashed, exit, maxRss, streamsOpen });
 
   const summary = {
     summary: true,
     cases: played,
     elapsed_s: Math.round(elapsedS),
-    rate_per_s: Math.round(played / elapsedS),
+    played_s: Math.round(playedS),
+    rate_per_s: Math.round(played / playedS),
     seed: runSeed,
     outcomes: Object.fromEntries([...outcomes].sort((a, b) => b[1] - a[1])),
     findings: findings.length,
@@ -158,13 +163,35 @@ async function main(): Promise<void> {
     rss_final_mib: finalRss,
     streams_open_after: streamsOpen,
     ctxproc_exit: exit,
-    pass: findings.length === 0 && crashed === null && exit === 0 && maxRss <= maxRssMib && streamsOpen === 0,
+    failed_checks: failed,
+    pass: failed.length === 0,
   };
   console.log(JSON.stringify(summary));
+  console.error(summary.pass ? 'fuzz: passed' : `fuzz: failed: ${failed.join('; ')}`);
   if (crashed !== null) {
     console.error(`fuzz: ${crashed}; stderr tail:\n${ctxproc.stderrTail()}`);
   }
   process.exitCode = summary.pass ? 0 : 1;
+}
+
+/** Names each check the run failed, with the value and what to do next; empty when the run passed. */
+function failedChecks(run: { findings: number; crashed: string | null; exit: number | string; maxRss: number; streamsOpen: number }): string[] {
+  const failed: string[] = [];
+  if (run.findings > 0) {
+    failed.push(`${run.findings} cases got no clean answer; each is printed above with its replay command`);
+  }
+  if (run.crashed !== null) {
+    failed.push(`ctxproc stopped during the run: ${run.crashed}`);
+  } else if (run.exit !== 0) {
+    failed.push(`ctxproc exited with ${run.exit} instead of 0 after SIGTERM`);
+  }
+  if (!(run.maxRss <= maxRssMib)) {
+    failed.push(`ctxproc's RSS reached ${run.maxRss} MiB, over --max-rss-mib ${maxRssMib}; RSS is sampled every few seconds, so a shorter peak can pass unseen`);
+  }
+  if (run.streamsOpen !== 0) {
+    failed.push(`${run.streamsOpen} streams were still open on ctxproc ${SETTLE_MS} ms after the last case ended`);
+  }
+  return failed;
 }
 
 /** Every case has ended its stream, so ctxproc must reach zero open streams within SETTLE_MS; returns the count left. */

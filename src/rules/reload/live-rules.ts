@@ -23,7 +23,7 @@ export interface RulesStatus {
   ruleCount: number;
   testCount: number;
   files: string[];
-  /** Null until a reload has been rejected. It stays after later successful reloads, with its time, except for the problems of files those reloads no longer have. */
+  /** The last rejected reload, or null when none was rejected since the active set loaded. */
   lastRejected: { at: string; version: string | null; problems: readonly RuleProblem[] } | null;
 }
 
@@ -68,22 +68,12 @@ export class LiveRules {
   }
 
   /**
-   * Drops the problems of the last rejection whose file is not in `files`,
-   * called once a set without those files is active. A deleted file's
-   * problems describe nothing that can still be fixed, so the rejection
-   * goes when no problem remains.
+   * Forgets the last rejection, once a set compiled from every current file
+   * is active: any problem left in those files would have rejected it, so
+   * none of the old problems remains to fix.
    */
-  dropRejectedProblemsOutside(files: ReadonlySet<string>): void {
-    const rejected = this.#rejected;
-    if (rejected === null) {
-      return;
-    }
-
-    const remaining = rejected.problems.filter((problem) => files.has(problem.file));
-    if (remaining.length === rejected.problems.length) {
-      return;
-    }
-    this.#rejected = remaining.length === 0 ? null : { ...rejected, problems: remaining };
+  clearRejection(): void {
+    this.#rejected = null;
   }
 
   status(): RulesStatus {

@@ -132,8 +132,8 @@ export class RuleReloader {
     const previous = live.ruleSet.version;
 
     await live.activateInSlices(ruleSet);
-    // Before any I/O callback runs after the swap, so a /rules request cannot see the new set with a deleted file's problems.
-    live.dropRejectedProblemsOutside(new Set([this.#options.target, ...ruleSet.files]));
+    // Before any I/O callback runs after the swap, so a /rules request cannot see the new set with old problems.
+    live.clearRejection();
     metrics.ruleReloads.labels('applied').inc();
     metrics.ruleSetLoadedTime.set(ruleSet.loadedAt.getTime() / 1000);
     logger.info(
