@@ -187,7 +187,8 @@ test('http2 transport listens on a Unix socket', async (t) => {
   const address = `unix:${path.join(directory, 'grpc.sock')}`;
   const ctxproc = await startTestService({ transport: 'http2', listen: address });
   t.after(() => ctxproc.stop());
-  const client = new EnvoyClient({ target: address, closeMode: 'reset' });
+  // A generous message timeout: this test checks the socket, not speed, and the suite runs two files at once.
+  const client = new EnvoyClient({ target: address, closeMode: 'reset', messageTimeoutMs: 10_000 });
   t.after(() => client.close());
 
   const result = await client.run({ method: 'GET', path: '/missing', scheme: 'http', authority: 'shop.example', headers: [] }, () => ({ status: 404, headers: [] }));
