@@ -21,6 +21,8 @@ type Decoder = (input: Buffer, maxOutputLength: number) => Buffer;
 // Z_SYNC_FLUSH and BROTLI_OPERATION_FLUSH make the sync decoders return the
 // output of a cut stream, where the default finish flag fails with
 // "unexpected end of file".
+// NOTE: so a stream that lacks its end although Envoy sent the whole body
+// decodes without an error, and is reported as decoded, not truncated.
 const ZLIB_FLUSH = zlib.constants.Z_SYNC_FLUSH;
 const BROTLI_FLUSH = zlib.constants.BROTLI_OPERATION_FLUSH;
 
@@ -42,6 +44,10 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * search. So a zip bomb or a corrupt stream costs at most about
  * log2(input bytes) + 1 decodes, each stopped by zlib once its output passes
  * `maxBytes`.
+ *
+ * NOTE: the output can fall well short of `maxBytes` when one input byte
+ * completes a br copy command of megabytes; the literal bytes decoded before
+ * that command are kept.
  */
 export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number): StepResult {
   if (input.length === 0 || maxBytes <= 0) {

@@ -12,6 +12,8 @@ export interface BodyDecoding {
   result: DecodeResult;
   /** The decoded bytes, at most the body limit, or null when readers get the encoded bytes. */
   bytes: Buffer | null;
+  /** Max decoded bytes, the body limit. */
+  limitBytes: number;
   /** True when the decoded output reached the body limit and the rest was not decoded. */
   outputCut: boolean;
   /** True when the encoded bytes were cut, at the body limit or by a stream that ended early. */
@@ -30,7 +32,7 @@ export interface BodyDecoding {
 export function decodeBody(encoded: Buffer, codings: readonly string[], maxBytes: number, inputCut: boolean): BodyDecoding {
   const known = knownCodings(codings);
   if (typeof known === 'string') {
-    return { codings, result: 'unsupported', bytes: null, outputCut: false, inputCut, reason: known };
+    return { codings, result: 'unsupported', bytes: null, limitBytes: maxBytes, outputCut: false, inputCut, reason: known };
   }
 
   let bytes = encoded;
@@ -39,14 +41,14 @@ export function decodeBody(encoded: Buffer, codings: readonly string[], maxBytes
     const step = decodeStep(known[index]!, bytes, maxBytes);
     if (step.stop?.kind === 'error') {
       const partial = step.bytes.length > 0 ? ownMemory(step.bytes) : null;
-      return { codings, result: 'failed', bytes: partial, outputCut, inputCut, reason: step.stop.message };
+      return { codings, result: 'failed', bytes: partial, limitBytes: maxBytes, outputCut, inputCut, reason: step.stop.message };
     }
     outputCut ||= step.stop?.kind === 'output_limit';
     bytes = step.bytes;
   }
 
   const result = outputCut || inputCut ? 'truncated' : 'decoded';
-  return { codings, result, bytes: ownMemory(bytes), outputCut, inputCut, reason: null };
+  return { codings, result, bytes: ownMemory(bytes), limitBytes: maxBytes, outputCut, inputCut, reason: null };
 }
 
 /** Returns the known codings, or the reason the list cannot be decoded. */

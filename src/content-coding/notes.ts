@@ -14,7 +14,7 @@ export function decodingNote(direction: 'request' | 'response', decoding: BodyDe
       return `${direction} body decoded from ${codings} into ${decodedBytes} bytes; conditions, detectors and the event read the decoded bytes`;
     case 'truncated':
       return decoding.outputCut
-        ? `${direction} body decoded from ${codings} and cut at the body limit of ${decodedBytes} decoded bytes; conditions, detectors and the event read only those`
+        ? `${direction} body decoded from ${codings} past the body limit of ${decoding.limitBytes} bytes; conditions, detectors and the event read only the first ${decodedBytes} decoded bytes`
         : `${direction} body decoded from ${codings} although its encoded bytes were cut; conditions, detectors and the event read the ${decodedBytes} bytes decoded from them`;
     case 'failed':
       return decoding.bytes === null
