@@ -6,7 +6,7 @@
 import zlib from 'node:zlib';
 import type { KnownCoding } from './codings.js';
 
-/** Why a decoder stopped before the end of its input. */
+/** The reason a decoder stopped before the end of its input. */
 export type DecodeStop = { kind: 'output_limit' } | { kind: 'error'; message: string };
 
 export interface StepResult {
@@ -46,7 +46,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * `maxBytes`.
  *
  * NOTE: the output can fall well short of `maxBytes` when one input byte
- * completes a br copy command of megabytes; the literal bytes decoded before
+ * completes a br copy command of megabytes. The literal bytes decoded before
  * that command are kept.
  */
 export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number): StepResult {

@@ -3,7 +3,7 @@
 import { knownCoding, MAX_CODINGS, type KnownCoding } from './codings.js';
 import { decodeStep } from './bounded-decode.js';
 
-/** How decoding ended; also the `result` label of ctxproc_body_decodes_total. */
+/** Outcome of decoding, also the `result` label of ctxproc_body_decodes_total. */
 export type DecodeResult = 'decoded' | 'truncated' | 'failed' | 'unsupported';
 
 export interface BodyDecoding {
