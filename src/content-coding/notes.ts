@@ -1,4 +1,4 @@
-// What an event and the metrics say about a decoded body. The notes tell an
+// The event note and the metric label of a decoded body. The note tells an
 // analyst whether conditions and detectors read the payload or only its
 // encoded bytes.
 import type { BodyDecoding } from './decode-body.js';

@@ -1,7 +1,7 @@
 // The bytes of a body as the upstream reads them: decoded from its content
 // codings when its headers name any. Decoding runs once per capture, on the
-// first read by a rule, a detector or the event, so transactions whose body
-// nobody reads never decode it. The decoded bytes stay cached with the
+// first read by a rule, a detector or the event, so a transaction whose body
+// no reader reads never decodes it. The decoded bytes stay cached with the
 // capture, because a body read by the rules is often logged at the end.
 import { decodeBody, type BodyDecoding } from '../content-coding/decode-body.js';
 import type { BodyCapture } from './exchange.js';
@@ -16,7 +16,7 @@ export function readableBytes(capture: BodyCapture): Buffer {
   return decodingOf(capture).bytes ?? capture.bytes;
 }
 
-/** Returns whether readableBytes holds the whole body, so that parsing it as a document is meaningful. */
+/** Returns whether readableBytes contains the whole body, so that parsing it as a document is meaningful. */
 export function isWholeBody(capture: BodyCapture): boolean {
   const capturedWhole = capture.complete && !capture.truncated;
   if (capture.encoding === undefined) {

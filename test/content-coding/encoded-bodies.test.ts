@@ -11,7 +11,7 @@ import { EnvoyClient } from '../../src/client/envoy-client.js';
 import type { HttpRequestSpec, HttpResponseSpec } from '../../src/client/types.js';
 import { REPO_ROOT, startTestService, waitFor, type TestService } from '../helpers/service-harness.js';
 
-/** The tester's payload: a JSON search whose query is a UNION SELECT. */
+/** A JSON search whose query is a UNION SELECT injection. */
 const SQLI_JSON = `{"q":"1' UNION SELECT username, password FROM users -- ","page":2}`;
 
 const BODY_LIMIT = 4096;
