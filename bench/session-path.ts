@@ -4,7 +4,7 @@
 // benchmark on a shared machine, and shows what a change in src/session,
 // src/protocol or src/rules does to that share of the cost.
 //
-// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--in-flight N] [--no-index] [--events]
+// Usage: node dist/bench/session-path.js [--scenario NAME] [--rules PATH] [--count N] [--in-flight N] [--no-index] [--events] [--content-encoding CODING]
 // --scenario takes the rules and traffic of a load-benchmark scenario:
 // headers_default (the default), rules_10, rules_100, rules_1000 or
 // body_16k. --rules replaces its rules with a file or directory.
@@ -19,13 +19,15 @@
 // --events also builds the security event of each logged transaction and
 // writes it through the stdout sink to /dev/null, as the service does. The
 // sink's writes then complete between rounds, not between transactions.
+// --content-encoding sends the bodies of body_16k compressed, so that
+// rules that read the body pay for decoding it.
 // Pin it to one core with taskset for steadier figures, and add --cpu-prof
 // before the script to see where the time goes.
 import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildTransactions } from './driver/traffic.js';
+import { BODY_CODINGS, buildTransactions, type BodyCoding } from './driver/traffic.js';
 import { writeRuleSet } from './rule-sets.js';
 import { readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 import { SCENARIOS } from './scenarios.js';
@@ -55,6 +57,7 @@ const SCRIPT = {
     'in-flight': { type: 'string', default: '1', value: 'N', help: 'transactions kept open at once and moved one message at a time in turn, 1 to --count' },
     'no-index': { type: 'boolean', help: 'evaluates every rule of a phase instead of those the rule index returns' },
     events: { type: 'boolean', help: 'also builds the security event of each logged transaction and writes it to /dev/null' },
+    'content-encoding': { type: 'string', value: 'CODING', help: `content coding of the request bodies of a body scenario: ${BODY_CODINGS.join(', ')} (default: plain bodies)` },
   },
 } as const satisfies ScriptSpec<Record<string, OptionSpec>>;
 
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       rules: commandLine.existingPath('rules'),
       count,
       inFlight: commandLine.wholeNumber('in-flight', { min: 1, max: count, reason: 'no more transactions can be open than a round has' }),
+      coding: commandLine.values['content-encoding'] === undefined ? null : commandLine.choice('content-encoding', BODY_CODINGS),
     };
   });
   const scenario = CTXPROC_SCENARIOS.find((candidate) => candidate.name === values.scenario)!;
@@ -75,27 +79,29 @@ async function main(): Promise<void> {
   const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'ctxproc-session-path-'));
   try {
     const rules = values.rules ?? writeRuleSet(workDirectory, REPOSITORY_ROOT, scenario.rules ?? { generated: 0 });
-    await measure(scenario.name, rules, scenario.shape, { count, inFlight, indexed: !values['no-index'], events: values.events });
+    const name = values.coding === null ? scenario.name : `${scenario.name} ${values.coding}`;
+    await measure(name, rules, scenario.shape, { count, inFlight, indexed: !values['no-index'], events: values.events, coding: values.coding });
   } finally {
     rmSync(workDirectory, { recursive: true, force: true });
   }
 }
 
 interface MeasureOptions {
+  coding: BodyCoding | null;
   count: number;
   inFlight: number;
   indexed: boolean;
   events: boolean;
 }
 
-async function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { count, inFlight, indexed, events }: MeasureOptions): Promise<void> {
+async function measure(name: string, rules: string, shape: Parameters<typeof buildTransactions>[0], { coding, count, inFlight, indexed, events }: MeasureOptions): Promise<void> {
   const ruleSet = loadRuleSet(rules);
   const engine = new RuleEngine(ruleSet, { indexed });
   const options = { bodyLimitBytes: 65_536, rulesVersion: ruleSet.version };
   // The messages without their 5-byte gRPC prefix, each copied into new
   // memory as the handler gets them. The http2 transport joins the DATA
   // frames of a message larger than one frame into a new Buffer.
-  const transactions = buildTransactions(shape).map((transaction) => transaction.messages.map((framed) => Buffer.from(framed.subarray(5))));
+  const transactions = buildTransactions(shape, coding).map((transaction) => transaction.messages.map((framed) => Buffer.from(framed.subarray(5))));
 
   const emit = events ? eventWriter() : null;
   let logged = 0;

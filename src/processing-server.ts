@@ -4,10 +4,12 @@
 import './runtime/linear-regexp.js';
 import type { Logger } from 'pino';
 import type { Settings } from './config/settings.js';
+import { encodingLabel } from './content-coding/notes.js';
 import { buildSecurityEvent } from './events/builder.js';
 import type { SecurityEvent } from './events/security-event.js';
 import type { LogDestination } from './log/logger.js';
 import type { Metrics, StreamEnd } from './metrics/metrics.js';
+import { bodyDecoding } from './model/readable-body.js';
 import type { RuleEngine } from './rules/engine.js';
 import { OpenTransactions } from './session/open-transactions.js';
 import { createProcessHandler } from './session/stream-handler.js';
@@ -65,6 +67,8 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
         metrics.eventFailures.inc();
       }
     } finally {
+      // The event may be the first reader of a body, so decodes are counted after it.
+      countBodyDecodes(metrics, transaction);
       // Also after a failed build (the stream handler logs and counts it),
       // so that a caller waiting for this transaction is not left waiting.
       options.onTransactionEnd?.(transaction, event);
@@ -182,5 +186,15 @@ function countDecisions(metrics: Metrics, transaction: Transaction): void {
   }
   if (transaction.unappliedActions > 0) {
     metrics.unappliedActions.inc(transaction.unappliedActions);
+  }
+}
+
+function countBodyDecodes(metrics: Metrics, transaction: Transaction): void {
+  for (const direction of ['request', 'response'] as const) {
+    const capture = transaction.exchange[direction]?.body;
+    const decoding = capture ? bodyDecoding(capture) : undefined;
+    if (decoding !== undefined) {
+      metrics.bodyDecodes.labels(direction, encodingLabel(decoding), decoding.result).inc();
+    }
   }
 }

@@ -3,6 +3,7 @@
 // what Envoy 1.3x sends for an HTTP/1.1 or HTTP/2 request behind an edge
 // proxy: pseudo-headers, forwarding headers, a request id, values in
 // raw_value only.
+import zlib from 'node:zlib';
 import { encodeRequest } from '../../src/protocol/codec.js';
 import { BodySendMode, type HeaderValue, type ProcessingRequest } from '../../src/protocol/messages.js';
 
@@ -27,13 +28,28 @@ const METHODS = ['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE'];
 /** Size of the JSON request body of the buffered_body shape, in bytes. */
 export const JSON_BODY_BYTES = 16 * 1024;
 
-/** Builds the transactions of a shape, gRPC-framed and ready to write. */
-export function buildTransactions(shape: TrafficShape): Transaction[] {
+/** A content coding the request bodies of the buffered_body shape can be sent in. */
+export type BodyCoding = 'gzip' | 'deflate' | 'br';
+
+export const BODY_CODINGS: readonly BodyCoding[] = ['gzip', 'deflate', 'br'];
+
+const ENCODERS: Readonly<Record<BodyCoding, (input: Buffer) => Buffer>> = {
+  gzip: (input) => zlib.gzipSync(input),
+  deflate: (input) => zlib.deflateSync(input),
+  br: (input) => zlib.brotliCompressSync(input),
+};
+
+/**
+ * Builds the transactions of a shape, gRPC-framed and ready to write. With
+ * `coding`, the request body is sent encoded, with its content-encoding.
+ */
+export function buildTransactions(shape: TrafficShape, coding: BodyCoding | null = null): Transaction[] {
   const transactions: Transaction[] = [];
-  const body = shape === 'buffered_body' ? jsonBody(JSON_BODY_BYTES) : null;
+  const plain = shape === 'buffered_body' ? jsonBody(JSON_BODY_BYTES) : null;
+  const body = plain !== null && coding !== null ? ENCODERS[coding](plain) : plain;
 
   for (let index = 0; index < VARIANTS; index += 1) {
-    const messages: ProcessingRequest[] = [requestHeaders(index, body)];
+    const messages: ProcessingRequest[] = [requestHeaders(index, body, coding)];
     if (body) {
       messages.push({ request_body: { body, end_of_stream: true } });
     }
@@ -52,7 +68,7 @@ export function frame(message: Buffer): Buffer {
   return framed;
 }
 
-function requestHeaders(index: number, body: Buffer | null): ProcessingRequest {
+function requestHeaders(index: number, body: Buffer | null, coding: BodyCoding | null): ProcessingRequest {
   const method = body ? 'POST' : METHODS[index % METHODS.length]!;
   const path = `${PATHS[index % PATHS.length]}/${1000 + index}?page=${index % 5}&sort=desc`;
   const headers: Array<[string, string]> = [
@@ -71,6 +87,9 @@ function requestHeaders(index: number, body: Buffer | null): ProcessingRequest {
   ];
   if (body) {
     headers.push(['content-type', 'application/json'], ['content-length', String(body.length)]);
+  }
+  if (body && coding !== null) {
+    headers.push(['content-encoding', coding]);
   }
 
   return {

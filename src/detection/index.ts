@@ -22,6 +22,7 @@ import { xssRules } from './detectors/xss.js';
 import { requestValues } from './inputs.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { Detection, InspectedValue, ValueRule } from './types.js';
+import { readableBytes } from '../model/readable-body.js';
 
 export type { Detection, RequestClass, ResponseClass } from './types.js';
 
@@ -56,11 +57,12 @@ export function detectRequest(exchange: Exchange): readonly Detection[] {
 /** Returns the response-side detections for `exchange`, from the response body. */
 export function detectResponse(exchange: Exchange): readonly Detection[] {
   const body = exchange.response?.body;
-  if (body === null || body === undefined || body.bytes.length === 0) {
+  const bytes = body === null || body === undefined ? null : readableBytes(body);
+  if (bytes === null || bytes.length === 0) {
     return [];
   }
   const found: Detection[] = [];
-  const text = body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+  const text = bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
   runRules({ location: 'response.body', value: text }, responseRules, new Set(), found);
   return found;
 }

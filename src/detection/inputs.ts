@@ -5,6 +5,7 @@ import type { HeaderList, RequestFacts } from '../model/exchange.js';
 import { urlDecodeOnce } from './decode.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MULTIPART_PARTS, MAX_VALUE_CHARS, MAX_VALUES } from './limits.js';
 import type { InspectedValue } from './types.js';
+import { readableBytes } from '../model/readable-body.js';
 
 // Credentials are never inspected, so their values cannot reach
 // Detection.matched, events or logs. Cookies are parsed apart below.
@@ -89,10 +90,11 @@ export function addPairs(list: ValueList, prefix: string, text: string): void {
 
 function addBody(list: ValueList, request: RequestFacts): void {
   const body = request.body;
-  if (body === null || body.bytes.length === 0) {
+  const bytes = body === null ? null : readableBytes(body);
+  if (bytes === null || bytes.length === 0) {
     return;
   }
-  const text = body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+  const text = bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
   const contentTypeHeader = headerValue(request.headers, 'content-type');
   const contentType = contentTypeHeader.toLowerCase();
 

@@ -1,5 +1,5 @@
 // The `ctxproc.body.request` and `ctxproc.body.response` parts of an event:
-// the captured body as text, redacted before it is cut to the rule's byte
+// the captured body, decoded from its content codings, as text, redacted before it is cut to the rule's byte
 // limit, so that a secret crossing the limit is recognised whole. The
 // redactor masks `name=value` and `"name": value` pairs of redacted names in
 // a body of any content type; form bodies are also decoded pair by pair.
@@ -9,13 +9,15 @@ import { redactFormText, type Direction } from '../redaction/http-redaction.js';
 import { redactJsonPaths } from '../redaction/json-paths.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import type { BodyExcerpt } from './security-event.js';
+import { isWholeBody, readableBytes } from '../model/readable-body.js';
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /**
  * Returns the excerpt of a body cut to `maxBytes` of UTF-8, or undefined when
- * the body is absent or not requested. A body that is not valid UTF-8 (binary
- * or compressed) is left out: its bytes cannot be scanned for secrets.
+ * the body is absent or not requested. A body that is not valid UTF-8 (binary,
+ * or in a content coding that could not be decoded) is left out: its bytes
+ * cannot be scanned for secrets.
  */
 export function bodyExcerpt(
   redactor: Redactor,
@@ -28,8 +30,8 @@ export function bodyExcerpt(
     return undefined;
   }
 
-  const incomplete = capture.truncated || !capture.complete;
-  const text = decodeUtf8(capture.bytes, incomplete);
+  const incomplete = !isWholeBody(capture);
+  const text = decodeUtf8(readableBytes(capture), incomplete);
   if (text === null) {
     return { size: capture.size, truncated: capture.size > 0, encoding: 'binary' };
   }

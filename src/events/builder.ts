@@ -9,6 +9,7 @@ import { rememberKnownSecrets } from '../redaction/known-secrets.js';
 import { maskDerivedValue } from '../redaction/derived-values.js';
 import { Redactor, type RedactorOptions } from '../redaction/redactor.js';
 import { bodyExcerpt } from './body-excerpt.js';
+import { decodingNotes } from './decoding-notes.js';
 import { headerSection } from './headers-section.js';
 import { httpAttributes, messagePath, networkAttributes } from './http-attributes.js';
 import { ruleOutput } from './rule-output.js';
@@ -70,7 +71,7 @@ export function buildSecurityEvent(exchange: Exchange, record: TransactionRecord
     ctxproc,
   };
 
-  ctxproc.notes = nonEmpty([...(ctxproc.notes ?? []), ...redactor.limitNotes()]);
+  ctxproc.notes = nonEmpty([...(ctxproc.notes ?? []), ...decodingNotes(redactor, exchange), ...redactor.limitNotes()]);
   ctxproc.redactions = redactor.entries();
   return withoutUndefined(event);
 }

@@ -8,6 +8,7 @@ import type { TargetKind } from '../redaction/target-names.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
 import { MAX_BODY_BYTES } from '../detection/limits.js';
 import type { PayloadExcerpt, SecurityEvent } from './security-event.js';
+import { readableBytes } from '../model/readable-body.js';
 
 type RuleOutput = Pick<SecurityEvent['ctxproc'], 'simulated' | 'suppressed' | 'payloads' | 'debug'>;
 
@@ -118,7 +119,7 @@ function locationValue(location: string, exchange: Exchange): string | null {
     return request.url_path;
   }
   if ((location === 'body' || location === 'multipart_headers') && request.body !== null) {
-    return request.body.bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
+    return readableBytes(request.body).subarray(0, MAX_BODY_BYTES).toString('utf8');
   }
   return null;
 }

@@ -112,6 +112,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bodyDecodes = new Counter({
+    name: 'ctxproc_body_decodes_total',
+    help: 'bodies with a content-encoding that a rule, detector or event read, by direction, codings (other when any is unknown) and result: decoded, truncated (cut at the body limit), failed or unsupported (read encoded)',
+    labelNames: ['direction', 'encoding', 'result'],
+    registers: [this.registry],
+  });
+
   readonly headerSkips = new Counter({
     name: 'ctxproc_header_skips_total',
     help: 'header or trailer messages with more entries than --max-headers, whose extra entries rules and events did not see',

@@ -4,6 +4,7 @@
 // and each decode of a 16 KB body allocates a new 16 KB string. The session makes a new capture for more bytes and never
 // changes one it has made, so the views stay valid while the capture lives.
 import type { BodyCapture } from './exchange.js';
+import { readableBytes } from './readable-body.js';
 
 const texts = new WeakMap<BodyCapture, string>();
 
@@ -16,7 +17,7 @@ const jsonDocuments = new WeakMap<BodyCapture, unknown>();
 export function bodyText(capture: BodyCapture): string {
   let text = texts.get(capture);
   if (text === undefined) {
-    text = capture.bytes.toString('utf8');
+    text = readableBytes(capture).toString('utf8');
     texts.set(capture, text);
   }
   return text;

@@ -14,6 +14,15 @@ export interface BodyCapture {
   truncated: boolean;
   /** True once Envoy signalled the end of this body. */
   complete: boolean;
+  /** Set when the headers name a content coding; readableBytes (readable-body.ts) decodes the body then. */
+  encoding?: ContentEncoding;
+}
+
+export interface ContentEncoding {
+  /** The codings of the content-encoding headers, in the order applied, lower-case, without identity. */
+  codings: readonly string[];
+  /** Max decoded bytes: the body limit, the bound of the encoded bytes too. */
+  maxDecodedBytes: number;
 }
 
 export interface RequestFacts {

@@ -8,6 +8,7 @@ import { BASELINE_RULE } from './baseline.js';
 import { redactJsonPaths } from './json-paths.js';
 import { decodeFormComponent } from './query.js';
 import { MAX_KNOWN_SECRETS, type Redactor } from './redactor.js';
+import { isWholeBody, readableBytes } from '../model/readable-body.js';
 
 /** The userinfo of an absolute URL in a header value, such as a referer (RFC 3986, section 3.2.1). */
 const URL_USERINFO = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#@\s]+)@/;
@@ -54,8 +55,8 @@ function rememberJsonPathValues(redactor: Redactor, exchange: Exchange): void {
   }
   for (const facts of [exchange.request, exchange.response]) {
     const capture = facts?.body;
-    if (capture && capture.complete && !capture.truncated) {
-      redactJsonPaths(redactor, 'known', capture.bytes.toString('utf8'), redactor.jsonPaths, { record: false });
+    if (capture && isWholeBody(capture)) {
+      redactJsonPaths(redactor, 'known', readableBytes(capture).toString('utf8'), redactor.jsonPaths, { record: false });
     }
   }
 }

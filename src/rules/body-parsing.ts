@@ -3,6 +3,7 @@
 // which CEL's has() reports as absent and a plain read as a no_such_key error.
 import { bodyJson, bodyText } from '../model/body-text.js';
 import type { BodyCapture } from '../model/exchange.js';
+import { isWholeBody } from '../model/readable-body.js';
 
 /**
  * Parses a Cookie header value ("a=1; b=2") into a map. The first value of
@@ -25,9 +26,9 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-/** Returns the whole body text, or undefined while it is incomplete or when bytes past the limit were dropped. */
+/** Returns the whole body text, or undefined while it is incomplete or when bytes past the limit (encoded or decoded) were dropped. */
 function wholeBody(body: BodyCapture | null | undefined): string | undefined {
-  if (body === null || body === undefined || !body.complete || body.truncated) {
+  if (body === null || body === undefined || !isWholeBody(body)) {
     return undefined;
   }
   return bodyText(body);
@@ -35,7 +36,7 @@ function wholeBody(body: BodyCapture | null | undefined): string | undefined {
 
 /** Parses a complete body as JSON whatever its content type, because attackers choose the content type. */
 export function parseJsonBody(body: BodyCapture | null | undefined): unknown {
-  if (body === null || body === undefined || !body.complete || body.truncated) {
+  if (body === null || body === undefined || !isWholeBody(body)) {
     return undefined;
   }
   return bodyJson(body);

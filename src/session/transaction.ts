@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ErrorCode } from '../errors/codes.js';
 import type { BodyCapture, Exchange, HeaderList, RequestFacts } from '../model/exchange.js';
 import { forgetBodyViews } from '../model/body-text.js';
+import { contentEncoding } from '../content-coding/codings.js';
 import { Phase } from '../model/phase.js';
 import { newTransactionRecord, type HeaderTarget, type TransactionRecord } from '../model/record.js';
 import type { HeaderMap, HttpBody, ProcessingMode, ProcessingRequest, RequestKind } from '../protocol/messages.js';
@@ -334,7 +335,13 @@ export class Transaction {
       this.options.onBodyTruncated?.(direction);
     }
     const facts = direction === 'request' ? this.ensureRequest() : this.ensureResponse();
+    const previous = facts.body;
     facts.body = accumulator.capture();
+    // The headers came before the first chunk, so later chunks take the codings read then.
+    const encoding = previous === null ? contentEncoding(facts.headers, this.options.bodyLimitBytes) : previous.encoding;
+    if (encoding !== undefined) {
+      facts.body.encoding = encoding;
+    }
 
     const mode = direction === 'request' ? this.requestBodyMode : this.responseBodyMode;
     const fullDuplex = mode === BodySendMode.FULL_DUPLEX_STREAMED;

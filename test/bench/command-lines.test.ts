@@ -52,7 +52,7 @@ const SCRIPTS: ScriptCase[] = [
   {
     script: 'session-path',
     usage: 'usage: node dist/bench/session-path.js [options]',
-    options: ['--scenario NAME', '--rules PATH', '--count N', '--in-flight N', '--no-index', '--events'],
+    options: ['--scenario NAME', '--rules PATH', '--count N', '--in-flight N', '--no-index', '--events', '--content-encoding CODING'],
     bad: { args: ['--count', '10', '--in-flight', '11'], message: /^session-path: --in-flight is 11; expected a whole number from 1 to 10/ },
   },
   {

@@ -5,6 +5,7 @@
 import type { HeaderList, RequestFacts } from '../../model/exchange.js';
 import { excerpt } from '../excerpt.js';
 import type { Detection } from '../types.js';
+import { readableBytes } from '../../model/readable-body.js';
 
 const CONTROL_IN_VALUE = /[\x00\r\n]/;
 const CHUNKED_ONLY = /^\s*chunked\s*$/i;
@@ -43,7 +44,7 @@ export function detectProtocol(request: RequestFacts): Detection[] {
       add(`header.${name}`, 'protocol.header_control_character', name);
     }
   }
-  const body = request.body?.bytes.subarray(0, 4096).toString('latin1') ?? '';
+  const body = request.body ? readableBytes(request.body).subarray(0, 4096).toString('latin1') : '';
   if (REQUEST_LINE.test(body) || REQUEST_LINE.test(decodeURIComponentSafe(request.query))) {
     add('body', 'protocol.embedded_request', 'a request line inside the request');
   }

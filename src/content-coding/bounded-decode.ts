@@ -1,0 +1,106 @@
+// Decodes one content coding with Node's zlib, within a bound on the output.
+// The input may be cut (at the body limit, or by a stream that ended early),
+// so every decoder flushes what it has instead of failing at the end of its
+// input. Node's sync decoders return nothing when they fail or pass
+// maxOutputLength, so the decodable part is found by decoding prefixes.
+import zlib from 'node:zlib';
+import type { KnownCoding } from './codings.js';
+
+/** The reason a decoder stopped before the end of its input. */
+export type DecodeStop = { kind: 'output_limit' } | { kind: 'error'; message: string };
+
+export interface StepResult {
+  /** The decoded bytes, at most the output bound. */
+  bytes: Buffer;
+  /** Null when the decoder read the whole input. */
+  stop: DecodeStop | null;
+}
+
+type Decoder = (input: Buffer, maxOutputLength: number) => Buffer;
+
+// Z_SYNC_FLUSH and BROTLI_OPERATION_FLUSH make the sync decoders return the
+// output of a cut stream, where the default finish flag fails with
+// "unexpected end of file".
+// NOTE: so a stream that lacks its end although Envoy sent the whole body
+// decodes without an error, and is reported as decoded, not truncated.
+const ZLIB_FLUSH = zlib.constants.Z_SYNC_FLUSH;
+const BROTLI_FLUSH = zlib.constants.BROTLI_OPERATION_FLUSH;
+
+const DECODERS: Readonly<Record<KnownCoding, Decoder>> = {
+  gzip: (input, maxOutputLength) => zlib.gunzipSync(input, { finishFlush: ZLIB_FLUSH, maxOutputLength }),
+  deflate: (input, maxOutputLength) => {
+    const inflate = hasZlibHeader(input) ? zlib.inflateSync : zlib.inflateRawSync;
+    return inflate(input, { finishFlush: ZLIB_FLUSH, maxOutputLength });
+  },
+  br: (input, maxOutputLength) => zlib.brotliDecompressSync(input, { finishFlush: BROTLI_FLUSH, maxOutputLength }),
+};
+
+const EMPTY: Buffer = Buffer.alloc(0);
+
+/**
+ * Decodes `input` as `coding` into at most `maxBytes` bytes. When the whole
+ * input fails or decodes to more than `maxBytes`, it returns the output of
+ * the longest input prefix that decodes within the bound, found by binary
+ * search. So a zip bomb or a corrupt stream costs at most about
+ * log2(input bytes) + 1 decodes, each stopped by zlib once its output passes
+ * `maxBytes`.
+ *
+ * NOTE: the output can fall well short of `maxBytes` when one input byte
+ * completes a br copy command of megabytes. The literal bytes decoded before
+ * that command are kept.
+ */
+export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number): StepResult {
+  if (input.length === 0 || maxBytes <= 0) {
+    return { bytes: EMPTY, stop: input.length === 0 ? null : { kind: 'output_limit' } };
+  }
+
+  const decoder = DECODERS[coding];
+  const whole = attempt(decoder, input, maxBytes);
+  if (whole.bytes !== null) {
+    return { bytes: whole.bytes, stop: null };
+  }
+
+  // Invariant: the prefix of `low` bytes decodes within the bound (an empty
+  // prefix decodes to nothing), and the prefix of `high` bytes does not.
+  let low = 0;
+  let high = input.length;
+  let bytes: Buffer = EMPTY;
+  let stop = whole.stop;
+  while (high - low > 1) {
+    const middle = low + ((high - low) >>> 1);
+    const result = attempt(decoder, input.subarray(0, middle), maxBytes);
+    if (result.bytes !== null) {
+      low = middle;
+      bytes = result.bytes;
+    } else {
+      high = middle;
+      stop = result.stop;
+    }
+  }
+  return { bytes, stop };
+}
+
+function attempt(decoder: Decoder, input: Buffer, maxBytes: number): { bytes: Buffer; stop: null } | { bytes: null; stop: DecodeStop } {
+  try {
+    return { bytes: decoder(input, maxBytes), stop: null };
+  } catch (error) {
+    return { bytes: null, stop: stopOf(error) };
+  }
+}
+
+function stopOf(error: unknown): DecodeStop {
+  if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+    return { kind: 'output_limit' };
+  }
+  return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Returns whether a deflate body starts with a zlib header (RFC 1950: method
+ * 8, and the first two bytes as a big-endian number divisible by 31). RFC
+ * 9110 defines "deflate" as zlib data, but some clients send raw deflate
+ * (RFC 1951), so a body without the header is inflated raw.
+ */
+function hasZlibHeader(input: Buffer): boolean {
+  return input.length >= 2 && (input[0]! & 0x0f) === 8 && input.readUInt16BE(0) % 31 === 0;
+}
