@@ -11,6 +11,11 @@ const TEXT = Buffer.from(`{"q":"1' UNION SELECT username, password FROM users --
 /** Text that compresses poorly, so a cut of the encoded bytes cuts the output early. */
 const VARIED = Buffer.from(randomBytes(6000).toString('base64'));
 
+/** Encodes with br at a window of 2^bits bytes (RFC 7932 WBITS). */
+function brotliWithWindow(input: Buffer, bits: number): Buffer {
+  return zlib.brotliCompressSync(input, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: bits } });
+}
+
 test('gzip decodes whole', () => {
   const step = decodeStep('gzip', zlib.gzipSync(TEXT), 65536);
 
@@ -51,7 +56,9 @@ test('zip bomb output stops at the bound', () => {
   const payload = "q=1' UNION SELECT password FROM users -- &pad=";
   // 16 MiB of filler after the payload: about 16 KiB of gzip, and under 100 bytes of br.
   const text = Buffer.concat([Buffer.from(payload), Buffer.alloc(16 * 1024 * 1024, 'A')]);
-  for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]] as const) {
+  // br at a window of 2^18 bytes gets the same search as gzip; larger windows are tested below.
+  const brSmallWindow = (input: Buffer): Buffer => brotliWithWindow(input, 18);
+  for (const [coding, encode] of [['gzip', zlib.gzipSync], ['deflate', zlib.deflateSync], ['br', brSmallWindow]] as const) {
     const step = decodeStep(coding, encode(text), limit);
 
     assert.ok(step.bytes.length <= limit, `${coding}: ${step.bytes.length} bytes decoded past the bound of ${limit}`);
@@ -85,4 +92,42 @@ test('empty input decodes to nothing', () => {
 
   assert.equal(step.bytes.length, 0);
   assert.equal(step.stop, null);
+});
+
+
+test('br window over 2^22 is not decoded', () => {
+  const step = decodeStep('br', brotliWithWindow(TEXT, 24), 65536);
+
+  assert.equal(step.bytes.length, 0);
+  assert.equal(step.stop?.kind, 'error');
+  assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /window of 2\^24 bytes is over the 2\^22/);
+});
+
+test('br windows up to 2^22 decode', () => {
+  for (const bits of [10, 16, 18, 19, 22]) {
+    const step = decodeStep('br', brotliWithWindow(TEXT, bits), 65536);
+
+    assert.deepEqual(step.bytes, TEXT, `window 2^${bits}`);
+  }
+});
+
+test('br bomb at a large window stays bounded', () => {
+  const text = Buffer.concat([Buffer.from("q=1' UNION SELECT password FROM users -- &pad="), Buffer.alloc(16 * 1024 * 1024, 'A')]);
+
+  const step = decodeStep('br', brotliWithWindow(text, 22), 4096);
+
+  // Doubling prefixes stops at the first one that reaches the copy of the
+  // filler, so the payload before it may be decoded only in part.
+  assert.ok(step.bytes.length <= 4096);
+  assert.deepEqual(step.bytes, text.subarray(0, step.bytes.length));
+  assert.deepEqual(step.stop, { kind: 'output_limit' });
+});
+
+test('large br body decodes up to the bound', () => {
+  const text = Buffer.from(randomBytes(150_000).toString('base64'));
+
+  const step = decodeStep('br', brotliWithWindow(text, 22), 65536);
+
+  assert.ok(step.bytes.length > 16384, `only ${step.bytes.length} bytes decoded`);
+  assert.deepEqual(step.bytes, text.subarray(0, step.bytes.length));
 });
