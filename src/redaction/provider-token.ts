@@ -1,0 +1,75 @@
+// provider_token: API tokens and keys that their issuers give a fixed,
+// documented prefix so that secret scanners can find them, recognised
+// whatever name or text surrounds them. The prefixes are case-sensitive.
+//
+// | provider | prefix and body |
+// |---|---|
+// | GitHub | `ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_` + 36 or more of [A-Za-z0-9_.-]; `github_pat_` + 22 + `_` + 59 |
+// | GitLab | `glpat-`, `gldt-`, `glrt-`, `glptt-`, `glft-`, `glcbt-`, `glimt-`, `glagent-`, `gloas-`, `glsoat-`, `glffct-` + 20 or more |
+// | Slack | `xoxb-`, `xoxp-`, `xoxa-`, `xoxr-`, `xoxs-`, `xoxc-`, `xoxd-`, `xoxe.xoxp-`, `xoxe-`, `xapp-` + 10 or more of [A-Za-z0-9-] |
+// | Stripe | `sk_live_`, `sk_test_`, `rk_live_`, `rk_test_` + 10 or more alphanumerics; webhook secrets `whsec_` + 24 or more |
+// | npm | `npm_` + exactly 36 alphanumerics |
+// | Google | `AIza` + exactly 35 of [A-Za-z0-9_-] |
+// | SendGrid | `SG.` + 16 to 32 + `.` + 16 to 64 of [A-Za-z0-9_-] |
+// | Twilio | `SK` + exactly 32 lower-case hex digits (API key SID) |
+// | OpenAI, Anthropic | `sk-proj-`, `sk-svcacct-`, `sk-admin-`, `sk-ant-api03-`, `sk-ant-admin01-` + 20 or more |
+// | Shopify | `shpat_`, `shpca_`, `shppa_`, `shpss_` + exactly 32 hex digits |
+// | PyPI | `pypi-AgEIcHlwaS5vcmc` (a macaroon for pypi.org) + 50 or more |
+//
+// Example: "token=ghp_0a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R" masks the value;
+// "ghp_short", "pk_live_..." (a publishable Stripe key, public by design)
+// and "TASK" + 32 hex digits do not match.
+//
+// Sources: GitHub's changelog of 2021-03-31 (the prefixes, and "plan to
+// support tokens up to 255 characters") and its notice of stateless `ghs_`
+// tokens (about 520 characters, with dots and dashes); GitLab's token prefix
+// list; a Stripe security engineer's note to GitLab's secret detection team
+// that live keys may be 128 characters long. `xoxc-` and `xoxd-` are the
+// tokens of a Slack web client session.
+import type { Detector, Span } from './detector.js';
+
+// Each variable-length body has an upper bound, so one match attempt reads
+// at most that many characters. A token longer than the bound is masked up
+// to the bound. Fixed-length bodies end with a lookahead, so that a longer
+// run of the same characters (an identifier, a hash) is not taken for a key.
+// NOTE: 1020 for GitHub is headroom over the ~520 characters of stateless
+// `ghs_` tokens; GitHub gives no maximum for them.
+const TOKEN_BODIES: readonly string[] = [
+  'gh[pousr]_[A-Za-z0-9_.-]{36,1020}',
+  'github_pat_[A-Za-z0-9]{22,80}_[A-Za-z0-9]{59,160}',
+  'gl(?:pat|dt|rt|ptt|ft|cbt|imt|agent|oas|soat|ffct)-[A-Za-z0-9_.-]{20,300}',
+  'xox[abcdprs]-[A-Za-z0-9-]{10,250}',
+  'xoxe\\.xox[bp]-[A-Za-z0-9-]{10,250}',
+  'xoxe-[A-Za-z0-9-]{10,250}',
+  'xapp-[A-Za-z0-9-]{10,250}',
+  '[rs]k_(?:live|test)_[A-Za-z0-9]{10,247}',
+  'whsec_[A-Za-z0-9+/]{24,250}',
+  'npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_-])',
+  'AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
+  'SG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}',
+  'SK[0-9a-f]{32}(?![A-Za-z0-9_-])',
+  'sk-(?:proj|svcacct|admin|ant-api03|ant-admin01)-[A-Za-z0-9_-]{20,300}',
+  'shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}(?![A-Za-z0-9_-])',
+  'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,300}',
+];
+
+// Linear: the lookbehind rejects a start inside a longer word, every body
+// is bounded, and the alternatives start with distinct literal prefixes.
+const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_BODIES.join('|')})`, 'g');
+
+export const providerTokenDetector: Detector = {
+  name: 'provider_token',
+  find(text, maxMatches) {
+    const spans: Span[] = [];
+    PROVIDER_TOKEN_PATTERN.lastIndex = 0;
+
+    let match = PROVIDER_TOKEN_PATTERN.exec(text);
+    while (match !== null && spans.length < maxMatches) {
+      spans.push({ start: match.index, end: match.index + match[0].length });
+      match = PROVIDER_TOKEN_PATTERN.exec(text);
+    }
+
+    PROVIDER_TOKEN_PATTERN.lastIndex = 0;
+    return spans;
+  },
+};
