@@ -20,12 +20,12 @@
 // "ghp_short", "pk_live_..." (a publishable Stripe key, public by design)
 // and "TASK" + 32 hex digits do not match.
 //
-// Sources: GitHub's changelog of 2021-03-31 (the prefixes, and "plan to
-// support tokens up to 255 characters") and its notice of stateless `ghs_`
-// tokens (about 520 characters, with dots and dashes); GitLab's token prefix
-// list; a Stripe security engineer's note to GitLab's secret detection team
-// that live keys may be 128 characters long. `xoxc-` and `xoxd-` are the
-// tokens of a Slack web client session.
+// Sources: GitHub's changelog of 2021-03-31 gives the prefixes and asks
+// integrators to "plan to support tokens up to 255 characters". GitHub's
+// notice of stateless `ghs_` tokens gives about 520 characters, with dots
+// and dashes. GitLab publishes its token prefixes, and a Stripe security
+// engineer told GitLab's secret detection team that live keys may be 128
+// characters long. `xoxc-` and `xoxd-` are a Slack web client's session tokens.
 import type { Detector, Span } from './detector.js';
 
 // Each variable-length body has an upper bound, so one match attempt reads
@@ -53,8 +53,9 @@ const TOKEN_BODIES: readonly string[] = [
   'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,300}',
 ];
 
-// Linear: the lookbehind rejects a start inside a longer word, every body
-// is bounded, and the alternatives start with distinct literal prefixes.
+// Linear in the text length: the lookbehind rejects a start inside a longer
+// word, and every body is bounded, so one start costs at most the longest
+// bound (1020 characters), and only at a literal prefix.
 const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_BODIES.join('|')})`, 'g');
 
 export const providerTokenDetector: Detector = {
