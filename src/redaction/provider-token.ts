@@ -20,7 +20,7 @@
 // "ghp_short", "pk_live_..." (a publishable Stripe key, public by design)
 // and "TASK" + 32 hex digits do not match.
 //
-// Sources: GitHub's changelog of 2021-03-31 gives the prefixes and asks
+// Sources: GitHub's changelog of 2021-03-31 gives the prefixes and tells
 // integrators to "plan to support tokens up to 255 characters". GitHub's
 // notice of stateless `ghs_` tokens gives about 520 characters, with dots
 // and dashes. GitLab publishes its token prefixes, and a Stripe security
@@ -28,42 +28,58 @@
 // characters long. `xoxc-` and `xoxd-` are a Slack web client's session tokens.
 import type { Detector, Span } from './detector.js';
 
-// Each variable-length body has an upper bound, so one match attempt reads
-// at most that many characters. A token longer than the bound is masked up
-// to the bound. Fixed-length bodies end with a lookahead, so that a longer
-// run of the same characters (an identifier, a hash) is not taken for a key.
+// Each format is a prefix and a body. Each variable-length body has an
+// upper bound, so one match attempt reads at most that many characters, and
+// a token longer than the bound is masked up to the bound. Fixed-length
+// bodies end with a lookahead, so that a longer run of the same characters
+// (an identifier, a hash) is not taken for a key.
 // NOTE: 1020 for GitHub is headroom over the ~520 characters of stateless
 // `ghs_` tokens; GitHub gives no maximum for them.
-const TOKEN_BODIES: readonly string[] = [
-  'gh[pousr]_[A-Za-z0-9_.-]{36,1020}',
-  'github_pat_[A-Za-z0-9]{22,80}_[A-Za-z0-9]{59,160}',
-  'gl(?:pat|dt|rt|ptt|ft|cbt|imt|agent|oas|soat|ffct)-[A-Za-z0-9_.-]{20,300}',
-  'xox[abcdprs]-[A-Za-z0-9-]{10,250}',
-  'xoxe\\.xox[bp]-[A-Za-z0-9-]{10,250}',
-  'xoxe-[A-Za-z0-9-]{10,250}',
-  'xapp-[A-Za-z0-9-]{10,250}',
-  '[rs]k_(?:live|test)_[A-Za-z0-9]{10,247}',
-  'whsec_[A-Za-z0-9+/]{24,250}',
-  'npm_[A-Za-z0-9]{36}(?![A-Za-z0-9_-])',
-  'AIza[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])',
-  'SG\\.[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}',
-  'SK[0-9a-f]{32}(?![A-Za-z0-9_-])',
-  'sk-(?:proj|svcacct|admin|ant-api03|ant-admin01)-[A-Za-z0-9_-]{20,300}',
-  'shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}(?![A-Za-z0-9_-])',
-  'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,300}',
+const TOKEN_FORMATS: ReadonlyArray<readonly [prefix: string, body: string]> = [
+  ['gh[pousr]_', '[A-Za-z0-9_.-]{36,1020}'],
+  ['github_pat_', '[A-Za-z0-9]{22,80}_[A-Za-z0-9]{59,160}'],
+  ['gl(?:pat|dt|rt|ptt|ft|cbt|imt|agent|oas|soat|ffct)-', '[A-Za-z0-9_.-]{20,300}'],
+  ['xox[abcdprs]-', '[A-Za-z0-9-]{10,250}'],
+  ['xoxe\\.xox[bp]-', '[A-Za-z0-9-]{10,250}'],
+  ['xoxe-', '[A-Za-z0-9-]{10,250}'],
+  ['xapp-', '[A-Za-z0-9-]{10,250}'],
+  ['[rs]k_(?:live|test)_', '[A-Za-z0-9]{10,247}'],
+  ['whsec_', '[A-Za-z0-9+/]{24,250}'],
+  ['npm_', '[A-Za-z0-9]{36}(?![A-Za-z0-9_-])'],
+  ['AIza', '[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])'],
+  ['SG\\.', '[A-Za-z0-9_-]{16,32}\\.[A-Za-z0-9_-]{16,64}'],
+  ['SK[0-9a-f]', '[0-9a-f]{31}(?![A-Za-z0-9_-])'],
+  ['sk-(?:proj|svcacct|admin|ant-api03|ant-admin01)-', '[A-Za-z0-9_-]{20,300}'],
+  ['shp(?:at|ca|pa|ss)_', '[a-fA-F0-9]{32}(?![A-Za-z0-9_-])'],
+  ['pypi-AgEIcHlwaS5vcmc', '[A-Za-z0-9_-]{50,300}'],
 ];
+
+/**
+ * A marker that every token contains, at most MAX_MARKER_OFFSET characters
+ * after its start: its prefix, or for Stripe the `k_live_` or `k_test_` after
+ * the `r` or `s`. Text without a marker is skipped, and the full scan starts
+ * just before the first one. Markers start with letters that are rare in
+ * text where possible, so this check is cheaper than the full pattern; see
+ * docs/benchmarks.md for the figures.
+ */
+const MARKER_PATTERN = /gh[pousr]_|github_pat_|gl[a-z]{2,5}-|xox|xapp-|k_(?:live|test)_|whsec_|npm_|AIza|SG\.|SK[0-9a-f]|sk-|shp(?:at|ca|pa|ss)_|pypi-/;
+const MAX_MARKER_OFFSET = 1;
 
 // Linear in the text length: the lookbehind rejects a start inside a longer
 // word, and every body is bounded, so one start costs at most the longest
 // bound (1020 characters), and only at a literal prefix.
-const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_BODIES.join('|')})`, 'g');
+const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_FORMATS.map(([prefix, body]) => prefix + body).join('|')})`, 'g');
 
 export const providerTokenDetector: Detector = {
   name: 'provider_token',
   find(text, maxMatches) {
     const spans: Span[] = [];
-    PROVIDER_TOKEN_PATTERN.lastIndex = 0;
+    const marker = MARKER_PATTERN.exec(text);
+    if (marker === null) {
+      return spans;
+    }
 
+    PROVIDER_TOKEN_PATTERN.lastIndex = Math.max(0, marker.index - MAX_MARKER_OFFSET);
     let match = PROVIDER_TOKEN_PATTERN.exec(text);
     while (match !== null && spans.length < maxMatches) {
       spans.push({ start: match.index, end: match.index + match[0].length });
