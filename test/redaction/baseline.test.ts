@@ -67,6 +67,19 @@ it('masks provider tokens in every event field', () => {
   for (const field of ['http.request.path', 'http.request.query.q', 'http.request.headers.x-deploy-note', 'http.request.body', 'http.response.body', 'ctxproc.fields.note']) {
     assert.ok(fields.has(field), `no provider_token redaction of ${field}`);
   }
+  assert.equal(event.ctxproc.payloads?.[0]?.matched, "' OR 1=1 -- [REDACTED:provider_token]");
+});
+
+it('masks provider tokens in form fields', () => {
+  const request = makeRequest('/settings', [['content-type', 'application/x-www-form-urlencoded']], 'POST');
+  request.body = body(`user=ada&gh=${GITHUB_TOKEN}&note=${encodeURIComponent(`use ${STRIPE_KEY} today`)}`);
+  const record = makeRecord(logDecision({ includeRequestBody: 4096 }));
+  record.redaction = makeSpec({});
+
+  const event = buildSecurityEvent(makeExchange(request), record, CONTEXT);
+
+  assert.equal(event.ctxproc.body?.request?.content, 'user=ada&gh=[REDACTED:provider_token]&note=use%20[REDACTED:provider_token]%20today');
+  assert.deepEqual(event.ctxproc.redactions.map((entry) => `${entry.reason} ${entry.rule}`), ['provider_token ctxproc.baseline']);
 });
 
 it('masks webhook signature and session id headers', () => {
