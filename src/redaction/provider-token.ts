@@ -23,9 +23,13 @@
 // Sources: GitHub's changelog of 2021-03-31 gives the prefixes and tells
 // integrators to "plan to support tokens up to 255 characters". GitHub's
 // notice of stateless `ghs_` tokens gives about 520 characters, with dots
-// and dashes. GitLab publishes its token prefixes, and a Stripe security
-// engineer told GitLab's secret detection team that live keys may be 128
-// characters long. `xoxc-` and `xoxd-` are a Slack web client's session tokens.
+// and dashes. GitLab's issues introduce `glpat-`, `gldt-` and `glrt-`, and a
+// Stripe security engineer told GitLab's secret detection team that live
+// keys may be 128 characters long. `xoxc-` and `xoxd-` are a Slack web
+// client's session tokens.
+// NOTE: the other GitLab prefixes, `xoxe`, and the OpenAI, Anthropic,
+// Shopify and PyPI formats were written from the providers' usual formats
+// without their documentation at hand; check them against it.
 import type { Detector, Span } from './detector.js';
 
 // Each format is a prefix and a body. Each variable-length body has an
