@@ -82,7 +82,7 @@ function maskedByLocation(redactor: Redactor, field: string, location: string, m
   const rest = location.slice(prefix.length);
   const names = prefix === 'body.' ? bodyLocationNames(rest) : [rest];
   for (const name of names) {
-    const masked = redactor.maskNamedValue(name, field, matched, kind);
+    const masked = redactor.maskNamedValue(name, field, matched, kind, prefix === 'query.');
     if (masked !== null) {
       return masked;
     }

@@ -75,6 +75,7 @@ export type DetectorName =
   | 'basic_credentials'
   | 'aws_access_key'
   | 'private_key'
+  | 'provider_token'
   | 'email'
   | 'us_ssn'
   | 'iban';

@@ -10,6 +10,7 @@ import { emailDetector } from './email.js';
 import { ibanDetector } from './iban.js';
 import { jwtDetector } from './jwt.js';
 import { privateKeyDetector } from './private-key.js';
+import { providerTokenDetector } from './provider-token.js';
 import { usSsnDetector } from './us-ssn.js';
 
 export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
@@ -19,6 +20,7 @@ export const DETECTORS: Readonly<Record<DetectorName, Detector>> = {
   basic_credentials: basicCredentialsDetector,
   aws_access_key: awsAccessKeyDetector,
   private_key: privateKeyDetector,
+  provider_token: providerTokenDetector,
   email: emailDetector,
   us_ssn: usSsnDetector,
   iban: ibanDetector,

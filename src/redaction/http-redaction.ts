@@ -132,7 +132,7 @@ function redactFragment(redactor: Redactor, field: string, fragment: string, win
  * masked, and detectors see decoded values.
  */
 export function redactFormText(redactor: Redactor, field: string, body: string, windowChars: number): string {
-  return rewriteQuery(body, pairRewriter(redactor, field, () => field), windowChars).encoded;
+  return rewriteQuery(body, pairRewriter(redactor, field, () => field, false), windowChars).encoded;
 }
 
 function cookieRewriter(redactor: Redactor, direction: Direction, headerField: string): CookieRewriter {
@@ -147,7 +147,8 @@ function cookieRewriter(redactor: Redactor, direction: Direction, headerField: s
   };
 }
 
-function pairRewriter(redactor: Redactor, namesField: string, fieldOf: (safeName: string) => string): PairRewriter {
+/** `inQuery` is true for a URL's query and fragment, false for a form body. */
+function pairRewriter(redactor: Redactor, namesField: string, fieldOf: (safeName: string) => string, inQuery = true): PairRewriter {
   return ({ name, value }: QueryPair): QueryPair => {
     const safeName = redactor.name(namesField, name);
     if (value === null) {
@@ -155,7 +156,7 @@ function pairRewriter(redactor: Redactor, namesField: string, fieldOf: (safeName
     }
 
     const field = fieldOf(safeName);
-    const masked = redactor.maskNamedValue(name, field, value, 'query_param');
+    const masked = redactor.maskNamedValue(name, field, value, 'query_param', inQuery);
     return { name: safeName, value: masked ?? redactor.text(field, value) };
   };
 }

@@ -10,10 +10,12 @@ import type { DetectorName, RedactionMode, RedactionStyle } from '../model/recor
 import { CtxprocError } from '../errors/codes.js';
 
 /**
- * Why a value was redacted: the target kind of a redact rule, a detector, a
- * rule's named pattern, a JSON-path target, a work limit, or the userinfo of a URL.
+ * Why a value was redacted. It is a header, query parameter or cookie that a
+ * redact rule names, or a value after such a name in a body or other text
+ * (`named_value`). Otherwise a detector, a rule's named pattern, a JSON-path
+ * target, a work limit or the userinfo of a URL found it.
  */
-export type RedactionReason = 'header' | 'query_param' | 'cookie' | 'json_path' | DetectorName | 'match_limit' | 'userinfo' | `pattern:${string}`;
+export type RedactionReason = 'header' | 'query_param' | 'cookie' | 'named_value' | 'json_path' | DetectorName | 'match_limit' | 'userinfo' | `pattern:${string}`;
 
 export type { RedactionMode } from '../model/record.js';
 

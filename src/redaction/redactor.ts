@@ -132,10 +132,14 @@ export class Redactor {
   /** Returns a sentence per work limit reached, for the event's notes. */
   limitNotes(): string[] {
     const notes: string[] = [];
-    if (this.cutValues > 0) {
+    if (this.cutValues === 1) {
+      notes.push(`1 value longer than ${this.maxValueChars} characters was cut`);
+    } else if (this.cutValues > 1) {
       notes.push(`${this.cutValues} values longer than ${this.maxValueChars} characters were cut`);
     }
-    if (this.cutItems > 0) {
+    if (this.cutItems === 1) {
+      notes.push(`1 field list or map longer than ${MAX_FIELD_ITEMS} items, or deeper than ${MAX_FIELD_DEPTH} levels, was cut`);
+    } else if (this.cutItems > 1) {
       notes.push(`${this.cutItems} field lists or maps longer than ${MAX_FIELD_ITEMS} items, or deeper than ${MAX_FIELD_DEPTH} levels, were cut`);
     }
     return notes;
@@ -222,15 +226,17 @@ export class Redactor {
   /**
    * Masks `value` whole and records it when `name` refers to any target
    * (`user[password]` for `password`, `TOK%45N` for `token`); else returns null.
+   * `inQuery` is true for a parameter of a URL's query or fragment.
    */
-  maskNamedValue(name: string, field: string, value: string, preferred?: TargetKind): string | null {
+  maskNamedValue(name: string, field: string, value: string, preferred?: TargetKind, inQuery = preferred === 'query_param'): string | null {
     const target = this.targetOf(name, preferred);
     if (target === null) {
       return null;
     }
 
-    this.record(field, target.kind, this.ruleOf(target.kind, target.name));
-    return this.maskerOf(redactionSourceKey(target.kind, target.name))(target.kind, value);
+    const reason = namedReason(target.kind, inQuery);
+    this.record(field, reason, this.ruleOf(target.kind, target.name));
+    return this.maskerOf(redactionSourceKey(target.kind, target.name))(reason, value);
   }
 
   /**
@@ -500,8 +506,9 @@ export class Redactor {
     const found = findNamedPairs(text, (name) => this.targetOf(name), this.maxMatches);
     for (const pair of found.spans) {
       const rule = this.ruleOf(pair.target.kind, pair.target.name);
-      this.record(field, pair.target.kind, rule);
-      spans.push({ start: pair.start, end: pair.end, reason: pair.target.kind, source: redactionSourceKey(pair.target.kind, pair.target.name), rule });
+      const reason = namedReason(pair.target.kind, false);
+      this.record(field, reason, rule);
+      spans.push({ start: pair.start, end: pair.end, reason, source: redactionSourceKey(pair.target.kind, pair.target.name), rule });
     }
     return found.unscannedFrom;
   }
@@ -553,6 +560,17 @@ export class Redactor {
       this.recorded.set(key, { field, reason, rule });
     }
   }
+}
+
+/**
+ * Returns the reason for a value masked because of its name. Query parameter
+ * names double as the list of credential field names, so outside a URL's
+ * query such a match is a `named_value`: a JSON or form body field named
+ * `password` is not a query parameter. Header and cookie names keep their
+ * kind wherever they are found, such as `Authorization: ...` in a header dump.
+ */
+function namedReason(kind: TargetKind, inQuery: boolean): RedactionReason {
+  return kind === 'query_param' && !inQuery ? 'named_value' : kind;
 }
 
 /** The parts of a spec a Redactor reads, made ready for lookups. No Redactor changes them. */

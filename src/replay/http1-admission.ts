@@ -312,7 +312,9 @@ function notesFor(removed: string[], leftover: number): string[] {
     notes.push(`Envoy removes hop-by-hop headers before ext_proc: ${removed.join(', ')}`);
   }
   if (leftover > 0) {
-    notes.push(`${leftover} bytes after the request were not sent; Envoy would read them as the next request`);
+    notes.push(leftover === 1
+      ? '1 byte after the request was not sent; Envoy would read it as the start of the next request'
+      : `${leftover} bytes after the request were not sent; Envoy would read them as the next request`);
   }
   return notes;
 }

@@ -187,6 +187,6 @@ describe('buildSecurityEvent', () => {
     const request = makeRequest('/', [['user-agent', 'x'.repeat(5000)]]);
     const event = buildSecurityEvent(makeExchange(request), makeRecord(), { ...CONTEXT, redaction: { maxValueChars: 100 } });
     assert.equal(event.http?.useragent?.length, 100 + '[TRUNCATED]'.length);
-    assert.deepEqual(event.ctxproc.notes, ['1 values longer than 100 characters were cut']);
+    assert.deepEqual(event.ctxproc.notes, ['1 value longer than 100 characters was cut']);
   });
 });

@@ -74,16 +74,16 @@ describe('name: value in free text', () => {
 
     assertAbsent(event, ['free-Pw-1a2b', 'free-Env-3c4d', 'free-Rt-5e6f']);
     const content = event.ctxproc.body?.request?.content ?? '';
-    assert.match(content, /user=ada password: \[REDACTED:query_param\]\n/);
+    assert.match(content, /user=ada password: \[REDACTED:named_value\]\n/);
     assert.match(content, /\nContent-Type: application\/json\nNote: password must be 8 chars$/);
-    assert.ok(event.ctxproc.redactions.some((entry) => entry.field === 'http.request.body' && entry.reason === 'query_param'));
+    assert.ok(event.ctxproc.redactions.some((entry) => entry.field === 'http.request.body' && entry.reason === 'named_value'));
   });
 
   it('masks the same line in a copied log field', () => {
     const event = eventOf(post('text/plain', 'retry with secret: free-Field-7a8b'));
 
     assertAbsent(event, ['free-Field-7a8b']);
-    assert.equal(event.ctxproc.fields?.body_copy, 'retry with secret: [REDACTED:query_param]');
+    assert.equal(event.ctxproc.fields?.body_copy, 'retry with secret: [REDACTED:named_value]');
   });
 });
 
@@ -114,9 +114,9 @@ describe('YAML bodies', () => {
 
       assertAbsent(event, secrets);
       const content = event.ctxproc.body?.request?.content ?? '';
-      assert.ok(content.startsWith('database:\n  host: db.internal\n  password: [REDACTED:query_param]\n  api_key: [REDACTED:query_param]\ncredentials:'), content);
-      assert.ok(content.includes('\ncredentials:\n  [REDACTED:query_param]\nsecret_key: [REDACTED:query_param]\n'), content);
-      assert.ok(content.endsWith('\npassword_history:\n[REDACTED:query_param]\nname: storefront'), content);
+      assert.ok(content.startsWith('database:\n  host: db.internal\n  password: [REDACTED:named_value]\n  api_key: [REDACTED:named_value]\ncredentials:'), content);
+      assert.ok(content.includes('\ncredentials:\n  [REDACTED:named_value]\nsecret_key: [REDACTED:named_value]\n'), content);
+      assert.ok(content.endsWith('\npassword_history:\n[REDACTED:named_value]\nname: storefront'), content);
     });
   }
 });
@@ -163,7 +163,7 @@ describe('detection payloads that start after a secret name', () => {
 
     assert.ok(payload !== undefined, 'the sqli detector reports the body');
     assertAbsent(event, ['pay-Body-1a2b']);
-    assert.equal(payload.matched, '[REDACTED:query_param]"}');
+    assert.equal(payload.matched, '[REDACTED:named_value]"}');
   });
 
   it('masks a token in a path segment that a redact pattern covers', () => {
@@ -196,7 +196,7 @@ describe('detection payloads that start after a secret name', () => {
 
     assert.ok(payload !== undefined, 'the sqli detector reports the body');
     assertAbsent(event, ['pay-Enc-9f8e7d']);
-    assert.equal(payload.matched, '[REDACTED:query_param]');
+    assert.equal(payload.matched, '[REDACTED:named_value]');
   });
 
   it('keeps a payload without a secret readable', () => {

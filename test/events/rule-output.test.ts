@@ -83,7 +83,7 @@ describe('rule output in events', () => {
     const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
     const matched = event.ctxproc.payloads?.map((entry) => entry.matched);
 
-    assert.deepEqual(matched, ['[REDACTED:query_param]', '[REDACTED:query_param]', '[REDACTED:cookie]', '[REDACTED:query_param]', "' OR '1'='1"]);
+    assert.deepEqual(matched, ['[REDACTED:query_param]', '[REDACTED:named_value]', '[REDACTED:cookie]', '[REDACTED:named_value]', "' OR '1'='1"]);
     assert.ok(event.ctxproc.redactions?.some((entry) => entry.field === 'ctxproc.payloads.matched' && entry.reason === 'cookie' && entry.rule === 'redact-session'));
   });
 

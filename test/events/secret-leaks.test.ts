@@ -75,8 +75,8 @@ describe('named pairs in the event', () => {
 
     assert.ok(!text.includes('hunter2'));
     assert.ok(!text.includes('qt-'));
-    assert.equal(event.ctxproc.body?.request?.content, 'user=ada password=[REDACTED:query_param] token[]=[REDACTED:query_param]');
-    assert.equal(event.ctxproc.fields?.query, 'a[b][token]=[REDACTED:query_param]&page=2');
+    assert.equal(event.ctxproc.body?.request?.content, 'user=ada password=[REDACTED:named_value] token[]=[REDACTED:named_value]');
+    assert.equal(event.ctxproc.fields?.query, 'a[b][token]=[REDACTED:named_value]&page=2');
   });
 
   it('masks a body without content type', () => {
@@ -85,7 +85,7 @@ describe('named pairs in the event', () => {
     const record = makeRecord(logDecision({ includeRequestBody: 1024 }));
     record.redaction.queryParams.add('password');
     const event = buildSecurityEvent(makeExchange(request, makeResponse(400)), record, CONTEXT);
-    assert.equal(event.ctxproc.body?.request?.content, '{"password": "[REDACTED:query_param]"}');
+    assert.equal(event.ctxproc.body?.request?.content, '{"password": "[REDACTED:named_value]"}');
   });
 });
 

@@ -135,7 +135,7 @@ describe('secrets never leave the emitter', () => {
         'http.request.body card_number',
         'http.request.body bearer_token',
         'http.response.body jwt',
-        'http.response.body query_param',
+        'http.response.body named_value',
         'ctxproc.fields.auth jwt',
         'ctxproc.fields.upstream.x-api-key header',
         'ctxproc.rule_errors card_number',
@@ -147,7 +147,7 @@ describe('secrets never leave the emitter', () => {
       }
       for (const entry of ctxproc.redactions) {
         // The response body's access_token is masked by name, a baseline query parameter that this rule does not name.
-        const byBaseline = entry.field === 'http.response.body' && entry.reason === 'query_param';
+        const byBaseline = entry.field === 'http.response.body' && entry.reason === 'named_value';
         let rule = 'redact-credentials';
         if (COOKIE_HEADER_FIELDS.has(entry.field)) {
           rule = cookieRule;

@@ -130,13 +130,13 @@ describe('redactUrlValue and redactFormText', () => {
   it('masks bracketed form field names', () => {
     const redactor = new Redactor(makeSpec({ queryParams: ['password', 'token'] }));
     const output = redactFormText(redactor, 'http.request.body', 'user[name]=ada&user[password]=hunter2&token[]=t1&a[b][TOKEN]=t2', 10_000);
-    assert.equal(output, 'user[name]=ada&user[password]=[REDACTED:query_param]&token[]=[REDACTED:query_param]&a[b][TOKEN]=[REDACTED:query_param]');
+    assert.equal(output, 'user[name]=ada&user[password]=[REDACTED:named_value]&token[]=[REDACTED:named_value]&a[b][TOKEN]=[REDACTED:named_value]');
   });
 
   it('masks form fields by name and card numbers with plus signs', () => {
     const redactor = new Redactor(makeSpec({ queryParams: ['password'], detectors: ['card_number'] }));
     const output = redactFormText(redactor, 'http.request.body', `user=ada&password=hunter2&pan=${CARD.replace(/(\d{4})(?=\d)/g, '$1+')}`, 10_000);
-    assert.equal(output, 'user=ada&password=[REDACTED:query_param]&pan=[REDACTED:card_number]');
+    assert.equal(output, 'user=ada&password=[REDACTED:named_value]&pan=[REDACTED:card_number]');
   });
 });
 

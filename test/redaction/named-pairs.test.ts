@@ -15,7 +15,7 @@ describe('nameVariants', () => {
   it('finds password inside a longer word', () => {
     assert.ok(nameVariants('PGPASSWORD').includes('password'));
     assert.ok(nameVariants('userPasswd').includes('passwd'));
-    assert.equal(redact('PGPASSWORD=hunter2 psql'), 'PGPASSWORD=[REDACTED:query_param] psql');
+    assert.equal(redact('PGPASSWORD=hunter2 psql'), 'PGPASSWORD=[REDACTED:named_value] psql');
   });
 
   it('decodes and lower-cases', () => {
@@ -57,17 +57,17 @@ describe('nameVariants', () => {
 
 describe('named pairs in text', () => {
   it('masks name=value in plain text', () => {
-    assert.equal(redact('login failed for password=hunter2-Secret! from 10.0.0.1'), 'login failed for password=[REDACTED:query_param] from 10.0.0.1');
+    assert.equal(redact('login failed for password=hunter2-Secret! from 10.0.0.1'), 'login failed for password=[REDACTED:named_value] from 10.0.0.1');
   });
 
   it('masks a copied query string', () => {
-    assert.equal(redact('page=2&Token=qt-91c4e7a2&sort=asc'), 'page=2&Token=[REDACTED:query_param]&sort=asc');
+    assert.equal(redact('page=2&Token=qt-91c4e7a2&sort=asc'), 'page=2&Token=[REDACTED:named_value]&sort=asc');
   });
 
   it('masks Rails and PHP forms', () => {
     assert.equal(
       redact('user[password]=p1&token[]=t1&a[b][token]=t2&user%5Bpassword%5D=p2'),
-      'user[password]=[REDACTED:query_param]&token[]=[REDACTED:query_param]&a[b][token]=[REDACTED:query_param]&user%5Bpassword%5D=[REDACTED:query_param]',
+      'user[password]=[REDACTED:named_value]&token[]=[REDACTED:named_value]&a[b][token]=[REDACTED:named_value]&user%5Bpassword%5D=[REDACTED:named_value]',
     );
   });
 
@@ -80,40 +80,40 @@ describe('named pairs in text', () => {
   });
 
   it('masks pairs after a string escape in a JSON-encoded line', () => {
-    assert.equal(redact('{"log":"line1\\npassword=JK03"}'), '{"log":"line1\\npassword=[REDACTED:query_param]"}');
+    assert.equal(redact('{"log":"line1\\npassword=JK03"}'), '{"log":"line1\\npassword=[REDACTED:named_value]"}');
     assert.equal(redact('{"dump":"Host: a\\r\\nX-Api-Key: JK01\\nAccept: */*"}'), '{"dump":"Host: a\\r\\nX-Api-Key: [REDACTED:header]"}');
-    assert.equal(redact('{"log":"caf\\u00e9token=JK04"}'), '{"log":"caf\\u00e9token=[REDACTED:query_param]"}');
+    assert.equal(redact('{"log":"caf\\u00e9token=JK04"}'), '{"log":"caf\\u00e9token=[REDACTED:named_value]"}');
   });
 
   it('masks a value in escaped quotes', () => {
-    assert.equal(redact('{"msg":"login password=\\"B01\\" failed"}'), '{"msg":"login password=\\"[REDACTED:query_param]\\" failed"}');
+    assert.equal(redact('{"msg":"login password=\\"B01\\" failed"}'), '{"msg":"login password=\\"[REDACTED:named_value]\\" failed"}');
   });
 
   it('masks an object or array after = whole', () => {
-    assert.equal(redact('password={"a":"x1","b":"x2"}&x=1'), 'password=[REDACTED:query_param]&x=1');
-    assert.equal(redact('token=["t1","t2"] rest'), 'token=[REDACTED:query_param] rest');
+    assert.equal(redact('password={"a":"x1","b":"x2"}&x=1'), 'password=[REDACTED:named_value]&x=1');
+    assert.equal(redact('token=["t1","t2"] rest'), 'token=[REDACTED:named_value] rest');
   });
 
   it('masks a member of JSON inside a JSON string', () => {
-    assert.equal(redact('{"inner":"{\\"password\\": \\"p29\\", \\"user\\": \\"ada\\"}"}'), '{"inner":"{\\"password\\": \\"[REDACTED:query_param]\\", \\"user\\": \\"ada\\"}"}');
-    assert.equal(redact('{"inner":"{\\"token\\":123456789}"}'), '{"inner":"{\\"token\\":[REDACTED:query_param]}"}');
+    assert.equal(redact('{"inner":"{\\"password\\": \\"p29\\", \\"user\\": \\"ada\\"}"}'), '{"inner":"{\\"password\\": \\"[REDACTED:named_value]\\", \\"user\\": \\"ada\\"}"}');
+    assert.equal(redact('{"inner":"{\\"token\\":123456789}"}'), '{"inner":"{\\"token\\":[REDACTED:named_value]}"}');
   });
 
   it('masks a JSON object or array value whole', () => {
-    assert.equal(redact('{"password": {"old": "B02a", "new": "x}y"}, "ok": 1}'), '{"password": [REDACTED:query_param], "ok": 1}');
-    assert.equal(redact('{"token": ["B03a", "B03b"]}'), '{"token": [REDACTED:query_param]}');
+    assert.equal(redact('{"password": {"old": "B02a", "new": "x}y"}, "ok": 1}'), '{"password": [REDACTED:named_value], "ok": 1}');
+    assert.equal(redact('{"token": ["B03a", "B03b"]}'), '{"token": [REDACTED:named_value]}');
   });
 
   it('masks names by their credential words', () => {
     assert.equal(
       redact('spring.datasource.password=S1 DATABASE_PASSWORD=S2 db-password=S3 page=2'),
-      'spring.datasource.password=[REDACTED:query_param] DATABASE_PASSWORD=[REDACTED:query_param] db-password=[REDACTED:query_param] page=2',
+      'spring.datasource.password=[REDACTED:named_value] DATABASE_PASSWORD=[REDACTED:named_value] db-password=[REDACTED:named_value] page=2',
     );
   });
 
   it('masks a pair of a query string encoded inside a parameter value', () => {
-    assert.equal(redact('redirect=%2Fcb%3Ftoken%3DQ02&x=1'), 'redirect=%2Fcb%3Ftoken%3D[REDACTED:query_param]&x=1');
-    assert.equal(redact('next=%2Fcb%3Fa%3D1%26password%3dQ03%26b%3D2'), 'next=%2Fcb%3Fa%3D1%26password%3d[REDACTED:query_param]%26b%3D2');
+    assert.equal(redact('redirect=%2Fcb%3Ftoken%3DQ02&x=1'), 'redirect=%2Fcb%3Ftoken%3D[REDACTED:named_value]&x=1');
+    assert.equal(redact('next=%2Fcb%3Fa%3D1%26password%3dQ03%26b%3D2'), 'next=%2Fcb%3Fa%3D1%26password%3d[REDACTED:named_value]%26b%3D2');
     assert.equal(redact('next=%2Fcb%3Fpage%3D2'), 'next=%2Fcb%3Fpage%3D2');
   });
 
@@ -126,21 +126,21 @@ describe('named pairs in text', () => {
   });
 
   it('masks quoted values', () => {
-    assert.equal(redact(`token="a b c" password='x y'`), `token="[REDACTED:query_param]" password='[REDACTED:query_param]'`);
+    assert.equal(redact(`token="a b c" password='x y'`), `token="[REDACTED:named_value]" password='[REDACTED:named_value]'`);
   });
 
   it('masks JSON members', () => {
     const json = '{"user":"ada","Password": "hun\\"ter2","card":{"token":12345},"tokens":"keep"}';
-    assert.equal(redact(json), '{"user":"ada","Password": "[REDACTED:query_param]","card":{"token":[REDACTED:query_param]},"tokens":"keep"}');
+    assert.equal(redact(json), '{"user":"ada","Password": "[REDACTED:named_value]","card":{"token":[REDACTED:named_value]},"tokens":"keep"}');
   });
 
   it('masks JSON keys written with escapes', () => {
     const json = '{"pass\\u0077ord":"hunter2","to\\u006ben":"t-1","note":"say \\"hi\\"","bad\\u00":"keep"}';
-    assert.equal(redact(json), '{"pass\\u0077ord":"[REDACTED:query_param]","to\\u006ben":"[REDACTED:query_param]","note":"say \\"hi\\"","bad\\u00":"keep"}');
+    assert.equal(redact(json), '{"pass\\u0077ord":"[REDACTED:named_value]","to\\u006ben":"[REDACTED:named_value]","note":"say \\"hi\\"","bad\\u00":"keep"}');
   });
 
   it('masks a JSON value cut short', () => {
-    assert.equal(redact('{"password": "hunter2-and-mo'), '{"password": "[REDACTED:query_param]');
+    assert.equal(redact('{"password": "hunter2-and-mo'), '{"password": "[REDACTED:named_value]');
   });
 
   it('keeps names that only contain a target', () => {
@@ -149,7 +149,7 @@ describe('named pairs in text', () => {
   });
 
   it('masks a name with a credential word as one of its words', () => {
-    assert.equal(redact('password_hint=def&sort=asc'), 'password_hint=[REDACTED:query_param]&sort=asc');
+    assert.equal(redact('password_hint=def&sort=asc'), 'password_hint=[REDACTED:named_value]&sort=asc');
   });
 
   it('keeps a value that is already a mask', () => {
@@ -161,7 +161,7 @@ describe('named pairs in text', () => {
   it('records field, reason and rule', () => {
     const redactor = new Redactor(makeSpec(TARGETS));
     redactor.text('http.request.body', 'password=hunter2');
-    assert.deepEqual(redactor.entries(), [{ field: 'http.request.body', reason: 'query_param', rule: 'redact-secrets' }]);
+    assert.deepEqual(redactor.entries(), [{ field: 'http.request.body', reason: 'named_value', rule: 'redact-secrets' }]);
   });
 
   it('masks the rest after the match limit', () => {
@@ -187,36 +187,36 @@ describe('named pairs in text', () => {
 describe('structured bodies', () => {
   it('mask a multipart field by name', () => {
     const body = '--b\r\nContent-Disposition: form-data; name="password"\r\n\r\nhunter2-Secret!x\r\n--b\r\nContent-Disposition: form-data; name="user"\r\n\r\nada\r\n--b--';
-    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:query_param]'));
+    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:named_value]'));
   });
 
   it('mask a multipart field with part headers', () => {
     const body = '--b\r\nContent-Disposition: form-data; name="token"\r\nContent-Type: text/plain\r\n\r\ntok-9c2e1b8d\r\n--b--';
-    assert.equal(redact(body), body.replace('tok-9c2e1b8d', '[REDACTED:query_param]'));
+    assert.equal(redact(body), body.replace('tok-9c2e1b8d', '[REDACTED:named_value]'));
   });
 
   it('mask an XML element by name', () => {
     const body = '<wsse:UsernameToken><wsse:Username>ada</wsse:Username><wsse:Password Type="text">hunter2-Secret!x</wsse:Password></wsse:UsernameToken>';
-    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:query_param]'));
+    assert.equal(redact(body), body.replace('hunter2-Secret!x', '[REDACTED:named_value]'));
   });
 });
 
 describe('structured bodies, other spellings', () => {
   it('mask a multipart field with an unquoted name', () => {
     const body = '--b\r\nContent-Disposition: form-data; name=password\r\n\r\nUnquotedPw_6677\r\n--b--';
-    assert.equal(redact(body), body.replace('UnquotedPw_6677', '[REDACTED:query_param]'));
+    assert.equal(redact(body), body.replace('UnquotedPw_6677', '[REDACTED:named_value]'));
   });
 
   it('mask an XML CDATA section by name', () => {
     const body = '<password><![CDATA[CdataPw_3434]]></password>';
-    assert.equal(redact(body), '<password><![CDATA[[REDACTED:query_param]]]></password>');
+    assert.equal(redact(body), '<password><![CDATA[[REDACTED:named_value]]]></password>');
   });
 });
 
 describe('name: value in free text and YAML', () => {
   it('masks credential names to the end of the line', () => {
-    assert.equal(redact('login failed password: hunter2 now\nnext'), 'login failed password: [REDACTED:query_param]\nnext');
-    assert.equal(redact('user[password]:abc'), 'user[password]:[REDACTED:query_param]');
+    assert.equal(redact('login failed password: hunter2 now\nnext'), 'login failed password: [REDACTED:named_value]\nnext');
+    assert.equal(redact('user[password]:abc'), 'user[password]:[REDACTED:named_value]');
   });
 
   it('keeps names that are no credential', () => {
@@ -225,26 +225,26 @@ describe('name: value in free text and YAML', () => {
   });
 
   it('ends the value with its JSON string', () => {
-    assert.equal(redact('{"error":"invalid token: abc d","code":401}'), '{"error":"invalid token: [REDACTED:query_param]","code":401}');
-    assert.equal(redact('["password: a\\"b"]'), '["password: [REDACTED:query_param]"]');
+    assert.equal(redact('{"error":"invalid token: abc d","code":401}'), '{"error":"invalid token: [REDACTED:named_value]","code":401}');
+    assert.equal(redact('["password: a\\"b"]'), '["password: [REDACTED:named_value]"]');
   });
 
   it('masks a quoted value to its closing quote', () => {
-    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:query_param] c\nnext');
+    assert.equal(redact("password: 'a b' c\nnext"), 'password: [REDACTED:named_value] c\nnext');
   });
 
   it('ends a value with its string or tag', () => {
-    assert.equal(redact('<tr><th>Password:</th><td>hunter2</td></tr>'), '<tr><th>Password:</th><td>[REDACTED:query_param]</td></tr>');
-    assert.equal(redact('<p>Password: <b>hunter2</b></p><p>kept</p>'), '<p>Password: <b>[REDACTED:query_param]</b></p><p>kept</p>');
-    assert.equal(redact('throw new Error("Invalid password: too short");run();'), 'throw new Error("Invalid password: [REDACTED:query_param]");run();');
+    assert.equal(redact('<tr><th>Password:</th><td>hunter2</td></tr>'), '<tr><th>Password:</th><td>[REDACTED:named_value]</td></tr>');
+    assert.equal(redact('<p>Password: <b>hunter2</b></p><p>kept</p>'), '<p>Password: <b>[REDACTED:named_value]</b></p><p>kept</p>');
+    assert.equal(redact('throw new Error("Invalid password: too short");run();'), 'throw new Error("Invalid password: [REDACTED:named_value]");run();');
     assert.equal(redact("console.log('password: ' + pw);b();"), "console.log('password: ' + pw);b();");
-    assert.equal(redact('Reset your password: click below\nkept'), 'Reset your password: [REDACTED:query_param]\nkept');
+    assert.equal(redact('Reset your password: click below\nkept'), 'Reset your password: [REDACTED:named_value]\nkept');
   });
 
   it('masks quotes inside a bare password', () => {
-    assert.equal(redact('password: ab<cd"/e;f\nkept'), 'password: [REDACTED:query_param]\nkept');
-    assert.equal(redact('password: "ab\\"cd" rest'), 'password: [REDACTED:query_param] rest');
-    assert.equal(redact("password: 'ab'cd"), 'password: [REDACTED:query_param]');
+    assert.equal(redact('password: ab<cd"/e;f\nkept'), 'password: [REDACTED:named_value]\nkept');
+    assert.equal(redact('password: "ab\\"cd" rest'), 'password: [REDACTED:named_value] rest');
+    assert.equal(redact("password: 'ab'cd"), 'password: [REDACTED:named_value]');
   });
 
   it('keeps the tags of a header dump value', () => {
@@ -252,16 +252,16 @@ describe('name: value in free text and YAML', () => {
   });
 
   it('masks the block under a key without a value', () => {
-    assert.equal(redact('password:\n  a: 1\n\n  b: 2\nname: x'), 'password:\n  [REDACTED:query_param]\nname: x');
-    assert.equal(redact('password:\r\n  a\r\nname: x'), 'password:\r\n  [REDACTED:query_param]\r\nname: x');
+    assert.equal(redact('password:\n  a: 1\n\n  b: 2\nname: x'), 'password:\n  [REDACTED:named_value]\nname: x');
+    assert.equal(redact('password:\r\n  a\r\nname: x'), 'password:\r\n  [REDACTED:named_value]\r\nname: x');
   });
 
   it('masks a block scalar', () => {
-    assert.equal(redact('token: |-\n  line one\n  line two\nname: x'), 'token: [REDACTED:query_param]\nname: x');
+    assert.equal(redact('token: |-\n  line one\n  line two\nname: x'), 'token: [REDACTED:named_value]\nname: x');
   });
 
   it('takes list items at the key indent unless the key is an item', () => {
-    assert.equal(redact('password:\n- a\n- b\nname: x'), 'password:\n[REDACTED:query_param]\nname: x');
+    assert.equal(redact('password:\n- a\n- b\nname: x'), 'password:\n[REDACTED:named_value]\nname: x');
     assert.equal(redact('- password:\n- name: x'), '- password:\n- name: x');
   });
 

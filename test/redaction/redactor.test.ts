@@ -56,7 +56,27 @@ describe('Redactor.text', () => {
   it('cuts long values and notes the cut', () => {
     const redactor = new Redactor(makeSpec({}), { maxValueChars: 10 });
     assert.equal(redactor.text('message', 'abcdefghijklmnop'), 'abcdefghij[TRUNCATED]');
-    assert.deepEqual(redactor.limitNotes(), ['1 values longer than 10 characters were cut']);
+    assert.deepEqual(redactor.limitNotes(), ['1 value longer than 10 characters was cut']);
+  });
+
+  it('notes two cut values in the plural', () => {
+    const redactor = new Redactor(makeSpec({}), { maxValueChars: 10 });
+    redactor.text('message', 'abcdefghijklmnop');
+    redactor.text('message', 'qrstuvwxyz0123456');
+    assert.deepEqual(redactor.limitNotes(), ['2 values longer than 10 characters were cut']);
+  });
+
+  it('notes one cut field list in the singular', () => {
+    const redactor = new Redactor(makeSpec({}));
+    redactor.fieldValue('ctxproc.fields.ids', Array.from({ length: 101 }, (_, index) => index));
+    assert.deepEqual(redactor.limitNotes(), ['1 field list or map longer than 100 items, or deeper than 16 levels, was cut']);
+  });
+
+  it('notes two cut field lists in the plural', () => {
+    const redactor = new Redactor(makeSpec({}));
+    redactor.fieldValue('ctxproc.fields.ids', Array.from({ length: 101 }, (_, index) => index));
+    redactor.fieldValue('ctxproc.fields.more', Array.from({ length: 150 }, (_, index) => index));
+    assert.deepEqual(redactor.limitNotes(), ['2 field lists or maps longer than 100 items, or deeper than 16 levels, were cut']);
   });
 
   it('masks a secret that crosses the cut', () => {
@@ -85,12 +105,12 @@ describe('Redactor.fieldValue', () => {
     });
     assert.deepEqual(JSON.parse(JSON.stringify(output)), {
       headers: { Authorization: '[REDACTED:header]', accept: 'text/html' },
-      token: '[REDACTED:query_param]',
+      token: '[REDACTED:named_value]',
       session: '[REDACTED:cookie]',
     });
     assert.deepEqual(
       redactor.entries().map((entry) => `${entry.field} ${entry.reason}`),
-      ['ctxproc.fields.headers.Authorization header', 'ctxproc.fields.token query_param', 'ctxproc.fields.session cookie'],
+      ['ctxproc.fields.headers.Authorization header', 'ctxproc.fields.token named_value', 'ctxproc.fields.session cookie'],
     );
   });
 

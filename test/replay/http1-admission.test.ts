@@ -112,6 +112,11 @@ test('admission reads a Content-Length body and notes leftover bytes', () => {
   assert.match(notes.join('\n'), /5 bytes after the request/);
 });
 
+test('admission notes one leftover byte in the singular', () => {
+  const { notes } = admitted('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n', 'abcdX');
+  assert.match(notes.join('\n'), /^1 byte after the request was not sent/m);
+});
+
 test('admission treats data without framing as a second request', () => {
   const { request, notes } = admitted('POST / HTTP/1.1\r\nHost: a\r\n\r\n', 'hi=test');
   assert.equal(request.body, undefined);

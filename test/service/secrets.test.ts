@@ -184,7 +184,7 @@ test('copied parts of secrets are masked', () => {
   const fields = event.ctxproc.fields as Record<string, unknown>;
 
   assert.equal(fields.auth_tail, '[REDACTED:header]');
-  assert.match(String(fields.body_copy), /password=\[REDACTED:query_param\] and a\[b\]\[token\]=\[REDACTED:query_param\]/);
+  assert.match(String(fields.body_copy), /password=\[REDACTED:named_value\] and a\[b\]\[token\]=\[REDACTED:query_param\]/);
   assert.ok(JSON.stringify(fields.query_copy).includes('[REDACTED:query_param]'), 'the copied query kept no mask');
   assert.equal(event.http.url_details.host, 'shop.example');
   assert.ok(!String(event.http.url).includes('admin'), 'the userinfo reached http.url');

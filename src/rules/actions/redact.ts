@@ -6,7 +6,8 @@
 // Arguments: headers (lower-case names), query_params and cookies (names,
 // compared without regard to case by the redactor), json_paths ($.a.b,
 // $.a[*].b, $.a[0]: values in JSON bodies), detectors (card_number, jwt,
-// bearer_token, basic_credentials, aws_access_key, private_key, email,
+// bearer_token, basic_credentials, aws_access_key, private_key,
+// provider_token, email,
 // us_ssn, iban), patterns (named regular expressions of your own, checked at
 // load time by regex-safety.ts), mode (mask, the default; partial; hmac;
 // remove) and hmac_key ({ env: NAME } or { file: PATH }, required by hmac
@@ -33,6 +34,7 @@ export const DETECTOR_NAMES = [
   'basic_credentials',
   'aws_access_key',
   'private_key',
+  'provider_token',
   'email',
   'us_ssn',
   'iban',
