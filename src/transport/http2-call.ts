@@ -304,10 +304,20 @@ export class Http2ProcessCall implements ProcessCall {
    * Reports the half-close once every whole message was delivered. Bytes
    * still pending then are a message cut short, which a half-close must not
    * end silently as if the stream had ended cleanly.
+   *
+   * Node also emits 'end' just before 'close' when the client resets the
+   * stream, and then the stream already reads as closed. A reset inside a
+   * message is how Envoy ends a stream at its message timeout, so the cut
+   * message is dropped and closed() reports the reset as one between messages.
    */
   private endOfMessages(): void {
     if (this.statusSent || this.pendingBytes === 0) {
       this.onEnd?.();
+      return;
+    }
+    if (this.stream.closed) {
+      this.pending = [];
+      this.pendingBytes = 0;
       return;
     }
     const detail = this.pendingNeeded > MESSAGE_PREFIX_BYTES
