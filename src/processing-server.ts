@@ -50,13 +50,16 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
   const { settings, logger, metrics } = options;
   const sinks = new SinkSet({ config: options.sinksConfig ?? defaultSinksConfig(), metrics, logger, stdout: options.eventDestination });
   const open = new OpenTransactions();
+  // Streams still open when the shutdown grace period ended. Their transport
+  // reports the close as a reset, which alone would read as 'completed'.
+  const cutAtShutdown = new WeakSet<Transaction>();
   let eventCount = 0;
 
   const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
     countDecisions(metrics, transaction);
     let event: SecurityEvent | null = null;
     try {
-      event = eventOf(transaction, end, settings);
+      event = eventOf(transaction, cutAtShutdown.has(transaction) ? 'internal_error' : end, settings);
       // Sinks only queue the event; delivery runs later, off the request path.
       if (event !== null && deliver(sinks, event, transaction) > 0) {
         eventCount += 1;
@@ -102,7 +105,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     stopping ??= (async () => {
       const startedAt = Date.now();
       grpc.setServing(false);
-      await drain(grpc, settings.shutdownGraceMs, logger);
+      await drain(grpc, settings.shutdownGraceMs, logger, () => markCut(open.list(), cutAtShutdown, settings.shutdownGraceMs));
       for (const transaction of open.takeAll()) {
         emitEvent(transaction, 'completed');
       }
@@ -149,11 +152,18 @@ function deliver(sinks: SinkSet, event: SecurityEvent, transaction: Transaction)
   return sinks.deliver(event, names, (log?.defaultSinks ?? true) || names.length === 0);
 }
 
-/** Waits for open calls to end, then cancels what is left after the grace period. */
-function drain(server: RunningTransport, graceMs: number, logger: Logger): Promise<void> {
+/**
+ * Waits for open calls to end, then cancels what is left after the grace
+ * period. `cutOpenStreams` marks the streams still open and returns how many.
+ */
+function drain(server: RunningTransport, graceMs: number, logger: Logger, cutOpenStreams: () => number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');
+      const cutCount = cutOpenStreams();
+      logger.warn(
+        { grace_ms: graceMs, streams_cut: cutCount },
+        `shutdown grace period of ${graceMs} ms over: closing the ${cutCount} ext_proc streams still open, whose events read stream_end "error". Raise --shutdown-grace if Envoy's streams need longer`,
+      );
       server.forceShutdown();
       resolve();
     }, graceMs);
@@ -167,6 +177,15 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger): Promi
       resolve();
     });
   });
+}
+
+/** Adds a note to each transaction that the grace period ended before its stream, marks it cut, and returns the count. */
+function markCut(transactions: Transaction[], cut: WeakSet<Transaction>, graceMs: number): number {
+  for (const transaction of transactions) {
+    transaction.notes.push(`the shutdown grace period (--shutdown-grace, ${graceMs} ms) ended before the stream did, so ctxproc closed it`);
+    cut.add(transaction);
+  }
+  return transactions.length;
 }
 
 function countDecisions(metrics: Metrics, transaction: Transaction): void {
