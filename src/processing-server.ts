@@ -9,11 +9,13 @@ import type { SecurityEvent } from './events/security-event.js';
 import type { LogDestination } from './log/logger.js';
 import type { Metrics, StreamEnd } from './metrics/metrics.js';
 import type { RuleEngine } from './rules/engine.js';
+import { ConnectionLogLimit } from './session/connection-log-limit.js';
 import { OpenTransactions } from './session/open-transactions.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
 import { defaultSinksConfig, type SinksConfig } from './sinks/config.js';
 import { SinkSet } from './sinks/sink-set.js';
+import type { SessionFailure } from './transport/session-failure.js';
 import { startTransport, type RunningTransport } from './transport/transport.js';
 
 export interface ProcessingServerOptions {
@@ -41,6 +43,12 @@ export interface ProcessingServer {
   /** Stops accepting streams, lets open ones finish within the grace period, and flushes events. */
   stop(): Promise<void>;
 }
+
+/** Length of the window in which failed client connections get log lines, in milliseconds. */
+const SESSION_FAILURE_LOG_WINDOW_MS = 10_000;
+
+/** Log lines for failed client connections in one window; ctxproc_transport_rejections_total counts every one. */
+const SESSION_FAILURE_LOG_LINES_PER_WINDOW = 20;
 
 /** Shortest time sinks get to deliver or spool their queues at shutdown, in milliseconds. */
 const EVENT_FLUSH_MIN_MS = 5000;
@@ -98,6 +106,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
     handler,
     onTransportRejection: (reason) => metrics.transportRejections.labels(reason).inc(),
+    onSessionFailure: sessionFailureLogger(logger, settings),
   });
 
   let stopping: Promise<void> | null = null;
@@ -177,6 +186,34 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger, cutOpe
       resolve();
     });
   });
+}
+
+/**
+ * Returns the listener that logs a client connection Node closed, which fails
+ * every stream on it. Each connection fails once, so one line per failure
+ * is one per connection, and the window bounds the lines when many fail.
+ */
+function sessionFailureLogger(logger: Logger, settings: Settings): (failure: SessionFailure) => void {
+  const logLimit = new ConnectionLogLimit({ windowMs: SESSION_FAILURE_LOG_WINDOW_MS, maxLinesPerWindow: SESSION_FAILURE_LOG_LINES_PER_WINDOW });
+
+  return (failure) => {
+    const logLine = logLimit.take(failure, Date.now());
+    if (logLine === null) {
+      return;
+    }
+    const fields = { peer: failure.peer, reason: failure.reason, error: failure.error, stream_resets: failure.resets, suppressed: logLine.suppressed };
+    if (failure.reason === 'reset_limit') {
+      logger.warn(
+        { ...fields, reset_burst: settings.resetBurst, reset_rate: settings.resetRate, hint: 'Envoy resets every ext_proc stream, so raise --reset-burst and --reset-rate above the request rate of one Envoy worker (both are 100000 by default)' },
+        `HTTP/2 connection from ${failure.peer} closed with all its streams: its ${failure.resets} stream resets exceeded --reset-burst ${settings.resetBurst} or --reset-rate ${settings.resetRate} per second`,
+      );
+      return;
+    }
+    logger.warn(
+      { ...fields, hint: 'check that the client speaks gRPC over cleartext HTTP/2 (h2c with prior knowledge), as Envoy does. If it is Envoy and the error is a protocol error, raise --reset-burst and --reset-rate' },
+      `HTTP/2 connection from ${failure.peer} failed with all its streams: ${failure.error.message}`,
+    );
+  };
 }
 
 /** Adds a note to each transaction that the grace period ended before its stream, marks it cut, and returns the count. */

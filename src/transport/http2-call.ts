@@ -9,6 +9,7 @@
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallStatus, FramingFault, ProcessCall } from './process-call.js';
+import { countAbortedStream, countStreamReset, noteRequestEnded } from './session-failure.js';
 import { frameMessage, frameMessageUnpooled, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, resetUnfinishedRequest, respondWithStatus, statusTrailers } from './grpc-status.js';
 
 const CALL = Symbol('ctxproc.http2Call');
@@ -66,6 +67,7 @@ export class Http2ProcessCall implements ProcessCall {
     stream.on('data', receiveChunk);
     stream.on('end', endOfRequest);
     stream.on('close', streamClosed);
+    stream.on('aborted', streamAborted);
     // An HTTP/2 stream error is always followed by 'close', which reports it.
     stream.on('error', ignoreError);
   }
@@ -293,6 +295,7 @@ export class Http2ProcessCall implements ProcessCall {
    * split, so the half-close waits for the messages that pause() held back.
    */
   requestEnded(): void {
+    noteRequestEnded(this.stream);
     if (this.paused) {
       this.endHeld = true;
       return;
@@ -332,6 +335,7 @@ export class Http2ProcessCall implements ProcessCall {
    */
   closed(): void {
     this.streamClosed = true;
+    countStreamReset(this.stream);
     const listener = this.onClosed;
     this.onClosed = null;
     listener?.();
@@ -407,6 +411,10 @@ function endOfRequest(this: CallStream): void {
 
 function streamClosed(this: CallStream): void {
   this[CALL]?.closed();
+}
+
+function streamAborted(this: CallStream): void {
+  countAbortedStream(this);
 }
 
 function streamDrained(this: CallStream): void {

@@ -14,8 +14,11 @@ export const FrameType = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4 } as 
 const END_STREAM = 0x1;
 const END_HEADERS = 0x4;
 
-/** RST_STREAM error code CANCEL, the one Envoy sends. */
-export const CANCEL = 8;
+/**
+ * RST_STREAM error code NO_ERROR, the one Envoy sends when it ends a stream
+ * itself (reasonToReset in Envoy's source/common/http/http2/codec_impl.cc).
+ */
+export const NO_ERROR = 0;
 
 export interface ReceivedFrame {
   type: number;
@@ -53,6 +56,8 @@ export interface RawConnection {
   /** Sends DATA on `streamId`, with END_STREAM when `end` is true. */
   sendData(streamId: number, bytes: Buffer, end?: boolean): void;
   sendReset(streamId: number, code: number): void;
+  /** Sends bytes as they are, such as a frame that HTTP/2 forbids. */
+  sendRaw(bytes: Buffer): void;
   /** Resolves with the first received frame that `match` accepts, or rejects after `timeoutMs`. */
   nextFrame(match: (frame: ReceivedFrame) => boolean, timeoutMs: number): Promise<ReceivedFrame>;
   close(): void;
@@ -87,6 +92,7 @@ export function connectRaw(target: string): Promise<RawConnection> {
       payload.writeUInt32BE(code);
       socket.write(frame(FrameType.RST_STREAM, 0, streamId, payload));
     },
+    sendRaw: (bytes) => socket.write(bytes),
     nextFrame: (match, timeoutMs) => new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching HTTP/2 frame within ${timeoutMs} ms`)), timeoutMs);
       const check = (): void => {

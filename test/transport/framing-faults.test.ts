@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { frameMessage } from '../../src/transport/grpc-status.js';
-import { CANCEL, connectRaw, FrameType } from '../helpers/raw-http2.js';
+import { connectRaw, FrameType, NO_ERROR } from '../helpers/raw-http2.js';
 import { GET_HEADERS, requestHeaders } from '../helpers/raw-stream.js';
 import { startTestService, waitFor } from '../helpers/service-harness.js';
 
@@ -105,7 +105,7 @@ for (const transport of ['http2', 'grpc-js'] as const) {
     connection.sendData(1, frameMessage(encodeRequest(requestHeaders(GET_HEADERS, false))));
     await connection.nextFrame((received) => received.type === FrameType.DATA && received.streamId === 1, STATUS_TIMEOUT_MS);
     connection.sendData(1, partial);
-    connection.sendReset(1, CANCEL);
+    connection.sendReset(1, NO_ERROR);
     await waitFor(() => ctxproc.events.length === 1, STATUS_TIMEOUT_MS);
 
     const event = ctxproc.events[0]!;
