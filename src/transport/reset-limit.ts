@@ -71,5 +71,5 @@ export function lowResetLimitWarning(limit: ResetLimit): string | null {
   if (limit.burst >= MIN_EXPECTED_RESET_BURST && limit.ratePerSecond >= MIN_EXPECTED_RESET_RATE) {
     return null;
   }
-  return `--reset-burst ${limit.burst} and --reset-rate ${limit.ratePerSecond} per second let one Envoy worker above about ${Math.min(limit.burst, limit.ratePerSecond)} requests per second exceed them, because Envoy resets every ext_proc stream. Node then closes the whole connection and fails every stream on it. Keep both at ${MIN_EXPECTED_RESET_RATE} or more (100000 by default)`;
+  return `--reset-burst ${limit.burst} and --reset-rate ${limit.ratePerSecond} per second are low: Envoy resets every ext_proc stream, so one Envoy worker exceeds them once it serves more requests per second than the lower of the two (${Math.min(limit.burst, limit.ratePerSecond)}). Node then closes the whole connection and fails every stream on it. Keep both at ${MIN_EXPECTED_RESET_RATE} or more (100000 by default)`;
 }

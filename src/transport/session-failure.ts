@@ -9,9 +9,13 @@
 // by the resets the session received: the limit cannot close a session
 // before its client has reset at least --reset-burst streams.
 //
-// NOTE: a stream that ctxproc itself resets while the client is still
-// sending (after an oversized or malformed message) counts as a client
-// reset here, so a session with many of those can be named reset_limit.
+// NOTE: the count can be off both ways. A stream that ctxproc itself
+// resets while the client is still sending (after an oversized or
+// malformed message) counts as a client reset. A client reset of a stream
+// whose ctxproc side had already ended is counted only at 'close', which
+// does not run when the session fails in the same read. So a reset-limit
+// close can be named connection_error, whose warning names the reset
+// settings too.
 import http2 from 'node:http2';
 
 /** nghttp2's NGHTTP2_ERR_PROTO, the errno Node gives a session that the reset limit closed. */

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { lowResetLimitWarning, MIN_EXPECTED_RESET_BURST, MIN_EXPECTED_RESET_RATE } from '../../src/transport/reset-limit.js';
 import { startTestService } from '../helpers/service-harness.js';
 
-const RESET_WARNING = /let one Envoy worker above about \d+ requests per second exceed them/;
+const RESET_WARNING = /one Envoy worker exceeds them once it serves more requests per second than the lower of the two \(\d+\)/;
 
 test('start line shows reset limits', async (t) => {
   const ctxproc = await startTestService({ resetBurst: 5000, resetRate: 4000 });
@@ -29,7 +29,7 @@ test('low reset rate warns at startup', async (t) => {
   assert.ok(warning, JSON.stringify(ctxproc.logs.map((line) => line.message)));
   assert.equal(warning.status, 'warn');
   assert.equal(warning.reset_rate, 33);
-  assert.match(warning.message, /above about 33 requests per second/);
+  assert.match(warning.message, /than the lower of the two \(33\)/);
 });
 
 const WARNING_CASES: Array<[string, number, number, boolean]> = [
