@@ -59,9 +59,16 @@ export function watchSession(session: http2.Http2Session): void {
   (session as WatchedSession)[SESSION_STATE] = { peer, resets: 0 };
 }
 
-/** Links a new stream to its session, so that countStreamReset can find it after Node drops stream.session. */
+/**
+ * Links a new stream to its session, so that countStreamReset can find it
+ * after Node drops stream.session. All three fields are set here, so every
+ * stream gets the same V8 hidden class.
+ */
 export function watchStream(stream: http2.Http2Stream): void {
-  (stream as WatchedStream)[STREAM_SESSION] = stream.session as WatchedSession | undefined;
+  const watched = stream as WatchedStream;
+  watched[STREAM_SESSION] = stream.session as WatchedSession | undefined;
+  watched[CLEAN_HALF_CLOSE] = false;
+  watched[RESET_COUNTED] = false;
 }
 
 /**
