@@ -11,11 +11,13 @@ import type { LogDestination } from './log/logger.js';
 import type { Metrics, StreamEnd } from './metrics/metrics.js';
 import { bodyDecoding } from './model/readable-body.js';
 import type { RuleEngine } from './rules/engine.js';
+import { ConnectionLogLimit } from './session/connection-log-limit.js';
 import { OpenTransactions } from './session/open-transactions.js';
 import { createProcessHandler } from './session/stream-handler.js';
 import { TransactionState, type Transaction } from './session/transaction.js';
 import { defaultSinksConfig, type SinksConfig } from './sinks/config.js';
 import { SinkSet } from './sinks/sink-set.js';
+import type { SessionFailure } from './transport/session-failure.js';
 import { startTransport, type RunningTransport } from './transport/transport.js';
 
 export interface ProcessingServerOptions {
@@ -44,6 +46,12 @@ export interface ProcessingServer {
   stop(): Promise<void>;
 }
 
+/** Length of the window in which failed client connections get log lines, in milliseconds. */
+const SESSION_FAILURE_LOG_WINDOW_MS = 10_000;
+
+/** Log lines for failed client connections in one window; ctxproc_transport_rejections_total counts every one. */
+const SESSION_FAILURE_LOG_LINES_PER_WINDOW = 20;
+
 /** Shortest time sinks get to deliver or spool their queues at shutdown, in milliseconds. */
 const EVENT_FLUSH_MIN_MS = 5000;
 
@@ -52,13 +60,16 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
   const { settings, logger, metrics } = options;
   const sinks = new SinkSet({ config: options.sinksConfig ?? defaultSinksConfig(), metrics, logger, stdout: options.eventDestination });
   const open = new OpenTransactions();
+  // Streams still open when the shutdown grace period ended. Their transport
+  // reports the close as a reset, which alone would read as 'completed'.
+  const cutAtShutdown = new WeakSet<Transaction>();
   let eventCount = 0;
 
   const emitEvent = (transaction: Transaction, end: StreamEnd): void => {
     countDecisions(metrics, transaction);
     let event: SecurityEvent | null = null;
     try {
-      event = eventOf(transaction, end, settings);
+      event = eventOf(transaction, cutAtShutdown.has(transaction) ? 'internal_error' : end, settings);
       // Sinks only queue the event; delivery runs later, off the request path.
       if (event !== null && deliver(sinks, event, transaction) > 0) {
         eventCount += 1;
@@ -99,6 +110,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     resetLimit: { burst: settings.resetBurst, ratePerSecond: settings.resetRate },
     handler,
     onTransportRejection: (reason) => metrics.transportRejections.labels(reason).inc(),
+    onSessionFailure: sessionFailureLogger(logger, settings),
   });
 
   let stopping: Promise<void> | null = null;
@@ -106,7 +118,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     stopping ??= (async () => {
       const startedAt = Date.now();
       grpc.setServing(false);
-      await drain(grpc, settings.shutdownGraceMs, logger);
+      await drain(grpc, settings.shutdownGraceMs, logger, () => markCut(open.list(), cutAtShutdown, settings.shutdownGraceMs));
       for (const transaction of open.takeAll()) {
         emitEvent(transaction, 'completed');
       }
@@ -153,11 +165,18 @@ function deliver(sinks: SinkSet, event: SecurityEvent, transaction: Transaction)
   return sinks.deliver(event, names, (log?.defaultSinks ?? true) || names.length === 0);
 }
 
-/** Waits for open calls to end, then cancels what is left after the grace period. */
-function drain(server: RunningTransport, graceMs: number, logger: Logger): Promise<void> {
+/**
+ * Waits for open calls to end, then cancels what is left after the grace
+ * period. `cutOpenStreams` marks the streams still open and returns how many.
+ */
+function drain(server: RunningTransport, graceMs: number, logger: Logger, cutOpenStreams: () => number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
-      logger.warn({ grace_ms: graceMs }, 'shutdown grace period over: cancelling the streams still open');
+      const cutCount = cutOpenStreams();
+      logger.warn(
+        { grace_ms: graceMs, streams_cut: cutCount },
+        `shutdown grace period of ${graceMs} ms over: closing the ${cutCount} ext_proc streams still open, whose events read stream_end "error". Raise --shutdown-grace if Envoy's streams need longer`,
+      );
       server.forceShutdown();
       resolve();
     }, graceMs);
@@ -171,6 +190,43 @@ function drain(server: RunningTransport, graceMs: number, logger: Logger): Promi
       resolve();
     });
   });
+}
+
+/**
+ * Returns the listener that logs a client connection Node closed, which fails
+ * every stream on it. Each connection fails once, so one line per failure
+ * is one per connection, and the window bounds the lines when many fail.
+ */
+function sessionFailureLogger(logger: Logger, settings: Settings): (failure: SessionFailure) => void {
+  const logLimit = new ConnectionLogLimit({ windowMs: SESSION_FAILURE_LOG_WINDOW_MS, maxLinesPerWindow: SESSION_FAILURE_LOG_LINES_PER_WINDOW });
+
+  return (failure) => {
+    const logLine = logLimit.take(failure, Date.now());
+    if (logLine === null) {
+      return;
+    }
+    const fields = { peer: failure.peer, reason: failure.reason, error: failure.error, stream_resets: failure.resets, suppressed: logLine.suppressed };
+    if (failure.reason === 'reset_limit') {
+      logger.warn(
+        { ...fields, reset_burst: settings.resetBurst, reset_rate: settings.resetRate, hint: 'Envoy resets every ext_proc stream, so raise --reset-burst and --reset-rate above the request rate of one Envoy worker (both are 100000 by default)' },
+        `HTTP/2 connection from ${failure.peer} closed with all its streams: its ${failure.resets} stream resets exceeded --reset-burst ${settings.resetBurst} or --reset-rate ${settings.resetRate} per second`,
+      );
+      return;
+    }
+    logger.warn(
+      { ...fields, hint: 'check that the client speaks gRPC over cleartext HTTP/2 (h2c with prior knowledge), as Envoy does. If it is Envoy and the error is a protocol error, raise --reset-burst and --reset-rate' },
+      `HTTP/2 connection from ${failure.peer} failed with all its streams: ${failure.error.message}`,
+    );
+  };
+}
+
+/** Adds a note to each transaction that the grace period ended before its stream, marks it cut, and returns the count. */
+function markCut(transactions: Transaction[], cut: WeakSet<Transaction>, graceMs: number): number {
+  for (const transaction of transactions) {
+    transaction.notes.push(`the shutdown grace period (--shutdown-grace, ${graceMs} ms) ended before the stream did, so ctxproc closed it`);
+    cut.add(transaction);
+  }
+  return transactions.length;
 }
 
 function countDecisions(metrics: Metrics, transaction: Transaction): void {

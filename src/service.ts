@@ -16,6 +16,7 @@ import { RuleLoadError, type RuleProblem } from './rules/problems.js';
 import { LiveRules, type RulesStatus } from './rules/reload/live-rules.js';
 import { RuleReloader, type ReloadOutcome } from './rules/reload/reloader.js';
 import { failuresAsProblems, runRuleTests } from './rules/testing/run-tests.js';
+import { lowResetLimitWarning } from './transport/reset-limit.js';
 import type { Transaction } from './session/transaction.js';
 import { defaultSinksConfig, loadSinksConfig, type SinksConfig } from './sinks/config.js';
 
@@ -154,6 +155,7 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
     {
       listen: settings.listen,
       grpc_port: grpcPort,
+      admin_host: admin === null ? null : parseAddress(settings.admin, '--admin').host,
       admin_port: admin?.port ?? null,
       rules_version: ruleSet.version,
       rule_count: ruleSet.rules.length,
@@ -163,6 +165,8 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
       max_streams_per_connection: settings.maxStreamsPerConnection,
+      reset_burst: settings.resetBurst,
+      reset_rate: settings.resetRate,
       stream_idle_timeout_ms: settings.streamIdleTimeoutMs,
       admin_token_required: facts.adminTokenRequired,
       dry_run: settings.dryRun,
@@ -172,4 +176,10 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
     // Under --workers the primary writes the one 'ctxproc started' line, once every worker serves.
     workerIndex === undefined ? 'ctxproc started' : 'ctxproc worker started',
   );
+
+  // Every worker has the same settings, so only the first one warns.
+  const resetWarning = lowResetLimitWarning({ burst: settings.resetBurst, ratePerSecond: settings.resetRate });
+  if (resetWarning !== null && (workerIndex === undefined || workerIndex === 0)) {
+    logger.warn({ reset_burst: settings.resetBurst, reset_rate: settings.resetRate }, resetWarning);
+  }
 }

@@ -11,7 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry } from 'prom-client';
 import { startAdminServer, type RunningAdminServer } from '../admin/admin-server.js';
-import type { Settings } from '../config/settings.js';
+import { parseAddress, type Settings } from '../config/settings.js';
 import { CtxprocError } from '../errors/codes.js';
 import type { RulesStatus } from '../rules/reload/live-rules.js';
 import { isWorkerMessage, WORKER_INDEX_ENV, type WorkerReady } from './messages.js';
@@ -92,7 +92,19 @@ export async function startPrimary(settings: Settings, logger: Logger, onFatal: 
     workers: () => slots.map(workerStatus),
   });
 
-  logger.info({ listen: settings.listen, grpc_port: grpcPort, admin_port: admin.port, workers: settings.workers, rules_version: rulesStatus(slots).version }, 'ctxproc started');
+  logger.info(
+    {
+      listen: settings.listen,
+      grpc_port: grpcPort,
+      admin_host: parseAddress(settings.admin, '--admin').host,
+      admin_port: admin.port,
+      workers: settings.workers,
+      reset_burst: settings.resetBurst,
+      reset_rate: settings.resetRate,
+      rules_version: rulesStatus(slots).version,
+    },
+    'ctxproc started',
+  );
 
   const stop = async (): Promise<void> => {
     stopping = true;

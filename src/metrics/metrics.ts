@@ -29,7 +29,7 @@ export class Metrics {
 
   readonly transportRejections = new Counter({
     name: 'ctxproc_transport_rejections_total',
-    help: 'requests the transport answered before any ext_proc stream began, by reason: unsupported_request (not a gRPC POST on http2; a content type other than application/grpc on grpc-js), unknown_method, connection_error (not HTTP/2, or a broken connection)',
+    help: 'requests the transport answered before any ext_proc stream began, by reason: unsupported_request (not a gRPC POST on http2; a content type other than application/grpc on grpc-js), unknown_method, reset_limit (a connection Node closed because it reset more streams than --reset-burst and --reset-rate allow), connection_error (not HTTP/2, or a broken connection)',
     labelNames: ['reason'],
     registers: [this.registry],
   });

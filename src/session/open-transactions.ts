@@ -39,9 +39,14 @@ export class OpenTransactions {
     };
   }
 
+  /** Returns the open transactions, in no particular order, and keeps them. */
+  list(): Transaction[] {
+    return this.#slots.filter((transaction): transaction is Transaction => transaction !== undefined);
+  }
+
   /** Removes every open transaction and returns them, in no particular order. */
   takeAll(): Transaction[] {
-    const open = this.#slots.filter((transaction): transaction is Transaction => transaction !== undefined);
+    const open = this.list();
     this.#slots.length = 0;
     this.#free.length = 0;
     this.#size = 0;

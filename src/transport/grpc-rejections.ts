@@ -8,14 +8,16 @@
 // its listener of the HTTP/2 server's 'stream' event, synchronously, so a
 // listener added after its own reads the response from the stream's
 // sentHeaders (a public Node API). Failed connections are the server's
-// public 'sessionError' event. The HTTP/2 servers themselves are reached
+// public 'sessionError' event, and session-failure.ts determines whether the
+// stream reset limit closed them. The HTTP/2 servers themselves are reached
 // through grpc-js's private field http2Servers, which is checked, as
 // reset-limit.ts checks commonServerOptions, so a grpc-js release that
 // renames it fails at startup instead of silently counting nothing.
 import type http2 from 'node:http2';
 import { status as GrpcStatus, type Server } from '@grpc/grpc-js';
 import { CtxprocError } from '../errors/codes.js';
-import type { TransportRejection } from './grpc-server.js';
+import type { GrpcServerOptions, TransportRejection } from './grpc-server.js';
+import { countAbortedStream, countStreamReset, noteRequestEnded, sessionFailureOf, watchSession, watchStream } from './session-failure.js';
 
 interface Http2ServersHolder {
   http2Servers?: unknown;
@@ -25,11 +27,17 @@ interface Http2ServersHolder {
 const UNSUPPORTED_MEDIA_TYPE = 415;
 
 /**
- * Calls `onRejection` for every request and connection that grpc-js rejects
- * itself. Call it after bindAsync has finished, so that grpc-js's own
- * listeners run first. `methodPaths` are the paths of every registered method.
+ * Calls `onTransportRejection` for every request and connection that grpc-js
+ * rejects itself, and `onSessionFailure` for every failed connection. Call it
+ * after bindAsync has finished, so that grpc-js's own listeners run first.
+ * `methodPaths` are the paths of every registered method.
  */
-export function countGrpcJsRejections(server: Server, methodPaths: ReadonlySet<string>, onRejection: (reason: TransportRejection) => void): void {
+export function countGrpcJsRejections(
+  server: Server,
+  methodPaths: ReadonlySet<string>,
+  options: Pick<GrpcServerOptions, 'onTransportRejection' | 'onSessionFailure' | 'resetLimit'>,
+): void {
+  const onRejection = (reason: TransportRejection): void => options.onTransportRejection?.(reason);
   const servers = (server as unknown as Http2ServersHolder).http2Servers;
   if (!(servers instanceof Map)) {
     throw new CtxprocError(
@@ -39,14 +47,35 @@ export function countGrpcJsRejections(server: Server, methodPaths: ReadonlySet<s
   }
 
   for (const http2Server of servers.keys() as IterableIterator<http2.Http2Server>) {
+    http2Server.on('session', watchSession);
     http2Server.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+      watchStream(stream);
+      stream.once('end', requestEnded);
+      stream.once('aborted', streamAborted);
+      stream.once('close', streamClosed);
       const reason = rejectionOf(stream.sentHeaders, headers[':path'], methodPaths);
       if (reason !== null) {
         onRejection(reason);
       }
     });
-    http2Server.on('sessionError', () => onRejection('connection_error'));
+    http2Server.on('sessionError', (error: Error, session: http2.ServerHttp2Session) => {
+      const failure = sessionFailureOf(session, error, options.resetLimit.burst);
+      onRejection(failure.reason);
+      options.onSessionFailure?.(failure);
+    });
   }
+}
+
+function requestEnded(this: http2.ServerHttp2Stream): void {
+  noteRequestEnded(this);
+}
+
+function streamAborted(this: http2.ServerHttp2Stream): void {
+  countAbortedStream(this);
+}
+
+function streamClosed(this: http2.ServerHttp2Stream): void {
+  countStreamReset(this);
 }
 
 /** Returns why grpc-js rejected a stream, from what it already sent, or null when a handler took it. */

@@ -9,6 +9,7 @@ import { releaseDecodedChunks } from './grpc-decoder-release.js';
 import { countGrpcJsRejections } from './grpc-rejections.js';
 import { reportOversizedMessages } from './grpc-size-limit.js';
 import { applyResetLimit, assertResetLimitSupported, type ResetLimit } from './reset-limit.js';
+import type { SessionFailure } from './session-failure.js';
 
 /** The service name Envoy's gRPC health check can ask for. */
 export const EXT_PROC_SERVICE_NAME = 'envoy.service.ext_proc.v3.ExternalProcessor';
@@ -22,10 +23,16 @@ export interface GrpcServerOptions {
   handler: (call: ProcessCall) => void;
   /** Counts a request or connection the transport rejected before any ext_proc stream began. */
   onTransportRejection?: (reason: TransportRejection) => void;
+  /** Reports a client connection that Node closed, after onTransportRejection counted it. */
+  onSessionFailure?: (failure: SessionFailure) => void;
 }
 
-/** Reason a transport rejected a request itself: not a gRPC POST, a method it does not serve, or a connection that failed. */
-export type TransportRejection = 'unsupported_request' | 'unknown_method' | 'connection_error';
+/**
+ * Reason a transport rejected a request itself: not a gRPC POST, a method it
+ * does not serve, a connection closed for too many stream resets, or a
+ * connection that failed otherwise.
+ */
+export type TransportRejection = 'unsupported_request' | 'unknown_method' | 'reset_limit' | 'connection_error';
 
 export interface RunningGrpcServer {
   server: Server;
@@ -67,9 +74,9 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   health.addToServer(server);
 
   const port = await bind(server, options.address);
-  if (options.onTransportRejection !== undefined) {
+  if (options.onTransportRejection !== undefined || options.onSessionFailure !== undefined) {
     const methodPaths = new Set([...Object.values(rawProcessService), ...Object.values(healthService)].map((method) => method.path));
-    countGrpcJsRejections(server, methodPaths, options.onTransportRejection);
+    countGrpcJsRejections(server, methodPaths, options);
   }
   return { server, health, port };
 }

@@ -9,6 +9,7 @@
 import http2 from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { CallStatus, FramingFault, ProcessCall } from './process-call.js';
+import { countAbortedStream, countStreamReset, noteRequestEnded } from './session-failure.js';
 import { frameMessage, frameMessageUnpooled, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, resetUnfinishedRequest, respondWithStatus, statusTrailers } from './grpc-status.js';
 
 const CALL = Symbol('ctxproc.http2Call');
@@ -66,6 +67,7 @@ export class Http2ProcessCall implements ProcessCall {
     stream.on('data', receiveChunk);
     stream.on('end', endOfRequest);
     stream.on('close', streamClosed);
+    stream.on('aborted', streamAborted);
     // An HTTP/2 stream error is always followed by 'close', which reports it.
     stream.on('error', ignoreError);
   }
@@ -293,6 +295,7 @@ export class Http2ProcessCall implements ProcessCall {
    * split, so the half-close waits for the messages that pause() held back.
    */
   requestEnded(): void {
+    noteRequestEnded(this.stream);
     if (this.paused) {
       this.endHeld = true;
       return;
@@ -304,10 +307,20 @@ export class Http2ProcessCall implements ProcessCall {
    * Reports the half-close once every whole message was delivered. Bytes
    * still pending then are a message cut short, which a half-close must not
    * end silently as if the stream had ended cleanly.
+   *
+   * Node also emits 'end' just before 'close' when the client resets the
+   * stream, and then the stream already reads as closed. A reset inside a
+   * message is how Envoy ends a stream at its message timeout, so the cut
+   * message is dropped and closed() reports the reset as one between messages.
    */
   private endOfMessages(): void {
     if (this.statusSent || this.pendingBytes === 0) {
       this.onEnd?.();
+      return;
+    }
+    if (this.stream.closed) {
+      this.pending = [];
+      this.pendingBytes = 0;
       return;
     }
     const detail = this.pendingNeeded > MESSAGE_PREFIX_BYTES
@@ -322,6 +335,7 @@ export class Http2ProcessCall implements ProcessCall {
    */
   closed(): void {
     this.streamClosed = true;
+    countStreamReset(this.stream);
     const listener = this.onClosed;
     this.onClosed = null;
     listener?.();
@@ -397,6 +411,10 @@ function endOfRequest(this: CallStream): void {
 
 function streamClosed(this: CallStream): void {
   this[CALL]?.closed();
+}
+
+function streamAborted(this: CallStream): void {
+  countAbortedStream(this);
 }
 
 function streamDrained(this: CallStream): void {

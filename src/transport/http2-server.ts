@@ -12,6 +12,7 @@ import { PROCESS_METHOD_PATH } from '../protocol/codec.js';
 import { EXT_PROC_SERVICE_NAME, type GrpcServerOptions } from './grpc-server.js';
 import { frameMessage, GRPC_RESPONSE_HEADERS, MESSAGE_PREFIX_BYTES, respondWithStatus, statusTrailers } from './grpc-status.js';
 import { Http2ProcessCall } from './http2-call.js';
+import { sessionFailureOf, watchSession, watchStream } from './session-failure.js';
 import type { RunningTransport } from './transport.js';
 
 const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
@@ -40,10 +41,16 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
 
   server.on('session', (session) => {
     sessions.add(session);
+    watchSession(session);
     session.on('close', () => sessions.delete(session));
     // A failed session closes all its streams, which report the end. A
-    // client that does not speak HTTP/2 ends here too.
-    session.on('error', () => options.onTransportRejection?.('connection_error'));
+    // client that does not speak HTTP/2 ends here too, and so does one that
+    // reset more streams than --reset-burst and --reset-rate allow.
+    session.on('error', (error: Error) => {
+      const failure = sessionFailureOf(session, error, options.resetLimit.burst);
+      options.onTransportRejection?.(failure.reason);
+      options.onSessionFailure?.(failure);
+    });
   });
   server.on('stream', (stream, headers) => {
     route(stream, headers, options, messageCap, health.serving);
@@ -72,6 +79,7 @@ export async function startHttp2Transport(options: GrpcServerOptions): Promise<R
 
 function route(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, options: GrpcServerOptions, messageCap: number, serving: boolean): void {
   stream.on('error', ignoreError);
+  watchStream(stream);
   if (headers[':method'] !== 'POST' || !isGrpcContentType(headers['content-type'] ?? '')) {
     options.onTransportRejection?.('unsupported_request');
     stream.respond({ ':status': 415, 'content-type': 'text/plain' }, { endStream: true });

@@ -54,3 +54,22 @@ export function assertResetLimitSupported(): void {
     );
   }
 }
+
+/**
+ * Reset limits below which ctxproc warns at startup. Envoy resets every
+ * ext_proc stream, once per HTTP request, and one Envoy worker sends all of
+ * its ext_proc streams over one connection, so a worker's reset rate is its
+ * request rate. 1,000 requests per second is a modest rate for one worker
+ * (an estimate: Envoy workers commonly serve several thousand), and a burst
+ * below Node's own default of 1,000 is stricter than Node itself.
+ */
+export const MIN_EXPECTED_RESET_RATE = 1000;
+export const MIN_EXPECTED_RESET_BURST = 1000;
+
+/** Returns the startup warning for reset limits that one Envoy worker can exceed, or null when both are high enough. */
+export function lowResetLimitWarning(limit: ResetLimit): string | null {
+  if (limit.burst >= MIN_EXPECTED_RESET_BURST && limit.ratePerSecond >= MIN_EXPECTED_RESET_RATE) {
+    return null;
+  }
+  return `--reset-burst ${limit.burst} and --reset-rate ${limit.ratePerSecond} per second are low: Envoy resets every ext_proc stream, so one Envoy worker exceeds them once it serves more requests per second than the lower of the two (${Math.min(limit.burst, limit.ratePerSecond)}). Node then closes the whole connection and fails every stream on it. Keep both at ${MIN_EXPECTED_RESET_RATE} or more (100000 by default)`;
+}

@@ -1,12 +1,14 @@
 // The http2 transport reads gRPC framing itself, so it must end framing
 // faults as protocol errors: a half-close inside a message, and a message
 // with the compressed flag. Each is counted, logged and noted on the event.
+// A reset inside a message is no fault on either transport.
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { test } from 'node:test';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { encodeRequest, PROCESS_METHOD_PATH } from '../../src/protocol/codec.js';
 import { frameMessage } from '../../src/transport/grpc-status.js';
+import { connectRaw, FrameType, NO_ERROR } from '../helpers/raw-http2.js';
 import { GET_HEADERS, requestHeaders } from '../helpers/raw-stream.js';
 import { startTestService, waitFor } from '../helpers/service-harness.js';
 
@@ -89,3 +91,30 @@ test('compressed message ends with UNIMPLEMENTED', async (t) => {
   assert.match(trailers.message, /^CTXPROC_PROTO_COMPRESSED: a \d+-byte message has flag byte 1 where 0 \(uncompressed\) is expected; .*turn off grpc-encoding/);
   assert.equal(await protocolErrorCount(ctxproc, 'CTXPROC_PROTO_COMPRESSED'), 1);
 });
+
+for (const transport of ['http2', 'grpc-js'] as const) {
+  test(`reset inside a message completes on ${transport}`, async (t) => {
+    const ctxproc = await startTestService({ transport });
+    t.after(() => ctxproc.stop());
+    const partial = frameMessage(encodeRequest(requestHeaders(GET_HEADERS, true))).subarray(0, 12);
+
+    // RST_STREAM without END_STREAM, as Envoy resets a stream at its message timeout.
+    const connection = await connectRaw(ctxproc.target);
+    t.after(() => connection.close());
+    connection.openProcessCall(1);
+    connection.sendData(1, frameMessage(encodeRequest(requestHeaders(GET_HEADERS, false))));
+    await connection.nextFrame((received) => received.type === FrameType.DATA && received.streamId === 1, STATUS_TIMEOUT_MS);
+    connection.sendData(1, partial);
+    connection.sendReset(1, NO_ERROR);
+    await waitFor(() => ctxproc.events.length === 1, STATUS_TIMEOUT_MS);
+
+    const event = ctxproc.events[0]!;
+    assert.equal(event.ctxproc.stream_end, 'completed');
+    assert.equal(event.ctxproc.notes, undefined);
+    assert.equal(await protocolErrorCount(ctxproc, 'CTXPROC_PROTO_TRUNCATED'), undefined);
+    assert.ok(!ctxproc.logs.some((line) => line.error_code === 'CTXPROC_PROTO_TRUNCATED'), JSON.stringify(ctxproc.logs));
+    const ends = (await ctxproc.service.metrics.streamsTotal.get()).values;
+    assert.equal(ends.find((value) => value.labels.end === 'completed')?.value, 1);
+    assert.equal(ends.find((value) => value.labels.end === 'protocol_error')?.value ?? 0, 0);
+  });
+}
