@@ -22,7 +22,7 @@ import { xssRules } from './detectors/xss.js';
 import { requestValues } from './inputs.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import type { Detection, InspectedValue, ValueRule } from './types.js';
-import { readableBytes } from '../model/readable-body.js';
+import { encodedText, readableBytes } from '../model/readable-body.js';
 
 export type { Detection, RequestClass, ResponseClass } from './types.js';
 
@@ -58,12 +58,19 @@ export function detectRequest(exchange: Exchange): readonly Detection[] {
 export function detectResponse(exchange: Exchange): readonly Detection[] {
   const body = exchange.response?.body;
   const bytes = body === null || body === undefined ? null : readableBytes(body);
-  if (bytes === null || bytes.length === 0) {
+  if (body === null || body === undefined || bytes === null || bytes.length === 0) {
     return [];
   }
   const found: Detection[] = [];
+  const seen = new Set<string>();
   const text = bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
-  runRules({ location: 'response.body', value: text }, responseRules, new Set(), found);
+  runRules({ location: 'response.body', value: text }, responseRules, seen, found);
+
+  // As for requests, text in the encoded bytes is read too (inputs.ts, addBody).
+  const undecoded = encodedText(body, MAX_BODY_BYTES);
+  if (undecoded !== null && undecoded !== text) {
+    runRules({ location: 'response.body', value: undecoded }, responseRules, seen, found);
+  }
   return found;
 }
 

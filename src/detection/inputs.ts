@@ -5,7 +5,7 @@ import type { HeaderList, RequestFacts } from '../model/exchange.js';
 import { urlDecodeOnce } from './decode.js';
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MULTIPART_PARTS, MAX_VALUE_CHARS, MAX_VALUES } from './limits.js';
 import type { InspectedValue } from './types.js';
-import { readableBytes } from '../model/readable-body.js';
+import { encodedText, readableBytes } from '../model/readable-body.js';
 
 // Credentials are never inspected, so their values cannot reach
 // Detection.matched, events or logs. Cookies are parsed apart below.
@@ -91,11 +91,22 @@ export function addPairs(list: ValueList, prefix: string, text: string): void {
 function addBody(list: ValueList, request: RequestFacts): void {
   const body = request.body;
   const bytes = body === null ? null : readableBytes(body);
-  if (bytes === null || bytes.length === 0) {
+  if (body === null || bytes === null || bytes.length === 0) {
     return;
   }
   const text = bytes.subarray(0, MAX_BODY_BYTES).toString('utf8');
   const contentTypeHeader = headerValue(request.headers, 'content-type');
+  addBodyText(list, text, contentTypeHeader);
+
+  // Text in the encoded bytes themselves is read as well, since an upstream
+  // that ignores content-encoding reads it and the decoding does not.
+  const undecoded = encodedText(body, MAX_BODY_BYTES);
+  if (undecoded !== null && undecoded !== text) {
+    addBodyText(list, undecoded, contentTypeHeader);
+  }
+}
+
+function addBodyText(list: ValueList, text: string, contentTypeHeader: string): void {
   const contentType = contentTypeHeader.toLowerCase();
 
   if (contentType.includes('json') || (contentType === '' && /^\s*[[{]/.test(text))) {

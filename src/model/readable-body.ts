@@ -26,6 +26,42 @@ export function isWholeBody(capture: BodyCapture): boolean {
   return decoding.bytes === null ? capturedWhole : decoding.result === 'decoded';
 }
 
+/** Shortest run of printable ASCII kept from an encoded body's own bytes; compressed data has few runs this long. */
+const MIN_TEXT_RUN = 8;
+
+/**
+ * Returns the text in an encoded body's own bytes, for detectors: the
+ * whole body when every byte is printable ASCII or whitespace, else its
+ * runs of at least MIN_TEXT_RUN such bytes, one per line; null when the
+ * body is not encoded or holds no such run. A body sent plain under a
+ * content-encoding label, or text appended after a compressed stream,
+ * decodes to garbage or to nothing, while an upstream that ignores the
+ * label still reads that text.
+ */
+export function encodedText(capture: BodyCapture, maxBytes: number): string | null {
+  if (capture.encoding === undefined) {
+    return null;
+  }
+
+  const bytes = capture.bytes.subarray(0, maxBytes);
+  const runs: string[] = [];
+  let start = 0;
+  for (let index = 0; index <= bytes.length; index += 1) {
+    if (index < bytes.length && isTextByte(bytes[index]!)) {
+      continue;
+    }
+    if (index - start >= MIN_TEXT_RUN || (start === 0 && index === bytes.length)) {
+      runs.push(bytes.toString('latin1', start, index));
+    }
+    start = index + 1;
+  }
+  return runs.length === 0 || runs[0] === '' ? null : runs.join('\n');
+}
+
+function isTextByte(byte: number): boolean {
+  return (byte >= 0x20 && byte < 0x7f) || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
 /** Returns how the body was decoded, or undefined when no reader has read it yet or it is not encoded; never decodes. */
 export function bodyDecoding(capture: BodyCapture): BodyDecoding | undefined {
   return decodings.get(capture);

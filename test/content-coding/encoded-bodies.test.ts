@@ -165,3 +165,19 @@ test('gzip response body is read', async () => {
   assert.equal(event.ctxproc.body.response.content, leak);
   assert.ok(event.ctxproc.notes.some((note: string) => note.startsWith('response body decoded from gzip into')), JSON.stringify(event.ctxproc.notes));
 });
+
+test('plain body under a coding label is still scanned', async () => {
+  const cases: Array<[string, Buffer, string]> = [
+    ['plain JSON labelled deflate', Buffer.from(SQLI_JSON), 'deflate'],
+    ['plain JSON labelled br', Buffer.from(SQLI_JSON), 'br'],
+    ['text after a deflate stream', Buffer.concat([zlib.deflateRawSync(Buffer.from('a=1')), Buffer.from(`&q=1' UNION SELECT username, password FROM users -- `)]), 'deflate'],
+    ['text after a gzip stream', Buffer.concat([zlib.gzipSync(Buffer.from('a=1')), Buffer.from(`&q=1' UNION SELECT username, password FROM users -- `)]), 'gzip'],
+  ];
+
+  for (const [name, body, encoding] of cases) {
+    const event = await eventOf(post(body, encoding));
+
+    assert.ok(event.ctxproc.rules.matched.includes('detect-sqli'), `${name}: detect-sqli did not match`);
+    assert.ok(event.ctxproc.rules.matched.includes('block-injection'), `${name}: block-injection did not match`);
+  }
+});
