@@ -6,7 +6,7 @@ import { announceWorker, workerIndex } from '../cluster/worker.js';
 import { resolveSettings, SETTINGS, type Settings } from '../config/settings.js';
 import { CtxprocError } from '../errors/codes.js';
 import { flushWithin } from '../log/flush.js';
-import { createLogger, stdoutDestination } from '../log/logger.js';
+import { createLogger, stdoutDestination, stdoutWriteFailure } from '../log/logger.js';
 import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { startService, type RunningService } from '../service.js';
 
@@ -182,17 +182,23 @@ function reportStartupError(logger: ReturnType<typeof createLogger>, error: unkn
  */
 const EXIT_FLUSH_MS = 2_000;
 
-/** Writes out the shared stdout buffer, for at most EXIT_FLUSH_MS, then exits. */
+/** Writes out the shared stdout buffer, for at most EXIT_FLUSH_MS, then exits; with status 1 at least when something was lost. */
 function exitAfterFlush(code: number): void {
   const destination = stdoutDestination();
-  void flushWithin(destination, EXIT_FLUSH_MS).then((result) => {
-    if (result !== 'flushed') {
-      process.stderr.write(`ctxproc: stdout took nothing more within ${EXIT_FLUSH_MS} ms of exiting (${result === 'failed' ? 'the write failed' : 'its reader is not reading'}), so the last log lines and security events still buffered are lost; check the process that reads ctxproc's stdout\n`);
-      // pino flushes its destinations synchronously on exit, and SonicBoom
-      // retries a full or broken pipe there without end. A destroyed stream
-      // is skipped, so the process can exit.
-      (destination as Partial<{ destroy(): void }>).destroy?.();
+  // After EPIPE nothing more can be written, so there is nothing to wait for.
+  const flushed = stdoutWriteFailure() === null ? flushWithin(destination, EXIT_FLUSH_MS) : Promise.resolve('failed' as const);
+  void flushed.then((result) => {
+    if (result === 'flushed') {
+      process.exit(code);
     }
-    process.exit(code);
+
+    const failure = stdoutWriteFailure();
+    const reason = failure !== null ? `writing failed: ${failure.message}` : result === 'failed' ? 'writing failed' : `its reader took nothing within ${EXIT_FLUSH_MS} ms`;
+    process.stderr.write(`ctxproc: stdout could not take the last log lines and security events (${reason}), so those still buffered are lost; exiting with status 1. Check the process that reads ctxproc's stdout.\n`);
+    // pino flushes its destinations synchronously on exit, and SonicBoom
+    // retries a full or broken pipe there without end. A destroyed stream
+    // is skipped, so the process can exit.
+    (destination as Partial<{ destroy(): void }>).destroy?.();
+    process.exit(Math.max(code, 1));
   });
 }

@@ -30,6 +30,14 @@ const SECRET_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-c
 export const DEFAULT_STDOUT_BUFFER_BYTES = 64 * 1024 * 1024;
 
 let stdout: (pino.DestinationStream & { maxLength?: number }) | null = null;
+
+/** The last error writing to stdout, such as EPIPE once the reader has closed the pipe. */
+let stdoutFailure: Error | null = null;
+
+/** Returns the last error writing to stdout, or null when every write so far succeeded. */
+export function stdoutWriteFailure(): Error | null {
+  return stdoutFailure;
+}
 let droppedLogLines = 0;
 let lastDropReport = 0;
 
@@ -51,6 +59,7 @@ export function stdoutDestination(): pino.DestinationStream {
     // the service. Report it on stderr instead, at most once a minute.
     let lastReport = 0;
     destination.on('error', (error: Error) => {
+      stdoutFailure = error;
       const now = Date.now();
       if (now - lastReport >= 60_000) {
         lastReport = now;
