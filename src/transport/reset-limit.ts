@@ -71,5 +71,12 @@ export function lowResetLimitWarning(limit: ResetLimit): string | null {
   if (limit.burst >= MIN_EXPECTED_RESET_BURST && limit.ratePerSecond >= MIN_EXPECTED_RESET_RATE) {
     return null;
   }
-  return `--reset-burst ${limit.burst} and --reset-rate ${limit.ratePerSecond} per second are low: Envoy resets every ext_proc stream, so one Envoy worker exceeds them once it serves more requests per second than the lower of the two (${Math.min(limit.burst, limit.ratePerSecond)}). Node then closes the whole connection and fails every stream on it. Keep both at ${MIN_EXPECTED_RESET_RATE} or more (100000 by default)`;
+  const low: string[] = [];
+  if (limit.burst < MIN_EXPECTED_RESET_BURST) {
+    low.push(`--reset-burst ${limit.burst} (resets taken at once)`);
+  }
+  if (limit.ratePerSecond < MIN_EXPECTED_RESET_RATE) {
+    low.push(`--reset-rate ${limit.ratePerSecond} (resets per second after the burst)`);
+  }
+  return `${low.join(' and ')} ${low.length === 1 ? 'is' : 'are'} low: Envoy resets every ext_proc stream, so one Envoy worker's connection reaches the limit once it serves more requests than that. Node then closes the whole connection and fails every stream on it. Keep both at ${MIN_EXPECTED_RESET_RATE} or more (100000 by default)`;
 }
