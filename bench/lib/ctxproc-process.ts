@@ -47,6 +47,7 @@ export function startCtxproc(args: string[] = [], env: NodeJS.ProcessEnv = {}): 
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
+  stopWithBench(child, exited);
   const warnings: Array<Record<string, unknown>> = [];
   let lines = 0;
   let stderr = '';
@@ -94,6 +95,24 @@ export function startCtxproc(args: string[] = [], env: NodeJS.ProcessEnv = {}): 
         }
       }
     });
+  });
+}
+
+/**
+ * Passes a SIGTERM or SIGINT of the benchmark on to its ctxproc, then exits
+ * with the signal's usual status. A benchmark stopped by `timeout` or Ctrl-C
+ * would otherwise leave ctxproc running, holding its ports.
+ */
+function stopWithBench(child: ChildProcess, exited: Promise<number | string>): void {
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+    void exited.then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGTERM', forward);
+  process.once('SIGINT', forward);
+  void exited.then(() => {
+    process.off('SIGTERM', forward);
+    process.off('SIGINT', forward);
   });
 }
 
