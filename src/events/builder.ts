@@ -71,9 +71,24 @@ export function buildSecurityEvent(exchange: Exchange, record: TransactionRecord
     ctxproc,
   };
 
-  ctxproc.notes = nonEmpty([...(ctxproc.notes ?? []), ...decodingNotes(redactor, exchange), ...redactor.limitNotes()]);
+  ctxproc.notes = nonEmpty([...(ctxproc.notes ?? []), ...decodingNotes(redactor, exchange), ...redactor.limitNotes(), ...ruleErrorsLeftOut(record)]);
   ctxproc.redactions = redactor.entries();
   return withoutUndefined(event);
+}
+
+/**
+ * Rule errors one event lists at most. Rules generated from one template
+ * fail together, and 5,000 of them would add about 500 KB to one event;
+ * ctxproc_rule_errors_total still counts every error by rule.
+ */
+const MAX_EVENT_RULE_ERRORS = 20;
+
+function ruleErrorsLeftOut(record: TransactionRecord): string[] {
+  const leftOut = record.ruleErrors.length - MAX_EVENT_RULE_ERRORS;
+  if (leftOut <= 0) {
+    return [];
+  }
+  return [`${leftOut} more rule ${leftOut === 1 ? 'error was' : 'errors were'} left out of rule_errors, which lists the first ${MAX_EVENT_RULE_ERRORS}; ctxproc_rule_errors_total counts each by rule`];
 }
 
 function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: TransactionRecord, context: EventContext): SecurityEvent['ctxproc'] {
@@ -103,7 +118,7 @@ function ctxprocAttributes(redactor: Redactor, exchange: Exchange, record: Trans
     ...ruleOutput(redactor, record, exchange),
     stream_end: context.outcome.streamEnd,
     notes: nonEmpty((context.notes ?? []).map((note) => redactor.text('ctxproc.notes', note))),
-    rule_errors: nonEmpty(record.ruleErrors.map(({ rule, message }) => ({ rule, message: redactor.text('ctxproc.rule_errors', message) }))),
+    rule_errors: nonEmpty(record.ruleErrors.slice(0, MAX_EVENT_RULE_ERRORS).map(({ rule, message }) => ({ rule, message: redactor.text('ctxproc.rule_errors', message) }))),
   };
 }
 

@@ -165,6 +165,19 @@ describe('buildSecurityEvent', () => {
     assert.deepEqual(event.ctxproc.body?.request, { size: 6, truncated: true, encoding: 'binary' });
   });
 
+  it('lists at most 20 rule errors', () => {
+    const record = makeRecord();
+    for (let index = 0; index < 23; index += 1) {
+      record.ruleErrors.push({ rule: `r${index}`, message: 'no such key' });
+    }
+
+    const event = buildSecurityEvent(makeExchange(makeRequest('/')), record, CONTEXT);
+
+    assert.equal(event.ctxproc.rule_errors?.length, 20);
+    assert.equal(event.ctxproc.rule_errors?.[19]?.rule, 'r19');
+    assert.deepEqual(event.ctxproc.notes, ['3 more rule errors were left out of rule_errors, which lists the first 20; ctxproc_rule_errors_total counts each by rule']);
+  });
+
   it('omits bodies the log decision does not include', () => {
     const request = makeRequest('/');
     request.body = body('hello');
