@@ -251,6 +251,7 @@ function countBodyDecodes(metrics: Metrics, transaction: Transaction): void {
     const decoding = capture ? bodyDecoding(capture) : undefined;
     if (decoding !== undefined) {
       metrics.bodyDecodes.labels(direction, encodingLabel(decoding), decoding.result).inc();
+      metrics.bodyDecodeSeconds.labels(direction, encodingLabel(decoding)).inc(decoding.seconds ?? 0);
     }
   }
 }

@@ -20,6 +20,8 @@ export interface BodyDecoding {
   inputCut: boolean;
   /** The decoder's error message when result is `failed`, or the reason a body was not decoded when `unsupported`. */
   reason: string | null;
+  /** Seconds the decoding took on the thread that ran it, set by that reader; it blocks that thread all along. */
+  seconds?: number;
 }
 
 /**

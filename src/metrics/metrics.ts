@@ -119,6 +119,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly bodyDecodeSeconds = new Counter({
+    name: 'ctxproc_body_decode_seconds_total',
+    help: 'seconds the event loop spent decoding content-encoded bodies, by direction and codings; one br decoding costs about one br window, so a rise with few decodes points at compression bombs',
+    labelNames: ['direction', 'encoding'],
+    registers: [this.registry],
+  });
+
   readonly headerSkips = new Counter({
     name: 'ctxproc_header_skips_total',
     help: 'header or trailer messages with more entries than --max-headers, whose extra entries rules and events did not see',

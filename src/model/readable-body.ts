@@ -72,7 +72,9 @@ function decodingOf(capture: BodyCapture): BodyDecoding {
   if (decoding === undefined) {
     const encoding = capture.encoding!;
     const inputCut = capture.truncated || !capture.complete;
+    const started = performance.now();
     decoding = decodeBody(capture.bytes, encoding.codings, encoding.maxDecodedBytes, inputCut);
+    decoding.seconds = (performance.now() - started) / 1000;
     decodings.set(capture, decoding);
   }
   return decoding;

@@ -181,3 +181,16 @@ test('plain body under a coding label is still scanned', async () => {
     assert.ok(event.ctxproc.rules.matched.includes('block-injection'), `${name}: block-injection did not match`);
   }
 });
+
+test('decoding time is counted', async () => {
+  const before = await decodeSeconds('request', 'gzip');
+
+  await eventOf(post(zlib.gzipSync(Buffer.from(SQLI_JSON.repeat(40))), 'gzip'));
+
+  assert.ok(await decodeSeconds('request', 'gzip') > before);
+});
+
+async function decodeSeconds(direction: string, encoding: string): Promise<number> {
+  const metric = await ctxproc.service.metrics.registry.getSingleMetric('ctxproc_body_decode_seconds_total')!.get();
+  return metric.values.find((value) => value.labels.direction === direction && value.labels.encoding === encoding)?.value ?? 0;
+}
