@@ -11,7 +11,8 @@ for (const transport of ['http2', 'grpc-js'] as const) {
     test(`${transport}: ${size}-byte message rejected, others go on`, async (t) => {
       const ctxproc = await startTestService({ maxMessageBytes: LIMIT, transport });
       t.after(() => ctxproc.stop());
-      const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024 });
+      // A generous message timeout: the test checks the rejection, not speed, and the suite runs two files at once.
+      const client = new EnvoyClient({ target: ctxproc.target, processingMode: { request_body_mode: 'BUFFERED' }, bufferLimitBytes: 8 * 1024 * 1024, messageTimeoutMs: 10_000 });
       t.after(() => client.close());
 
       const result = await client.run(
