@@ -113,8 +113,11 @@ const intBuilder: FunctionBuilder = (node) => {
   };
 };
 
+/** A CEL int literal in a string: decimal digits with an optional sign. BigInt alone would also take '' (as 0), '0b1' and '0o7'. */
+const DECIMAL_INT = /^[+-]?\d{1,19}$/;
+
 function intFromString(text: string, invalid: Error): bigint | Error {
-  if (text !== text.trim() || text.length > 20 || text.includes('0x')) {
+  if (!DECIMAL_INT.test(text)) {
     return invalid;
   }
 
