@@ -239,8 +239,12 @@ function typeFailure(error: unknown, use: string): CompileResult {
     const name = summaryOf(error).replace(/^Unknown variable: /, '');
     return failure('unknown_attribute', `unknown attribute root '${name}' in ${use}; expected one of: ${ROOT_NAMES.join(', ')}`, error);
   }
-  return failure('cel_type', `invalid CEL in ${use}: ${summaryOf(error)}`, error);
+  const summary = summaryOf(error);
+  return failure('cel_type', `invalid CEL in ${use}: ${summary}${summary.startsWith('has() invalid argument') ? HAS_HINT : ''}`, error);
 }
+
+/** cel-js rejects has() of an index, the usual way to ask for a header, without saying what works. */
+const HAS_HINT = "; has() takes a field selection, such as has(request.json.user); for a header or a map key write 'x-name' in request.headers";
 
 function quotingHint(expected: ExpectedType): string {
   return expected === 'string' ? `; quote literal text inside the expression, as "'text'"` : '';

@@ -189,6 +189,7 @@ const BROKEN_FILES: BrokenCase[] = [
   { file: 'two-keys-action.yaml', code: 'schema', line: 8, column: 9, words: [/2 keys \(log, tag\)/, /its own list item/] },
   { file: 'bad-cel.yaml', code: 'cel_syntax', line: 7, column: 30, words: [/invalid CEL in when/, /Unexpected token/] },
   { file: 'cel-type.yaml', code: 'cel_type', line: 7, column: 12, words: [/invalid CEL in when/, /no such overload: string \+ int/] },
+  { file: 'has-index.yaml', code: 'cel_type', line: 7, column: 16, words: [/has\(\) invalid argument/, /write 'x-name' in request\.headers/] },
   { file: 'unknown-attribute.yaml', code: 'unknown_attribute', line: 7, column: 39, words: [/unknown attribute 'request\.cookie'/, /request has: method, path/] },
   { file: 'unknown-root.yaml', code: 'unknown_attribute', line: 7, column: 12, words: [/unknown attribute root 'upstream'/, /expected one of: request, response/] },
   { file: 'bad-status.yaml', code: 'invalid_status', line: 9, column: 19, words: [/invalid block status 499/, /use one of 400, 401/] },
