@@ -38,6 +38,7 @@
 // The Docker length of 27 comes from secret scanners' patterns (leaktk,
 // docker-agent), not from Docker's documentation.
 import type { Detector, Span } from './detector.js';
+import { AFTER_JSON_ESCAPE } from './json-escape.js';
 
 // Each format is a prefix and a body. Each variable-length body has an
 // upper bound, so one match attempt reads at most that many characters, and
@@ -90,19 +91,15 @@ const TOKEN_FORMATS: ReadonlyArray<readonly [prefix: string, body: string]> = [
 const MARKER_PATTERN = /gh[pousr]_|github_pat_|gl[a-z]{2,5}-|xox|xapp-|k_(?:live|test)_|whsec_|npm_|AIza|SG\.|SK[0-9a-f]|sk-|shp(?:at|ca|pa|ss)_|pypi-|hf_|dckr_pat_/;
 const MAX_MARKER_OFFSET = 1;
 
-/**
- * The boundary before a token: not inside a longer word, but right after a JSON
- * string escape (RFC 8259 section 7), whose last character is a letter or
- * digit in the raw text: `\n`, `\t`, `\r`, `\b`, `\f` and `\uXXXX`. A word
- * that merely ends in one of those letters has no backslash before it.
- */
-const TOKEN_START = String.raw`(?:(?<![A-Za-z0-9_])|(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4}))`;
+/** The boundary before a token: not inside a longer word, or right after a JSON string escape. */
+const TOKEN_START = `(?:(?<![A-Za-z0-9_])|${AFTER_JSON_ESCAPE})`;
 
 const TOKEN_PREFIXES = [...new Set(TOKEN_FORMATS.map(([prefix]) => prefix))].join('|');
 
 // Linear in the text length: the lookbehind rejects a start inside a longer
 // word, and every body is bounded, so one start costs at most the longest
-// bound (1020 characters), and only at a literal prefix.
+// bound (1,021 characters for a stateless `ghs_` token), and only at a
+// literal prefix.
 const PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_FORMATS.map(([prefix, body]) => prefix + body).join('|')})`, 'g');
 
 /**
@@ -112,7 +109,7 @@ const PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_FORMATS.map(
  */
 const CUT_TOKEN_TAIL_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_PREFIXES})[A-Za-z0-9_.+/=-]+$`, 'g');
 
-/** Maximum length of the tail searched for a cut token, above the longest prefix and body bound (1031 characters). */
+/** Maximum length of the tail searched for a cut token, above the longest prefix and body (1,025 characters). */
 const MAX_CUT_TAIL_CHARS = 1100;
 
 /** Characters before a token start that TOKEN_START reads: the `\u` and 4 hex digits of an escape. */
