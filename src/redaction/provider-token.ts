@@ -82,13 +82,15 @@ const TOKEN_FORMATS: ReadonlyArray<readonly [prefix: string, body: string]> = [
 
 /**
  * A marker that every token contains, at most MAX_MARKER_OFFSET characters
- * after its start: its prefix, or for Stripe the `k_live_` or `k_test_` after
- * the `r` or `s`. Text without a marker is skipped, and the full scan starts
- * just before the first one. Markers start with letters that are rare in
- * text where possible, so this check is cheaper than the full pattern; see
- * docs/benchmarks.md for the figures.
+ * after its start: its prefix, or the prefix without its first letter for
+ * Stripe (`k_live_`, `k_test_`), Hugging Face (`f_`) and Docker (`ckr_pat_`).
+ * Text without a marker is skipped, and the full scan starts just before
+ * the first one. Markers start with letters that are rare in text where
+ * possible, so this check is cheaper than the full pattern; see
+ * docs/benchmarks.md for the figures. Markers `hf_` and `dckr_pat_` made
+ * it twice as slow on ordinary text in bench/redaction-scan.ts.
  */
-const MARKER_PATTERN = /gh[pousr]_|github_pat_|gl[a-z]{2,5}-|xox|xapp-|k_(?:live|test)_|whsec_|npm_|AIza|SG\.|SK[0-9a-f]|sk-|shp(?:at|ca|pa|ss)_|pypi-|hf_|dckr_pat_/;
+const MARKER_PATTERN = /gh[pousr]_|github_pat_|gl[a-z]{2,5}-|xox|xapp-|k_(?:live|test)_|whsec_|npm_|AIza|SG\.|SK[0-9a-f]|sk-|shp(?:at|ca|pa|ss)_|pypi-|f_|ckr_pat_/;
 const MAX_MARKER_OFFSET = 1;
 
 /** The boundary before a token: not inside a longer word, or right after a JSON string escape. */
@@ -96,11 +98,16 @@ const TOKEN_START = `(?:(?<![A-Za-z0-9_])|${AFTER_JSON_ESCAPE})`;
 
 const TOKEN_PREFIXES = [...new Set(TOKEN_FORMATS.map(([prefix]) => prefix))].join('|');
 
+const TOKEN_ALTERNATIVES = TOKEN_FORMATS.map(([prefix, body]) => prefix + body).join('|');
+
 // Linear in the text length: the lookbehind rejects a start inside a longer
 // word, and every body is bounded, so one start costs at most the longest
 // bound (1,021 characters for a stateless `ghs_` token), and only at a
-// literal prefix.
-const PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_FORMATS.map(([prefix, body]) => prefix + body).join('|')})`, 'g');
+// literal prefix. The escape lookbehinds run at every position inside a
+// word, which made the scan about three times slower in
+// bench/redaction-scan.ts, so only text with a backslash pays for them.
+const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_ALTERNATIVES})`, 'g');
+const ESCAPED_PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_ALTERNATIVES})`, 'g');
 
 /**
  * A token prefix and at least one token character at the very end of the
@@ -153,14 +160,15 @@ export const providerTokenDetector: Detector = {
       return spans;
     }
 
-    PROVIDER_TOKEN_PATTERN.lastIndex = Math.max(0, marker.index - MAX_MARKER_OFFSET);
-    let match = PROVIDER_TOKEN_PATTERN.exec(text);
+    const pattern = text.includes('\\') ? ESCAPED_PROVIDER_TOKEN_PATTERN : PROVIDER_TOKEN_PATTERN;
+    pattern.lastIndex = Math.max(0, marker.index - MAX_MARKER_OFFSET);
+    let match = pattern.exec(text);
     while (match !== null && spans.length < maxMatches) {
       spans.push({ start: match.index, end: match.index + match[0].length });
-      match = PROVIDER_TOKEN_PATTERN.exec(text);
+      match = pattern.exec(text);
     }
 
-    PROVIDER_TOKEN_PATTERN.lastIndex = 0;
+    pattern.lastIndex = 0;
     return spans;
   },
 };

@@ -79,6 +79,7 @@ const NEAR_MISSES: ReadonlyArray<readonly [string, string]> = [
   ['a Docker prefix with 26 characters', 'dckr_pat_Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk'],
   ['a token after a word ending in n', `xn${'ghp_'}${BASE62_36}`],
   ['a token after a word ending in t', `at${'npm_'}${BASE62_36}`],
+  ['a token after a word ending in n, with an escape elsewhere', `one\\ntwo xn${'ghp_'}${BASE62_36}`],
   ['a token after four hex digits without \\u', `x0041npm_${BASE62_36}`],
 ];
 
