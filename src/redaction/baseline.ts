@@ -24,7 +24,9 @@ export { BASELINE_RULE } from './baseline-rule.js';
  * Webhook signature headers carry an HMAC of the body keyed with the
  * endpoint's shared secret (GitHub's X-Hub-Signature with SHA-1 and
  * X-Hub-Signature-256, Slack's X-Slack-Signature, Stripe-Signature,
- * Twilio's X-Twilio-Signature, Shopify's X-Shopify-Hmac-Sha256). Such a
+ * Twilio's X-Twilio-Signature, Shopify's X-Shopify-Hmac-Sha256, HubSpot's
+ * X-HubSpot-Signature and X-HubSpot-Signature-v3, and the
+ * Webhook-Signature of the Standard Webhooks specification). Such a
  * signature lets an attacker who holds the body test guesses of a weak
  * secret offline, and it is replayable where the sender has no timestamp.
  */
@@ -33,6 +35,7 @@ export const BASELINE_HEADERS: readonly string[] = [
   'ocp-apim-subscription-key', 'dd-api-key', 'dd-application-key', 'x-functions-key',
   'x-session-id', 'session-id', 'x-session', 'x-sessionid',
   'x-hub-signature', 'x-hub-signature-256', 'x-slack-signature', 'stripe-signature', 'x-twilio-signature', 'x-shopify-hmac-sha256',
+  'x-hubspot-signature', 'x-hubspot-signature-v3', 'webhook-signature',
 ];
 
 /**

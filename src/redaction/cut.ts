@@ -1,8 +1,11 @@
 // Cutting redacted text to a size limit without exposing part of a secret.
 // A card number cut in the middle no longer passes the detector, so the cut
 // also drops a trailing run of digits and separators, and a mask cut in the
-// middle is dropped whole so that no half marker remains. Excerpts of attack
-// payloads also drop a trailing token fragment (trimTokenEdge).
+// middle is dropped whole so that no half marker remains. A provider token
+// cut in the middle no longer matches its format either, so a trailing token
+// prefix and what follows it are dropped too. Excerpts of attack payloads
+// also drop any trailing token fragment (trimTokenEdge).
+import { findCutTokenTail } from './provider-token.js';
 
 const MASK_PREFIX = '[REDACTED';
 
@@ -49,7 +52,12 @@ export function trimTokenEdge(text: string): string {
   return trimCutEdge(text.slice(0, end));
 }
 
-/** Drops a trailing partial mask, then a trailing run of digits, spaces and dashes. */
+/**
+ * Drops a trailing partial mask, a trailing cut provider token, then a
+ * trailing run of digits, spaces and dashes, and then a cut provider token
+ * that the run hid (`ghp_abc 1234`). The cut token is dropped rather than
+ * masked, so that the text stays within the size it was cut to.
+ */
 export function trimCutEdge(text: string): string {
   let end = text.length;
 
@@ -58,6 +66,18 @@ export function trimCutEdge(text: string): string {
     end = open;
   }
 
+  const trimmed = dropDigitRun(dropCutToken(text.slice(0, end)));
+  return dropCutToken(trimmed);
+}
+
+function dropCutToken(text: string): string {
+  const start = findCutTokenTail(text);
+  return start === -1 ? text : text.slice(0, start);
+}
+
+/** Drops a trailing run of digits, spaces and dashes that contains a digit: part of a card number. */
+function dropDigitRun(text: string): string {
+  const end = text.length;
   let runStart = end;
   let sawDigit = false;
   while (runStart > 0) {

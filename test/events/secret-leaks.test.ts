@@ -144,3 +144,44 @@ describe('log fields that transform a redacted header', () => {
     assert.ok(event.ctxproc.redactions.some((entry) => entry.field === 'ctxproc.fields.token_part'));
   });
 });
+
+describe('body cut inside a provider token', () => {
+  const token = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+
+  it('logs no part of it', () => {
+    const captured = Buffer.from(`${' '.repeat(90)}${token}`).subarray(0, 110);
+    const request = makeRequest('/upload', [['content-type', 'text/plain']], 'POST');
+    request.body = body(captured, { size: 200, truncated: true, complete: false });
+    const record = makeRecord(logDecision({ includeRequestBody: 1024 }));
+
+    const event = buildSecurityEvent(makeExchange(request, makeResponse(500)), record, CONTEXT);
+
+    assert.equal(event.ctxproc.body?.request?.truncated, true);
+    assert.equal(event.ctxproc.body?.request?.content, ' '.repeat(90));
+    assert.equal(JSON.stringify(event).includes('ghp_A1b2'), false);
+  });
+
+  it('logs no part of it at the byte limit', () => {
+    const request = makeRequest('/upload', [['content-type', 'application/json']], 'POST');
+    request.body = body(JSON.stringify({ note: `line one\n${token}` }));
+    const record = makeRecord(logDecision({ includeRequestBody: 30 }));
+
+    const event = buildSecurityEvent(makeExchange(request, makeResponse(500)), record, CONTEXT);
+
+    assert.equal(event.ctxproc.body?.request?.content, '{"note":"line one\\n');
+    assert.equal(JSON.stringify(event).includes('ghp_A1b2'), false);
+  });
+});
+
+describe('provider token after a JSON escape', () => {
+  it('is masked in a raw JSON body', () => {
+    const token = 'npm_Zx81Qw0eRt2Yu4Io6Pa8Sd1Fg3Hj5Kl7Mn9B';
+    const request = makeRequest('/log', [['content-type', 'application/json']], 'POST');
+    request.body = body(JSON.stringify({ note: `col\t${token}` }));
+    const record = makeRecord(logDecision({ includeRequestBody: 1024 }));
+
+    const event = buildSecurityEvent(makeExchange(request, makeResponse(500)), record, CONTEXT);
+
+    assert.equal(event.ctxproc.body?.request?.content, '{"note":"col\\t[REDACTED:provider_token]"}');
+  });
+});

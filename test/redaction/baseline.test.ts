@@ -40,7 +40,7 @@ const SLACK_TOKEN = 'xoxb-102938475610-1029384756102-Qw8Er7Ty6Ui5Op4As3Df2Gh1';
 const STRIPE_KEY = 'sk_live_51Hx0QwErTyUiOpAsDfGhJkLzXcVbNm0123';
 const NPM_TOKEN = 'npm_Zx81Qw0eRt2Yu4Io6Pa8Sd1Fg3Hj5Kl7Mn9B';
 const GOOGLE_KEY = 'AIzaSyB1c2D3e4F5g6H7i8J9k0L1m2N3o4P5q6R';
-const SENDGRID_KEY = 'SG.Qw8Er7Ty6Ui5Op4As3Df2.Gh1Jk0Lz9Xc8Vb7Nm6Qw5Er4Ty3Ui2Op1As0Df9Gh8Jk7';
+const SENDGRID_KEY = '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';
 const CONTEXT = { rulesVersion: 'v1', outcome: { blocked: false, streamEnd: 'completed' as const } };
 
 it('masks provider tokens in every event field', () => {
@@ -90,6 +90,9 @@ it('masks webhook signature and session id headers', () => {
     ['stripe-signature', 't=1492774577,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd'],
     ['x-twilio-signature', 'RSOYDt4T1cUTdK1PDd93/VVr8B8='],
     ['x-shopify-hmac-sha256', 'XWmrwMey6OsLMeiZKwP4FppHH3cmAiiJJAweH5Jo4bM='],
+    ['x-hubspot-signature', '232db2615f3d666fe21a8ec971ac7b5402d33b9a925784df3ca654d05f4817de'],
+    ['x-hubspot-signature-v3', 'fwv3n6DfYp5WJm/8yXGQq3W1oEZ4/yCq7MvL3KK7TlI='],
+    ['webhook-signature', 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4='],
     ['x-session-id', 'SESS-0a9b8c7d6e5f4a3b'],
     ['session-id', 'SESS-1b2c3d4e5f6a7b8c'],
   ];

@@ -19,6 +19,10 @@ describe('basic_credentials detector', () => {
     assert.deepEqual(matchesOf(basicCredentialsDetector, `Basic ${unpadded}`), [unpadded]);
   });
 
+  it('finds credentials after a JSON escape', () => {
+    assert.deepEqual(matchesOf(basicCredentialsDetector, `{"log":"h:\\tBasic ${CREDENTIALS}"}`), [CREDENTIALS]);
+  });
+
   it('ignores prose after Basic', () => {
     assert.deepEqual(matchesOf(basicCredentialsDetector, 'Basic plan selected'), []);
   });

@@ -29,6 +29,11 @@ describe('bearer_token detector', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'Bearer '), []);
   });
 
+  it('finds the token after a JSON escape', () => {
+    assert.deepEqual(matchesOf(bearerTokenDetector, '{"log":"GET /\\nBearer mF_9.B5f-4.1JqM"}'), ['mF_9.B5f-4.1JqM']);
+    assert.deepEqual(matchesOf(bearerTokenDetector, '{"log":"h:\\u0009Bearer mF_9.B5f-4.1JqM"}'), ['mF_9.B5f-4.1JqM']);
+  });
+
   it('ignores Bearer inside a word', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'xBearer abc'), []);
   });

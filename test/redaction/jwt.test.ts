@@ -30,6 +30,12 @@ describe('jwt detector', () => {
     assert.deepEqual(matchesOf(jwtDetector, `abc.${PAYLOAD}.${SIGNATURE}`), []);
   });
 
+  it('finds a token after JSON escapes', () => {
+    for (const escape of ['\\n', '\\t', '\\u0020']) {
+      assert.deepEqual(matchesOf(jwtDetector, `{"log":"auth ok${escape}${TOKEN}"}`), [TOKEN], `not found after ${escape}`);
+    }
+  });
+
   it('ignores eyJ inside a longer word', () => {
     assert.deepEqual(matchesOf(jwtDetector, `x${TOKEN}`), []);
   });

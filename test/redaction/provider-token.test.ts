@@ -2,7 +2,7 @@
 // random-looking characters, and was never issued.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { providerTokenDetector } from '../../src/redaction/provider-token.js';
+import { findCutTokenTail, providerTokenDetector } from '../../src/redaction/provider-token.js';
 import { matchesOf } from './helpers.js';
 
 const BASE62_36 = 'Zx81Qw0eRt2Yu4Io6Pa8Sd1Fg3Hj5Kl7Mn9B';
@@ -36,13 +36,19 @@ const TOKENS: ReadonlyArray<readonly [string, string]> = [
   ['Stripe webhook secret', 'whsec_Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6'],
   ['npm token', `npm_${BASE62_36}`],
   ['Google API key', 'AIzaSyB1c2D3e4F5g6H7i8J9k0L1m2N3o4P5q6R'],
-  ['SendGrid API key', 'SG.Qw8Er7Ty6Ui5Op4As3Df2.Gh1Jk0Lz9Xc8Vb7Nm6Qw5Er4Ty3Ui2Op1As0Df9Gh8Jk7'],
+  ['SendGrid API key', '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'],
   ['Twilio API key', `SK${HEX_32}`],
   ['OpenAI project key', 'sk-proj-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8'],
   ['Anthropic API key', 'sk-ant-api03-Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8-Vb7NmAA'],
   ['Shopify access token', `shpat_${HEX_32}`],
   ['PyPI token', `pypi-AgEIcHlwaS5vcmc${'CJDk4ZjE2YzQ3LWQ1YjgtNDJlNC1hM2YxLTg2OWE0ZmYwNjdiMQ'}`],
+  ['OpenAI legacy key', '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'],
+  ['Hugging Face token', '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'],
+  ['Docker personal access token', 'dckr_pat_Qw8Er7Ty6Ui5Op4As3Df2Gh1Jkx'],
 ];
+
+/** The JSON string escapes (RFC 8259 section 7) as they appear in raw body text. */
+const JSON_ESCAPES = ['\\n', '\\t', '\\r', '\\"', '\\\\', '\\/', '\\b', '\\f', '\\u0041', '\\u00e9'];
 
 /** Near misses: text that looks a little like a token and must stay. */
 const NEAR_MISSES: ReadonlyArray<readonly [string, string]> = [
@@ -65,6 +71,16 @@ const NEAR_MISSES: ReadonlyArray<readonly [string, string]> = [
   ['a short Slack prefix', 'xoxb-12345'],
   ['a SendGrid prefix with short parts', 'SG.abc.def'],
   ['a Shopify prefix with 31 hex digits', `shpat_${HEX_32.slice(1)}`],
+  ['a file name after a GitHub prefix', 'ghs_report_2024-01-01_final_version.tar.gz'],
+  ['a lower-case file name after ghs_ and digits', 'ghs_2024_annual_report_final_version_v2.tar.gz'],
+  ['a dotted name after SG.', 'SG.configuration_manager.default_settings_x'],
+  ['an OpenAI-like key without its marker', 'sk-Qw8Er7Ty6Ui5Op4As3DQwErTyUif2Gh1Jk0Lz9Xc8Vb7N'],
+  ['a Hugging Face prefix with 33 characters', 'hf_QwErTyUiOpAsDfGhJkLzXcVbNmQwErTy'],
+  ['a Docker prefix with 26 characters', 'dckr_pat_Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk'],
+  ['a token after a word ending in n', `xn${'ghp_'}${BASE62_36}`],
+  ['a token after a word ending in t', `at${'npm_'}${BASE62_36}`],
+  ['a token after a word ending in n, with an escape elsewhere', `one\\ntwo xn${'ghp_'}${BASE62_36}`],
+  ['a token after four hex digits without \\u', `x0041npm_${BASE62_36}`],
 ];
 
 describe('provider_token detector', () => {
@@ -73,6 +89,21 @@ describe('provider_token detector', () => {
       assert.deepEqual(matchesOf(providerTokenDetector, `{"value": "${token}", "n": 1}`), [token]);
     });
   }
+
+  for (const [provider, token] of TOKENS) {
+    it(`finds a ${provider} after JSON escapes`, () => {
+      for (const escape of JSON_ESCAPES) {
+        const text = `{"note":"line one${escape}${token}"}`;
+        assert.deepEqual(matchesOf(providerTokenDetector, text), [token], `not found after ${escape}`);
+      }
+    });
+  }
+
+  it('masks SK and an md5 digest', () => {
+    // The Twilio API key SID shape; see the NOTE on its format.
+    const text = 'sha SKa94a8fe5ccb19ba61c4c0873d391e987';
+    assert.deepEqual(matchesOf(providerTokenDetector, text), ['SKa94a8fe5ccb19ba61c4c0873d391e987']);
+  });
 
   it('finds a token after = and at the end of text', () => {
     const token = `ghp_${BASE62_36}`;
@@ -100,4 +131,24 @@ describe('provider_token detector', () => {
       assert.deepEqual(matchesOf(providerTokenDetector, text), []);
     });
   }
+
+  it('finds a cut token at the end', () => {
+    const text = 'note ghp_A1b2C3d4E5f6G7h8I9j0K1l2M';
+    assert.equal(findCutTokenTail(text), 5);
+    assert.equal(findCutTokenTail(`line\\n${'xoxb-1029'}`), 6);
+    assert.equal(findCutTokenTail(`key=SG.Qw8Er7Ty6Ui5Op4As3Df2x.Gh1J`), 4);
+  });
+
+  it('ignores text without a cut token', () => {
+    assert.equal(findCutTokenTail('note ghp_'), -1);
+    assert.equal(findCutTokenTail('ghp_A1b2C3 and more'), -1);
+    assert.equal(findCutTokenTail('the task-runner'), -1);
+    assert.equal(findCutTokenTail('[REDACTED:provider_token]'), -1);
+    assert.equal(findCutTokenTail(''), -1);
+  });
+
+  it('ignores a prefix beyond the tail bound', () => {
+    const text = `ghp_${'a'.repeat(2000)}`;
+    assert.equal(findCutTokenTail(text), -1);
+  });
 });

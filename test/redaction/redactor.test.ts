@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, test } from 'node:test';
 import { CtxprocError } from '../../src/errors/codes.js';
-import { cutChars, cutUtf8 } from '../../src/redaction/cut.js';
+import { cutChars, cutUtf8, trimCutEdge } from '../../src/redaction/cut.js';
 import { isMask } from '../../src/redaction/mask.js';
 import { LIMIT_RULE, Redactor, UNKNOWN_RULE } from '../../src/redaction/redactor.js';
 import { ALL_DETECTORS, makeSpec } from './helpers.js';
@@ -169,6 +169,26 @@ describe('cut helpers', () => {
 
   it('keeps whole UTF-8 characters', () => {
     assert.equal(cutUtf8('ab€', 4), 'ab');
+  });
+
+  it('drops a provider token cut in the middle', () => {
+    const text = 'key ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8 end';
+    assert.equal(cutChars(text, 30), 'key ');
+    assert.equal(cutUtf8(text, 30), 'key ');
+  });
+
+  it('drops a cut token after a JSON escape', () => {
+    assert.equal(cutChars('{"note":"one\\nxoxb-1029384756-abcdefghij"}', 22), '{"note":"one\\n');
+  });
+
+  it('drops a cut token and a digit run', () => {
+    assert.equal(trimCutEdge('see 4111 1111 ghp_A1b2'), 'see');
+    assert.equal(trimCutEdge('see ghp_A1b2 1111'), 'see ');
+  });
+
+  it('keeps words that are not token prefixes', () => {
+    assert.equal(cutChars('the task-runner and more', 15), 'the task-runner');
+    assert.equal(cutChars('a ghost_protocol file', 16), 'a ghost_protocol');
   });
 });
 
