@@ -133,7 +133,7 @@ function stopOf(error: unknown): DecodeStop {
 /**
  * Largest br window decoded, as RFC 7932's WBITS, and the largest that gets
  * the binary search. One br decode costs about as much as its window,
- * whatever maxOutputLength says: a br bomb of 27 bytes with a window of
+ * whatever its maxOutputLength: a br bomb of 27 bytes with a window of
  * 2^24 bytes took 27 ms (Node 24, one core of the benchmark machine), 6.7 ms
  * at 2^22, which is the encoders' default, and 0.45 ms at 2^18. A window
  * over 2^18 is decoded by doubling prefixes, which pays for one window.

@@ -78,7 +78,7 @@ export function buildSecurityEvent(exchange: Exchange, record: TransactionRecord
 
 /**
  * Rule errors one event lists at most. Rules generated from one template
- * fail together, and 5,000 of them would add about 500 KB to one event;
+ * fail together, and 5,000 of them would add about 500 KB to one event.
  * ctxproc_rule_errors_total still counts every error by rule.
  */
 const MAX_EVENT_RULE_ERRORS = 20;
