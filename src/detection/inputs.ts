@@ -3,7 +3,7 @@
 // fields, each with the location detections report.
 import type { HeaderList, RequestFacts } from '../model/exchange.js';
 import { urlDecodeOnce } from './decode.js';
-import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MATCHED_CHARS, MAX_MULTIPART_PARTS, MAX_VALUE_CHARS, MAX_VALUES } from './limits.js';
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_MULTIPART_PARTS, MAX_VALUE_CHARS, MAX_VALUES } from './limits.js';
 import type { InspectedValue } from './types.js';
 import { encodedText, readableBytes } from '../model/readable-body.js';
 
@@ -15,23 +15,11 @@ const SKIPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie
 export class ValueList {
   readonly values: InspectedValue[] = [];
 
-  /**
-   * Adds value, split into pieces of MAX_VALUE_CHARS that overlap by
-   * MAX_MATCHED_CHARS, so that a payload past the first piece of a long
-   * text body is still read, and one that spans two pieces is whole in one.
-   */
   add(location: string, value: string): void {
-    if (value === '') {
+    if (this.values.length >= MAX_VALUES || value === '') {
       return;
     }
-
-    const step = MAX_VALUE_CHARS - MAX_MATCHED_CHARS;
-    for (let start = 0; this.values.length < MAX_VALUES; start += step) {
-      this.values.push({ location, value: value.length > MAX_VALUE_CHARS ? value.slice(start, start + MAX_VALUE_CHARS) : value });
-      if (start + MAX_VALUE_CHARS >= value.length) {
-        return;
-      }
-    }
+    this.values.push({ location, value: value.length > MAX_VALUE_CHARS ? value.slice(0, MAX_VALUE_CHARS) : value });
   }
 }
 

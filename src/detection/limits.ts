@@ -4,7 +4,7 @@
 /** Body bytes inspected; the rest of a larger body is not scanned. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** Characters of one piece of a value; longer values are read in pieces that overlap by MAX_MATCHED_CHARS. */
+/** Characters of one value inspected; longer values are cut. */
 export const MAX_VALUE_CHARS = 8 * 1024;
 
 /** Values (parameters, headers, cookies, body fields) inspected per transaction. */
