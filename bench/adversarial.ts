@@ -10,6 +10,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../src/client/envoy-client.js';
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
 import { MAX_TIMER_MS, readCommandLine, readWholeNumber, type OptionSpec, type ScriptSpec } from './lib/options.js';
@@ -35,6 +36,14 @@ function post(body: Buffer, contentType: string): HttpRequestSpec {
   return { method: 'POST', path: '/upload', scheme: 'https', authority: 'shop.example', headers: [['content-type', contentType]], body };
 }
 
+/** A JSON request whose body is `plain` encoded with `encoding`, as a compression bomb arrives. */
+function encodedPost(encoding: 'gzip' | 'br', plain: Buffer, windowBits = 22): HttpRequestSpec {
+  const body = encoding === 'gzip' ? zlib.gzipSync(plain) : zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: windowBits } });
+  const request = post(body, 'application/json');
+  request.headers.push(['content-encoding', encoding]);
+  return request;
+}
+
 const INPUTS: InputCase[] = [
   { name: 'plain GET', request: get('/items/7') },
   { name: 'JSON body nested 100,000 deep, 200 kB', request: post(Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 'application/json'), bodyMode: 'BUFFERED' },
@@ -47,6 +56,12 @@ const INPUTS: InputCase[] = [
   { name: '10,000 request headers', request: get('/many', Array.from({ length: 10_000 }, (_, i) => [`x-h${i}`, `value-${i}`] as [string, string])) },
   { name: 'header value of 4 MiB', request: get('/big', [['x-big', 'a'.repeat(4 * MIB)]]) },
   { name: 'cookie header of 1 MiB, 50,000 pairs', request: get('/cookies', [['cookie', Array.from({ length: 50_000 }, (_, i) => `c${i}=v${i}`).join('; ')]]) },
+  { name: 'text body of 64 KiB, "{" repeated', request: post(Buffer.from('{'.repeat(64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, line breaks', request: post(Buffer.from('\n'.repeat(64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, "<a " repeated', request: post(Buffer.from('<a '.repeat(22 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'gzip bomb body, 64 KiB inflating to 64 MiB', request: encodedPost('gzip', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
+  { name: 'br bomb body, 4 MiB window, inflating to 64 MiB', request: encodedPost('br', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
+  { name: 'br bomb body, 16 MiB window (not decoded)', request: encodedPost('br', Buffer.alloc(64 * MIB), 24), bodyMode: 'BUFFERED' },
 ];
 
 const SECTION_NAMES = ['inputs', 'rules', 'reload'] as const;

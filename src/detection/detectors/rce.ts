@@ -40,7 +40,7 @@ const PROGRAM_PATH = /^\/?(?:usr\/(?:local\/)?)?s?bin\/[\w.-]+$/;
 const REDIRECT_TO_FILE = /[\w'"]\s*(?:>>?|<)\s*\/(?:tmp|dev|etc|var|proc)\//;
 
 // Mail protocol injection: a line break followed by an IMAP tagged command or an SMTP/POP3 verb.
-const MAIL_COMMAND = /[\r\n]\s*(?:[a-z]?\d{1,4}\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|noop|logout|starttls)\b|(?:mail\s+from|rcpt\s+to|helo|ehlo|data|rset|vrfy|expn|quit|user|pass|retr|dele|stat)\b)/i;
+const MAIL_COMMAND = /[\r\n][ \t]*(?:[a-z]?\d{1,4}\s+(?:login|authenticate|select|examine|create|delete|rename|subscribe|list|lsub|status|append|check|close|expunge|search|fetch|store|copy|uid|capability|noop|logout|starttls)\b|(?:mail\s+from|rcpt\s+to|helo|ehlo|data|rset|vrfy|expn|quit|user|pass|retr|dele|stat)\b)/i;
 
 /** Returns a shell command injected into `text`, or null. */
 export function detectCommand(text: string): string | null {
