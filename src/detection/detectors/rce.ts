@@ -13,7 +13,29 @@ const GATE_WORDS = new Set<string>([...COMMANDS, ...POWERSHELL_WORDS]);
 const MAX_GATE_WORD_LENGTH = Math.max(...[...GATE_WORDS].map((word) => word.length)) + 8;
 // Every check below needs a command word or one of these characters, so a
 // value with neither is skipped. A set lookup per word costs less than the checks.
-const SHELL_SYNTAX = /[$`{}~[\]%<>]|\(\s*\)|\/\S*[?*]|\/s?bin\//;
+const SHELL_SYNTAX = /[$`{}~[\]%<>]|\(\s*\)|\/s?bin\//;
+
+/**
+ * Returns whether a glob follows a `/` in one word, as in `/bin/c?t` or
+ * `/etc/pass*`. One pass: the pattern /\/\S*[?*]/ rescanned the rest of a
+ * word from each of its slashes, 11 ms for 64 KiB of them.
+ */
+function hasPathGlob(text: string): boolean {
+  let slash = false;
+  for (let index = 0; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 0x2f) {
+      slash = true;
+    } else if (code === 0x3f || code === 0x2a) {
+      if (slash) {
+        return true;
+      }
+    } else if (code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0 || (code >= 0x1680 && /\s/.test(text[index]!))) {
+      slash = false;
+    }
+  }
+  return false;
+}
 
 // Separators after which the shell starts a new command: `;`, `|`, `&`, a
 // line break, `$(`, a backtick, `(`, `{`, and process substitution `<(`.
@@ -49,7 +71,7 @@ export function detectCommand(text: string): string | null {
 
 function findCommand(text: string): string | null {
   const shell = normalizeShell(text);
-  if (!SHELL_SYNTAX.test(text) && !hasCommandWord(shell)) {
+  if (!SHELL_SYNTAX.test(text) && !hasPathGlob(text) && !hasCommandWord(shell)) {
     return null;
   }
   return commandAfterSeparator(shell)

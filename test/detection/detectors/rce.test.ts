@@ -68,3 +68,7 @@ testDetector('rce parameter expansion', detectCommand, {
   attacks: ['${IFS}cat${IFS}/etc/group', '$(sleep 5)', 'a;${SHELL} -c id'],
   benign: ['root: ${DATA_DIR}/files', 'Dear ${first_name},'],
 });
+
+test('a glob in a later word than the slash is not a path glob', () => {
+  assert.equal(detectCommand('see /docs then ask? yes'), null);
+});

@@ -1,5 +1,7 @@
 // Cross-site scripting detector: markup, handlers and script URLs, against
 // ordinary text that contains angle brackets, links and dots.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { detectXss } from '../../../src/detection/detectors/xss.js';
 import { testDetector } from './cases.js';
 
@@ -58,3 +60,18 @@ testDetector('xss rich text and prose', detectXss, {
     'back to top.',
   ],
 });
+
+// Tags are scanned once each, from `<` to `>`: an attribute after a second
+// `<` in an unclosed tag, or in a later tag, is still found.
+for (const [name, text] of [
+  ['attribute after a stray tag start', '<a <b onclick=alert(1)>'],
+  ['unclosed tag before a handler', '<a href=x <img src=x onerror=alert(1)>'],
+  ['text before the tag', 'if a < b then <img src=x onerror=alert(1)>'],
+  ['closed tag first', '<b>bold</b><img src=x onerror=alert(1)>'],
+  ['active style', '<div style="background:url(javascript:alert(1))">'],
+  ['namespace in a later tag', '<root><x:y xmlns:x="http://x.test/ns">'],
+] as const) {
+  test(`xss tag scan: ${name}`, () => {
+    assert.notEqual(detectXss(text, 'query.q'), null);
+  });
+}
