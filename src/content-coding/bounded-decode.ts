@@ -16,7 +16,13 @@ export interface StepResult {
   stop: DecodeStop | null;
 }
 
-type Decoder = (input: Buffer, maxOutputLength: number) => Buffer;
+/** A decoder's output and the input bytes it read, which stop at the end of the compressed stream. */
+interface Decoded {
+  bytes: Buffer;
+  consumed: number;
+}
+
+type Decoder = (input: Buffer, maxOutputLength: number) => Decoded;
 
 // Z_SYNC_FLUSH and BROTLI_OPERATION_FLUSH make the sync decoders return the
 // output of a cut stream, where the default finish flag fails with
@@ -26,13 +32,21 @@ type Decoder = (input: Buffer, maxOutputLength: number) => Buffer;
 const ZLIB_FLUSH = zlib.constants.Z_SYNC_FLUSH;
 const BROTLI_FLUSH = zlib.constants.BROTLI_OPERATION_FLUSH;
 
+type EngineResult = { buffer: Buffer; engine: { bytesWritten: number } };
+
+/** Reads what a sync decoder called with `info: true` returns. */
+function decoded(result: unknown): Decoded {
+  const { buffer, engine } = result as EngineResult;
+  return { bytes: buffer, consumed: engine.bytesWritten };
+}
+
 const DECODERS: Readonly<Record<KnownCoding, Decoder>> = {
-  gzip: (input, maxOutputLength) => zlib.gunzipSync(input, { finishFlush: ZLIB_FLUSH, maxOutputLength }),
+  gzip: (input, maxOutputLength) => decoded(zlib.gunzipSync(input, { finishFlush: ZLIB_FLUSH, maxOutputLength, info: true })),
   deflate: (input, maxOutputLength) => {
     const inflate = hasZlibHeader(input) ? zlib.inflateSync : zlib.inflateRawSync;
-    return inflate(input, { finishFlush: ZLIB_FLUSH, maxOutputLength });
+    return decoded(inflate(input, { finishFlush: ZLIB_FLUSH, maxOutputLength, info: true }));
   },
-  br: (input, maxOutputLength) => zlib.brotliDecompressSync(input, { finishFlush: BROTLI_FLUSH, maxOutputLength }),
+  br: (input, maxOutputLength) => decoded(zlib.brotliDecompressSync(input, { finishFlush: BROTLI_FLUSH, maxOutputLength, info: true })),
 };
 
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -66,7 +80,7 @@ export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number)
 
   const whole = attempt(decoder, input, maxBytes);
   if (whole.bytes !== null) {
-    return { bytes: whole.bytes, stop: null };
+    return { bytes: whole.bytes, stop: trailingStop(whole.consumed, input.length) };
   }
 
   // Invariant: the prefix of `low` bytes decodes within the bound (an empty
@@ -110,17 +124,30 @@ function doublingPrefixes(decoder: Decoder, input: Buffer, maxBytes: number): St
 
     bytes = result.bytes;
     if (end === input.length) {
-      return { bytes, stop: null };
+      return { bytes, stop: trailingStop(result.consumed, input.length) };
     }
   }
 }
 
-function attempt(decoder: Decoder, input: Buffer, maxBytes: number): { bytes: Buffer; stop: null } | { bytes: null; stop: DecodeStop } {
+function attempt(decoder: Decoder, input: Buffer, maxBytes: number): { bytes: Buffer; consumed: number; stop: null } | { bytes: null; stop: DecodeStop } {
   try {
-    return { bytes: decoder(input, maxBytes), stop: null };
+    const result = decoder(input, maxBytes);
+    return { bytes: result.bytes, consumed: result.consumed, stop: null };
   } catch (error) {
     return { bytes: null, stop: stopOf(error) };
   }
+}
+
+/**
+ * Reports input left after the end of the compressed stream. Decoders
+ * ignore it, but an upstream that ignores the content-encoding label reads
+ * it, so it is an error that leaves the bytes for the detectors to read.
+ */
+function trailingStop(consumed: number, length: number): DecodeStop | null {
+  if (consumed >= length) {
+    return null;
+  }
+  return { kind: 'error', message: `${length - consumed} bytes follow the end of the compressed stream` };
 }
 
 function stopOf(error: unknown): DecodeStop {

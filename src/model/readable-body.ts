@@ -29,14 +29,20 @@ export function isWholeBody(capture: BodyCapture): boolean {
 /** Shortest run of printable ASCII kept from an encoded body's own bytes; compressed data has few runs this long. */
 const MIN_TEXT_RUN = 8;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Control characters that never occur in text; tab, line breaks, \v and \f do. */
+const NON_TEXT = /[\x00-\x08\x0e-\x1f\x7f]/;
+
 /**
- * Returns the text in an encoded body's own bytes, for detectors: the
- * whole body when every byte is printable ASCII or whitespace, else its
- * runs of at least MIN_TEXT_RUN such bytes, one per line; null when the
- * body is not encoded or holds no such run. A body sent plain under a
- * content-encoding label, or text appended after a compressed stream,
- * decodes to garbage or to nothing, while an upstream that ignores the
- * label still reads that text.
+ * Returns the text in an encoded body's own bytes, for detectors, or null.
+ * A body that is UTF-8 text throughout is returned whole: a plain body sent
+ * under a content-encoding label decodes to garbage, while an upstream that
+ * ignores the label reads the text. When decoding failed, stopped early or
+ * the coding is unknown, the runs of at least MIN_TEXT_RUN printable ASCII
+ * bytes are returned, one per line, for text around a broken stream. A body
+ * that decoded whole gets neither, because runs in compressed data are
+ * noise that reads as attacks now and then.
  */
 export function encodedText(capture: BodyCapture, maxBytes: number): string | null {
   if (capture.encoding === undefined) {
@@ -44,22 +50,39 @@ export function encodedText(capture: BodyCapture, maxBytes: number): string | nu
   }
 
   const bytes = capture.bytes.subarray(0, maxBytes);
+  const whole = utf8Text(bytes);
+  if (whole !== null) {
+    return whole;
+  }
+  return decodingOf(capture).result === 'decoded' ? null : printableRuns(bytes);
+}
+
+function utf8Text(bytes: Buffer): string | null {
+  try {
+    const text = UTF8.decode(bytes);
+    return NON_TEXT.test(text) ? null : text;
+  } catch {
+    return null;
+  }
+}
+
+function printableRuns(bytes: Buffer): string | null {
   const runs: string[] = [];
   let start = 0;
   for (let index = 0; index <= bytes.length; index += 1) {
     if (index < bytes.length && isTextByte(bytes[index]!)) {
       continue;
     }
-    if (index - start >= MIN_TEXT_RUN || (start === 0 && index === bytes.length)) {
+    if (index - start >= MIN_TEXT_RUN) {
       runs.push(bytes.toString('latin1', start, index));
     }
     start = index + 1;
   }
-  return runs.length === 0 || runs[0] === '' ? null : runs.join('\n');
+  return runs.length === 0 ? null : runs.join('\n');
 }
 
 function isTextByte(byte: number): boolean {
-  return (byte >= 0x20 && byte < 0x7f) || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+  return (byte >= 0x20 && byte < 0x7f) || (byte >= 0x09 && byte <= 0x0d);
 }
 
 /** Returns how the body was decoded, or undefined when no reader has read it yet or it is not encoded; never decodes. */

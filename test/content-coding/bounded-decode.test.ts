@@ -131,3 +131,13 @@ test('large br body decodes up to the bound', () => {
   assert.ok(step.bytes.length > 16384, `only ${step.bytes.length} bytes decoded`);
   assert.deepEqual(step.bytes, text.subarray(0, step.bytes.length));
 });
+
+test('bytes after the stream end are an error', () => {
+  const tail = Buffer.from("&q=1' UNION SELECT 1 --");
+  for (const [coding, encode] of [['deflate', zlib.deflateRawSync], ['deflate', zlib.deflateSync], ['br', zlib.brotliCompressSync]] as const) {
+    const step = decodeStep(coding, Buffer.concat([encode(Buffer.from('a=1')), tail]), 65536);
+
+    assert.equal(step.bytes.toString(), 'a=1', coding);
+    assert.deepEqual(step.stop, { kind: 'error', message: `${tail.length} bytes follow the end of the compressed stream` }, coding);
+  }
+});

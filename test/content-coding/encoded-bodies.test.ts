@@ -194,3 +194,27 @@ async function decodeSeconds(direction: string, encoding: string): Promise<numbe
   const metric = await ctxproc.service.metrics.registry.getSingleMetric('ctxproc_body_decode_seconds_total')!.get();
   return metric.values.find((value) => value.labels.direction === direction && value.labels.encoding === encoding)?.value ?? 0;
 }
+
+test('body the detectors cannot read is reported', async () => {
+  const padded = Buffer.from(JSON.stringify({ q: "1' UNION SELECT username, password FROM users -- ", pad: ' '.repeat(70_000) }));
+  const cases: Array<[string, Buffer, string]> = [
+    ['br window of 16 MiB', zlib.brotliCompressSync(Buffer.from(SQLI_JSON), { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: 24 } }), 'br'],
+    ['br padded past the body limit', zlib.brotliCompressSync(padded), 'br'],
+    ['unknown coding', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]), 'zstd'],
+  ];
+
+  for (const [name, body, encoding] of cases) {
+    const event = await eventOf(post(body, encoding));
+
+    assert.ok(event.ctxproc.rules.matched.includes('detect-protocol'), `${name}: detect-protocol did not match`);
+  }
+});
+
+test('text under a coding label is read whole', async () => {
+  // Vertical tab, form feed and a UTF-8 no-break space do not split the text.
+  const body = Buffer.from(`{"q":"1'\u000b UNION\u000c SELECT\u00a0username, password FROM users -- "}`);
+
+  const event = await eventOf(post(body, 'gzip'));
+
+  assert.ok(event.ctxproc.rules.matched.includes('detect-sqli'));
+});

@@ -2,15 +2,15 @@
 // differently (the basis of request smuggling), and header values that
 // carry line breaks or NUL bytes. Envoy already rejects much of this before
 // ext_proc; these checks catch what it forwards.
-import type { HeaderList, RequestFacts } from '../../model/exchange.js';
+import type { BodyCapture, HeaderList, RequestFacts } from '../../model/exchange.js';
 import { excerpt } from '../excerpt.js';
 import type { Detection } from '../types.js';
-import { readableBytes } from '../../model/readable-body.js';
+import { bodyDecoding, readableBytes } from '../../model/readable-body.js';
 
 const CONTROL_IN_VALUE = /[\x00\r\n]/;
 const CHUNKED_ONLY = /^\s*chunked\s*$/i;
 const NUMERIC = /^\d+$/;
-const REQUEST_LINE = /(?:^|[\r\n])\s*(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|TRACE|CONNECT)\s+\S+\s+HTTP\/\d(?:\.\d)?\s*(?:[\r\n]|$)/;
+const REQUEST_LINE = /(?:^|[\r\n])[ \t]*(?:GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|TRACE|CONNECT)\s+\S+\s+HTTP\/\d(?:\.\d)?\s*(?:[\r\n]|$)/;
 const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD']);
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'MERGE', 'CHECKOUT', 'MKACTIVITY', 'ACL', 'BIND', 'UNBIND', 'REBIND', 'LINK', 'UNLINK', 'MKCALENDAR', 'MKREDIRECTREF', 'ORDERPATCH', 'UPDATEREDIRECTREF', 'VERSION-CONTROL', 'BASELINE-CONTROL', 'LABEL', 'MKWORKSPACE', 'UPDATE', 'UNCHECKOUT', 'PRI']);
 
@@ -48,7 +48,36 @@ export function detectProtocol(request: RequestFacts): Detection[] {
   if (REQUEST_LINE.test(body) || REQUEST_LINE.test(decodeURIComponentSafe(request.query))) {
     add('body', 'protocol.embedded_request', 'a request line inside the request');
   }
+
+  const uninspected = request.body ? uninspectedEncoding(request.body) : null;
+  if (uninspected !== null) {
+    add('body', 'protocol.body_not_decoded', uninspected);
+  }
   return found;
+}
+
+/**
+ * Describes an encoded body whose content the detectors could read only in
+ * small part, or not at all: an unknown coding, a stream that failed, a br
+ * window over the bound, or output that stopped before half the body limit
+ * although more input was left. An attacker can choose any of these to keep
+ * a payload from the detectors, so the choice itself is reported.
+ */
+function uninspectedEncoding(capture: BodyCapture): string | null {
+  const decoding = bodyDecoding(capture);
+  if (decoding === undefined || decoding.result === 'decoded') {
+    return null;
+  }
+
+  const codings = decoding.codings.join(', ');
+  if (decoding.result === 'failed' || decoding.result === 'unsupported') {
+    return `content-encoding ${codings} not decoded: ${decoding.reason ?? decoding.result}`;
+  }
+  const decoded = decoding.bytes?.length ?? 0;
+  if (decoding.outputCut && decoded < decoding.limitBytes / 2) {
+    return `content-encoding ${codings} decoded to only ${decoded} of up to ${decoding.limitBytes} bytes before the decoder stopped`;
+  }
+  return null;
 }
 
 function values(headers: HeaderList, name: string): string[] {
