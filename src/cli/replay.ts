@@ -89,6 +89,13 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   }
 
   await service?.stop();
+  // A reader such as `head` may close the pipe after the lines it wants;
+  // the summary is then cut, which is what that reader asked for.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') {
+      throw error;
+    }
+  });
   process.stdout.write(`${formatSummary(summary)}\n`);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
