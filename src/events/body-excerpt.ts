@@ -4,7 +4,7 @@
 // redactor masks `name=value` and `"name": value` pairs of redacted names in
 // a body of any content type; form bodies are also decoded pair by pair.
 import type { BodyCapture, HeaderList } from '../model/exchange.js';
-import { cutUtf8, trimCutEdge } from '../redaction/cut.js';
+import { cutUtf8, trimCutEdge, trimTokenEdge } from '../redaction/cut.js';
 import { redactFormText, type Direction } from '../redaction/http-redaction.js';
 import { redactJsonPaths } from '../redaction/json-paths.js';
 import { SCAN_MARGIN_CHARS, type Redactor } from '../redaction/redactor.js';
@@ -43,8 +43,11 @@ export function bodyExcerpt(
   let content = cutUtf8(redacted, maxBytes);
 
   const truncated = incomplete || text.length > windowChars || content.length < redacted.length;
+  // A body cut by the capture limit can end inside a token that the
+  // redactor could not recognise whole, such as the header and claims of a
+  // JWT, so its last token-like word goes.
   if (truncated && content === redacted) {
-    content = trimCutEdge(content);
+    content = incomplete ? trimTokenEdge(content) : trimCutEdge(content);
   }
   return { content, size: capture.size, truncated };
 }

@@ -153,9 +153,20 @@ describe('buildSecurityEvent', () => {
 
   it('marks a body truncated by the capture limit', () => {
     const request = makeRequest('/');
-    request.body = body('partial', { size: 70_000, truncated: true });
+    request.body = body('partial body, cut inside a wor', { size: 70_000, truncated: true });
     const event = buildSecurityEvent(makeExchange(request), makeRecord(logDecision({ includeRequestBody: 1024 })), CONTEXT);
-    assert.deepEqual(event.ctxproc.body?.request, { content: 'partial', size: 70_000, truncated: true });
+    assert.deepEqual(event.ctxproc.body?.request, { content: 'partial body, cut inside a ', size: 70_000, truncated: true });
+  });
+
+  it('drops a JWT or key id cut by the capture limit', () => {
+    for (const [cut, kept] of [['{"t":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn', '{"t":"'], ['key id: AKIAIOSFODNN7EXAMPL', 'key id: ']]) {
+      const request = makeRequest('/');
+      request.body = body(cut!, { size: 70_000, truncated: true });
+
+      const event = buildSecurityEvent(makeExchange(request), makeRecord(logDecision({ includeRequestBody: 1024 })), CONTEXT);
+
+      assert.equal(event.ctxproc.body?.request?.content, kept);
+    }
   });
 
   it('leaves binary bodies out', () => {
