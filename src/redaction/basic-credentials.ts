@@ -4,10 +4,10 @@
 // keeps prose such as "Basic plan" from matching. Example:
 // "Basic dXNlcjpwYXNz" (user:pass) matches with span "dXNlcjpwYXNz".
 import { findPatternSpans, type Detector } from './detector.js';
-import { AFTER_JSON_ESCAPE } from './json-escape.js';
+import { AFTER_ESCAPE } from './json-escape.js';
 
 // Linear: the blanks, the base64 alphabet and the `=` padding are disjoint classes.
-const BASIC_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_JSON_ESCAPE})Basic[ \t]+([A-Za-z0-9+/]+={0,2})`, 'dgi');
+const BASIC_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Basic[ \t]+([A-Za-z0-9+/]+={0,2})`, 'dgi');
 
 const COLON = 0x3a;
 

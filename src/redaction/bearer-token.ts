@@ -8,12 +8,12 @@
 // cannot tell a word from a token, and masking a word costs less than
 // leaking a token.
 import { findPatternSpans, type Detector } from './detector.js';
-import { AFTER_JSON_ESCAPE } from './json-escape.js';
+import { AFTER_ESCAPE } from './json-escape.js';
 
 // Linear: the blanks and the token characters share only `+`, and a token
 // character always follows a run of them, so the engine gives back at most
 // one `+` before the match succeeds.
-const BEARER_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_JSON_ESCAPE})Bearer[ \t+]+([A-Za-z0-9\-._~+/]+=*)`, 'dgi');
+const BEARER_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Bearer[ \t+]+([A-Za-z0-9\-._~+/]+=*)`, 'dgi');
 
 export const bearerTokenDetector: Detector = {
   name: 'bearer_token',

@@ -1,11 +1,13 @@
-// Raw JSON body text puts a letter or digit right before a value that
-// follows an escape: `"line one\nghp_..."`. The detectors scan raw text, so
-// their word-start checks must also accept the end of an escape.
+// Raw body text puts a letter or digit right before a value that follows an
+// escape: `"line one\nghp_..."`, `q=hello%20ghp_...`. The detectors scan raw
+// text, so their word-start checks must also accept the end of an escape.
 
 /**
- * Lookbehind source that matches right after a JSON string escape (RFC 8259
- * section 7) whose last character is a letter or digit: `\b`, `\f`, `\n`,
- * `\r`, `\t` and `\uXXXX`. A word that merely ends in one of those letters
- * has no backslash before it.
+ * Lookbehind source that matches right after an escape whose last character
+ * is a letter or digit, so that a value right after it still starts a word:
+ * JSON's `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` (RFC 8259 section 7),
+ * JavaScript's `\xXX`, percent-encoding's `%XX` (RFC 3986 section 2.1) and
+ * an HTML character reference without its `;` (`&#10`). A word that merely
+ * ends in one of those letters has no backslash, `%` or `&#` before it.
  */
-export const AFTER_JSON_ESCAPE = String.raw`(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})`;
+export const AFTER_ESCAPE = String.raw`(?<=\\[bfnrt])|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\x[0-9A-Fa-f]{2})|(?<=%[0-9A-Fa-f]{2})|(?<=&#x?[0-9A-Fa-f]{1,6})`;

@@ -4,12 +4,12 @@
 // Example: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln" matches;
 // "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0" (two segments) does not.
 import { findPatternSpans, type Detector } from './detector.js';
-import { AFTER_JSON_ESCAPE } from './json-escape.js';
+import { AFTER_ESCAPE } from './json-escape.js';
 
 // Linear: each segment's class excludes the dot that ends it, and the
 // lookbehind rejects starts inside a longer base64url run, unless the run
 // is the end of a JSON string escape.
-const JWT_PATTERN = new RegExp(String.raw`(?:(?<![A-Za-z0-9_-])|${AFTER_JSON_ESCAPE})eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`, 'dg');
+const JWT_PATTERN = new RegExp(String.raw`(?:(?<![A-Za-z0-9_-])|${AFTER_ESCAPE})eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`, 'dg');
 
 export const jwtDetector: Detector = {
   name: 'jwt',

@@ -38,7 +38,7 @@
 // The Docker length of 27 comes from secret scanners' patterns (leaktk,
 // docker-agent), not from Docker's documentation.
 import type { Detector, Span } from './detector.js';
-import { AFTER_JSON_ESCAPE } from './json-escape.js';
+import { AFTER_ESCAPE } from './json-escape.js';
 
 // Each format is a prefix and a body. Each variable-length body has an
 // upper bound, so one match attempt reads at most that many characters, and
@@ -94,7 +94,7 @@ const MARKER_PATTERN = /gh[pousr]_|github_pat_|gl[a-z]{2,5}-|xox|xapp-|k_(?:live
 const MAX_MARKER_OFFSET = 1;
 
 /** The boundary before a token: not inside a longer word, or right after a JSON string escape. */
-const TOKEN_START = `(?:(?<![A-Za-z0-9_])|${AFTER_JSON_ESCAPE})`;
+const TOKEN_START = `(?:(?<![A-Za-z0-9_])|${AFTER_ESCAPE})`;
 
 const TOKEN_PREFIXES = [...new Set(TOKEN_FORMATS.map(([prefix]) => prefix))].join('|');
 
@@ -105,9 +105,12 @@ const TOKEN_ALTERNATIVES = TOKEN_FORMATS.map(([prefix, body]) => prefix + body).
 // bound (1,021 characters for a stateless `ghs_` token), and only at a
 // literal prefix. The escape lookbehinds run at every position inside a
 // word, which made the scan about three times slower in
-// bench/redaction-scan.ts, so only text with a backslash pays for them.
+// bench/redaction-scan.ts, so only text with an escape character pays for them.
 const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_ALTERNATIVES})`, 'g');
 const ESCAPED_PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_ALTERNATIVES})`, 'g');
+
+/** A character that starts one of the escapes AFTER_ESCAPE accepts. */
+const ESCAPE_MARK = /[\\%&]/;
 
 /**
  * A token prefix and at least one token character at the very end of the
@@ -160,7 +163,7 @@ export const providerTokenDetector: Detector = {
       return spans;
     }
 
-    const pattern = text.includes('\\') ? ESCAPED_PROVIDER_TOKEN_PATTERN : PROVIDER_TOKEN_PATTERN;
+    const pattern = ESCAPE_MARK.test(text) ? ESCAPED_PROVIDER_TOKEN_PATTERN : PROVIDER_TOKEN_PATTERN;
     pattern.lastIndex = Math.max(0, marker.index - MAX_MARKER_OFFSET);
     let match = pattern.exec(text);
     while (match !== null && spans.length < maxMatches) {

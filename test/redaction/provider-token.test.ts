@@ -152,3 +152,12 @@ describe('provider_token detector', () => {
     assert.equal(findCutTokenTail(text), -1);
   });
 });
+
+describe('tokens after percent, hex and HTML escapes', () => {
+  const token = `ghp_${'A1b2C3d4E5'.repeat(3)}A1b2C3`;
+  for (const before of ['%20', '%22', '\\x0a', '&#10', '&#x0a']) {
+    it(`masks a token after ${before}`, () => {
+      assert.equal(providerTokenDetector.find(`q=hello${before}${token} more`, 10).length, 1);
+    });
+  }
+});
