@@ -38,11 +38,12 @@ const NON_TEXT = /[\x00-\x08\x0e-\x1f\x7f]/;
  * Returns the text in an encoded body's own bytes, for detectors, or null.
  * A body that is UTF-8 text throughout is returned whole: a plain body sent
  * under a content-encoding label decodes to garbage, while an upstream that
- * ignores the label reads the text. When decoding failed, stopped early or
- * the coding is unknown, the runs of at least MIN_TEXT_RUN printable ASCII
- * bytes are returned, one per line, for text around a broken stream. A body
- * that decoded whole gets neither, because runs in compressed data are
- * noise that reads as attacks now and then.
+ * ignores the label reads the text. When decoding failed (bytes after the
+ * stream's end included) or the coding is unknown, the runs of at least
+ * MIN_TEXT_RUN printable ASCII bytes are returned, one per line, for text
+ * around a broken stream. A body that decoded, whole or up to the body
+ * limit, gets neither, because runs in compressed data are noise that reads
+ * as attacks now and then.
  */
 export function encodedText(capture: BodyCapture, maxBytes: number): string | null {
   if (capture.encoding === undefined) {
@@ -54,7 +55,8 @@ export function encodedText(capture: BodyCapture, maxBytes: number): string | nu
   if (whole !== null) {
     return whole;
   }
-  return decodingOf(capture).result === 'decoded' ? null : printableRuns(bytes);
+  const result = decodingOf(capture).result;
+  return result === 'failed' || result === 'unsupported' ? printableRuns(bytes) : null;
 }
 
 function utf8Text(bytes: Buffer): string | null {

@@ -7,7 +7,7 @@ import { findPatternSpans, type Detector } from './detector.js';
 import { AFTER_ESCAPE } from './json-escape.js';
 
 // Linear: the blanks, the base64 alphabet and the `=` padding are disjoint classes.
-const BASIC_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Basic[ \t]+([A-Za-z0-9+/]+={0,2})`, 'dgi');
+const BASIC_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Basic(?:[ \t]|%20)+([A-Za-z0-9+/]+={0,2})`, 'dgi');
 
 const COLON = 0x3a;
 

@@ -13,7 +13,7 @@ import { AFTER_ESCAPE } from './json-escape.js';
 // Linear: the blanks and the token characters share only `+`, and a token
 // character always follows a run of them, so the engine gives back at most
 // one `+` before the match succeeds.
-const BEARER_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Bearer[ \t+]+([A-Za-z0-9\-._~+/]+=*)`, 'dgi');
+const BEARER_PATTERN = new RegExp(String.raw`(?:\b|${AFTER_ESCAPE})Bearer(?:[ \t+]|%20)+([A-Za-z0-9\-._~+/]+=*)`, 'dgi');
 
 export const bearerTokenDetector: Detector = {
   name: 'bearer_token',

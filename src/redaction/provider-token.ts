@@ -110,7 +110,7 @@ const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_ALTERNATI
 const ESCAPED_PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_ALTERNATIVES})`, 'g');
 
 /** A character that starts one of the escapes AFTER_ESCAPE accepts. */
-const ESCAPE_MARK = /[\\%&]/;
+const ESCAPE_MARK = /[\\%&=]/;
 
 /**
  * A token prefix and at least one token character at the very end of the

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { bodyJson, bodyText, forgetBodyViews } from '../../src/model/body-text.js';
 import type { BodyCapture } from '../../src/model/exchange.js';
-import { bodyDecoding, isWholeBody, readableBytes } from '../../src/model/readable-body.js';
+import { bodyDecoding, encodedText, isWholeBody, readableBytes } from '../../src/model/readable-body.js';
 
 const JSON_TEXT = '{"user":"alice","q":"1 UNION SELECT 1"}';
 
@@ -60,4 +60,28 @@ test('undecodable body is read encoded', () => {
   assert.equal(isWholeBody(garbage), true);
   assert.equal(bodyText(unknown), JSON_TEXT);
   assert.equal(bodyDecoding(unknown)?.result, 'unsupported');
+});
+
+test('encoded bytes are read raw only when decoding broke', () => {
+  const text = Buffer.from(JSON_TEXT);
+  const large = Buffer.from(Array.from({ length: 20_000 }, (_, index) => `line ${index} of an ordinary upload\n`).join(''));
+  const cases: Array<[string, BodyCapture, 'whole' | 'runs' | null]> = [
+    ['plain text under a gzip label', capture(text, ['gzip']), 'whole'],
+    ['gzip that decodes whole', capture(zlib.gzipSync(large.subarray(0, 4000)), ['gzip']), null],
+    ['gzip cut at the body limit', capture(zlib.gzipSync(large), ['gzip']), null],
+    ['text after a gzip stream', capture(Buffer.concat([zlib.gzipSync(Buffer.from('a=1')), Buffer.from('&q=1 UNION SELECT 1')]), ['gzip']), 'runs'],
+    ['unknown coding', capture(Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.from('&q=1 UNION SELECT 1')]), ['zstd']), 'runs'],
+  ];
+
+  for (const [name, body, expected] of cases) {
+    const read = encodedText(body, 65536);
+
+    if (expected === null) {
+      assert.equal(read, null, name);
+    } else if (expected === 'whole') {
+      assert.equal(read, JSON_TEXT, name);
+    } else {
+      assert.match(read ?? '', /UNION SELECT 1/, name);
+    }
+  }
 });

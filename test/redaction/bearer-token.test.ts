@@ -12,6 +12,10 @@ describe('bearer_token detector', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'Bearer abc+/def=='), ['abc+/def==']);
   });
 
+  it('finds the token after a percent-encoded space', () => {
+    assert.deepEqual(matchesOf(bearerTokenDetector, 'auth=Bearer%20mF_9.B5f-4.1JqM&x=1'), ['mF_9.B5f-4.1JqM']);
+  });
+
   it('matches the scheme case-insensitively', () => {
     assert.deepEqual(matchesOf(bearerTokenDetector, 'authorization: bearer s3cr3t'), ['s3cr3t']);
   });

@@ -161,3 +161,12 @@ describe('tokens after percent, hex and HTML escapes', () => {
     });
   }
 });
+
+describe('tokens after doubled, quoted-printable, C and named escapes', () => {
+  const token = `ghp_${'A1b2C3d4E5'.repeat(3)}A1b2C3`;
+  for (const before of ['%2522', '%u0022', '=3D', '=22', '\\v', '\\0', '\\042', '\\a', '\\e', '&quot', '&Tab']) {
+    it(`masks a token after ${before}`, () => {
+      assert.equal(providerTokenDetector.find(`q=hello${before}${token} more`, 10).length, 1);
+    });
+  }
+});

@@ -53,7 +53,9 @@ const CSS_EXPRESSION = /(?:expression|behaviou?r|-moz-binding)\s*[:(]|@import\s*
 // Script sinks and sources that reflected payloads reach for.
 // A `.` counts only before a member name: `top.` ends a sentence.
 const SCRIPT_CALL = wordPattern(['alert', 'prompt', 'confirm', 'eval', 'settimeout', 'setinterval', 'string.fromcharcode', 'document.write', 'document.cookie', 'document.domain', 'window.location', 'document.location', 'atob', 'fetch', 'constructor.constructor', 'top'], String.raw`\s*(?:\(|` + '`' + String.raw`|\.(?=[\w$])|\[|=)`);
-const SCRIPT_CONTEXT_BREAK = /['"`;)}\]]\s*[;+-]?\s*(?:alert|prompt|confirm|eval)\s*[(`]/i;
+// The blanks are bounded: unbounded, each quote or bracket before a long
+// run of whitespace rescanned it, 32 to 42 ms for 64 KiB.
+const SCRIPT_CONTEXT_BREAK = /['"`;)}\]]\s{0,64}[;+-]?\s{0,64}(?:alert|prompt|confirm|eval)\s{0,64}[(`]/i;
 const TEMPLATE_INJECTION = /\{\{[^}]{0,256}?(?:constructor|\$on|\$eval|alert|\[|\()[^}]{0,256}\}\}/i;
 const COMMENT_OR_CDATA = /<!\[CDATA\[|<!--[\s\S]*?(?:<|>)|<\?xml-stylesheet|<!ENTITY/i;
 
