@@ -5,7 +5,7 @@ import { excerpt, firstMatch } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
 import { continuesAsProse } from './prose.js';
 
-const NODE = /\brequire\s*\(\s*['"`]?\s*(?:child_process|fs|net|vm|os|http|https|dgram|cluster|worker_threads|process)\b|\bchild_process\b|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen|_linkedbinding|getuid|cwd)\b|\b(?:mainmodule|constructor)\s*\.\s*(?:_load|require|constructor)\b|\._load\s*\(|\.constructor\s*\(\s*['"`]return|\bnew\s+function\s*\(|\bglobal\s*\.\s*process\b|\beval\s*\(\s*(?:require|process|atob|buffer)|\bbuffer\s*\.\s*from\s*\([^)]*['"]base64|\b(?:execsync|spawnsync|execfile|execfilesync)\s*\(|\.(?:spawn|fork|exec)\s*\(\s*['"`]/i;
+const NODE = /\brequire\s*\(\s*(?:['"`]\s*)?(?:child_process|fs|net|vm|os|http|https|dgram|cluster|worker_threads|process)\b|\bchild_process\b|\bprocess\s*\.\s*(?:mainmodule|binding|env|kill|exit|dlopen|_linkedbinding|getuid|cwd)\b|\b(?:mainmodule|constructor)\s*\.\s*(?:_load|require|constructor)\b|\._load\s*\(|\.constructor\s*\(\s*['"`]return|\bnew\s+function\s*\(|\bglobal\s*\.\s*process\b|\beval\s*\(\s*(?:require|process|atob|buffer)|\bbuffer\s*\.\s*from\s*\([^)]*['"]base64|\b(?:execsync|spawnsync|execfile|execfilesync)\s*\(|\.(?:spawn|fork|exec)\s*\(\s*['"`]/i;
 const PROTOTYPE_POLLUTION = /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)\s*prototype\b|\[\s*['"]?(?:__proto__|prototype)['"]?\s*\]/i;
 const RUBY_PERL = /\b(?:kernel\s*\.\s*(?:exec|system|spawn|open)|io\s*\.\s*popen|open3\s*\.\s*\w+|instance_eval|class_eval|module_eval|send\s*\(\s*:(?:system|exec|eval))|%x[({[]|\bsystem\s*\(\s*['"`]|\bqx\s*[({[/]|\buse\s+(?:socket|io::socket)|\bopen\s*\(\s*\w+\s*,\s*['"]\|/i;
 // Server-side template expressions: Python object walks (`{{''.__class__}}`),

@@ -9,7 +9,7 @@ import { continuesAsProse } from './prose.js';
 // a short tag ending the value (its code follows in the next parameter), a short tag followed by code, a `<?xml` that is no XML
 // declaration (PHP reads it as a short tag), and template tags that embed
 // PHP (Smarty `{php}`, BBCode-style `[php]`).
-const OPEN_TAG = /<\?(?:\s*php\s+\S|=|$|\s*(?:echo|print|include|require|eval|system|exec|passthru)\b|\s*[\w$]+\s*[(;=$'"]|\s*[\w$]+\s+[\w$]+\s*[(;]|xml(?!\s+version|-stylesheet)\s*[:(\s])|[[{]\s*[/\\]?\s*php\s*[\]}]|<script\s+language\s*=\s*["']?php/i;
+const OPEN_TAG = /<\?(?:\s*php\s+\S|=|$|\s*(?:echo|print|include|require|eval|system|exec|passthru)\b|\s*[\w$]+\s*[(;=$'"]|\s*[\w$]+\s+[\w$]+\s*[(;]|xml(?!\s+version|-stylesheet)\s*[:(\s])|[[{]\s*(?:[/\\]\s*)?php\s*[\]}]|<script\s+language\s*=\s*["']?php/i;
 const WRAPPER = /\b(?:php|phar|zlib|glob|expect|ogg|rar|ssh2(?:\.\w+)?|compress\.(?:zlib|bzip2)|zip|data)\s*:\/\//i;
 // `data:…;base64,` is also how pages embed images. Included, it runs only
 // the PHP tags inside it, so the decoded content must open one.

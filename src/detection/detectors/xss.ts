@@ -10,7 +10,7 @@ import { continuesAsProse } from './prose.js';
 // left to the attribute checks below, since rich-text fields carry them
 // harmlessly: they run script only through an event handler or a script URL.
 const ACTIVE_TAGS = ['script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'svg', 'math', 'image', 'body', 'html', 'style', 'link', 'meta', 'base', 'form', 'input', 'button', 'details', 'marquee', 'isindex', 'xml', 'xss', 'animate', 'set', 'handler', 'layer', 'bgsound', 'template', 'plaintext', 'vmlframe', 'import', 'keygen', 'dialog', 'picture', 'portal', 'x'];
-const OPEN_ACTIVE_TAG = new RegExp(`<\\s*/?\\s*:?\\s*(?:${ACTIVE_TAGS.join('|')})(?=[\\s/>\\x00-\\x20]|$)`, 'i');
+const OPEN_ACTIVE_TAG = new RegExp(`<\\s*(?:/\\s*)?(?::\\s*)?(?:${ACTIVE_TAGS.join('|')})(?=[\\s/>\\x00-\\x20]|$)`, 'i');
 
 // An event handler attribute: `onerror=`, `onload =`, after a space, quote or slash.
 const EVENT_HANDLER = /(?:^|[\s"'`/;+])(?:on[a-z]{3,}|formaction|srcdoc|xlink:href)\s*=/i;
@@ -41,14 +41,14 @@ const BASE64_SVG = /data\s*:\s*image\/svg[\w+.-]*;base64,([A-Za-z0-9+/=\s]{0,819
 // Any tag followed by an attribute that runs script, e.g. `"><x onclick=`.
 // `href`, `src` and `action` are left to the script-scheme check: a link to
 // an https page is ordinary rich text.
-const TAG_WITH_ATTRIBUTE = /<[a-z][\w:-]*[\s/]+[^>]*?(?:on[a-z]+|formaction|xlink:href|srcdoc|dynsrc|lowsrc)\s*=/iy;
+const TAG_WITH_ATTRIBUTE = /<[a-z][\w:-]*[\s/][^>]*?(?:on[a-z]+|formaction|xlink:href|srcdoc|dynsrc|lowsrc)\s*=/iy;
 // A style attribute that loads, runs or lays content over the page
 // (`url(`, `expression(`, `position:fixed`). Colours and fonts, as rich-text
 // editors write them, do neither.
-const TAG_WITH_ACTIVE_STYLE = /<[a-z][\w:-]*[\s/]+[^>]*?style\s*=\s*["'`]?[^"'`>]*?(?:\(|\\|&#|@import|position\s*:\s*(?:fixed|absolute)|behaviou?r|binding)/iy;
+const TAG_WITH_ACTIVE_STYLE = /<[a-z][\w:-]*[\s/][^>]*?style\s*=\s*["'`]?[^"'`>]*?(?:\(|\\|&#|@import|position\s*:\s*(?:fixed|absolute)|behaviou?r|binding)/iy;
 // Where an HTML tag can start: `<` and a letter.
 const HTML_TAG_START = /<[a-z]/gi;
-const CSS_EXPRESSION = /(?:expression|behaviou?r|-moz-binding)\s*[:(]|@import\s*['"]?\s*(?:url|javascript)|url\s*\(\s*['"]?\s*(?:javascript|vbscript)/i;
+const CSS_EXPRESSION = /(?:expression|behaviou?r|-moz-binding)\s*[:(]|@import\s*(?:['"]\s*)?(?:url|javascript)|url\s*\(\s*(?:['"]\s*)?(?:javascript|vbscript)/i;
 
 // Script sinks and sources that reflected payloads reach for.
 // A `.` counts only before a member name: `top.` ends a sentence.
