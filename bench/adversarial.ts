@@ -36,7 +36,7 @@ function post(body: Buffer, contentType: string): HttpRequestSpec {
   return { method: 'POST', path: '/upload', scheme: 'https', authority: 'shop.example', headers: [['content-type', contentType]], body };
 }
 
-/** A JSON request whose body is `plain` encoded with `encoding`, as a compression bomb arrives. */
+/** Builds a JSON request whose body is `plain` encoded with `encoding`, as a compression bomb arrives. */
 function encodedPost(encoding: 'gzip' | 'br', plain: Buffer, windowBits = 22): HttpRequestSpec {
   const body = encoding === 'gzip' ? zlib.gzipSync(plain) : zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: windowBits } });
   const request = post(body, 'application/json');

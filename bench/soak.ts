@@ -178,7 +178,7 @@ function summarize(samples: Sample[], warmup: number, totals: { transactions: nu
   };
 }
 
-/** Largest RSS spread after warm-up, in percent, that counts as flat (issue 8). */
+/** Largest RSS spread after warm-up, in percent, that counts as flat. */
 const MAX_RSS_SPREAD_PERCENT = 10;
 
 /** Names each check the run failed, with the value and what to do next; empty when the run passed. */

@@ -89,8 +89,8 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   }
 
   await service?.stop();
-  // A reader such as `head` may close the pipe after the lines it wants;
-  // the summary is then cut, which is what that reader asked for.
+  // A reader such as `head` may close the pipe once it has the lines it
+  // needs. The rest of the summary is then dropped without an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') {
       throw error;

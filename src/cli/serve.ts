@@ -193,7 +193,12 @@ function exitAfterFlush(code: number): void {
     }
 
     const failure = stdoutWriteFailure();
-    const reason = failure !== null ? `writing failed: ${failure.message}` : result === 'failed' ? 'writing failed' : `its reader took nothing within ${EXIT_FLUSH_MS} ms`;
+    let reason = `its reader took nothing within ${EXIT_FLUSH_MS} ms`;
+    if (failure !== null) {
+      reason = `writing failed: ${failure.message}`;
+    } else if (result === 'failed') {
+      reason = 'writing failed';
+    }
     process.stderr.write(`ctxproc: stdout could not take the last log lines and security events (${reason}), so those still buffered are lost; exiting with status 1. Check the process that reads ctxproc's stdout.\n`);
     // pino flushes its destinations synchronously on exit, and SonicBoom
     // retries a full or broken pipe there without end. A destroyed stream

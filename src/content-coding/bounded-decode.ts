@@ -160,10 +160,10 @@ function stopOf(error: unknown): DecodeStop {
 /**
  * Largest br window decoded, as RFC 7932's WBITS, and the largest that gets
  * the binary search. One br decode costs about as much as its window,
- * whatever its maxOutputLength: a br bomb of 27 bytes with a window of
- * 2^24 bytes took 27 ms (Node 24, one core of the benchmark machine), 6.7 ms
- * at 2^22, which is the encoders' default, and 0.45 ms at 2^18. A window
- * over 2^18 is decoded by doubling prefixes, which pays for one window.
+ * whatever its maxOutputLength. A br bomb of 27 bytes took 27 ms at a window
+ * of 2^24 bytes, 6.7 ms at 2^22 (the encoders' default) and 0.45 ms at 2^18,
+ * on Node 24 and one core of the benchmark machine. A window over 2^18 is
+ * decoded by doubling prefixes, which pays for one window.
  */
 const MAX_BROTLI_WINDOW_BITS = 22;
 const MAX_SEARCHED_BROTLI_WINDOW_BITS = 18;

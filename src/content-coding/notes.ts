@@ -1,4 +1,4 @@
-// The event note and the metric label of a decoded body. The note tells an
+// The event note and the metric label of a decoded body. The note shows an
 // analyst whether conditions and detectors read the payload or only its
 // encoded bytes.
 import type { BodyDecoding } from './decode-body.js';

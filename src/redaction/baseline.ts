@@ -19,7 +19,7 @@ export { BASELINE_RULE } from './baseline-rule.js';
  * and the AWS temporary-credential session token (SigV4's
  * X-Amz-Security-Token).
  *
- * Session id headers are bearer credentials: whoever replays one acts as
+ * Session id headers are bearer credentials: anyone who replays one acts as
  * the user until the session ends, so they are masked like cookies.
  * Webhook signature headers carry an HMAC of the body keyed with the
  * endpoint's shared secret (GitHub's X-Hub-Signature with SHA-1 and

@@ -4,8 +4,8 @@
 
 /**
  * Lookbehind source that matches right after an escape whose last character
- * is a letter or digit, so that a value right after it still starts a word:
- * JSON's `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` (RFC 8259 section 7),
+ * is a letter or digit, so that a value right after it still starts a word.
+ * The escapes are JSON's `\b`, `\f`, `\n`, `\r`, `\t` and `\uXXXX` (RFC 8259 section 7),
  * C and JavaScript's `\a`, `\e`, `\v`, `\0`, octal and `\xXX`,
  * percent-encoding's `%XX` (RFC 3986 section 2.1), doubled as `%25XX` or
  * as `%uXXXX`, quoted-printable's `=XX` (RFC 2045 section 6.7), and HTML

@@ -25,7 +25,7 @@
 // escape (`\n`, `\t`, `\u0041`...) in raw body text is found, although the
 // escape ends in a letter or digit.
 //
-// Sources: GitHub's changelog of 2021-03-31 gives the prefixes and tells
+// Sources: GitHub's changelog of 2021-03-31 gives the prefixes and advises
 // integrators to "plan to support tokens up to 255 characters". GitHub's
 // notice of stateless `ghs_` tokens gives about 520 characters, with dots
 // and dashes. GitLab's issues introduce `glpat-`, `gldt-` and `glrt-`, and a
@@ -100,12 +100,12 @@ const TOKEN_PREFIXES = [...new Set(TOKEN_FORMATS.map(([prefix]) => prefix))].joi
 
 const TOKEN_ALTERNATIVES = TOKEN_FORMATS.map(([prefix, body]) => prefix + body).join('|');
 
-// Linear in the text length: the lookbehind rejects a start inside a longer
+// Linear in the text length. The lookbehind rejects a start inside a longer
 // word, and every body is bounded, so one start costs at most the longest
 // bound (1,021 characters for a stateless `ghs_` token), and only at a
 // literal prefix. The escape lookbehinds run at every position inside a
-// word, which made the scan about three times slower in
-// bench/redaction-scan.ts, so only text with an escape character pays for them.
+// word and made the scan about three times slower in bench/redaction-scan.ts,
+// so only text with an escape character pays for them.
 const PROVIDER_TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_])(?:${TOKEN_ALTERNATIVES})`, 'g');
 const ESCAPED_PROVIDER_TOKEN_PATTERN = new RegExp(`${TOKEN_START}(?:${TOKEN_ALTERNATIVES})`, 'g');
 

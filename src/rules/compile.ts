@@ -28,7 +28,7 @@ export class CompileState {
   constructor(readonly sinkNames: ReadonlySet<string>) {}
 
   // Where each id is defined, kept as numbers and formatted only for a
-  // duplicate: a reload of thousands of rules holds them until it ends.
+  // duplicate, because a reload of thousands of rules keeps them until it ends.
   readonly #definitions = new Map<string, IdLocation>();
 
   /** Registers id at location; returns the earlier location, as file:line:column, when id is taken. */
@@ -131,9 +131,9 @@ function compileRule(file: SourceFile, rule: RuleDocument, path: PathSegment[], 
 }
 
 /**
- * The rule's attributes as a list. Most rules' actions read nothing beyond
- * the condition, and then the condition's list serves, so that a large set
- * keeps one list per rule.
+ * Returns the rule's attributes as a list. Most rules' actions read nothing
+ * beyond the condition, and then the condition's own list is returned, so a
+ * large set keeps one list per rule.
  */
 function attributesOf(attributes: ReadonlySet<string>, condition: CompiledExpression | null): readonly string[] {
   if (condition !== null && condition.attributes.length === attributes.size) {

@@ -58,10 +58,10 @@ export function detectProtocol(request: RequestFacts): Detection[] {
 
 /**
  * Describes an encoded body whose content the detectors could read only in
- * small part, or not at all: an unknown coding, a stream that failed, a br
- * window over the bound, or output that stopped before half the body limit
- * although more input was left. An attacker can choose any of these to keep
- * a payload from the detectors, so the choice itself is reported.
+ * small part, or not at all. That is an unknown coding, a stream that
+ * failed, a br window over the bound, or output that stopped before half
+ * the body limit although input was left. An attacker can choose any of
+ * these to keep a payload from the detectors, so the choice is reported.
  */
 function uninspectedEncoding(capture: BodyCapture): string | null {
   const decoding = bodyDecoding(capture);
