@@ -34,6 +34,9 @@ USER 1000:1000
 EXPOSE 50051 9191
 # A 4 MB young generation instead of Node 24's 64 MB: scavenges pause for
 # about 1 ms instead of 15 to 45 ms, and 10,000 open transactions need about
-# 100 MB less memory (docs/benchmarks.md, "Where the time goes").
-ENTRYPOINT ["node", "--max-semi-space-size=4", "dist/src/cli/index.js"]
+# 100 MB less memory (docs/benchmarks.md, "Where the time goes"). One V8
+# helper thread instead of 4 keeps the collection that ends a live reload of
+# thousands of rules from stalling serving past 10 ms on 2 cores
+# (docs/reliability.md, "Resting between slices").
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--v8-pool-size=1", "dist/src/cli/index.js"]
 CMD ["serve"]

@@ -7,7 +7,7 @@
 // --sections inputs,rules,reload picks the tables, --trials the runs per row,
 // --inputs 3,6 only those rows of the input table (counted from 1), and
 // --pace-ms the wait between transactions of the reload table.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -185,7 +185,7 @@ async function runInputs(): Promise<void> {
 
 /**
  * Writes a rule set of `count` rules, each a CEL condition on a header and a
- * tag, to `file` (a new temporary file by default). A different `variant`
+ * tag, to `file` (a new temporary file by default), whole at once. A different `variant`
  * gives different rule ids, so a reload sees a new version.
  */
 function writeRules(count: number, file = path.join(mkdtempSync(path.join(tmpdir(), 'ctxproc-rules-')), 'rules.yaml'), variant = ''): string {
@@ -193,7 +193,11 @@ function writeRules(count: number, file = path.join(mkdtempSync(path.join(tmpdir
   for (let i = 0; i < count; i += 1) {
     lines.push(`  - id: rule-${variant}${i}`, `    description: Tags requests of tenant ${i}.`, `    when: "request.headers['x-tenant'] == 'tenant-${i}' && request.url_path.startsWith('/t${i}/')"`, `    actions:`, `      - tag: { tenant: t${i} }`);
   }
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  // Written aside and renamed, as a ConfigMap update swaps its files at once:
+  // a watcher that reads a half-written file would reject the set, which is
+  // not the reload this table measures.
+  writeFileSync(`${file}.partial`, `${lines.join('\n')}\n`);
+  renameSync(`${file}.partial`, file);
   return file;
 }
 

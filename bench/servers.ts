@@ -50,8 +50,15 @@ export function pinPrefix(core: number | null): string[] {
  * the server for 15 to 45 ms under load, the source of the p99 latency, and
  * the reserved semi-spaces held about 100 MB of the RSS of 10,000 open
  * transactions. 4 MB keeps scavenge pauses near 1 ms.
+ *
+ * V8 runs its collector's helpers on a pool of 4 threads by default. On
+ * 2 cores they preempted the main thread in the mark-compact that ends a
+ * live reload of thousands of rules, which then stalled serving past 10 ms
+ * in about one reload in five. One helper keeps concurrent marking and left
+ * the throughput benchmark's CPU per transaction within its run-to-run
+ * spread (docs/reliability.md, "Resting between slices").
  */
-export const CTXPROC_NODE_FLAGS = ['--max-semi-space-size=4'];
+export const CTXPROC_NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1'];
 
 /**
  * Starts `ctxproc serve` on loopback with the given rules; security events go

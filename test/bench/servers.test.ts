@@ -44,9 +44,11 @@ test('ctxproc server runs generated rules', async (context) => {
   await loadAndMeasure(server);
 });
 
-test('ctxproc runs with the Node flags of the image', () => {
+test('image and npm start pass the Node flags', () => {
   const dockerfile = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
   const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]!) as string[];
+  const packageJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
 
   assert.deepEqual(entrypoint.slice(1, 1 + CTXPROC_NODE_FLAGS.length), CTXPROC_NODE_FLAGS);
+  assert.ok(packageJson.scripts.start.includes(`exec node ${CTXPROC_NODE_FLAGS.join(' ')} dist/src/cli/index.js serve`), packageJson.scripts.start);
 });
