@@ -7,7 +7,7 @@ import { resolveSettings, SETTINGS, type Settings } from '../config/settings.js'
 import { CtxprocError } from '../errors/codes.js';
 import { flushWithin } from '../log/flush.js';
 import { createLogger, stdoutDestination, stdoutWriteFailure } from '../log/logger.js';
-import { formatProblem, RuleLoadError } from '../rules/problems.js';
+import { formatProblem, listedProblems, RuleLoadError } from '../rules/problems.js';
 import { startService, type RunningService } from '../service.js';
 
 /** Adds one option per setting (or per setting in keys), with its environment variable and default. */
@@ -165,7 +165,7 @@ function reportStartupError(logger: ReturnType<typeof createLogger>, error: unkn
   // People start ctxproc by hand too: the reason also goes to stderr as plain text.
   process.stderr.write(`ctxproc: could not start: ${(error as Error).message}\n`);
   if (error instanceof RuleLoadError) {
-    logger.fatal({ error_code: 'CTXPROC_RULES_INVALID', problems: error.problems.map(formatProblem) }, 'ctxproc could not start: the rule set is invalid');
+    logger.fatal({ error_code: 'CTXPROC_RULES_INVALID', problem_count: error.problems.length, problems: listedProblems(error.problems).map(formatProblem) }, 'ctxproc could not start: the rule set is invalid');
     return;
   }
   if (error instanceof CtxprocError) {

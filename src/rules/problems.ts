@@ -47,13 +47,36 @@ export function formatProblem(problem: RuleProblem): string {
   return `${problem.file}:${problem.line}:${problem.column ?? 1}: ${problem.message}`;
 }
 
+/**
+ * Problems that a message, a log line or /rules lists. Thousands of broken
+ * rules would otherwise make one log line and one /rules reply of
+ * megabytes, so the rest are only counted. `ctxproc check` lists them all.
+ */
+export const MAX_LISTED_PROBLEMS = 100;
+
+/** Returns the first MAX_LISTED_PROBLEMS problems. */
+export function listedProblems(problems: readonly RuleProblem[]): readonly RuleProblem[] {
+  return problems.length > MAX_LISTED_PROBLEMS ? problems.slice(0, MAX_LISTED_PROBLEMS) : problems;
+}
+
+/** Returns the line that follows a shortened list, or an empty string when every problem is listed. */
+export function omittedProblemsLine(count: number): string {
+  if (count <= MAX_LISTED_PROBLEMS) {
+    return '';
+  }
+
+  return `and ${count - MAX_LISTED_PROBLEMS} more; run ctxproc check on the rule path to list them all`;
+}
+
 /** Raised by loadRuleSet when any file has any problem; no rule of the set is usable then. */
 export class RuleLoadError extends Error {
   readonly problems: readonly RuleProblem[];
 
   constructor(problems: RuleProblem[]) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super(`invalid rule set (${count}):\n${problems.map(formatProblem).join('\n')}`);
+    const lines = listedProblems(problems).map(formatProblem);
+    const omitted = omittedProblemsLine(problems.length);
+    super(`invalid rule set (${count}):\n${(omitted === '' ? lines : [...lines, omitted]).join('\n')}`);
     this.name = 'RuleLoadError';
     this.problems = problems;
   }

@@ -242,3 +242,13 @@ test('empty file is rejected', () => {
   assert.equal(problems[0]?.code, 'schema');
   assert.match(problems[0]?.message ?? '', /no YAML document; expected a RuleSet/);
 });
+
+test('error message lists 100 problems', () => {
+  const problems: RuleProblem[] = Array.from({ length: 130 }, (_, index) => ({ code: 'schema', file: 'rules.yaml', line: index + 1, message: `problem ${index}` }));
+  const lines = new RuleLoadError(problems).message.split('\n');
+
+  assert.equal(lines[0], 'invalid rule set (130 problems):');
+  assert.equal(lines.length, 1 + 100 + 1);
+  assert.equal(lines[100], 'rules.yaml:100:1: problem 99');
+  assert.equal(lines[101], 'and 30 more; run ctxproc check on the rule path to list them all');
+});

@@ -13,7 +13,10 @@ export interface RejectedAttempt {
   at: Date;
   /** Content hash of the rejected files; null when they could not even be listed. */
   version: string | null;
+  /** The first problems, at most MAX_LISTED_PROBLEMS of them. */
   problems: readonly RuleProblem[];
+  /** Count of the attempt's problems, listed or not. */
+  problemCount: number;
 }
 
 /** The active rule set and the last rejection, as the admin /rules endpoint shows them. */
@@ -24,7 +27,7 @@ export interface RulesStatus {
   testCount: number;
   files: string[];
   /** The last rejected reload, or null when none was rejected since the active set loaded. */
-  lastRejected: { at: string; version: string | null; problems: readonly RuleProblem[] } | null;
+  lastRejected: { at: string; version: string | null; problemCount: number; problems: readonly RuleProblem[] } | null;
 }
 
 export class LiveRules {
@@ -86,7 +89,7 @@ export class LiveRules {
       ruleCount: ruleSet.rules.length,
       testCount: ruleSet.tests.length,
       files: ruleSet.files,
-      lastRejected: rejected === null ? null : { at: rejected.at.toISOString(), version: rejected.version, problems: rejected.problems },
+      lastRejected: rejected === null ? null : { at: rejected.at.toISOString(), version: rejected.version, problemCount: rejected.problemCount, problems: rejected.problems },
     };
   }
 }

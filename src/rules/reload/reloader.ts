@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../../metrics/metrics.js';
 import { compileRuleFileSteps, readRuleFiles, type RuleLoadOptions } from '../load.js';
-import { formatProblem, RuleLoadError, type RuleProblem } from '../problems.js';
+import { formatProblem, listedProblems, omittedProblemsLine, RuleLoadError, type RuleProblem } from '../problems.js';
 import type { RuleSet } from '../types.js';
 import type { LiveRules } from './live-rules.js';
 import { RuleWatcher } from './rule-watcher.js';
@@ -166,16 +166,20 @@ export class RuleReloader {
   #reject(version: string | null, problems: RuleProblem[]): ReloadOutcome {
     const { live, logger, metrics } = this.#options;
 
-    live.reject({ at: new Date(), version, problems });
+    const listed = listedProblems(problems);
+    const omitted = omittedProblemsLine(problems.length);
+
+    live.reject({ at: new Date(), version, problems: listed, problemCount: problems.length });
     metrics.ruleReloads.labels('rejected').inc();
     logger.error(
       {
         error_code: 'CTXPROC_RULES_INVALID',
         rejected_rules_version: version,
         rules_version: live.ruleSet.version,
-        problems: problems.map((problem) => ({ ...problem, text: formatProblem(problem) })),
+        problem_count: problems.length,
+        problems: listed.map((problem) => ({ ...problem, text: formatProblem(problem) })),
       },
-      `changed rule set rejected (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}); still serving rule set ${live.ruleSet.version}; fix the files and save them again`,
+      `changed rule set rejected (${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}${omitted === '' ? '' : `, the first ${listed.length} listed`}); still serving rule set ${live.ruleSet.version}; fix the files and save them again`,
     );
     return 'rejected';
   }

@@ -94,6 +94,29 @@ test('invalid set is rejected once', async (t) => {
   assert.match(metrics, /result="rejected"\} 1/);
 });
 
+test('rejection lists the first 100 problems', async (t) => {
+  const { ctxproc, file } = await serviceOn(stampRules('v1'));
+  t.after(() => ctxproc.stop());
+  const broken = Array.from({ length: 150 }, (_, index) => `  - id: broken-${index}
+    description: Reads an attribute that does not exist.
+    when: "has(response.cod)"
+    actions:
+      - tag: { broken: "yes" }
+`).join('');
+
+  fs.writeFileSync(file, `${stampRules('v2')}${broken}`);
+
+  assert.equal(await ctxproc.service.reloadRules(), 'rejected');
+  const rejected = ctxproc.service.rulesStatus().lastRejected;
+  assert.equal(rejected?.problemCount, 150);
+  assert.equal(rejected?.problems.length, 100);
+  assert.equal(rejected?.problems[99]?.line, 12 + 5 * 99);
+  const logged = ctxproc.logs.find((line) => line.message?.startsWith('changed rule set rejected'));
+  assert.equal(logged?.problem_count, 150);
+  assert.equal((logged?.problems as unknown[]).length, 100);
+  assert.match(logged?.message ?? '', /150 problems, the first 100 listed/);
+});
+
 test('rejection cleared after a fix', async (t) => {
   const { ctxproc, file } = await serviceOn(stampRules('v1'));
   t.after(() => ctxproc.stop());
