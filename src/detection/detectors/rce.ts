@@ -48,7 +48,9 @@ const BINARY_PATH = /^(?:[/\\][\w?*[\].]*)*[/\\](?:s?bin|usr|bin|system32|window
 // Shellshock: bash imports an environment variable whose value starts with
 // `() {` as a function. Elsewhere in a value, `(){` is ordinary JavaScript.
 const SHELLSHOCK = /^\s*['"]?\(\s*\)\s*\{/;
-const SUBSTITUTION = /\$\((?!\s*\))[^)]{1,200}\)|`[^`]{1,200}`|\$\{[^}]{1,80}\}/;
+// A body stops at the next opener of its kind, so runs of `$(` or `${`
+// are read in linear time; the inner substitution is checked in its place.
+const SUBSTITUTION = /\$\((?!\s*\))(?:[^)$]|\$(?!\()){1,200}\)|`[^`]{1,200}`|\$\{(?:[^}$]|\$(?!\{)){1,80}\}/;
 const POWERSHELL = wordPattern(POWERSHELL_WORDS, String.raw`(?=[\s(;|'"-]|$)`);
 const WINDOWS_EXPANSION = /%(?:comspec|systemroot|windir|programfiles|temp|appdata|userprofile|psmodulepath|\w+:~-?\d+,?-?\d*)%/i;
 const BRACE_EXPANSION = /(?:^|[\s;|&])\{[\w./$'#-]*,[\w./$'#,-]*\}|\{[\w-]*,[\w-]+\}[a-z]/i;
