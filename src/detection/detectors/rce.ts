@@ -43,11 +43,12 @@ const COMMAND_START = /(?:[;|&\n\r`({]|\$\(|<\(|>\()+[\s]*/g;
 const COMMAND_WORD = /^[\w./\\~?*[\]-]+/;
 // The patterns ending in `_AT` are sticky and run at a separator's end
 // without copying the rest of the text. WORD_AT reads leading assignments
-// and a whole word (group 1). An assignment value stops at the next
-// separator, so the scans from all separators together read each character
-// once: `\S*` read to the end of the text from each separator, 600 ms for
-// 64 KiB of `;a=cat`.
-const WORD_AT = /(?:[A-Za-z_]\w*=[^\s;|&`({]*\s+)*([\w./\\~?*[\]-]+)(?=[\s;|&<>)`'"}]|$)/y;
+// and a whole word (group 1). Assignments and their values stop at the
+// next separator, line breaks included as the shell ends a command there,
+// so the scans from all separators together read each character once:
+// `\S*\s+` read to the end of the text from each separator, 600 ms for
+// 64 KiB of `;a=cat` and 3 s for `\nid=`.
+const WORD_AT = /(?:[A-Za-z_]\w*=[^\s;|&`({]*[^\S\r\n]+)*([\w./\\~?*[\]-]+)(?=[\s;|&<>)`'"}]|$)/y;
 const ARGUMENTS_AT = /\s*(?:$|[;|&<>`)}]|-{1,2}\w|\/|~|\$|[a-z]+:\/\/|\w+\s*[;|&])/iy;
 const WHITESPACE = /\s/g;
 const NON_WHITESPACE = /\S/g;
