@@ -68,7 +68,12 @@ const BRACE_EXPANSION = /(?:^|[\s;|&])\{[\w./$'#-]*,[\w./$'#,-]*\}|\{[\w-]*,[\w-
 const PATH_GLOB = /(?:^|[\s;|&=<>'"`])\/(?:[\w.-]*\/)*[\w.-]*(?:\[[^\]\s]{1,16}\][\w.-]*|[?*][\w.-]*\/)/;
 // Shell-only expansions: arithmetic `$[…]` and `$((…))`, process substitution `<(…)`, parameter operators `${x#…}`,
 // a variable run as a command with an option (`$SHELL -c`), and `~+`/`~-` directory-stack expansion.
-const SHELL_EXPANSION = /\$\[|\$\(\(|[<>]\(\s*[a-z]|\$\{[#!]?\w*(?:[#%^,/]|:[-=+?\d])[^}]*\}|(?:^|[\s;|&])\$\{?[a-z_]\w*\}?\s+-[a-z]\b|(?:^|[\s;|&])~[+-]\d*(?=$|[\s/;|&])/i;
+// Parameter operators are matched by PARAMETER_OPERATOR, apart.
+const SHELL_EXPANSION = /\$\[|\$\(\(|[<>]\(\s*[a-z]|(?:^|[\s;|&])\$\{?[a-z_]\w*\}?\s+-[a-z]\b|(?:^|[\s;|&])~[+-]\d*(?=$|[\s/;|&])/i;
+// The start of `${x#…}`, `${x:-…}` and the like. The expansion needs a `}`
+// after it, looked up once: `[^}]*\}` in the pattern read the rest of the
+// text from each `${`, 4.5 ms for 8 KiB of `${x:=`.
+const PARAMETER_OPERATOR = /\$\{[#!]?\w*(?:[#%^,/]|:[-=+?\d])/;
 // A value that is a program path: `/bin/ab`, `/usr/local/sbin/x`, `bin/ansible`.
 const PROGRAM_PATH = /^\/?(?:usr\/(?:local\/)?)?s?bin\/[\w.-]+$/;
 const REDIRECT_TO_FILE = /[\w'"]\s*(?:>>?|<)\s*\/(?:tmp|dev|etc|var|proc)\//;
@@ -96,6 +101,7 @@ function findCommand(text: string): string | null {
     ?? firstMatch(BRACE_EXPANSION, text)
     ?? firstMatch(PATH_GLOB, text)
     ?? firstMatch(SHELL_EXPANSION, text)
+    ?? parameterOperator(text)
     ?? programPath(text.trim())
     ?? firstMatch(REDIRECT_TO_FILE, shell);
 }
@@ -218,6 +224,16 @@ function isShellWordChar(code: number): boolean {
 function isDigitAt(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
   return code >= 48 && code <= 57;
+}
+
+// A later operator ends after the first one does, so when no `}` follows
+// the first, none follows any.
+function parameterOperator(text: string): string | null {
+  const match = PARAMETER_OPERATOR.exec(text);
+  if (match === null || text.lastIndexOf('}') < match.index + match[0].length) {
+    return null;
+  }
+  return excerpt(text, match.index, Math.max(text.indexOf('}', match.index) + 1 - match.index, 64));
 }
 
 function programPath(text: string): string | null {
