@@ -199,8 +199,13 @@ function addMultipart(list: ValueList, text: string, contentType: string): void 
 // element names only is missed; its `class` attributes and text still count.
 // The prolog (DOCTYPE, entities, processing instructions before the root
 // element) is kept whole, for XXE and PHP tags in the markup itself.
-const XML_ATTRIBUTE = /([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+// Each scan reads the body once: an attribute name starts only where a run
+// of name characters starts, and text and markup are searched only up to
+// the last `<` or `>` that can close them. Scans from every character of a
+// run read the rest of it: 2 s for 64 KiB of `a`, 5 s of `--`.
+const XML_ATTRIBUTE = /(?<![\w:.-])([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const XML_TEXT = />([^<]+)</g;
+const XML_MARKUP = /<[?!][^>]*>/g;
 const XML_PROLOG_END = /<[A-Za-z_]/;
 
 function addXml(list: ValueList, text: string): void {
@@ -212,10 +217,11 @@ function addXml(list: ValueList, text: string): void {
   for (const match of text.matchAll(XML_ATTRIBUTE)) {
     list.add(`body.@${match[1]!}`, match[2] ?? match[3] ?? '');
   }
-  for (const match of text.matchAll(XML_TEXT)) {
+  for (const match of text.slice(0, text.lastIndexOf('<') + 1).matchAll(XML_TEXT)) {
     list.add('body.text', match[1]!);
   }
-  for (const declaration of text.slice(rootStart === -1 ? text.length : rootStart).matchAll(/<[?!][^>]*>/g)) {
+  const markup = rootStart === -1 ? '' : text.slice(rootStart, text.lastIndexOf('>') + 1);
+  for (const declaration of markup.matchAll(XML_MARKUP)) {
     list.add('body.markup', declaration[0]);
   }
 }
