@@ -45,7 +45,7 @@ const COMMAND_WORD = /^[\w./\\~?*[\]-]+/;
 // without copying the rest of the text. WORD_AT reads leading assignments
 // and a whole word (group 1). Assignments and their values stop at the
 // next separator, line breaks included as the shell ends a command there,
-// so the scans from all separators together read each character once:
+// so the scans from all separators together read each character once.
 // `\S*\s+` read to the end of the text from each separator, 600 ms for
 // 64 KiB of `;a=cat` and 540 ms for `\nid=`.
 const WORD_AT = /(?:[A-Za-z_]\w*=[^\s;|&`({]*[^\S\r\n]+)*([\w./\\~?*[\]-]+)(?=[\s;|&<>)`'"}]|$)/y;
@@ -59,7 +59,7 @@ const BINARY_PATH = /^(?:[/\\][\w?*[\].]*)*[/\\](?:s?bin|usr|bin|system32|window
 // `() {` as a function. Elsewhere in a value, `(){` is ordinary JavaScript.
 const SHELLSHOCK = /^\s*['"]?\(\s*\)\s*\{/;
 // A body stops at the next opener of its kind, so runs of `$(` or `${`
-// are read in linear time; the inner substitution is checked in its place.
+// are read in linear time. The inner substitution is checked in its place.
 const SUBSTITUTION = /\$\((?!\s*\))(?:[^)$]|\$(?!\()){1,200}\)|`[^`]{1,200}`|\$\{(?:[^}$]|\$(?!\{)){1,80}\}/;
 const POWERSHELL = wordPattern(POWERSHELL_WORDS, String.raw`(?=[\s(;|'"-]|$)`);
 const WINDOWS_EXPANSION = /%(?:comspec|systemroot|windir|programfiles|temp|appdata|userprofile|psmodulepath|\w+:~-?\d+,?-?\d*)%/i;
@@ -68,10 +68,10 @@ const BRACE_EXPANSION = /(?:^|[\s;|&])\{[\w./$'#-]*,[\w./$'#,-]*\}|\{[\w-]*,[\w-
 const PATH_GLOB = /(?:^|[\s;|&=<>'"`])\/(?:[\w.-]*\/)*[\w.-]*(?:\[[^\]\s]{1,16}\][\w.-]*|[?*][\w.-]*\/)/;
 // Shell-only expansions: arithmetic `$[…]` and `$((…))`, process substitution `<(…)`, parameter operators `${x#…}`,
 // a variable run as a command with an option (`$SHELL -c`), and `~+`/`~-` directory-stack expansion.
-// Parameter operators are matched by PARAMETER_OPERATOR, apart.
+// Parameter operators (`${x:-y}`) are checked by parameterOperator.
 const SHELL_EXPANSION = /\$\[|\$\(\(|[<>]\(\s*[a-z]|(?:^|[\s;|&])\$\{?[a-z_]\w*\}?\s+-[a-z]\b|(?:^|[\s;|&])~[+-]\d*(?=$|[\s/;|&])/i;
 // The start of `${x#…}`, `${x:-…}` and the like. The expansion needs a `}`
-// after it, looked up once: `[^}]*\}` in the pattern read the rest of the
+// after it, looked up once. `[^}]*\}` in the pattern read the rest of the
 // text from each `${`, 4.5 ms for 8 KiB of `${x:=`.
 const PARAMETER_OPERATOR = /\$\{[#!]?\w*(?:[#%^,/]|:[-=+?\d])/;
 // A value that is a program path: `/bin/ab`, `/usr/local/sbin/x`, `bin/ansible`.
@@ -264,9 +264,9 @@ function isCommandAt(text: string, start: number): boolean {
 type CommandKind = 'none' | 'command' | 'wordlike';
 
 // Hostile values repeat one word after thousands of separators, and the
-// lookups behind one answer cost more than the map. Only words of at most
+// lookups behind one result cost more than the map. Only words of at most
 // MAX_CACHED_WORD_LENGTH characters are kept, and the map is emptied at
-// MAX_CACHED_WORDS entries, so it holds at most 256 KiB of words.
+// MAX_CACHED_WORDS entries, so it keeps at most 4,096 words of 64 characters.
 const MAX_CACHED_WORDS = 4096;
 const MAX_CACHED_WORD_LENGTH = 64;
 const commandKinds = new Map<string, CommandKind>();
@@ -287,10 +287,10 @@ function commandKind(word: string): CommandKind {
 }
 
 /**
- * Answers whether a word, blanks and another word start at a position, for
- * positions that only grow. The answer depends only on the first blank at
+ * Checks whether a word, blanks and another word start at a position, for
+ * positions that only grow. The result depends only on the first blank at
  * or after the position, so it is computed once per blank run and the text
- * is read once: a pattern run from each `(` or `{` read the rest of a
+ * is read once. A pattern run from each `(` or `{` read the rest of a
  * blank-free text, 590 ms for 64 KiB of `{id}`.
  */
 class SecondWordScan {

@@ -37,7 +37,7 @@ export function detectSsrf(text: string): string | null {
  * URL starts, or null. Userinfo runs from the authority to an `@` met
  * before any `/`, blank, `?` or `#`. That stop is found once for all URL
  * starts before it, since one pattern doing both read the rest of the text
- * from each start: 6 ms for 8 KiB of `'file:`.
+ * from each start, 6 ms for 8 KiB of `'file:`.
  */
 function urlHost(text: string): { index: number; host: string } | null {
   let stop = -1;
