@@ -36,6 +36,16 @@ function post(body: Buffer, contentType: string): HttpRequestSpec {
   return { method: 'POST', path: '/upload', scheme: 'https', authority: 'shop.example', headers: [['content-type', contentType]], body };
 }
 
+/** Returns `unit` repeated to exactly `length` characters. */
+function repeated(unit: string, length: number): string {
+  return unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+}
+
+/** Builds a JSON object body of `count` string values, each `unit` repeated to `length` characters. */
+function jsonValues(unit: string, count: number, length: number): Buffer {
+  return Buffer.from(JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`a${i}`, repeated(unit, length)]))));
+}
+
 /** Builds a JSON request whose body is `plain` encoded with `encoding`, as a compression bomb arrives. */
 function encodedPost(encoding: 'gzip' | 'br', plain: Buffer, windowBits = 22): HttpRequestSpec {
   const body = encoding === 'gzip' ? zlib.gzipSync(plain) : zlib.brotliCompressSync(plain, { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: windowBits } });
@@ -59,6 +69,20 @@ const INPUTS: InputCase[] = [
   { name: 'text body of 64 KiB, "{" repeated', request: post(Buffer.from('{'.repeat(64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
   { name: 'text body of 64 KiB, line breaks', request: post(Buffer.from('\n'.repeat(64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
   { name: 'text body of 64 KiB, "<a " repeated', request: post(Buffer.from('<a '.repeat(22 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  // Bodies that made detection restart a pattern at every character of a
+  // run. docs/reliability.md gives their cost before and after the fix.
+  { name: 'JSON body of 8 values of 8 KiB of "{"', request: post(jsonValues('{', 8, 8 * 1024), 'application/json'), bodyMode: 'BUFFERED' },
+  { name: 'JSON body of 8 values of 8 KiB of "${"', request: post(jsonValues('${', 8, 8 * 1024), 'application/json'), bodyMode: 'BUFFERED' },
+  { name: 'form body of 8 values of 8 KiB of "$("', request: post(Buffer.from(Array.from({ length: 8 }, (_, i) => `a${i}=${repeated('$(', 8 * 1024)}`).join('&')), 'application/x-www-form-urlencoded'), bodyMode: 'BUFFERED' },
+  { name: 'JSON array of 500 values of 120 characters of "+`"', request: post(Buffer.from(JSON.stringify(Array.from({ length: 500 }, () => repeated('+`', 120)))), 'application/json'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, "+`" repeated', request: post(Buffer.from(repeated('+`', 64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, ";a=cat" repeated', request: post(Buffer.from(repeated(';a=cat', 64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, line break and "id=" repeated', request: post(Buffer.from(repeated('\nid=', 64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, "{id}" repeated', request: post(Buffer.from(repeated('{id}', 64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 64 KiB, "\'file:" repeated', request: post(Buffer.from(repeated("'file:", 64 * 1024)), 'text/plain'), bodyMode: 'BUFFERED' },
+  { name: 'XML body of 64 KiB, "a" repeated', request: post(Buffer.from(`<r>${repeated('a', 64 * 1024 - 3)}`), 'application/xml'), bodyMode: 'BUFFERED' },
+  { name: 'XML body of 64 KiB, "--" repeated', request: post(Buffer.from(`<r>${repeated('--', 64 * 1024 - 3)}`), 'application/xml'), bodyMode: 'BUFFERED' },
+  { name: 'text body of 60 KiB of spaces, then a script tag', request: post(Buffer.from(`${' '.repeat(60 * 1024)}<script>alert(1)</script>`), 'text/plain'), bodyMode: 'BUFFERED' },
   { name: 'gzip bomb body, 64 KiB inflating to 64 MiB', request: encodedPost('gzip', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
   { name: 'br bomb body, 4 MiB window, inflating to 64 MiB', request: encodedPost('br', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
   { name: 'br bomb body, 16 MiB window (not decoded)', request: encodedPost('br', Buffer.alloc(64 * MIB), 24), bodyMode: 'BUFFERED' },

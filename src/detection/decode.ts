@@ -10,7 +10,6 @@ const HTML_ENTITY = /&(?:#[xX]([0-9a-fA-F]{1,6})|#(\d{1,7})|([a-zA-Z]{2,8}));?/g
 const ESCAPE_SEQUENCE = /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})|\\x([0-9a-fA-F]{2})/g;
 const PLAINLY_BASE64 = /^(?:[A-Za-z0-9+/]{4}){4,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const PRINTABLE = /^[\t\n\r\x20-\x7e]*$/;
-const HEX = /^[0-9a-fA-F]{2}$/;
 // Hex strings (session ids, hashes) are valid base64 by chance and are left alone.
 const HEX_ONLY = /^[0-9a-fA-F]+$/;
 
@@ -77,7 +76,10 @@ export function urlDecodeOnce(value: string, plusAsSpace = true): string {
   let output = '';
   let bytes: number[] = [];
   const flush = (): void => {
-    if (bytes.length > 0) {
+    if (bytes.length === 1) {
+      output += bytes[0]! < 0x80 ? String.fromCharCode(bytes[0]!) : '\ufffd';
+      bytes = [];
+    } else if (bytes.length > 1) {
       output += decodeUtf8Lenient(bytes);
       bytes = [];
     }
@@ -86,9 +88,9 @@ export function urlDecodeOnce(value: string, plusAsSpace = true): string {
   for (let index = 0; index < value.length; index++) {
     const char = value[index]!;
     if (char === '%') {
-      const hex = value.slice(index + 1, index + 3);
-      if (HEX.test(hex)) {
-        bytes.push(parseInt(hex, 16));
+      const byte = hexByteAt(value, index + 1);
+      if (byte !== -1) {
+        bytes.push(byte);
         index += 2;
         continue;
       }
@@ -105,6 +107,22 @@ export function urlDecodeOnce(value: string, plusAsSpace = true): string {
   }
   flush();
   return output;
+}
+
+// Reads two hex digits by character code, without a slice and a pattern
+// test per escape.
+function hexByteAt(text: string, index: number): number {
+  const high = hexDigit(text.charCodeAt(index));
+  const low = hexDigit(text.charCodeAt(index + 1));
+  return high === -1 || low === -1 ? -1 : high * 16 + low;
+}
+
+function hexDigit(code: number): number {
+  if (code >= 48 && code <= 57) {
+    return code - 48;
+  }
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }
 
 // Overlong two- and three-byte forms (C0/C1 lead bytes, E0 80) decode to

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { requestValues } from '../../src/detection/inputs.js';
-import { MAX_VALUES, MAX_VALUE_CHARS } from '../../src/detection/limits.js';
+import { MAX_INSPECTED_CHARS, MAX_VALUES, MAX_VALUE_CHARS, VALUE_PIECE_OVERLAP_CHARS } from '../../src/detection/limits.js';
 import type { RequestFacts } from '../../src/model/exchange.js';
 
 function request(overrides: Partial<RequestFacts> = {}): RequestFacts {
@@ -98,7 +98,31 @@ test('requestValues caps the value count', () => {
   assert.equal(requestValues(request({ query })).length, MAX_VALUES);
 });
 
-test('requestValues cuts long values', () => {
-  const facts = request({ query: `a=${'x'.repeat(MAX_VALUE_CHARS * 2)}` });
-  assert.equal(valueAt(facts, 'query.a')?.length, MAX_VALUE_CHARS);
+test('requestValues reads long values in pieces', () => {
+  const value = Array.from({ length: MAX_VALUE_CHARS * 3 }, (_unused, index) => String.fromCharCode(97 + (index % 26))).join('');
+  const pieces = requestValues(request({ query: `a=${value}` })).filter((inspected) => inspected.location === 'query.a').map((inspected) => inspected.value);
+  const step = MAX_VALUE_CHARS - VALUE_PIECE_OVERLAP_CHARS;
+
+  assert.equal(pieces.length, Math.ceil((value.length - VALUE_PIECE_OVERLAP_CHARS) / step));
+  pieces.forEach((piece, index) => {
+    assert.ok(piece.length <= MAX_VALUE_CHARS, `piece ${index} has ${piece.length} characters`);
+    assert.equal(piece, value.slice(index * step, index * step + MAX_VALUE_CHARS));
+  });
+  assert.equal(pieces.at(-1), value.slice((pieces.length - 1) * step));
+});
+
+test('requestValues keeps a value under the piece size whole', () => {
+  const value = 'y'.repeat(MAX_VALUE_CHARS);
+  const pieces = requestValues(request({ query: `a=${value}` })).filter((inspected) => inspected.location === 'query.a');
+  assert.deepEqual(pieces.map((inspected) => inspected.value), [value]);
+});
+
+test('requestValues caps characters per transaction', () => {
+  const headers: Array<[string, string]> = Array.from({ length: 8 }, (_unused, index) => [`x-long-${index}`, 'z'.repeat(MAX_INSPECTED_CHARS / 4)]);
+  const values = requestValues(request({ headers }));
+  const total = values.reduce((sum, inspected) => sum + inspected.value.length, 0);
+
+  assert.ok(total <= MAX_INSPECTED_CHARS, `inspected ${total} characters`);
+  assert.ok(total > MAX_INSPECTED_CHARS - MAX_VALUE_CHARS, `inspected only ${total} characters`);
+  assert.equal(values.some((inspected) => inspected.location === 'header.x-long-7'), false);
 });

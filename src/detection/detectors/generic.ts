@@ -10,8 +10,10 @@ const PROTOTYPE_POLLUTION = /__proto__|\bconstructor\s*(?:\.|\[\s*['"]?)\s*proto
 const RUBY_PERL = /\b(?:kernel\s*\.\s*(?:exec|system|spawn|open)|io\s*\.\s*popen|open3\s*\.\s*\w+|instance_eval|class_eval|module_eval|send\s*\(\s*:(?:system|exec|eval))|%x[({[]|\bsystem\s*\(\s*['"`]|\bqx\s*[({[/]|\buse\s+(?:socket|io::socket)|\bopen\s*\(\s*\w+\s*,\s*['"]\|/i;
 // Server-side template expressions: Python object walks (`{{''.__class__}}`),
 // arithmetic probes in any template syntax (`{{7*7}}`, `<%=7*7%>`, `${7*7}`),
-// and Jinja, FreeMarker and ERB statements.
-const TEMPLATE = /\{\{[^}]{0,40}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|config\.items|request\.application|self\._|lipsum|cycler|joiner)|(?:<%=?|\$\{|#\{|\{\{=?|\[\[|\{%=?)\s*\d+\s*[*+]\s*\d+\s*(?:%>|\}\}?|\]\]|%\})|\{%\s*(?:import|include|set|for)\b[^%]*%\}|<#assign\b|\bfreemarker\.template\.utility\b/i;
+// and Jinja, FreeMarker and ERB statements. Each body stops at the next
+// opener of its kind, where a match can start too, so runs of openers are
+// read in linear time.
+const TEMPLATE = /\{\{(?:[^{}]|\{(?!\{)){0,40}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|config\.items|request\.application|self\._|lipsum|cycler|joiner)|(?:<%=?|\$\{|#\{|\{\{=?|\[\[|\{%=?)\s*\d+\s*[*+]\s*\d+\s*(?:%>|\}\}?|\]\]|%\})|\{%\s*(?:import|include|set|for)\b(?:[^%{]|\{(?!%))*%\}|<#assign\b|\bfreemarker\.template\.utility\b/i;
 
 // A loop whose condition is a constant that is true, which hangs a
 // single-threaded runtime such as Node.js when the value is evaluated:

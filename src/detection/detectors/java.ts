@@ -12,8 +12,10 @@ const SERIALIZED = /\xac\xed\x00\x05|\brO0AB[A-Za-z0-9+/]|\baced0005|H4sIAAAAAAA
 
 // Struts OGNL and Spring/JSP EL reaching classes or the runtime:
 // `%{#_memberAccess…}`, `${T(java.lang.Runtime)}`, `#{…getClass()}`,
-// and Spring4Shell's `class.module.classLoader` parameter names.
-const EXPRESSION = /[%$#]\{[^}]{0,256}?(?:#_memberaccess|#context|#attr|#request|#session|@java|@ognl|ognlcontext|member_access|t\s*\(\s*java|getclass|getruntime|\.exec\s*\(|new\s+java|\.class\b|classloader|forname|processbuilder|\bjava\.)|(?:^|[^\w])class\s*(?:\.\s*module\s*)?\.\s*classloader|(?:^|[^\w])(?:class|module)\s*\[\s*['"]?classloader|#_memberaccess|@ognl\.ognlcontext|\bognl\b[^\w]|\bxwork\b\.\w+/i;
+// and Spring4Shell's `class.module.classLoader` parameter names. The body
+// stops at the next `${`, `%{` or `#{`, where a match can start too. With
+// `[^}]` it rescanned 256 characters from each opener of 8 KiB of `${`, 3.5 ms.
+const EXPRESSION = /[%$#]\{(?:[^}%$#]|[%$#](?!\{)){0,256}?(?:#_memberaccess|#context|#attr|#request|#session|@java|@ognl|ognlcontext|member_access|t\s*\(\s*java|getclass|getruntime|\.exec\s*\(|new\s+java|\.class\b|classloader|forname|processbuilder|\bjava\.)|(?:^|[^\w])class\s*(?:\.\s*module\s*)?\.\s*classloader|(?:^|[^\w])(?:class|module)\s*\[\s*['"]?classloader|#_memberaccess|@ognl\.ognlcontext|\bognl\b[^\w]|\bxwork\b\.\w+/i;
 
 // Cheap tests that every match of the pattern after them needs, run first
 // because most values fail them.

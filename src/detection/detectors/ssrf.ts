@@ -7,7 +7,13 @@ import { excerpt } from '../excerpt.js';
 import type { ValueRule } from '../types.js';
 
 const METADATA_HOSTS = /^(?:metadata(?:\.google\.internal|\.packet\.net|\.azure\.com|\.tencentyun\.com|\.platformequinix\.com)?|instance-data(?:\.ec2\.internal)?|metadata\.oraclecloud\.com|100\.100\.100\.200|169\.254\.169\.254|fd00:ec2::254|localhost|localtest\.me|0|0\.0\.0\.0|\[::\]|\[::1\]|ip6-localhost|kubernetes\.default(?:\.svc)?)$/i;
-const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar|netdoc|sftp)\s*:\s*(?:\/\/)?|\/\/)(?:[^@/\s?#]*@)?(\[[^\]\s]*\]?|[^/\s?#:'"]+)/i;
+// A URL starts with a scheme or `//`, after a character that can end the
+// text before it. The authority follows: optional userinfo ending in `@`,
+// then the host, found by urlHost.
+const URL_START = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar|netdoc|sftp)\s*:\s*(?:\/\/)?|\/\/)/gi;
+const USERINFO_END = /[@/\s?#]/g;
+const BRACKETED_HOST = /\[[^\]\s]*\]?/y;
+const HOST = /[^/\s?#:'"]+/y;
 
 /**
  * Returns the metadata or loopback target in `text`, or null. Only hosts
@@ -16,15 +22,46 @@ const URL_HOST = /(?:^|[\s=;'"(])(?:(?:https?|gopher|dict|ftp|file|ldap|tftp|jar
  * and an application that fetches it adds its own scheme.
  */
 export function detectSsrf(text: string): string | null {
-  const match = URL_HOST.exec(text);
-  const host = match?.[1];
-  if (match === null || host === undefined || host.length > 64) {
+  const url = urlHost(text);
+  if (url === null || url.host.length > 64) {
     return null;
   }
-  if (METADATA_HOSTS.test(host) || isInternalAddress(host)) {
-    return excerpt(text, match.index);
+  if (METADATA_HOSTS.test(url.host) || isInternalAddress(url.host)) {
+    return excerpt(text, url.index);
   }
   return null;
+}
+
+/**
+ * Returns the host of the first URL in `text` that has one, and where that
+ * URL starts, or null. Userinfo runs from the authority to an `@` met
+ * before any `/`, blank, `?` or `#`. That stop is found once for all URL
+ * starts before it, since one pattern doing both read the rest of the text
+ * from each start, 6 ms for 8 KiB of `'file:`.
+ */
+function urlHost(text: string): { index: number; host: string } | null {
+  let stop = -1;
+  URL_START.lastIndex = 0;
+  for (let start = URL_START.exec(text); start !== null; start = URL_START.exec(text)) {
+    const authority = start.index + start[0].length;
+    if (stop < authority) {
+      USERINFO_END.lastIndex = authority;
+      stop = USERINFO_END.exec(text)?.index ?? text.length;
+    }
+
+    const host = (text[stop] === '@' ? hostAt(text, stop + 1) : null) ?? hostAt(text, authority);
+    if (host !== null) {
+      return { index: start.index, host };
+    }
+    URL_START.lastIndex = start.index + 1;
+  }
+  return null;
+}
+
+function hostAt(text: string, position: number): string | null {
+  const pattern = text[position] === '[' ? BRACKETED_HOST : HOST;
+  pattern.lastIndex = position;
+  return pattern.exec(text)?.[0] ?? null;
 }
 
 // Cloud metadata addresses always count: 169.254.169.254 (AWS, GCP, Azure,

@@ -56,7 +56,10 @@ const SCRIPT_CALL = wordPattern(['alert', 'prompt', 'confirm', 'eval', 'settimeo
 // The optional operator keeps its blanks, so a long run of blanks after a
 // quote or bracket is read one way only.
 const SCRIPT_CONTEXT_BREAK = /['"`;)}\]]\s*(?:[;+-]\s*)?(?:alert|prompt|confirm|eval)\s*[(`]/i;
-const TEMPLATE_INJECTION = /\{\{[^}]{0,256}?(?:constructor|\$on|\$eval|alert|\[|\()[^}]{0,256}\}\}/i;
+// The body stops at the next `{{`, where a match can start too, so a run
+// of openers is read once. With `[^}]` it rescanned 256 characters from
+// each `{{` of 8 KiB of `{`, 5 ms.
+const TEMPLATE_INJECTION = /\{\{(?:[^{}]|\{(?!\{)){0,256}?(?:constructor|\$on|\$eval|alert|\[|\()[^}]{0,256}\}\}/i;
 const COMMENT_OR_CDATA = /<!\[CDATA\[|<!--[\s\S]*?(?:<|>)|<\?xml-stylesheet|<!ENTITY/i;
 
 /** Returns the script-bearing part of `text`, or null. */

@@ -1,0 +1,74 @@
+// Attacks placed after long padding in a body: values longer than one piece
+// are read whole, so padding does not hide what follows it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { detectRequest } from '../../src/detection/index.js';
+import type { Exchange } from '../../src/model/exchange.js';
+
+function post(contentType: string, text: string): Exchange {
+  const bytes = Buffer.from(text);
+  return {
+    id: 'padding',
+    startTimeMs: 0,
+    startNs: 0n,
+    endNs: null,
+    request: {
+      method: 'POST',
+      path: '/submit',
+      url_path: '/submit',
+      query: '',
+      host: 'shop.test',
+      scheme: 'https',
+      headers: [['content-type', contentType]],
+      body: { bytes, size: bytes.length, truncated: false, complete: true },
+      trailers: null,
+    },
+    response: null,
+    source: null,
+    destination: null,
+    attributes: {},
+  };
+}
+
+// Each body contains one value: padding, then the attack at its end.
+const SHAPES: ReadonlyArray<[name: string, contentType: string, build: (value: string) => string]> = [
+  ['text', 'text/plain', (value) => value],
+  ['form', 'application/x-www-form-urlencoded', (value) => `comment=${encodeURIComponent(value).replaceAll('%20', '+')}`],
+  ['JSON', 'application/json', (value) => JSON.stringify({ comment: value })],
+];
+
+const ATTACKS: ReadonlyArray<[attackClass: string, text: string]> = [
+  ['xss', '<script>alert(document.cookie)</script>'],
+  ['sqli', "' union select password from users --"],
+  ['rce', ';cat /etc/passwd'],
+];
+
+// Paddings of at most 60 KiB leave room for the attack inside the 64 KiB
+// of body that detection reads.
+const PADDINGS: ReadonlyArray<[name: string, text: string]> = [
+  ['16 KiB of letters', 'abcdefgh '.repeat(Math.ceil((16 * 1024) / 9))],
+  ['60 KiB of spaces', ' '.repeat(60 * 1024)],
+  ['60 KiB of letters', 'lorem ipsum '.repeat(60 * 1024 / 12)],
+];
+
+for (const [paddingName, padding] of PADDINGS) {
+  for (const [shapeName, contentType, build] of SHAPES) {
+    test(`detectRequest finds attack after ${paddingName} in ${shapeName} body`, () => {
+      for (const [attackClass, attack] of ATTACKS) {
+        const body = build(`${padding}${attack}`);
+        assert.ok(body.length <= 64 * 1024, `${shapeName} body has ${body.length} bytes`);
+
+        const found = detectRequest(post(contentType, body)).map((detection) => detection.class);
+        assert.ok(found.includes(attackClass), `${attackClass} not found after ${paddingName} in ${shapeName} body: ${found.join(', ')}`);
+      }
+    });
+  }
+}
+
+test('detectRequest finds attack across a piece boundary', () => {
+  // The attack straddles the end of the first 8 KiB piece.
+  const attack = '<script>alert(document.cookie)</script>';
+  const padding = 'a '.repeat(4096 - 10);
+  const found = detectRequest(post('text/plain', `${padding}${attack}${'b '.repeat(8192)}`)).map((detection) => detection.class);
+  assert.ok(found.includes('xss'), `xss not found: ${found.join(', ')}`);
+});
