@@ -17,6 +17,8 @@ import { LiveRules, type RulesStatus } from './rules/reload/live-rules.js';
 import { RuleReloader, type ReloadOutcome } from './rules/reload/reloader.js';
 import { failuresAsProblems, runRuleTests } from './rules/testing/run-tests.js';
 import { lowResetLimitWarning } from './transport/reset-limit.js';
+import { setDetectionBudget } from './detection/index.js';
+import { warmUpDetection } from './detection/warm-up.js';
 import type { Transaction } from './session/transaction.js';
 import { defaultSinksConfig, loadSinksConfig, type SinksConfig } from './sinks/config.js';
 
@@ -62,6 +64,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const sinkNames = new Set(sinksConfig.sinks.map((sink) => sink.name));
   const loadOptions = { sinkNames, maxRules: settings.maxRules, maxRuleFileBytes: settings.maxRuleFileBytes };
   const live = new LiveRules(await loadTestedRuleSet(settings.rules, loadOptions), { dryRun: settings.dryRun });
+  setDetectionBudget(settings.detectionBudgetMs);
+  const warmUpMs = warmUpDetection();
   const metrics = new Metrics({ processMetrics: options.processMetrics });
   metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);
   let ready = false;
@@ -89,7 +93,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   processing.setServing(true);
   ready = true;
-  logStart(logger, settings, processing.port, admin, live.ruleSet, { workerIndex: options.workerIndex, adminTokenRequired: adminAccess?.tokenDigest != null });
+  logStart(logger, settings, processing.port, admin, live.ruleSet, { workerIndex: options.workerIndex, adminTokenRequired: adminAccess?.tokenDigest != null, warmUpMs });
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
@@ -147,6 +151,8 @@ async function testFailures(ruleSet: RuleSet): Promise<RuleProblem[]> {
 interface StartFacts {
   workerIndex: number | undefined;
   adminTokenRequired: boolean;
+  /** Milliseconds the detectors' warm-up took. */
+  warmUpMs: number;
 }
 
 function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: RunningAdminServer | null, ruleSet: RuleSet, facts: StartFacts): void {
@@ -162,6 +168,8 @@ function logStart(logger: Logger, settings: Settings, grpcPort: number, admin: R
       test_count: ruleSet.tests.length,
       rules_files: ruleSet.files,
       body_limit_bytes: settings.bodyLimitBytes,
+      detection_budget_ms: settings.detectionBudgetMs,
+      detection_warm_up_ms: Math.round(facts.warmUpMs),
       max_message_bytes: settings.maxMessageBytes,
       shutdown_grace_ms: settings.shutdownGraceMs,
       max_streams_per_connection: settings.maxStreamsPerConnection,

@@ -12,6 +12,7 @@ export interface Settings {
   env: string | null;
   version: string | null;
   bodyLimitBytes: number;
+  detectionBudgetMs: number;
   maxHeaders: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
@@ -72,6 +73,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'dd.version of every security event, when set (Datadog unified service tagging)' },
   { key: 'bodyLimitBytes', flag: '--body-limit <bytes>', env: 'CTXPROC_BODY_LIMIT', kind: 'integer', defaultValue: 65536,
     description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event notes it' },
+  { key: 'detectionBudgetMs', flag: '--detection-budget <ms>', env: 'CTXPROC_DETECTION_BUDGET_MS', kind: 'integer', defaultValue: 5, max: 1000,
+    description: 'milliseconds attack detection may take per request once it has read 64 values or 16 KiB; values left are not inspected, and the request gets the detection protocol.inspection_incomplete' },
   { key: 'maxHeaders', flag: '--max-headers <count>', env: 'CTXPROC_MAX_HEADERS', kind: 'integer', defaultValue: 1000,
     description: 'headers (or trailers) of one message kept for rules and events; the rest are skipped, counted and noted on the event (Envoy sends at most 100 by default)' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 4194304,

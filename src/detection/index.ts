@@ -19,8 +19,9 @@ import { scannerRules } from './detectors/scanner.js';
 import { sqliRules } from './detectors/sqli.js';
 import { ssrfRules } from './detectors/ssrf.js';
 import { xssRules } from './detectors/xss.js';
-import { requestValues } from './inputs.js';
-import { MAX_BODY_BYTES } from './limits.js';
+import { incompleteInspection } from './incomplete.js';
+import { requestValueList } from './inputs.js';
+import { BUDGET_FREE_CHARS, BUDGET_FREE_VALUES, DETECTION_BUDGET_MS, MAX_BODY_BYTES } from './limits.js';
 import type { Detection, InspectedValue, ValueRule } from './types.js';
 import { encodedText, readableBytes } from '../model/readable-body.js';
 
@@ -39,17 +40,45 @@ const USER_AGENT_RULES: readonly ValueRule[] = [...scannerRules, ...VALUE_RULES]
 // command name or `select a from t`.
 const INERT_VALUE = /^[A-Za-z0-9_ -]{0,15}$/;
 
-/** Returns the request-side detections for `exchange`: none when it has no request. */
-export function detectRequest(exchange: Exchange): readonly Detection[] {
+let configuredBudgetMs = DETECTION_BUDGET_MS;
+
+/** Sets the milliseconds of detection per request (--detection-budget) for this process. */
+export function setDetectionBudget(budgetMs: number): void {
+  configuredBudgetMs = budgetMs;
+}
+
+/**
+ * Returns the request-side detections for `exchange`: none when it has no
+ * request. Past the first BUDGET_FREE_VALUES values or BUDGET_FREE_CHARS
+ * characters, values are read only until budgetMs of detection has passed.
+ * The budget and the input limits each report what they left out.
+ */
+export function detectRequest(exchange: Exchange, budgetMs = configuredBudgetMs): readonly Detection[] {
   const request = exchange.request;
   if (request === null) {
     return [];
   }
+  const started = performance.now();
   const found = detectProtocol(request).slice(0, 1);
   const seen = new Set(found.map((detection) => detection.class));
-  for (const inspected of requestValues(request)) {
+  const list = requestValueList(request);
+
+  let read = 0;
+  let chars = 0;
+  for (const inspected of list.values) {
+    const budgeted = read >= BUDGET_FREE_VALUES || chars >= BUDGET_FREE_CHARS;
+    if (budgeted && performance.now() - started >= budgetMs) {
+      break;
+    }
     const rules = inspected.location === 'header.user-agent' ? USER_AGENT_RULES : VALUE_RULES;
     runRules(inspected, rules, seen, found);
+    read += 1;
+    chars += inspected.value.length;
+  }
+
+  const incomplete = incompleteInspection(list, read, budgetMs);
+  if (incomplete !== null && !seen.has('protocol')) {
+    found.push(incomplete);
   }
   return found;
 }

@@ -21,9 +21,15 @@ const PIECE_STEP = MAX_VALUE_CHARS - VALUE_PIECE_OVERLAP_CHARS;
  */
 export class ValueList {
   readonly values: InspectedValue[] = [];
+  /** Location of the first value that a limit left out in whole or in part, or null. */
+  firstLeftOut: string | null = null;
   private remainingChars = MAX_INSPECTED_CHARS;
 
   add(location: string, value: string): void {
+    if (value !== '' && (this.values.length >= MAX_VALUES || this.remainingChars <= 0)) {
+      this.firstLeftOut ??= location;
+      return;
+    }
     for (let start = 0; this.values.length < MAX_VALUES && this.remainingChars > 0; start += PIECE_STEP) {
       const end = start + Math.min(MAX_VALUE_CHARS, this.remainingChars);
       const piece = start === 0 && end >= value.length ? value : value.slice(start, end);
@@ -36,17 +42,23 @@ export class ValueList {
         return;
       }
     }
+    this.firstLeftOut ??= location;
   }
 }
 
 /** Collects the request values detectors inspect, at most MAX_VALUES of them. */
 export function requestValues(request: RequestFacts): InspectedValue[] {
+  return requestValueList(request).values;
+}
+
+/** Collects the request values detectors inspect, and where the limits first left one out. */
+export function requestValueList(request: RequestFacts): ValueList {
   const list = new ValueList();
   list.add('path', request.url_path);
   addPairs(list, 'query', request.query);
   addHeaders(list, request.headers);
   addBody(list, request);
-  return list.values;
+  return list;
 }
 
 // Content negotiation headers whose whole value fits their RFC 9110 grammar

@@ -4,6 +4,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { Phase, PHASE_NAMES } from '../model/phase.js';
 import { interpretedExpressionCount } from '../rules/cel.js';
+import { incompleteInspectionCounts } from '../detection/incomplete.js';
 
 /** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
 export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error' | 'idle_timeout';
@@ -124,6 +125,20 @@ export class Metrics {
     help: 'seconds the event loop spent decoding content-encoded bodies, by direction and codings; one br decoding costs about one br window, so a rise with few decodes points at compression bombs',
     labelNames: ['direction', 'encoding'],
     registers: [this.registry],
+  });
+
+  readonly detectionIncomplete = new Counter({
+    name: 'ctxproc_detection_incomplete_total',
+    help: 'requests whose values detection did not all read, by reason: time_budget (5 ms of detection used) or input_limit (512 values or 256 KiB of values); each is also the detection protocol.inspection_incomplete',
+    labelNames: ['reason'],
+    registers: [this.registry],
+    // Counted where detection runs, which has no Metrics instance, and read here at each scrape.
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(incompleteInspectionCounts())) {
+        this.labels(reason).inc(count);
+      }
+    },
   });
 
   readonly headerSkips = new Counter({
