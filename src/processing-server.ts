@@ -69,7 +69,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     countDecisions(metrics, transaction);
     let event: SecurityEvent | null = null;
     try {
-      event = eventOf(transaction, cutAtShutdown.has(transaction) ? 'internal_error' : end, settings);
+      event = eventOf(transaction, cutAtShutdown.has(transaction) ? 'shutdown_timeout' : end, settings);
       // Sinks only queue the event; delivery runs later, off the request path.
       if (event !== null && deliver(sinks, event, transaction) > 0) {
         eventCount += 1;
@@ -101,6 +101,7 @@ export async function startProcessingServer(options: ProcessingServerOptions): P
     maxOpenStreams: settings.maxOpenStreams,
     maxUnsentReplyBytes: settings.maxUnsentReplyBytes,
     track: (transaction) => open.add(transaction),
+    wasCutAtShutdown: (transaction) => cutAtShutdown.has(transaction),
   });
 
   const grpc = await startTransport(settings.transport, {

@@ -11,6 +11,8 @@ import http2 from 'node:http2';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encodeResponse } from '../../src/protocol/codec.js';
 import type { RequestKind } from '../../src/protocol/messages.js';
+import { readCommandLine, type ScriptSpec } from '../lib/options.js';
+import { readPortArgument } from './port-argument.js';
 
 /** ProcessingRequest field numbers of the phase oneof (external_processor.proto). */
 const KIND_BY_FIELD: Record<number, RequestKind> = {
@@ -65,7 +67,15 @@ function handleStream(stream: http2.ServerHttp2Stream): void {
 const server = http2.createServer({ streamResetBurst: 100_000, streamResetRate: 100_000 } as http2.ServerOptions);
 server.on('stream', handleStream);
 
-const port = Number(process.argv[2] ?? 0);
+const SCRIPT: ScriptSpec<Record<string, never>> = {
+  name: 'http2-floor',
+  command: 'node dist/bench/baseline/http2-floor.js',
+  summary: 'Runs the node:http2 floor ext_proc server on 127.0.0.1:PORT (0: a port the system chooses) and prints "listening PORT" once bound. bench/servers.ts starts it.',
+  positionals: '[PORT]',
+  options: {},
+};
+
+const port = readCommandLine(SCRIPT, readPortArgument);
 server.listen(port, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`);
 });

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { applyResetLimit } from '../../src/transport/reset-limit.js';
+import { readCommandLine, type ScriptSpec } from '../lib/options.js';
+import { readPortArgument } from './port-argument.js';
 
 const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
 
@@ -44,7 +46,15 @@ const server = new grpc.Server();
 applyResetLimit(server, { burst: 100_000, ratePerSecond: 100_000 });
 server.addService(service, { Process: process_ });
 
-const port = Number(process.argv[2] ?? 0);
+const SCRIPT: ScriptSpec<Record<string, never>> = {
+  name: 'baseline',
+  command: 'node dist/bench/baseline/server.js',
+  summary: 'Runs the grpc-js baseline ext_proc server on 127.0.0.1:PORT (0: a port the system chooses) and prints "listening PORT" once bound. bench/servers.ts starts it.',
+  positionals: '[PORT]',
+  options: {},
+};
+
+const port = readCommandLine(SCRIPT, readPortArgument);
 server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
   if (error) {
     process.stderr.write(`baseline: cannot listen on 127.0.0.1:${port}: ${error.message}\n`);

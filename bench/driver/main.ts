@@ -5,6 +5,7 @@ import { buildTransactions, type TrafficShape } from './traffic.js';
 import { holdOpen, LoadTarget, runClosedLoop, type LoadResult } from './load.js';
 import { startSelfCheck, type DriverSelfCheck } from './self-check.js';
 import { runOpenLoop, type OpenLoopOptions, type OpenLoopResult } from './open-loop.js';
+import { readCommandLine, type ScriptSpec } from '../lib/options.js';
 
 export type DriverCommand =
   | { command: 'connect'; port: number; connections: number; shape: TrafficShape }
@@ -60,6 +61,15 @@ function connected(): LoadTarget {
   }
   return target;
 }
+
+const SCRIPT: ScriptSpec<Record<string, never>> = {
+  name: 'bench driver',
+  command: 'node dist/bench/driver/main.js',
+  summary: 'Runs the load driver that the benchmark runner (npm run bench) starts with an IPC channel; each command message runs one load step.',
+  options: {},
+};
+
+readCommandLine(SCRIPT, () => undefined);
 
 if (!process.send) {
   process.stderr.write('bench driver: start this file through the benchmark runner (npm run bench), which talks to it over IPC\n');

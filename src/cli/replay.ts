@@ -5,7 +5,7 @@
 // in recordings are never resolved or contacted.
 import { Command, Option } from 'commander';
 import { parseAddress, resolveSettings } from '../config/settings.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, onStdoutReaderClosed } from '../log/logger.js';
 import { formatProblem, RuleLoadError } from '../rules/problems.js';
 import { formatSummary, replayFailed, replayFiles } from '../replay/run.js';
 import { startService, type RunningService } from '../service.js';
@@ -26,7 +26,7 @@ interface ReplayOptions {
 export function registerReplayCommand(program: Command): void {
   program
     .command('replay')
-    .description('Replay HAR 1.2 files and go-ftw YAML test files (a directory means every such file under it) through an ext_proc server, as Envoy would, and print a summary. Exits 1 when any transaction hit a protocol error or timeout, or a file could not be read.')
+    .description('Replay HAR 1.2 files and go-ftw YAML test files (a directory means every such file under it) through an ext_proc server, as Envoy would, and print a summary. Exits 1 when any transaction hit a protocol error or timeout, or a file could not be read, and 141 without a summary once a reader such as head closes stdout.')
     .argument('<paths...>', 'HAR (.har) or go-ftw (.yaml, .yml) files, or directories')
     .option('--server <host:port>', 'ext_proc server to replay against; without it, ctxproc starts in this process on 127.0.0.1 with --rules')
     .addOption(new Option('--rules <path>', 'rules file or directory for the in-process server').env('CTXPROC_RULES').default('rules'))
@@ -39,6 +39,13 @@ export function registerReplayCommand(program: Command): void {
     .action(runReplay);
 }
 
+/**
+ * Exit status once stdout's reader closed the pipe: 128 + SIGPIPE (13), the
+ * status a shell reports for a Unix tool that SIGPIPE ended. Node ignores
+ * SIGPIPE, so replay sets the status itself.
+ */
+const EXIT_READER_CLOSED = 141;
+
 async function runReplay(paths: string[], options: ReplayOptions): Promise<void> {
   const concurrency = positiveInteger(options.concurrency, '--concurrency');
   const messageTimeoutMs = positiveInteger(options.messageTimeout, '--message-timeout');
@@ -49,6 +56,10 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   // Security events of an in-process server go to stdout; operational logs
   // go to stderr so that the summary stays the last line of stdout.
   const logger = createLogger({ level: 'warn', destination: 2 });
+  // A reader such as `head` closes stdout once it has the events it wants.
+  // Replay then starts no more transactions and stops without a word.
+  const readerClosed = new AbortController();
+  onStdoutReaderClosed(() => readerClosed.abort());
   let service: RunningService | null = null;
   if (!options.server) {
     // The in-process server has no Envoy or Kubernetes to warn before it stops.
@@ -71,6 +82,7 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
     summary = await replayFiles(paths, {
       target,
       concurrency,
+      signal: readerClosed.signal,
       clientOptions: {
         closeMode: options.closeMode,
         messageTimeoutMs,
@@ -89,6 +101,10 @@ async function runReplay(paths: string[], options: ReplayOptions): Promise<void>
   }
 
   await service?.stop();
+  if (readerClosed.signal.aborted) {
+    process.exitCode = EXIT_READER_CLOSED;
+    return;
+  }
   // A reader such as `head` may close the pipe once it has the lines it
   // needs. The rest of the summary is then dropped without an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -39,10 +39,14 @@ export function bodyExcerpt(
   const field = `http.${direction}.body`;
   const windowChars = maxBytes + SCAN_MARGIN_CHARS;
   const type = contentType(headers);
-  const redacted = type === FORM_TYPE ? redactFormText(redactor, field, text, windowChars) : redactor.scan(field, jsonPathsRedacted(redactor, field, text, type, incomplete), windowChars);
+  const scanned = type === FORM_TYPE ? redactFormText(redactor, field, text, windowChars) : redactor.scan(field, jsonPathsRedacted(redactor, field, text, type, incomplete), windowChars);
+  // The scan window can end inside a token longer than the margin, such as
+  // a JWT with large claims, which the detectors then never saw whole.
+  const windowCut = text.length > windowChars;
+  const redacted = windowCut ? trimTokenEdge(scanned) : scanned;
   let content = cutUtf8(redacted, maxBytes);
 
-  const truncated = incomplete || text.length > windowChars || content.length < redacted.length;
+  const truncated = incomplete || windowCut || content.length < redacted.length;
   // A body cut by the capture limit can end inside a token that the
   // redactor could not recognise whole, such as the header and claims of a
   // JWT, so its last token-like word goes.

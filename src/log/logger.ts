@@ -38,6 +38,24 @@ let stdoutFailure: Error | null = null;
 export function stdoutWriteFailure(): Error | null {
   return stdoutFailure;
 }
+
+/** Called in place of the stderr report once stdout's reader closed the pipe, in commands whose reader may stop early. */
+let readerClosedListener: (() => void) | null = null;
+
+/**
+ * Declares that stdout's reader may close the pipe on purpose, as `head`
+ * does, and sets the function called when it has. An EPIPE on stdout is then
+ * no fault to report. `ctxproc serve` never calls this, because a log
+ * collector that closes the pipe loses events.
+ */
+export function onStdoutReaderClosed(listener: () => void): void {
+  readerClosedListener = listener;
+}
+
+/** Returns true when stdout's reader closed the pipe (EPIPE) in a command that declared it may. */
+export function stdoutClosedByReader(): boolean {
+  return readerClosedListener !== null && (stdoutFailure as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
 let droppedLogLines = 0;
 let lastDropReport = 0;
 
@@ -60,6 +78,10 @@ export function stdoutDestination(): pino.DestinationStream {
     let lastReport = 0;
     destination.on('error', (error: Error) => {
       stdoutFailure = error;
+      if (stdoutClosedByReader()) {
+        readerClosedListener!();
+        return;
+      }
       const now = Date.now();
       if (now - lastReport >= 60_000) {
         lastReport = now;

@@ -6,8 +6,12 @@ import { Phase, PHASE_NAMES } from '../model/phase.js';
 import { interpretedExpressionCount } from '../rules/cel.js';
 import { incompleteInspectionCounts } from '../detection/incomplete.js';
 
-/** Way a stream ended. Envoy's reset and its graceful half-close are both `completed`. */
-export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error' | 'idle_timeout';
+/**
+ * Way a stream ended. Envoy's reset and its graceful half-close are both
+ * `completed`. `shutdown_timeout` is a stream that was still open when the
+ * shutdown grace period ended, so ctxproc closed it.
+ */
+export type StreamEnd = 'completed' | 'protocol_error' | 'internal_error' | 'idle_timeout' | 'shutdown_timeout';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -16,7 +20,7 @@ export class Metrics {
 
   readonly streamsTotal = new Counter({
     name: 'ctxproc_streams_total',
-    help: 'ext_proc streams ended, by how they ended (Envoy\'s reset and half-close both count as completed)',
+    help: 'ext_proc streams ended, by how they ended: completed (Envoy\'s reset or half-close), protocol_error, internal_error, idle_timeout (--stream-idle-timeout), shutdown_timeout (still open when --shutdown-grace ended, so ctxproc closed it)',
     labelNames: ['end'],
     registers: [this.registry],
   });
@@ -244,6 +248,7 @@ export class Metrics {
       protocol_error: this.streamsTotal.labels('protocol_error'),
       internal_error: this.streamsTotal.labels('internal_error'),
       idle_timeout: this.streamsTotal.labels('idle_timeout'),
+      shutdown_timeout: this.streamsTotal.labels('shutdown_timeout'),
     };
   }
 

@@ -4,7 +4,7 @@
 // most its output length plus a margin. After `maxMatchesPerString` matches of
 // one detector, the rest of the string is masked whole.
 import type { FieldValue, RedactionSpec } from '../model/record.js';
-import { CUT_MARKER, cutChars } from './cut.js';
+import { CUT_MARKER, cutChars, trimTokenEdge } from './cut.js';
 import type { Span } from './detector.js';
 import { DETECTORS } from './detectors.js';
 import { KnownValues, MIN_KNOWN_SECRET_CHARS } from './known-values.js';
@@ -262,8 +262,16 @@ export class Redactor {
 
   /** Masks detector matches in `value` and cuts it to maxValueChars, marking the cut. */
   text(field: string, value: string): string {
-    const scanned = this.scan(field, value, this.maxValueChars + SCAN_MARGIN_CHARS);
-    return this.limit(scanned);
+    const windowChars = this.maxValueChars + SCAN_MARGIN_CHARS;
+    const scanned = this.scan(field, value, windowChars);
+    if (value.length <= windowChars) {
+      return this.limit(scanned);
+    }
+
+    // The scan window can end inside a token longer than the margin, such
+    // as a JWT with large claims, which the detectors then never saw whole.
+    this.cutValues += 1;
+    return cutChars(trimTokenEdge(scanned), this.maxValueChars) + CUT_MARKER;
   }
 
   /** Cuts an already redacted composite value to maxValueChars, marking the cut. */

@@ -79,5 +79,5 @@ function compareNames(a: string, b: string): number {
 export async function readReplayFile(file: ReplayFile, options: FtwParseOptions = {}): Promise<ParsedItem[]> {
   const text = await fs.readFile(file.path, 'utf8');
   const kind = file.kind === 'ftw' && !/\.ya?ml$/i.test(file.path) && text.trimStart().startsWith('{') ? 'har' : file.kind;
-  return kind === 'har' ? parseHarFile(text, file.path) : parseFtwFile(text, file.path, options);
+  return kind === 'har' ? parseHarFile(text, file.path, options.http1) : parseFtwFile(text, file.path, options);
 }

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { HttpRequestSpec, HttpResponseSpec } from '../client/types.js';
 import { forwardedHeaders, headerValue, removeHeader, setHeader, toByteString } from './forwarded-headers.js';
+import { checkHeaderLimits, type HeaderLimits } from './header-limits.js';
 import { skipped, type HarItem, type ParsedItem } from './items.js';
 
 type JsonMap = Record<string, unknown>;
@@ -14,15 +15,18 @@ type JsonMap = Record<string, unknown>;
 // scheme "://" authority, then path and query up to an optional fragment.
 const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+\-.]*):\/\/([^/?#]*)([^#]*)/;
 
-/** Parses one HAR file; throws when it is not JSON or has no `log.entries` list. */
-export function parseHarFile(text: string, filePath: string): ParsedItem[] {
+/**
+ * Parses one HAR file; throws when it is not JSON or has no `log.entries`
+ * list. An entry over Envoy's header limits (`limits`) becomes a skipped item.
+ */
+export function parseHarFile(text: string, filePath: string, limits: HeaderLimits = {}): ParsedItem[] {
   const name = path.basename(filePath);
   const entries = harEntries(text, filePath);
 
   return entries.map((entry, index) => {
     const source = `${name}#${index + 1}`;
     try {
-      return parseEntry(asMap(entry) ?? {}, source);
+      return parseEntry(asMap(entry) ?? {}, source, limits);
     } catch (error) {
       return skipped(source, 'har_invalid_entry', `entry ${index + 1} is malformed: ${(error as Error).message}`);
     }
@@ -55,7 +59,7 @@ function harEntries(text: string, filePath: string): unknown[] {
   return entries;
 }
 
-function parseEntry(entry: JsonMap, source: string): ParsedItem {
+function parseEntry(entry: JsonMap, source: string, limits: HeaderLimits): ParsedItem {
   const request = asMap(entry.request);
   const response = asMap(entry.response);
   if (request === undefined || typeof request.url !== 'string') {
@@ -76,6 +80,10 @@ function parseEntry(entry: JsonMap, source: string): ParsedItem {
   }
   if (status === 101) {
     return skipped(source, 'upgrade_not_configured', 'the entry is a protocol upgrade (101), which replay does not play');
+  }
+  const overLimit = checkHeaderLimits(nameValuePairs(request.headers).filter(([name]) => !name.startsWith(':')), limits);
+  if (overLimit !== undefined) {
+    return skipped(source, `har_${overLimit.reason}`, overLimit.detail);
   }
 
   const harRequest = buildRequest(request, url);

@@ -10,6 +10,7 @@
 // relative path, fragment), at revisions from 2024-2025.
 import type { HttpRequestSpec } from '../client/types.js';
 import { forwardedHeaders, headerValue, removeHeader } from './forwarded-headers.js';
+import { DEFAULT_MAX_HEADERS_COUNT, DEFAULT_MAX_REQUEST_HEADERS_KB } from './header-limits.js';
 import { displayText, readBody, readHttp1Message, type BodyFraming, type Http1Message } from './http1-message.js';
 
 /** Envoy listener settings that change what the HTTP/1 codec accepts. */
@@ -64,9 +65,6 @@ const URL_HOST = /^[A-Za-z0-9!$%&'()*+,\-.:;=@[\]_~]*$/;
 
 // nghttp2_check_authority, which HeaderUtility::authorityIsValid calls.
 const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:%@[\]]*$/;
-
-const DEFAULT_MAX_HEADERS_KB = 60;
-const DEFAULT_MAX_HEADERS_COUNT = 100;
 
 /** Applies Envoy's HTTP/1 checks to a raw request and builds what ext_proc would see. */
 export function admitHttp1Request(raw: Buffer, settings: Http1Settings = {}): Http1Admitted | Http1Rejected {
@@ -129,7 +127,7 @@ function checkHeaderLimits(message: Http1Message, settings: Http1Settings): Http
   if (message.headers.length > maxCount) {
     return reject('http1_too_many_headers', `the request has ${message.headers.length} headers, more than max_headers_count ${maxCount}; Envoy responds with 431`);
   }
-  const maxBytes = (settings.maxRequestHeadersKb ?? DEFAULT_MAX_HEADERS_KB) * 1024;
+  const maxBytes = (settings.maxRequestHeadersKb ?? DEFAULT_MAX_REQUEST_HEADERS_KB) * 1024;
   if (message.headerBytes > maxBytes) {
     return reject('http1_headers_too_large', `the request head is ${message.headerBytes} bytes, more than max_request_headers_kb (${maxBytes} bytes); Envoy responds with 431`);
   }

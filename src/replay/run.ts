@@ -30,6 +30,8 @@ export interface ReplayOptions {
   onResult?: (item: ReplayItem, result: TransactionResult) => void;
   /** Called for each item that is not sent. */
   onSkipped?: (item: SkippedItem) => void;
+  /** Once aborted, no further transaction starts; those in flight finish and are counted. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_CONCURRENCY = 16;
@@ -88,7 +90,7 @@ export async function replayFiles(paths: string[], options: ReplayOptions): Prom
 
   try {
     const items = itemsOf(files, options, summary);
-    await runPool(items, concurrency, (item) => replayItem(clientFor, item, options, summary));
+    await runPool(items, concurrency, (item) => replayItem(clientFor, item, options, summary), options.signal);
   } finally {
     for (const client of clients.values()) {
       client.close();
@@ -113,9 +115,9 @@ async function* itemsOf(files: ReplayFile[], options: ReplayOptions, summary: Su
 
 // Workers pull from one shared iterator, so at most `concurrency` items are
 // in flight and files are read only as fast as transactions finish.
-async function runPool<T>(source: AsyncIterator<T>, concurrency: number, work: (value: T) => Promise<void>): Promise<void> {
+async function runPool<T>(source: AsyncIterator<T>, concurrency: number, work: (value: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   const worker = async (): Promise<void> => {
-    for (let next = await source.next(); next.done !== true; next = await source.next()) {
+    for (let next = await source.next(); next.done !== true && signal?.aborted !== true; next = await source.next()) {
       await work(next.value);
     }
   };

@@ -18,6 +18,7 @@ import { EXTENSION_FUNCTIONS } from './functions/index.js';
 import { functionCallProblems, listCallProblems, usesInList } from './function-calls.js';
 import type { NamedLists } from './functions/named-lists.js';
 import { headerKeysRead, upperCaseHeaderLiterals } from './header-literals.js';
+import { strictIntSource } from './interpreted-int.js';
 import type { ProblemCode } from './problems.js';
 import { findGuards, type Guard } from './rule-index/guards.js';
 
@@ -156,7 +157,7 @@ export function compileExpression(source: string, expected: ExpectedType, use: s
     return { expression: null, problems: [{ code: 'cel_type', message: `${use} must be a CEL expression of type ${expected}, but it returns ${type}${quotingHint(expected)}`, offset: 0 }] };
   }
 
-  const evaluator = evaluatorOf(parsed, lists);
+  const evaluator = evaluatorOf(source, parsed, lists);
   if (!evaluator.compiled && usesInList(parsed.ast)) {
     return { expression: null, problems: [{ code: 'cel_type', message: `${use} calls inList() and also a construct the compiler does not translate (such as bytes, uint or durations), and only compiled conditions can read named lists; split the condition`, offset: 0 }] };
   }
@@ -183,12 +184,24 @@ export function interpretedExpressionCount(): number {
   return interpretedCount;
 }
 
-function evaluatorOf(parsed: ParseResult, lists: NamedLists): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
+function evaluatorOf(source: string, parsed: ParseResult, lists: NamedLists): Pick<CompiledExpression, 'compiled' | 'evaluate' | 'evaluateOrError'> {
   const result = compileChecked(parsed.ast, lists);
   if (result.evaluate !== null) {
     return compiledEvaluator(result.evaluate);
   }
-  return interpretedEvaluator(parsed);
+  return interpretedEvaluator(interpretedParse(source, parsed));
+}
+
+/** Returns the checked parse the interpreter runs: `parsed`, or the parse of its source with int() of strings made strict (interpreted-int.ts). */
+function interpretedParse(source: string, parsed: ParseResult): ParseResult {
+  const strict = strictIntSource(source, parsed.ast);
+  if (strict === null) {
+    return parsed;
+  }
+
+  const reparsed = environment.parse(strict);
+  reparsed.check();
+  return reparsed;
 }
 
 // The two evaluators are built in separate functions because V8 gives all
@@ -230,7 +243,8 @@ export function interpretExpression(source: string): (activation: unknown) => un
   if (!checked.valid) {
     throw new Error(`invalid CEL ${JSON.stringify(source)}: ${summaryOf(checked.error)}`);
   }
-  return (activation) => parsed(activation as Record<string, unknown>) as unknown;
+  const interpreted = interpretedParse(source, parsed);
+  return (activation) => interpreted(activation as Record<string, unknown>) as unknown;
 }
 
 function typeFailure(error: unknown, use: string): CompileResult {

@@ -36,6 +36,8 @@ export interface StreamContext {
   maxUnsentReplyBytes: number;
   /** Called with every open transaction so shutdown can finish them. */
   track(transaction: Transaction): () => void;
+  /** True when shutdown closed the transaction's stream at the end of the grace period. */
+  wasCutAtShutdown(transaction: Transaction): boolean;
 }
 
 /** Length of the window in which one connection's rejections over --max-open-streams get one log line, in milliseconds. */
@@ -82,11 +84,14 @@ export function createProcessHandler(context: StreamContext) {
     }, context.streamIdleTimeoutMs);
     idleTimer.unref();
 
-    const end = (how: StreamEnd): void => {
+    const end = (reported: StreamEnd): void => {
       if (ended) {
         return;
       }
       ended = true;
+      // The transport reports a stream closed at shutdown as a reset, which
+      // alone would read as 'completed'.
+      const how = context.wasCutAtShutdown(transaction) ? 'shutdown_timeout' : reported;
       openStreams.remove(connection);
       clearTimeout(idleTimer);
       replies.releaseWhenClosed();

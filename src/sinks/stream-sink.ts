@@ -8,7 +8,7 @@ import { CtxprocError } from '../errors/codes.js';
 import { createEventEmitter } from '../events/emitter.js';
 import { createFormatter, type EventFormat } from '../events/formats/index.js';
 import { flushWithin } from '../log/flush.js';
-import { openDestination, setStdoutBufferBytes, type LogDestination } from '../log/logger.js';
+import { openDestination, setStdoutBufferBytes, stdoutClosedByReader, type LogDestination } from '../log/logger.js';
 import { rateLimited, type SinkCounters, type Sink, type SinkType } from './sink.js';
 
 
@@ -94,7 +94,10 @@ export function createStreamSink(options: StreamSinkOptions): Sink {
 
     async close(deadline) {
       if (emitter.failed) {
-        options.logger.error({ sink: options.name }, 'the sink\'s destination failed earlier, so the security events still buffered cannot be written');
+        // A reader that closed stdout on purpose (`ctxproc replay | head`) lost nothing it wanted.
+        if (!(options.destination === undefined && stdoutClosedByReader())) {
+          options.logger.error({ sink: options.name }, 'the sink\'s destination failed earlier, so the security events still buffered cannot be written');
+        }
         return;
       }
       const result = await flushWithin(destination, Math.max(0, deadline - Date.now()));

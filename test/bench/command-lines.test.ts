@@ -85,6 +85,24 @@ const SCRIPTS: ScriptCase[] = [
     options: ['--false-positives', '--misses'],
     bad: { args: ['--miss'], message: /^libddwaf-corpus: Unknown option '--miss'/ },
   },
+  {
+    script: 'baseline/server',
+    usage: 'usage: node dist/bench/baseline/server.js [options] [PORT]',
+    options: [],
+    bad: { args: ['70000'], message: /^baseline: PORT is 70000; expected a whole number from 0 to 65535/ },
+  },
+  {
+    script: 'baseline/http2-floor',
+    usage: 'usage: node dist/bench/baseline/http2-floor.js [options] [PORT]',
+    options: [],
+    bad: { args: ['8080', '8081'], message: /^http2-floor: expected at most one PORT, got 2 arguments/ },
+  },
+  {
+    script: 'driver/main',
+    usage: 'usage: node dist/bench/driver/main.js [options]',
+    options: [],
+    bad: { args: ['extra'], message: /^bench driver: Unexpected argument 'extra'/ },
+  },
 ];
 
 function run(script: string, args: string[]): SpawnSyncReturns<string> {

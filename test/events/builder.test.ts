@@ -169,6 +169,37 @@ describe('buildSecurityEvent', () => {
     }
   });
 
+  it('masks an unsigned JWT that ends a whole body', () => {
+    const header = Buffer.from('{"alg":"none"}').toString('base64url');
+    const claims = Buffer.from('{"sub":"123"}').toString('base64url');
+    for (const text of [`${header}.${claims}.`, `token ${header}.${claims}.`, `{"t":"${header}.${claims}."}`]) {
+      const request = makeRequest('/');
+      request.body = body(text);
+
+      const event = buildSecurityEvent(makeExchange(request), makeRecord(logDecision({ includeRequestBody: 1024 })), CONTEXT);
+
+      const content = event.ctxproc.body?.request?.content ?? '';
+      assert.ok(!content.includes(header), content);
+      assert.ok(!content.includes(claims), content);
+      assert.match(content, /\[REDACTED:jwt\]/);
+    }
+  });
+
+  it('logs no part of a JWT longer than the scan window', () => {
+    // The redactor scans the first 1024 + 4096 characters, which end inside these claims.
+    const header = Buffer.from('{"alg":"none"}').toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ sub: '123', data: 'x'.repeat(6000) })).toString('base64url');
+    for (const signature of ['', 'c2lnbmF0dXJl']) {
+      const request = makeRequest('/');
+      request.body = body(`token ${header}.${claims}.${signature}`);
+
+      const event = buildSecurityEvent(makeExchange(request), makeRecord(logDecision({ includeRequestBody: 1024 })), CONTEXT);
+
+      assert.equal(event.ctxproc.body?.request?.content, 'token ');
+      assert.equal(event.ctxproc.body?.request?.truncated, true);
+    }
+  });
+
   it('leaves binary bodies out', () => {
     const request = makeRequest('/');
     request.body = body(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff, 0xfe]));
@@ -208,7 +239,7 @@ describe('buildSecurityEvent', () => {
   });
 
   it('notes values cut to the length limit', () => {
-    const request = makeRequest('/', [['user-agent', 'x'.repeat(5000)]]);
+    const request = makeRequest('/', [['user-agent', 'abcdefghi '.repeat(500)]]);
     const event = buildSecurityEvent(makeExchange(request), makeRecord(), { ...CONTEXT, redaction: { maxValueChars: 100 } });
     assert.equal(event.http?.useragent?.length, 100 + '[TRUNCATED]'.length);
     assert.deepEqual(event.ctxproc.notes, ['1 value longer than 100 characters was cut']);

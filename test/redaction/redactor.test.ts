@@ -84,6 +84,16 @@ describe('Redactor.text', () => {
     assert.equal(redactor.text('message', `card ${CARD}`), 'card [TRUNCATED]');
   });
 
+  it('logs no part of a JWT longer than the scan window', () => {
+    // With 100 characters kept, the scan reads 100 + 4096 and ends inside these claims.
+    const header = Buffer.from('{"alg":"none"}').toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ sub: '123', data: 'x'.repeat(6000) })).toString('base64url');
+    const redactor = new Redactor(makeSpec({ detectors: ['jwt'] }), { maxValueChars: 100 });
+
+    assert.equal(redactor.text('message', `token ${header}.${claims}.`), 'token [TRUNCATED]');
+    assert.deepEqual(redactor.limitNotes(), ['1 value longer than 100 characters was cut']);
+  });
+
   it('bounds work on a hostile string', () => {
     const redactor = new Redactor(makeSpec({ detectors: ALL_DETECTORS }));
     const hostile = `${CARD} Bearer x Basic YTpi eyJa.b.c `.repeat(100_000);

@@ -169,3 +169,43 @@ test('browser recording skips cache hits', () => {
   assert.equal(sent.length, 15);
   assert.equal(fromCache.length, 6);
 });
+
+/** Returns a one-entry HAR document whose request carries `headers`. */
+function harWithHeaders(headers: Array<{ name: string; value: string }>): string {
+  const request = { method: 'GET', url: 'http://shop.example/many', headers: [{ name: ':method', value: 'GET' }, { name: 'host', value: 'shop.example' }, ...headers] };
+  return JSON.stringify({ log: { entries: [{ request, response: { status: 200, headers: [] } }] } });
+}
+
+function numberedHeaders(count: number, value = 'v'): Array<{ name: string; value: string }> {
+  return Array.from({ length: count }, (_, index) => ({ name: `x-h${index}`, value }));
+}
+
+test('har skips entries over max_headers_count', () => {
+  const [item] = parseHarFile(harWithHeaders(numberedHeaders(10_000)), 'many.har');
+
+  assert.equal(item?.kind, 'skipped');
+  assert.equal(item.kind === 'skipped' ? item.reason : '', 'har_too_many_headers');
+  assert.match(item.kind === 'skipped' ? item.detail : '', /10001 headers, more than max_headers_count 100/);
+});
+
+test('har sends 100 headers but not 101', () => {
+  // host is the 100th header; the :method pseudo-header does not count.
+  const [atLimit] = parseHarFile(harWithHeaders(numberedHeaders(99)), 'limit.har');
+  const [overLimit] = parseHarFile(harWithHeaders(numberedHeaders(100)), 'over.har');
+
+  assert.equal(atLimit?.kind, 'har');
+  assert.equal(overLimit?.kind, 'skipped');
+});
+
+test('har header limits follow the listener settings', () => {
+  const [item] = parseHarFile(harWithHeaders(numberedHeaders(150)), 'raised.har', { maxHeadersCount: 200 });
+
+  assert.equal(item?.kind, 'har');
+});
+
+test('har skips entries over max_request_headers_kb', () => {
+  const [item] = parseHarFile(harWithHeaders(numberedHeaders(2, 'a'.repeat(31 * 1024))), 'large.har');
+
+  assert.equal(item?.kind, 'skipped');
+  assert.equal(item.kind === 'skipped' ? item.reason : '', 'har_headers_too_large');
+});

@@ -201,6 +201,27 @@ test('replay records files it cannot parse and goes on', async (t) => {
   assert.equal(replayFailed(summary), true);
 });
 
+test('replay skips an entry Envoy rejects for its header count', async (t) => {
+  const { target, received } = await startServer(t, ctxprocLike);
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'ctxproc-replay-'));
+  t.after(() => fs.rmSync(directory, { recursive: true, force: true }));
+  const manyHeaders = Array.from({ length: 10_000 }, (_, index) => ({ name: `x-h${index}`, value: 'v' }));
+  const entries = [
+    { request: { method: 'GET', url: 'http://shop.example/post', headers: manyHeaders }, response: { status: 200, headers: [] } },
+    { request: { method: 'GET', url: 'http://shop.example/post', headers: [] }, response: { status: 200, headers: [] } },
+  ];
+  fs.writeFileSync(path.join(directory, 'many.har'), JSON.stringify({ log: { entries } }));
+
+  const summary = await replayFiles([directory], { target, clientOptions: { messageTimeoutMs: 2000 } });
+
+  assert.equal(summary.transactions, 1);
+  assert.equal(summary.skipped, 1);
+  assert.equal(summary.skipped_by_reason.har_too_many_headers, 1);
+  assert.equal(summary.protocol_errors, 0);
+  assert.equal(replayFailed(summary), false);
+  assert.equal(received.filter((request) => request.request === 'request_headers').length, 1);
+});
+
 test('replay rejects an invalid concurrency', async () => {
   await assert.rejects(replayFiles([FTW_FIXTURES], { target: '127.0.0.1:1', concurrency: 0 }), /replay concurrency 0 is invalid/);
 });

@@ -34,6 +34,11 @@ for (const transport of ['http2', 'grpc-js'] as const) {
     const warning = ctxproc.logs.find((line) => String(line.message).startsWith('shutdown grace period of 200 ms over'));
     assert.ok(warning, JSON.stringify(ctxproc.logs.map((line) => line.message)));
     assert.equal(warning.streams_cut, 2);
+
+    const ends = (await ctxproc.service.metrics.streamsTotal.get()).values;
+    const countOf = (end: string): number => ends.find((value) => value.labels.end === end)?.value ?? 0;
+    assert.equal(countOf('shutdown_timeout'), 2);
+    assert.equal(countOf('completed'), 0);
   });
 }
 

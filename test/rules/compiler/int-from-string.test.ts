@@ -1,6 +1,6 @@
 // int() of a string takes a decimal integer only. BigInt, which parses it,
-// also takes '' (as 0), '0b1' and '0o7', and the cel-js interpreter returns 0
-// for int(''), so a rule comparing a missing-value header would pass as 0.
+// also takes '' (as 0), '0b1' and '0o7', so a rule comparing a
+// missing-value header would pass as 0.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileExpression } from '../../../src/rules/cel.js';
