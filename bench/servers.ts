@@ -6,7 +6,7 @@ import { openSync, closeSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
-/** Event-loop delay over a window, in milliseconds, at the 10 ms sampling resolution of monitorEventLoopDelay. */
+/** Event-loop delay over a window, in milliseconds, sampled every DEFAULT_EVENT_LOOP_RESOLUTION_MS (src/metrics/event-loop.ts), as ctxproc runs by default. */
 export interface EventLoopDelay {
   p50Ms: number;
   p99Ms: number;

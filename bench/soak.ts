@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { EnvoyClient, type HttpRequestSpec, type TransactionResult, type Upstream } from '../src/client/envoy-client.js';
 import { defaultSettings } from '../src/config/settings.js';
+import { BENCH_EVENT_LOOP_RESOLUTION_MS } from '../src/metrics/event-loop.js';
 import { adminGet, parsePrometheus, startCtxproc } from './lib/ctxproc-process.js';
 import { MAX_TIMER_MS, readCommandLine, type OptionSpec, type ScriptSpec } from './lib/options.js';
 
@@ -56,8 +57,6 @@ const REQUESTS: Array<{ request: HttpRequestSpec; status: number }> = [
   },
 ];
 
-/** prom-client's default eventLoopMonitoringPrecision, in milliseconds. */
-const PROM_CLIENT_DELAY_RESOLUTION_MS = 10;
 
 function upstreamFor(status: number): Upstream {
   return () => ({ status, headers: [['content-type', 'application/json']], body: Buffer.from('{"ok":true}') });
@@ -70,9 +69,9 @@ function failed(result: TransactionResult): boolean {
 async function sample(adminPort: number, started: number, transactions: number, failures: number, inFlight: number): Promise<Sample> {
   const metrics = parsePrometheus((await adminGet(adminPort, '/metrics')).body);
   const mib = (name: string) => Math.round(((metrics.get(name) ?? NaN) / 1048576) * 10) / 10;
-  // prom-client samples the delay with a 10 ms timer and reports the timer's
-  // whole period, so an idle loop reads 10 ms. The stall is the excess.
-  const stallMs = (name: string) => Math.max(0, Math.round(((metrics.get(name) ?? NaN) * 1000 - PROM_CLIENT_DELAY_RESOLUTION_MS) * 10) / 10);
+  // ctxproc samples the delay with a timer and reports the timer's whole
+  // period, so an idle loop reads BENCH_EVENT_LOOP_RESOLUTION_MS. The stall is the excess.
+  const stallMs = (name: string) => Math.max(0, Math.round(((metrics.get(name) ?? NaN) * 1000 - BENCH_EVENT_LOOP_RESOLUTION_MS) * 10) / 10);
   return {
     elapsed_s: Math.round((Date.now() - started) / 1000),
     transactions,

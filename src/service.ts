@@ -66,7 +66,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const live = new LiveRules(await loadTestedRuleSet(settings.rules, loadOptions), { dryRun: settings.dryRun });
   setDetectionBudget(settings.detectionBudgetMs);
   const warmUpMs = warmUpDetection();
-  const metrics = new Metrics({ processMetrics: options.processMetrics });
+  const metrics = new Metrics({ processMetrics: options.processMetrics, eventLoopResolutionMs: settings.eventLoopResolutionMs });
   metrics.ruleSetLoadedTime.set(live.ruleSet.loadedAt.getTime() / 1000);
   let ready = false;
 

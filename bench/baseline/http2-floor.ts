@@ -9,6 +9,7 @@
 // IPC as the baseline server does.
 import http2 from 'node:http2';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from '../../src/metrics/event-loop.js';
 import { encodeResponse } from '../../src/protocol/codec.js';
 import type { RequestKind } from '../../src/protocol/messages.js';
 import { readCommandLine, type ScriptSpec } from '../lib/options.js';
@@ -80,7 +81,8 @@ server.listen(port, '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`);
 });
 
-const delay = monitorEventLoopDelay();
+// The resolution ctxproc samples with by default, so the figures compare.
+const delay = monitorEventLoopDelay({ resolution: DEFAULT_EVENT_LOOP_RESOLUTION_MS });
 delay.enable();
 process.on('message', () => {
   process.send!({ p50_ms: delay.percentile(50) / 1e6, p99_ms: delay.percentile(99) / 1e6, max_ms: delay.max / 1e6 });

@@ -9,6 +9,7 @@
 // previous one, the figure ctxproc exposes on its admin /metrics.
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from '../../src/metrics/event-loop.js';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -63,7 +64,8 @@ server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (
   process.stdout.write(`listening ${bound}\n`);
 });
 
-const delay = monitorEventLoopDelay();
+// The resolution ctxproc samples with by default, so the figures compare.
+const delay = monitorEventLoopDelay({ resolution: DEFAULT_EVENT_LOOP_RESOLUTION_MS });
 delay.enable();
 process.on('message', () => {
   process.send!({ p50_ms: delay.percentile(50) / 1e6, p99_ms: delay.percentile(99) / 1e6, max_ms: delay.max / 1e6 });

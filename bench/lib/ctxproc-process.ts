@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BENCH_EVENT_LOOP_RESOLUTION_MS } from '../../src/metrics/event-loop.js';
 import { CTXPROC_NODE_FLAGS } from '../servers.js';
 
 /** The repository root, from dist/bench/lib/. */
@@ -36,10 +37,12 @@ export interface CtxprocProcess {
 /**
  * Starts ctxproc with `args` after `serve --listen 127.0.0.1:0 --admin
  * 127.0.0.1:0`, and with the Node flags it ships with, so fuzz, soak and
- * stall figures describe the process users run.
+ * stall figures describe the process users run. Its event-loop delay is
+ * sampled every millisecond, so a stall reads within 1 ms of its length.
  */
 export function startCtxproc(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CtxprocProcess> {
-  const child = spawn(process.execPath, [...CTXPROC_NODE_FLAGS, CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...args], {
+  const resolution = ['--event-loop-resolution', String(BENCH_EVENT_LOOP_RESOLUTION_MS)];
+  const child = spawn(process.execPath, [...CTXPROC_NODE_FLAGS, CLI, 'serve', '--listen', '127.0.0.1:0', '--admin', '127.0.0.1:0', ...resolution, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

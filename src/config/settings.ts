@@ -13,6 +13,7 @@ export interface Settings {
   version: string | null;
   bodyLimitBytes: number;
   detectionBudgetMs: number;
+  eventLoopResolutionMs: number;
   maxHeaders: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
@@ -75,6 +76,8 @@ export const SETTINGS: SettingDefinition[] = [
     description: 'bytes of each request or response body kept for rules and events; beyond it the body is truncated and the event notes it' },
   { key: 'detectionBudgetMs', flag: '--detection-budget <ms>', env: 'CTXPROC_DETECTION_BUDGET_MS', kind: 'integer', defaultValue: 5, max: 1000,
     description: 'milliseconds attack detection may take per request once it has read 64 values or 16 KiB; values left are not inspected, and the request gets the detection protocol.inspection_incomplete' },
+  { key: 'eventLoopResolutionMs', flag: '--event-loop-resolution <ms>', env: 'CTXPROC_EVENT_LOOP_RESOLUTION_MS', kind: 'integer', defaultValue: 10, max: 1000,
+    description: 'period of the timer behind the ctxproc_nodejs_eventloop_lag_* metrics; a block of the event loop can read up to one period short, and 1 ms costs an idle ctxproc about 16 ms of CPU a second' },
   { key: 'maxHeaders', flag: '--max-headers <count>', env: 'CTXPROC_MAX_HEADERS', kind: 'integer', defaultValue: 1000,
     description: 'headers (or trailers) of one message kept for rules and events; the rest are skipped, counted and noted on the event (Envoy sends at most 100 by default)' },
   { key: 'maxMessageBytes', flag: '--max-message-bytes <bytes>', env: 'CTXPROC_MAX_MESSAGE_BYTES', kind: 'integer', defaultValue: 4194304,

@@ -5,6 +5,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { Phase, PHASE_NAMES } from '../model/phase.js';
 import { interpretedExpressionCount } from '../rules/cel.js';
 import { incompleteInspectionCounts } from '../detection/incomplete.js';
+import { DEFAULT_EVENT_LOOP_RESOLUTION_MS } from './event-loop.js';
 
 /**
  * Way a stream ended. Envoy's reset and its graceful half-close are both
@@ -236,9 +237,10 @@ export class Metrics {
   /** The rule_hits child of each rule id seen, because labels() hashes its arguments on every call. */
   private readonly ruleHitCounters = new Map<string, ReturnType<Counter['labels']>>();
 
-  constructor(options: { processMetrics?: boolean } = {}) {
+  constructor(options: { processMetrics?: boolean; eventLoopResolutionMs?: number } = {}) {
     if (options.processMetrics !== false) {
-      collectDefaultMetrics({ register: this.registry, prefix: 'ctxproc_' });
+      const eventLoopMonitoringPrecision = options.eventLoopResolutionMs ?? DEFAULT_EVENT_LOOP_RESOLUTION_MS;
+      collectDefaultMetrics({ register: this.registry, prefix: 'ctxproc_', eventLoopMonitoringPrecision });
     }
     this.phaseCounters = Object.values(Phase)
       .filter((value): value is Phase => typeof value === 'number')
