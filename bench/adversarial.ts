@@ -15,9 +15,10 @@ import { EnvoyClient, type HttpRequestSpec, type TransactionResult } from '../sr
 import { adminGet, parsePrometheus, startCtxproc, type CtxprocProcess } from './lib/ctxproc-process.js';
 import { MAX_TIMER_MS, readCommandLine, readWholeNumber, type OptionSpec, type ScriptSpec } from './lib/options.js';
 import { readReloadSpec } from './lib/reload-spec.js';
+import { BENCH_EVENT_LOOP_RESOLUTION_MS } from '../src/metrics/event-loop.js';
 
-/** prom-client's default eventLoopMonitoringPrecision, in milliseconds: an idle loop reads this much. */
-const DELAY_RESOLUTION_MS = 10;
+/** ctxproc's event-loop sampling period, in milliseconds: an idle loop reads this much. */
+const DELAY_RESOLUTION_MS = BENCH_EVENT_LOOP_RESOLUTION_MS;
 
 interface InputCase {
   name: string;
@@ -84,7 +85,8 @@ const INPUTS: InputCase[] = [
   { name: 'XML body of 64 KiB, "--" repeated', request: post(Buffer.from(`<r>${repeated('--', 64 * 1024 - 3)}`), 'application/xml'), bodyMode: 'BUFFERED' },
   { name: 'text body of 60 KiB of spaces, then a script tag', request: post(Buffer.from(`${' '.repeat(60 * 1024)}<script>alert(1)</script>`), 'text/plain'), bodyMode: 'BUFFERED' },
   { name: 'gzip bomb body, 64 KiB inflating to 64 MiB', request: encodedPost('gzip', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
-  { name: 'br bomb body, 4 MiB window, inflating to 64 MiB', request: encodedPost('br', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
+  { name: 'br bomb body, 2 MiB window, inflating to 64 MiB', request: encodedPost('br', Buffer.alloc(64 * MIB), 21), bodyMode: 'BUFFERED' },
+  { name: 'br bomb body, 4 MiB window (not decoded in a request)', request: encodedPost('br', Buffer.alloc(64 * MIB)), bodyMode: 'BUFFERED' },
   { name: 'br bomb body, 16 MiB window (not decoded)', request: encodedPost('br', Buffer.alloc(64 * MIB), 24), bodyMode: 'BUFFERED' },
 ];
 

@@ -4,7 +4,8 @@
 // input. Node's sync decoders return nothing when they fail or pass
 // maxOutputLength, so the decodable part is found by decoding prefixes.
 import zlib from 'node:zlib';
-import type { KnownCoding } from './codings.js';
+import { readBrotliHeader, ringBufferBits } from './brotli-header.js';
+import { MAX_RESPONSE_BROTLI_WINDOW_BITS, type KnownCoding } from './codings.js';
 
 /** The reason a decoder stopped before the end of its input. */
 export type DecodeStop = { kind: 'output_limit' } | { kind: 'error'; message: string };
@@ -63,18 +64,18 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * completes a br copy command of megabytes. The literal bytes decoded before
  * that command are kept.
  */
-export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number): StepResult {
+export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number, maxBrotliWindowBits = MAX_RESPONSE_BROTLI_WINDOW_BITS): StepResult {
   if (input.length === 0 || maxBytes <= 0) {
     return { bytes: EMPTY, stop: input.length === 0 ? null : { kind: 'output_limit' } };
   }
 
-  const windowBits = coding === 'br' ? brotliWindowBits(input[0]!) : null;
-  if (coding === 'br' && (windowBits === null || windowBits > MAX_BROTLI_WINDOW_BITS)) {
-    return { bytes: EMPTY, stop: { kind: 'error', message: brotliWindowMessage(windowBits) } };
+  const ringBits = coding === 'br' ? brotliRingBits(input) : null;
+  if (coding === 'br' && (ringBits === null || ringBits > maxBrotliWindowBits)) {
+    return { bytes: EMPTY, stop: { kind: 'error', message: brotliWindowMessage(readBrotliHeader(input).windowBits, maxBrotliWindowBits) } };
   }
 
   const decoder = DECODERS[coding];
-  if (windowBits !== null && windowBits > MAX_SEARCHED_BROTLI_WINDOW_BITS) {
+  if (ringBits !== null && ringBits > MAX_SEARCHED_BROTLI_WINDOW_BITS) {
     return doublingPrefixes(decoder, input, maxBytes);
   }
 
@@ -158,39 +159,26 @@ function stopOf(error: unknown): DecodeStop {
 }
 
 /**
- * Largest br window decoded, as RFC 7932's WBITS, and the largest that gets
- * the binary search. One br decode costs about as much as its window,
- * whatever its maxOutputLength. A br bomb of 27 bytes took 27 ms at a window
- * of 2^24 bytes, 6.7 ms at 2^22 (the encoders' default) and 0.45 ms at 2^18,
- * on Node 24 and one core of the benchmark machine. A window over 2^18 is
- * decoded by doubling prefixes, which pays for one window.
+ * Largest br window that gets the binary search. One br decode costs about
+ * as much as its window, whatever its maxOutputLength. A br bomb of 27
+ * bytes took 27 ms at a window of 2^24 bytes, 6.7 ms at 2^22 (the encoders'
+ * default) and 0.45 ms at 2^18, on Node 24 and one core of the benchmark
+ * machine. A window over 2^18 is decoded by doubling prefixes, which pays
+ * for one window.
  */
-const MAX_BROTLI_WINDOW_BITS = 22;
 const MAX_SEARCHED_BROTLI_WINDOW_BITS = 18;
 
-function brotliWindowMessage(bits: number | null): string {
+/** Returns the log2 of the ring buffer a br stream needs, or null for the large-window extension. */
+function brotliRingBits(input: Buffer): number | null {
+  const header = readBrotliHeader(input);
+  return header.windowBits === null ? null : ringBufferBits({ ...header, windowBits: header.windowBits });
+}
+
+function brotliWindowMessage(bits: number | null, maxBits: number): string {
   if (bits === null) {
     return 'the br stream uses the large-window extension, which ctxproc does not decode';
   }
-  return `the br window of 2^${bits} bytes is over the 2^${MAX_BROTLI_WINDOW_BITS} that ctxproc decodes, because one decoding costs about one window of CPU`;
-}
-
-/** Reads WBITS from a br stream's first byte, least significant bit first; null for the large-window marker. */
-function brotliWindowBits(first: number): number | null {
-  if ((first & 0b1) === 0) {
-    return 16;
-  }
-
-  const high = (first >> 1) & 0b111;
-  if (high !== 0) {
-    return 17 + high;
-  }
-
-  const low = (first >> 4) & 0b111;
-  if (low === 1) {
-    return null;
-  }
-  return low === 0 ? 17 : 8 + low;
+  return `the br window of 2^${bits} bytes is over the 2^${maxBits} that ctxproc decodes in this direction, and the stream is not one meta-block of at most 2^${maxBits} bytes; one decoding costs about one window of CPU`;
 }
 
 /**

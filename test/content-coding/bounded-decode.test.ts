@@ -96,11 +96,43 @@ test('empty input decodes to nothing', () => {
 
 
 test('br window over 2^22 is not decoded', () => {
-  const step = decodeStep('br', brotliWithWindow(TEXT, 24), 65536);
+  const long = Buffer.concat([TEXT, Buffer.alloc(20 * 1024 * 1024, ' ')]);
+
+  const step = decodeStep('br', brotliWithWindow(long, 24), 65536);
 
   assert.equal(step.bytes.length, 0);
   assert.equal(step.stop?.kind, 'error');
   assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /window of 2\^24 bytes is over the 2\^22/);
+});
+
+test('short br stream decodes at any window', () => {
+  const step = decodeStep('br', brotliWithWindow(TEXT, 24), 65536, 21);
+
+  assert.deepEqual(step.bytes, TEXT);
+});
+
+test('request bound stops a default-window bomb', () => {
+  const bomb = zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024));
+
+  const step = decodeStep('br', bomb, 65536, 21);
+
+  assert.equal(step.bytes.length, 0);
+  assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /window of 2\^22 bytes is over the 2\^21 .* not one meta-block of at most 2\^21 bytes/);
+});
+
+test('request bound decodes ordinary bodies', () => {
+  const bodies = {
+    text: Buffer.concat([TEXT, Buffer.alloc(1024 * 1024, ' ')]),
+    random: Buffer.concat([TEXT, randomBytes(200_000)]),
+  };
+
+  for (const [name, body] of Object.entries(bodies)) {
+    const step = decodeStep('br', zlib.brotliCompressSync(body), 65536, 21);
+
+    assert.notEqual(step.stop?.kind, 'error', name);
+    assert.ok(step.bytes.length > 0, `${name}: nothing decoded`);
+    assert.deepEqual(step.bytes, body.subarray(0, step.bytes.length), name);
+  }
 });
 
 test('br windows up to 2^22 decode', () => {

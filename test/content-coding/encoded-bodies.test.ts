@@ -198,7 +198,8 @@ async function decodeSeconds(direction: string, encoding: string): Promise<numbe
 test('body the detectors cannot read is reported', async () => {
   const padded = Buffer.from(JSON.stringify({ q: "1' UNION SELECT username, password FROM users -- ", pad: ' '.repeat(70_000) }));
   const cases: Array<[string, Buffer, string]> = [
-    ['br window of 16 MiB', zlib.brotliCompressSync(Buffer.from(SQLI_JSON), { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: 24 } }), 'br'],
+    ['br window of 16 MiB', zlib.brotliCompressSync(Buffer.concat([Buffer.from(SQLI_JSON), Buffer.alloc(20 * 1024 * 1024, ' ')]), { params: { [zlib.constants.BROTLI_PARAM_LGWIN]: 24 } }), 'br'],
+    ['br bomb in a request at the default window', zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024)), 'br'],
     ['br padded past the body limit', zlib.brotliCompressSync(padded), 'br'],
     ['unknown coding', Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]), 'zstd'],
   ];
