@@ -4,8 +4,7 @@
 // input. Node's sync decoders return nothing when they fail or pass
 // maxOutputLength, so the decodable part is found by decoding prefixes.
 import zlib from 'node:zlib';
-import { readBrotliHeader, ringBufferBits } from './brotli-header.js';
-import { MAX_RESPONSE_BROTLI_WINDOW_BITS, type KnownCoding } from './codings.js';
+import type { KnownCoding } from './codings.js';
 
 /** The reason a decoder stopped before the end of its input. */
 export type DecodeStop = { kind: 'output_limit' } | { kind: 'error'; message: string };
@@ -64,19 +63,19 @@ const EMPTY: Buffer = Buffer.alloc(0);
  * completes a br copy command of megabytes. The literal bytes decoded before
  * that command are kept.
  */
-export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number, maxBrotliWindowBits = MAX_RESPONSE_BROTLI_WINDOW_BITS): StepResult {
+export function decodeStep(coding: KnownCoding, input: Buffer, maxBytes: number): StepResult {
   if (input.length === 0 || maxBytes <= 0) {
     return { bytes: EMPTY, stop: input.length === 0 ? null : { kind: 'output_limit' } };
   }
 
-  const ringBits = coding === 'br' ? brotliRingBits(input) : null;
-  if (coding === 'br' && (ringBits === null || ringBits > maxBrotliWindowBits)) {
-    return { bytes: EMPTY, stop: { kind: 'error', message: brotliWindowMessage(readBrotliHeader(input).windowBits, maxBrotliWindowBits) } };
+  const windowBits = coding === 'br' ? brotliWindowBits(input[0]!) : null;
+  if (coding === 'br' && windowBits === null) {
+    return { bytes: EMPTY, stop: { kind: 'error', message: 'the br stream uses the large-window extension, which ctxproc does not decode' } };
   }
 
   const decoder = DECODERS[coding];
-  if (ringBits !== null && ringBits > MAX_SEARCHED_BROTLI_WINDOW_BITS) {
-    return doublingPrefixes(decoder, input, maxBytes);
+  if (windowBits !== null && windowBits > MAX_SEARCHED_BROTLI_WINDOW_BITS) {
+    return doublingPrefixes(decoder, withSmallerWindow(input, windowBits, maxBytes), maxBytes);
   }
 
   const whole = attempt(decoder, input, maxBytes);
@@ -159,26 +158,56 @@ function stopOf(error: unknown): DecodeStop {
 }
 
 /**
- * Largest br window that gets the binary search. One br decode costs about
- * as much as its window, whatever its maxOutputLength. A br bomb of 27
- * bytes took 27 ms at a window of 2^24 bytes, 6.7 ms at 2^22 (the encoders'
- * default) and 0.45 ms at 2^18, on Node 24 and one core of the benchmark
- * machine. A window over 2^18 is decoded by doubling prefixes, which pays
- * for one window.
+ * Largest br window that gets the binary search, as RFC 7932's WBITS. One br
+ * pass costs about as much as its window, whatever its maxOutputLength: a
+ * br bomb of 27 bytes took 27 ms at a window of 2^24 bytes, 6.7 ms at 2^22
+ * (the encoders' default) and 0.45 ms at 2^18, on Node 24 and one core of
+ * the benchmark machine. A larger window is decoded by doubling prefixes,
+ * which pays for one window, after withSmallerWindow has shrunk it.
  */
 const MAX_SEARCHED_BROTLI_WINDOW_BITS = 18;
 
-/** Returns the log2 of the ring buffer a br stream needs, or null for the large-window extension. */
-function brotliRingBits(input: Buffer): number | null {
-  const header = readBrotliHeader(input);
-  return header.windowBits === null ? null : ringBufferBits({ ...header, windowBits: header.windowBits });
+/** Smallest window withSmallerWindow writes: the smallest with the same 4-bit WBITS code as the larger windows. */
+const MIN_REWRITTEN_WINDOW_BITS = 18;
+
+/**
+ * Returns `input` with its br window shrunk to the smallest that still
+ * holds `maxBytes` of output, or `input` itself when its window is that
+ * small already. A backward distance may reach min(window - 16, bytes
+ * decoded so far) (RFC 7932, section 9.2), so up to window - 16 bytes of
+ * output a smaller window decodes the same bytes, and output past
+ * `maxBytes` is dropped anyway. The decoder then fills a ring buffer of
+ * that window, not of the stream's: a br bomb at 2^22 took 0.45 ms instead
+ * of 7 ms, since ctxproc no longer pays for the window the client chose.
+ */
+function withSmallerWindow(input: Buffer, windowBits: number, maxBytes: number): Buffer {
+  const needed = Math.max(MIN_REWRITTEN_WINDOW_BITS, Math.ceil(Math.log2(maxBytes + 16)));
+  if (needed >= windowBits) {
+    return input;
+  }
+
+  // WBITS 18 to 24 are coded alike: a 1, then WBITS - 17 in the next 3 bits.
+  const rewritten = Buffer.from(input);
+  rewritten[0] = (rewritten[0]! & ~0b1110) | ((needed - 17) << 1);
+  return rewritten;
 }
 
-function brotliWindowMessage(bits: number | null, maxBits: number): string {
-  if (bits === null) {
-    return 'the br stream uses the large-window extension, which ctxproc does not decode';
+/** Reads WBITS from a br stream's first byte, least significant bit first; null for the large-window marker. */
+function brotliWindowBits(first: number): number | null {
+  if ((first & 0b1) === 0) {
+    return 16;
   }
-  return `the br window of 2^${bits} bytes is over the 2^${maxBits} that ctxproc decodes in this direction, and the stream is not one meta-block of at most 2^${maxBits} bytes; one decoding costs about one window of CPU`;
+
+  const high = (first >> 1) & 0b111;
+  if (high !== 0) {
+    return 17 + high;
+  }
+
+  const low = (first >> 4) & 0b111;
+  if (low === 1) {
+    return null;
+  }
+  return low === 0 ? 17 : 8 + low;
 }
 
 /**

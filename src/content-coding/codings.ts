@@ -45,32 +45,10 @@ export function contentCodings(headers: HeaderList): string[] | null {
   return codings;
 }
 
-/**
- * Largest br window decoded in a request body, as RFC 7932's WBITS, unless
- * the stream states a shorter length (brotli-header.ts). One br pass costs
- * about one window of CPU, whatever its output. A br bomb took 6.8 to
- * 8.2 ms at 2^22 and 3.5 to 4.3 ms at 2^21 on the benchmark machine. At
- * 2^22, such a request stalled serving for up to 13.7 ms, and since the
- * client chooses the request's window, a request gets 2^21.
- */
-export const MAX_REQUEST_BROTLI_WINDOW_BITS = 21;
-
-/**
- * Largest br window decoded in a response body: 2^22, the encoders'
- * default, which most br responses use. The upstream chooses it, not the
- * client, so a response gets the default that a request does not.
- */
-export const MAX_RESPONSE_BROTLI_WINDOW_BITS = 22;
-
-/** Returns the content encoding of a body of `direction` under these headers, decoded into at most `maxDecodedBytes`, or undefined when it has none. */
-export function contentEncoding(headers: HeaderList, maxDecodedBytes: number, direction: 'request' | 'response'): ContentEncoding | undefined {
+/** Returns the content encoding of a body under these headers, decoded into at most `maxDecodedBytes`, or undefined when it has none. */
+export function contentEncoding(headers: HeaderList, maxDecodedBytes: number): ContentEncoding | undefined {
   const codings = contentCodings(headers);
-  if (codings === null) {
-    return undefined;
-  }
-
-  const maxBrotliWindowBits = direction === 'request' ? MAX_REQUEST_BROTLI_WINDOW_BITS : MAX_RESPONSE_BROTLI_WINDOW_BITS;
-  return { codings, maxDecodedBytes, maxBrotliWindowBits };
+  return codings === null ? undefined : { codings, maxDecodedBytes };
 }
 
 /** Returns the RFC 9110 name of a coding that ctxproc decodes, or undefined. */

@@ -1,6 +1,6 @@
 // Decodes a captured body through every content coding its headers name, so
 // that rules, detectors and events read what the upstream will read.
-import { knownCoding, MAX_CODINGS, MAX_RESPONSE_BROTLI_WINDOW_BITS, type KnownCoding } from './codings.js';
+import { knownCoding, MAX_CODINGS, type KnownCoding } from './codings.js';
 import { decodeStep } from './bounded-decode.js';
 
 /** Outcome of decoding, also the `result` label of ctxproc_body_decodes_total. */
@@ -31,7 +31,7 @@ export interface BodyDecoding {
  * some output yields that output, because an upstream that decodes as it
  * reads may act on it.
  */
-export function decodeBody(encoded: Buffer, codings: readonly string[], maxBytes: number, inputCut: boolean, maxBrotliWindowBits = MAX_RESPONSE_BROTLI_WINDOW_BITS): BodyDecoding {
+export function decodeBody(encoded: Buffer, codings: readonly string[], maxBytes: number, inputCut: boolean): BodyDecoding {
   const known = knownCodings(codings);
   if (typeof known === 'string') {
     return { codings, result: 'unsupported', bytes: null, limitBytes: maxBytes, outputCut: false, inputCut, reason: known };
@@ -40,7 +40,7 @@ export function decodeBody(encoded: Buffer, codings: readonly string[], maxBytes
   let bytes = encoded;
   let outputCut = false;
   for (let index = known.length - 1; index >= 0; index -= 1) {
-    const step = decodeStep(known[index]!, bytes, maxBytes, maxBrotliWindowBits);
+    const step = decodeStep(known[index]!, bytes, maxBytes);
     if (step.stop?.kind === 'error') {
       const partial = step.bytes.length > 0 ? ownMemory(step.bytes) : null;
       return { codings, result: 'failed', bytes: partial, limitBytes: maxBytes, outputCut, inputCut, reason: step.stop.message };

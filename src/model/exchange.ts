@@ -23,8 +23,6 @@ export interface ContentEncoding {
   codings: readonly string[];
   /** Max decoded bytes: the body limit, the bound of the encoded bytes too. */
   maxDecodedBytes: number;
-  /** Largest br window decoded, as RFC 7932's WBITS; a larger one leaves the body encoded. */
-  maxBrotliWindowBits: number;
 }
 
 export interface RequestFacts {

@@ -98,7 +98,7 @@ function decodingOf(capture: BodyCapture): BodyDecoding {
     const encoding = capture.encoding!;
     const inputCut = capture.truncated || !capture.complete;
     const started = performance.now();
-    decoding = decodeBody(capture.bytes, encoding.codings, encoding.maxDecodedBytes, inputCut, encoding.maxBrotliWindowBits);
+    decoding = decodeBody(capture.bytes, encoding.codings, encoding.maxDecodedBytes, inputCut);
     decoding.seconds = (performance.now() - started) / 1000;
     decodings.set(capture, decoding);
   }

@@ -338,7 +338,7 @@ export class Transaction {
     const previous = facts.body;
     facts.body = accumulator.capture();
     // The headers came before the first chunk, so later chunks take the codings read then.
-    const encoding = previous === null ? contentEncoding(facts.headers, this.options.bodyLimitBytes, direction) : previous.encoding;
+    const encoding = previous === null ? contentEncoding(facts.headers, this.options.bodyLimitBytes) : previous.encoding;
     if (encoding !== undefined) {
       facts.body.encoding = encoding;
     }

@@ -95,48 +95,28 @@ test('empty input decodes to nothing', () => {
 });
 
 
-test('br window over 2^22 is not decoded', () => {
-  const long = Buffer.concat([TEXT, Buffer.alloc(20 * 1024 * 1024, ' ')]);
+test('br large-window extension is not decoded', () => {
+  const encoded = zlib.brotliCompressSync(TEXT, { params: { [zlib.constants.BROTLI_PARAM_LARGE_WINDOW]: 1, [zlib.constants.BROTLI_PARAM_LGWIN]: 26 } });
 
-  const step = decodeStep('br', brotliWithWindow(long, 24), 65536);
+  const step = decodeStep('br', encoded, 65536);
 
   assert.equal(step.bytes.length, 0);
   assert.equal(step.stop?.kind, 'error');
-  assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /window of 2\^24 bytes is over the 2\^22/);
+  assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /large-window extension/);
 });
 
-test('short br stream decodes at any window', () => {
-  const step = decodeStep('br', brotliWithWindow(TEXT, 24), 65536, 21);
+test('smaller window decodes the same bytes', () => {
+  const text = Buffer.from(JSON.stringify(Array.from({ length: 8_000 }, (_, index) => ({ id: index, token: randomBytes(6).toString('hex'), note: 'the same words again and again' }))));
+  for (const bits of [22, 24]) {
+    const step = decodeStep('br', brotliWithWindow(text, bits), 65536);
 
-  assert.deepEqual(step.bytes, TEXT);
-});
-
-test('request bound stops a default-window bomb', () => {
-  const bomb = zlib.brotliCompressSync(Buffer.alloc(64 * 1024 * 1024));
-
-  const step = decodeStep('br', bomb, 65536, 21);
-
-  assert.equal(step.bytes.length, 0);
-  assert.match(step.stop?.kind === 'error' ? step.stop.message : '', /window of 2\^22 bytes is over the 2\^21 .* not one meta-block of at most 2\^21 bytes/);
-});
-
-test('request bound decodes ordinary bodies', () => {
-  const bodies = {
-    text: Buffer.concat([TEXT, Buffer.alloc(1024 * 1024, ' ')]),
-    random: Buffer.concat([TEXT, randomBytes(200_000)]),
-  };
-
-  for (const [name, body] of Object.entries(bodies)) {
-    const step = decodeStep('br', zlib.brotliCompressSync(body), 65536, 21);
-
-    assert.notEqual(step.stop?.kind, 'error', name);
-    assert.ok(step.bytes.length > 0, `${name}: nothing decoded`);
-    assert.deepEqual(step.bytes, body.subarray(0, step.bytes.length), name);
+    assert.ok(step.bytes.length > 32768, `window 2^${bits}: only ${step.bytes.length} bytes decoded`);
+    assert.deepEqual(step.bytes, text.subarray(0, step.bytes.length), `window 2^${bits}`);
   }
 });
 
-test('br windows up to 2^22 decode', () => {
-  for (const bits of [10, 16, 18, 19, 22]) {
+test('br windows up to 2^24 decode', () => {
+  for (const bits of [10, 16, 18, 19, 22, 24]) {
     const step = decodeStep('br', brotliWithWindow(TEXT, bits), 65536);
 
     assert.deepEqual(step.bytes, TEXT, `window 2^${bits}`);

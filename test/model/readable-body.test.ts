@@ -9,7 +9,7 @@ import { bodyDecoding, encodedText, isWholeBody, readableBytes } from '../../src
 const JSON_TEXT = '{"user":"alice","q":"1 UNION SELECT 1"}';
 
 function capture(bytes: Buffer, codings: string[] | null, parts: Partial<BodyCapture> = {}): BodyCapture {
-  const encoding = codings === null ? undefined : { codings, maxDecodedBytes: 65536, maxBrotliWindowBits: 22 };
+  const encoding = codings === null ? undefined : { codings, maxDecodedBytes: 65536 };
   return { bytes, size: bytes.length, truncated: false, complete: true, ...(encoding ? { encoding } : {}), ...parts };
 }
 
