@@ -172,9 +172,9 @@ const MIN_REWRITTEN_WINDOW_BITS = 18;
 
 /**
  * Returns `input` with its br window shrunk to the smallest that still
- * holds `maxBytes` of output, or `input` itself when its window is that
+ * fits `maxBytes` of output, or `input` itself when its window is that
  * small already. A backward distance may reach min(window - 16, bytes
- * decoded so far) (RFC 7932, section 9.2), so up to window - 16 bytes of
+ * decoded so far) (RFC 7932, sections 4 and 9.1), so up to window - 16 bytes of
  * output a smaller window decodes the same bytes, and output past
  * `maxBytes` is dropped anyway. The decoder then fills a ring buffer of
  * that window, not of the stream's: a br bomb at 2^22 took 0.45 ms instead
