@@ -4,6 +4,7 @@
 // of detection instead of about 1.5 ms, and spent its detection budget on
 // compiling.
 import type { Exchange, HeaderList } from '../model/exchange.js';
+import { exchangeOf } from './corpus/exchange-of.js';
 import { detectRequest, detectResponse } from './index.js';
 
 /** Rounds of the warm-up requests; three brought the first large request down to 1.1 to 3.5 ms. */
@@ -24,28 +25,9 @@ const BODIES: Array<[contentType: string, body: string]> = [
 ];
 
 function exchange(contentType: string, body: string): Exchange {
-  const bytes = Buffer.from(body);
-  return {
-    id: 'warm-up',
-    startTimeMs: 0,
-    startNs: 0n,
-    endNs: null,
-    request: {
-      method: 'POST',
-      path: '/warm-up?id=1%20union%20select%20password%20from%20users',
-      url_path: '/warm-up',
-      query: 'id=1%20union%20select%20password%20from%20users',
-      host: 'warm-up.invalid',
-      scheme: 'https',
-      headers: [...HEADERS, ['content-type', contentType]],
-      body: { bytes, size: bytes.length, truncated: false, complete: true },
-      trailers: null,
-    },
-    response: { code: 500, headers: [['content-type', 'text/html']], body: { bytes: Buffer.from('You have an error in your SQL syntax near line 1 at Traceback (most recent call last):'), size: 86, truncated: false, complete: true }, trailers: null },
-    source: null,
-    destination: null,
-    attributes: {},
-  };
+  const request = { method: 'POST', path: '/warm-up?id=1%20union%20select%20password%20from%20users', scheme: 'https', authority: 'warm-up.invalid', headers: [...HEADERS, ['content-type', contentType]] as HeaderList, body: Buffer.from(body) };
+  const response = { status: 500, headers: [['content-type', 'text/html']] as HeaderList, body: Buffer.from('You have an error in your SQL syntax near line 1 at Traceback (most recent call last):') };
+  return exchangeOf(request, response);
 }
 
 /** Runs the detectors on the warm-up requests, with no budget; returns the milliseconds it took. */

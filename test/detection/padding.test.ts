@@ -2,35 +2,14 @@
 // are read whole, so padding does not hide what follows it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { exchangeOf } from '../../src/detection/corpus/exchange-of.js';
 import { detectRequest } from '../../src/detection/index.js';
 import type { Exchange } from '../../src/model/exchange.js';
 
 function post(contentType: string, text: string): Exchange {
-  const bytes = Buffer.from(text);
-  return {
-    id: 'padding',
-    startTimeMs: 0,
-    startNs: 0n,
-    endNs: null,
-    request: {
-      method: 'POST',
-      path: '/submit',
-      url_path: '/submit',
-      query: '',
-      host: 'shop.test',
-      scheme: 'https',
-      headers: [['content-type', contentType]],
-      body: { bytes, size: bytes.length, truncated: false, complete: true },
-      trailers: null,
-    },
-    response: null,
-    source: null,
-    destination: null,
-    attributes: {},
-  };
+  return exchangeOf({ method: 'POST', path: '/submit', scheme: 'https', authority: 'shop.test', headers: [['content-type', contentType]], body: Buffer.from(text) }, null);
 }
 
-// Each body contains one value: padding, then the attack at its end.
 // These tests read pieces, not the time budget, which a busy machine could
 // spend before the last piece; incomplete.test.ts tests the budget.
 const NO_BUDGET = Number.POSITIVE_INFINITY;
