@@ -158,8 +158,9 @@ describe('buildSecurityEvent', () => {
     assert.deepEqual(event.ctxproc.body?.request, { content: 'partial body, cut inside a ', size: 70_000, truncated: true });
   });
 
-  it('drops a JWT or key id cut by the capture limit', () => {
-    for (const [cut, kept] of [['{"t":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn', '{"t":"'], ['key id: AKIAIOSFODNN7EXAMPL', 'key id: ']]) {
+  it('hides a JWT or key id cut by the capture limit', () => {
+    // The JWT's header and claims still read as a token without its signature, so it is masked; the key id is dropped.
+    for (const [cut, kept] of [['{"t":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn', '{"t":"[REDACTED:jwt]'], ['key id: AKIAIOSFODNN7EXAMPL', 'key id: ']]) {
       const request = makeRequest('/');
       request.body = body(cut!, { size: 70_000, truncated: true });
 
@@ -195,7 +196,7 @@ describe('buildSecurityEvent', () => {
 
       const event = buildSecurityEvent(makeExchange(request), makeRecord(logDecision({ includeRequestBody: 1024 })), CONTEXT);
 
-      assert.equal(event.ctxproc.body?.request?.content, 'token ');
+      assert.equal(event.ctxproc.body?.request?.content, 'token [REDACTED:jwt]');
       assert.equal(event.ctxproc.body?.request?.truncated, true);
     }
   });

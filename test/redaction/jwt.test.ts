@@ -22,8 +22,23 @@ describe('jwt detector', () => {
     assert.deepEqual(matchesOf(jwtDetector, `Bearer ${TOKEN}`), [TOKEN]);
   });
 
-  it('ignores two segments', () => {
-    assert.deepEqual(matchesOf(jwtDetector, `${HEADER}.${PAYLOAD}`), []);
+  it('finds a token cut before its signature', () => {
+    assert.deepEqual(matchesOf(jwtDetector, `${HEADER}.${PAYLOAD}`), [`${HEADER}.${PAYLOAD}`]);
+  });
+
+  it('ignores two segments without claims', () => {
+    assert.deepEqual(matchesOf(jwtDetector, `${HEADER}.c2lnbmF0dXJl`), []);
+  });
+
+  it('finds headers with blanks', () => {
+    for (const json of ['{ "alg": "none" }', '{\n  "alg": "HS256"\n}', '{\r\n"alg":"HS256"}', '{\t"alg":"HS256"}']) {
+      const token = `${Buffer.from(json).toString('base64url')}.${PAYLOAD}.`;
+      assert.deepEqual(matchesOf(jwtDetector, `t=${token}`), [token], JSON.stringify(json));
+    }
+  });
+
+  it('ignores host names', () => {
+    assert.deepEqual(matchesOf(jwtDetector, 'see ewok.example.com and eyes.example.org'), []);
   });
 
   it('ignores a header not starting eyJ', () => {

@@ -90,7 +90,7 @@ describe('Redactor.text', () => {
     const claims = Buffer.from(JSON.stringify({ sub: '123', data: 'x'.repeat(6000) })).toString('base64url');
     const redactor = new Redactor(makeSpec({ detectors: ['jwt'] }), { maxValueChars: 100 });
 
-    assert.equal(redactor.text('message', `token ${header}.${claims}.`), 'token [TRUNCATED]');
+    assert.equal(redactor.text('message', `token ${header}.${claims}.`), 'token [REDACTED:jwt][TRUNCATED]');
     assert.deepEqual(redactor.limitNotes(), ['1 value longer than 100 characters was cut']);
   });
 
