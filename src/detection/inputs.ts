@@ -13,11 +13,33 @@ const SKIPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie
 
 const PIECE_STEP = MAX_VALUE_CHARS - VALUE_PIECE_OVERLAP_CHARS;
 
+/** Blanks kept at each end of a long run of them in a value longer than one piece. */
+const KEPT_BLANKS = 32;
+
+// Spaces, tabs, line breaks and their URL encodings. Shells, SQL and HTML
+// read a run of them as one blank, while a long run between an operator
+// and a command could place them in two pieces that do not overlap.
+const BLANK_RUN = new RegExp(String.raw`(?:[ \t\n\v\f\r+]|%(?:20|0[9aAbBcCdD])){${2 * KEPT_BLANKS + 1},}`, 'g');
+const BLANK_UNIT = /%[0-9a-fA-F]{2}|[^]/g;
+
+/**
+ * Returns `value` with each run of more than 2 * KEPT_BLANKS blanks cut to
+ * its first and last KEPT_BLANKS, whole escapes only, so line breaks at
+ * either end of the run stay for the detectors that look for them.
+ */
+function shortenBlankRuns(value: string): string {
+  return value.replace(BLANK_RUN, (run) => {
+    const units = run.match(BLANK_UNIT)!;
+    return units.length <= 2 * KEPT_BLANKS ? run : units.slice(0, KEPT_BLANKS).join('') + units.slice(-KEPT_BLANKS).join('');
+  });
+}
+
 /**
  * A bounded list of values: at most MAX_VALUES entries and MAX_INSPECTED_CHARS
  * characters in all. A value longer than MAX_VALUE_CHARS is added as
  * overlapping pieces with its location, so padding cannot push an attack
- * past what the detectors read.
+ * past what the detectors read. Long runs of blanks in it are shortened
+ * first, so blanks cannot push an operator and its command apart.
  */
 export class ValueList {
   readonly values: InspectedValue[] = [];
@@ -34,10 +56,11 @@ export class ValueList {
     return true;
   }
 
-  add(location: string, value: string): void {
-    if (value !== '' && this.isFull(location)) {
+  add(location: string, rawValue: string): void {
+    if (rawValue !== '' && this.isFull(location)) {
       return;
     }
+    const value = rawValue.length > MAX_VALUE_CHARS ? shortenBlankRuns(rawValue) : rawValue;
     for (let start = 0; this.values.length < MAX_VALUES && this.remainingChars > 0; start += PIECE_STEP) {
       const end = start + Math.min(MAX_VALUE_CHARS, this.remainingChars);
       const piece = start === 0 && end >= value.length ? value : value.slice(start, end);

