@@ -159,11 +159,11 @@ function stopOf(error: unknown): DecodeStop {
 
 /**
  * Largest br window that gets the binary search, as RFC 7932's WBITS. One br
- * pass costs about as much as its window, whatever its maxOutputLength: a
- * br bomb of 27 bytes took 27 ms at a window of 2^24 bytes, 6.7 ms at 2^22
- * (the encoders' default) and 0.45 ms at 2^18, on Node 24 and one core of
- * the benchmark machine. A larger window is decoded by doubling prefixes,
- * which pays for one window, after withSmallerWindow has shrunk it.
+ * pass costs about as much as its window, whatever its maxOutputLength. A
+ * br bomb of 27 bytes took 27 ms a pass at a window of 2^24 bytes, 6.7 ms at
+ * 2^22 (the encoders' default) and 0.45 ms at 2^18, on Node 24 and one core
+ * of the benchmark machine. A larger window is shrunk by withSmallerWindow
+ * and then decoded by doubling prefixes, which pays for one window.
  */
 const MAX_SEARCHED_BROTLI_WINDOW_BITS = 18;
 
@@ -173,12 +173,12 @@ const MIN_REWRITTEN_WINDOW_BITS = 18;
 /**
  * Returns `input` with its br window shrunk to the smallest that still
  * fits `maxBytes` of output, or `input` itself when its window is that
- * small already. A backward distance may reach min(window - 16, bytes
- * decoded so far) (RFC 7932, sections 4 and 9.1), so up to window - 16 bytes of
- * output a smaller window decodes the same bytes, and output past
- * `maxBytes` is dropped anyway. The decoder then fills a ring buffer of
- * that window, not of the stream's: a br bomb at 2^22 took 0.45 ms instead
- * of 7 ms, since ctxproc no longer pays for the window the client chose.
+ * small already. A backward distance reaches at most min(window - 16,
+ * bytes decoded so far) (RFC 7932, sections 4 and 9.1). So the first
+ * window - 16 bytes decode the same under the smaller window, and output
+ * past `maxBytes` is dropped anyway. The decoder then fills a ring buffer
+ * of the smaller window: a br bomb at 2^22 took about 0.5 ms instead of
+ * 7 ms.
  */
 function withSmallerWindow(input: Buffer, windowBits: number, maxBytes: number): Buffer {
   const needed = Math.max(MIN_REWRITTEN_WINDOW_BITS, Math.ceil(Math.log2(maxBytes + 16)));

@@ -127,14 +127,14 @@ export class Metrics {
 
   readonly bodyDecodeSeconds = new Counter({
     name: 'ctxproc_body_decode_seconds_total',
-    help: 'seconds the event loop spent decoding content-encoded bodies, by direction and codings; one br decoding costs about one br window, so a rise with few decodes points at compression bombs',
+    help: 'seconds the event loop spent decoding content-encoded bodies, by direction and codings; a rise with few decodes points at compression bombs',
     labelNames: ['direction', 'encoding'],
     registers: [this.registry],
   });
 
   readonly detectionIncomplete = new Counter({
     name: 'ctxproc_detection_incomplete_total',
-    help: 'requests whose values detection did not all read, by reason: time_budget (5 ms of detection used) or input_limit (512 values or 256 KiB of values); each is also the detection protocol.inspection_incomplete',
+    help: 'requests whose values detection did not all read, by reason: time_budget (--detection-budget spent) or input_limit (512 values or 256 KiB of values); each is also the detection protocol.inspection_incomplete',
     labelNames: ['reason'],
     registers: [this.registry],
     // Counted where detection runs, which has no Metrics instance, and read here at each scrape.

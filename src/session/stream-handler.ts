@@ -91,13 +91,13 @@ export function createProcessHandler(context: StreamContext) {
       ended = true;
       // The transport reports a stream closed at shutdown as a reset, which
       // alone would read as 'completed'.
-      const how = context.wasCutAtShutdown(transaction) ? 'shutdown_timeout' : reported;
+      const streamEnd = context.wasCutAtShutdown(transaction) ? 'shutdown_timeout' : reported;
       openStreams.remove(connection);
       clearTimeout(idleTimer);
       replies.releaseWhenClosed();
       untrack();
-      context.metrics.countStreamEnd(how);
-      finishTransaction(context, transaction, how);
+      context.metrics.countStreamEnd(streamEnd);
+      finishTransaction(context, transaction, streamEnd);
       transaction.release();
     };
 

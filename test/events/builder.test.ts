@@ -159,7 +159,7 @@ describe('buildSecurityEvent', () => {
   });
 
   it('hides a JWT or key id cut by the capture limit', () => {
-    // The JWT's header and claims still read as a token without its signature, so it is masked; the key id is dropped.
+    // The JWT's header and claims still read as a token without its signature, so it is masked. The key id is dropped.
     for (const [cut, kept] of [['{"t":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn', '{"t":"[REDACTED:jwt]'], ['key id: AKIAIOSFODNN7EXAMPL', 'key id: ']]) {
       const request = makeRequest('/');
       request.body = body(cut!, { size: 70_000, truncated: true });
